@@ -1,0 +1,134 @@
+# proxyfleet.windows developer tasks. Needs only python3, git and make (plus the pyenv Pythons
+# of our machines); every tool comes from PyPI into .venv.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+VENV := .venv
+VENV_OLDEST := .venv-oldest
+PY := $(VENV)/bin/python
+PY_OLDEST := $(VENV_OLDEST)/bin/python
+# Re-created only when its requirements file changes.
+STAMP := $(VENV)/.requirements.stamp
+STAMP_OLDEST := $(VENV_OLDEST)/.requirements.stamp
+
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := build/proxyfleet-windows-$(VERSION).tar.gz
+
+# WinRM to the simulated fleet on 127.0.0.1 must not go through an HTTPS_PROXY from the environment.
+export NO_PROXY := 127.0.0.1,localhost
+export no_proxy := 127.0.0.1,localhost
+
+# $(call find_python,3.13): print the path of a working python3.13, or fail saying what was tried.
+# The pyenv shim on PATH exists for every installed version but fails outside a pyenv context
+# ("command exists in these Python versions"), hence the `-c 1` test before trusting it.
+define find_python
+{ \
+  if python$(1) -c 1 >/dev/null 2>&1; then command -v python$(1); exit 0; fi; \
+  if command -v pyenv >/dev/null 2>&1; then \
+    for v in $$(pyenv versions --bare 2>/dev/null | grep -E '^$(subst .,\.,$(1))(\.[0-9]+)?$$' | sort -V -r); do \
+      p=$$(PYENV_VERSION=$$v pyenv which python$(1) 2>/dev/null) && "$$p" -c 1 >/dev/null 2>&1 && { echo "$$p"; exit 0; }; \
+    done; \
+  fi; \
+  for p in $$(ls -d "$${PYENV_ROOT:-$$HOME/.pyenv}"/versions/$(1)*/bin/python$(1) /root/.pyenv/versions/$(1)*/bin/python$(1) 2>/dev/null | sort -V -r); do \
+    "$$p" -c 1 >/dev/null 2>&1 && { echo "$$p"; exit 0; }; \
+  done; \
+  echo "error: Python $(1) not found (tried python$(1) on PATH, pyenv, $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(1)*)" >&2; exit 1; \
+}
+endef
+
+.PHONY: help venv venv-oldest demo test unit integration sanity lint static build test-oldest clean
+
+help:
+	@echo "make demo         set up and run the demo against a simulated fleet of Windows hosts"
+	@echo "make test         run every test: unit, integration, sanity, ansible-lint, build + install"
+	@echo "make venv         create $(VENV) (Python 3.13, newest ansible-core) from tests/requirements.txt"
+	@echo "make unit | integration | sanity | lint | build   one step of 'make test'"
+	@echo "make static       ruff and mypy on plugins/ and tests/"
+	@echo "make test-oldest  unit + integration tests on ansible-core 2.16 / Python 3.11 ($(VENV_OLDEST))"
+	@echo "make clean        remove venvs, build/ and test output"
+
+venv: $(STAMP)
+
+$(STAMP): tests/requirements.txt
+	@echo "==> venv: creating $(VENV) with Python 3.13 from tests/requirements.txt"
+	@py=$$($(call find_python,3.13)); echo "    using $$py"; \
+	  rm -rf $(VENV); "$$py" -m venv $(VENV); \
+	  $(PY) -m pip install --quiet --upgrade pip; \
+	  $(PY) -m pip install --quiet -r tests/requirements.txt
+	@touch $@
+
+venv-oldest: $(STAMP_OLDEST)
+
+$(STAMP_OLDEST): tests/requirements-oldest.txt
+	@echo "==> venv-oldest: creating $(VENV_OLDEST) with Python 3.11 from tests/requirements-oldest.txt"
+	@py=$$($(call find_python,3.11)); echo "    using $$py"; \
+	  rm -rf $(VENV_OLDEST); "$$py" -m venv $(VENV_OLDEST); \
+	  $(PY_OLDEST) -m pip install --quiet --upgrade pip; \
+	  $(PY_OLDEST) -m pip install --quiet -r tests/requirements-oldest.txt
+	@touch $@
+
+demo: venv
+	@echo "==> demo: running the product against the simulated Windows fleet (python -m tests.demo)"
+	$(PY) -m tests.demo
+
+# The steps stop at the first failure (make stops at a failed prerequisite, in order).
+test: unit integration sanity lint build
+	@echo "==> test: all passed"
+
+unit: venv
+	@echo "==> unit: pytest tests/unit"
+	$(PY) -m pytest tests/unit
+
+integration: venv
+	@echo "==> integration: pytest tests/integration (ansible-playbook against the simulated fleet)"
+	$(PY) -m pytest tests/integration
+
+sanity: venv
+	@echo "==> sanity: ansible-test sanity --venv --python 3.13 (tests/sanity/run.sh)"
+	tests/sanity/run.sh
+
+lint: venv
+	@echo "==> lint: ansible-lint (profile and excludes in .ansible-lint)"
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/ansible-lint
+
+static: venv
+	@echo "==> static: ruff check, mypy"
+	$(VENV)/bin/ruff check plugins tests
+	@# mypy must see the modules under their import names, through the same collections-path link
+	@# tests/conftest.py makes.
+	@mkdir -p build/collections/ansible_collections/proxyfleet
+	@[ -e build/collections/ansible_collections/proxyfleet/windows ] || \
+	  ln -s "$(CURDIR)" build/collections/ansible_collections/proxyfleet/windows
+	cd build/collections && "$(CURDIR)/$(VENV)/bin/mypy" --config-file "$(CURDIR)/pyproject.toml" \
+	  ansible_collections/proxyfleet/windows/plugins
+
+# Build the artifact Galaxy gets, install it into a throwaway collections path and ask ansible-doc
+# for every module, which fails if the tarball misses a file the docs need.
+build: venv
+	@echo "==> build: ansible-galaxy collection build -> $(TARBALL)"
+	@mkdir -p build
+	$(VENV)/bin/ansible-galaxy collection build --force --output-path build .
+	@echo "==> build: installing $(TARBALL) into a temporary collections path"
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  $(VENV)/bin/ansible-galaxy collection install --offline -p "$$tmp" $(TARBALL) >/dev/null; \
+	  modules=$$(ls plugins/modules/*.py 2>/dev/null | xargs -rn1 basename | sed -n 's/^\([a-z][a-z0-9_]*\)\.py$$/proxyfleet.windows.\1/p'); \
+	  if [ -z "$$modules" ]; then \
+	    echo "    no modules yet: listing the installed collection"; \
+	    ANSIBLE_COLLECTIONS_PATH="$$tmp" $(VENV)/bin/ansible-galaxy collection list proxyfleet.windows -p "$$tmp"; \
+	  fi; \
+	  for m in $$modules; do \
+	    echo "    ansible-doc $$m"; \
+	    ANSIBLE_COLLECTIONS_PATH="$$tmp" $(VENV)/bin/ansible-doc -t module "$$m" >/dev/null; \
+	  done
+
+test-oldest: venv-oldest
+	@echo "==> test-oldest: unit + integration on ansible-core 2.16 / Python 3.11"
+	$(PY_OLDEST) -m pytest tests/unit
+	$(PY_OLDEST) -m pytest tests/integration
+
+clean:
+	@echo "==> clean: removing $(VENV) $(VENV_OLDEST) build/ tests/output and caches"
+	rm -rf $(VENV) $(VENV_OLDEST) build tests/output .pytest_cache .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +

@@ -1,0 +1,169 @@
+#!/usr/bin/python
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation and argument spec of proxyfleet.windows.winhttp_proxy; the action plugin does the work."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: winhttp_proxy
+short_description: Audit and set the WinHTTP default proxy in both registry views
+version_added: 0.1.0
+description:
+  - Manages the machine-wide WinHTTP default proxy, the setting C(netsh winhttp set proxy) manages and that
+    services running as LocalSystem or NetworkService use, such as the Defender for Endpoint sensor and
+    Delivery Optimization without a signed-in user.
+  - Reads and writes the C(WinHttpSettings) value under
+    C(HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections) in the 64-bit and the
+    32-bit registry view, because C(netsh) from C(System32) and from C(SysWOW64) each manage only one of them.
+  - Compares by meaning, not bytes. Host names and bypass entries compare case-insensitively and bypass
+    entries in any order; the value is rewritten only when the meaning differs, in the order you gave.
+  - Keeps the blob header version the host already uses (C(0x18) when the value is missing) and writes a
+    named proxy with the C(DIRECT|PROXY) flags, as Windows does.
+  - Checking costs one host command; changing costs two (read, then write with preconditions). Prior
+    values are backed up on the host under C(HKLM\\SOFTWARE\\proxyfleet\\Backups) before anything is written,
+    and a failed write is rolled back.
+  - Runs as an action plugin through the existing WinRM connection; it does not use Ansible's PowerShell
+    module wrapper, so O(ignore:become) and C(async) are not supported.
+options:
+  proxy:
+    description:
+      - The proxy as V(host:port), or a dict of scheme to V(host:port) for per-scheme proxies
+        (schemes V(http), V(https), V(ftp), V(socks)), written as C(http=host:port;https=host:port).
+      - The host is a host name, an IPv4 address or a bracketed IPv6 address such as V([fd00::1]); the port is
+        1-65535. No scheme prefix such as V(http://).
+      - Required when O(state=present) unless O(source) is set.
+    type: raw
+  bypass:
+    description:
+      - Hosts that are reached directly, in order. Host names, addresses and wildcard patterns such as
+        V(*.corp.example) or V(10.*); V(<local>) bypasses every host name without a dot, V(<-loopback>)
+        sends loopback addresses through the proxy.
+      - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
+      - Omit it or give V([]) for no bypass list.
+    type: list
+    elements: str
+  state:
+    description:
+      - V(present) sets the named proxy; V(absent) sets direct access, like C(netsh winhttp reset proxy).
+    type: str
+    choices: [present, absent]
+    default: present
+  views:
+    description:
+      - The registry views to check and write. 64-bit processes read the 64-bit view, 32-bit processes on 64-bit
+        Windows the 32-bit one (C(WOW6432Node)).
+    type: list
+    elements: int
+    choices: [64, 32]
+    default: [64, 32]
+  source:
+    description:
+      - V(wininet) copies the device-wide WinINET proxy, like C(netsh winhttp import proxy source=ie). It needs the
+        WinINET surface, which this version does not have yet, so it is rejected with a message.
+    type: str
+    choices: [wininet]
+attributes:
+  check_mode:
+    support: full
+    description: Reads the host (one command), reports drift and what would change, writes nothing.
+  diff_mode:
+    support: full
+    description: Shows each changed view's proxy and bypass list before and after, not bytes.
+  platform:
+    platforms: windows
+    description: Windows hosts reached with the C(winrm) connection.
+notes:
+  - The WinHTTP proxy has no auto-detection, no PAC and no proxy authentication. Laptops that move between
+    networks are better served by the device-wide WinINET proxy or, for Defender for Endpoint, the telemetry proxy.
+  - Services that cache the proxy (for example C(DoSvc)) may need a restart to see a change.
+seealso:
+  - name: Netsh commands for WinHTTP
+    description: What C(netsh winhttp) does with the same value.
+    link: https://learn.microsoft.com/windows/win32/winhttp/netsh-exe-commands
+author:
+  - proxyfleet.windows contributors
+"""
+
+EXAMPLES = r"""
+- name: Check WinHTTP proxy compliance without changing anything
+  proxyfleet.windows.winhttp_proxy:
+    proxy: proxy.corp.example:8080
+    bypass:
+      - <local>
+      - "*.corp.example"
+  check_mode: true
+  register: winhttp
+
+- name: Show what differs
+  ansible.builtin.debug:
+    var: winhttp.drift
+
+- name: Use different proxies per scheme
+  proxyfleet.windows.winhttp_proxy:
+    proxy:
+      http: proxy1.corp.example:80
+      https: proxy2.corp.example:443
+
+- name: Direct access (netsh winhttp reset proxy) in the 64-bit view only
+  proxyfleet.windows.winhttp_proxy:
+    state: absent
+    views: [64]
+"""
+
+RETURN = r"""
+changed:
+  description: Whether a view was (or in check mode would be) rewritten.
+  returned: always
+  type: bool
+before:
+  description: The proxy of each view as found, keyed by view.
+  returned: always
+  type: dict
+  sample:
+    "64": {access_type: named_proxy, proxy: "old.corp.example:3128", bypass: ["<local>"], value_present: true, header: "0x18"}
+    "32": {access_type: direct, proxy: null, bypass: [], value_present: false, header: null}
+after:
+  description: The proxy of each view after the task; in check mode, what it would be.
+  returned: always
+  type: dict
+  sample:
+    "64": {access_type: named_proxy, proxy: "proxy.corp.example:8080", bypass: ["<local>"], value_present: true, header: "0x18"}
+drift:
+  description: Every setting that differs from what was asked, C([]) when compliant.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {setting: winhttp.64.proxy, current: "old.corp.example:3128", desired: "proxy.corp.example:8080"}
+    - {setting: winhttp.32.access_type, current: direct, desired: named_proxy}
+host_commands:
+  description: The number of commands (WinRM round trips) the task ran on the host.
+  returned: always
+  type: int
+  sample: 1
+backup_id:
+  description: The on-host backup of the prior values, under C(HKLM\\SOFTWARE\\proxyfleet\\Backups); null when nothing was written.
+  returned: always
+  type: str
+  sample: 20261123T103000123456Z-1a2b3c4d
+"""
+
+ARGUMENT_SPEC: dict[str, dict[str, object]] = {
+    "proxy": {"type": "raw"},
+    "bypass": {"type": "list", "elements": "str"},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "views": {"type": "list", "elements": "int", "choices": [64, 32], "default": [64, 32]},
+    "source": {"type": "str", "choices": ["wininet"]},
+}
+
+
+def main() -> None:
+    from ansible.module_utils.basic import AnsibleModule
+
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.fail_json(msg="proxyfleet.windows.winhttp_proxy runs as an action plugin; this file only documents it")
+
+
+if __name__ == "__main__":
+    main()

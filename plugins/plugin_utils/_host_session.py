@@ -1,0 +1,91 @@
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run the host agent over the task's existing connection (internal use only).
+
+One call is one WinRM command: the constant bootstrap on the command line, the agent and the
+request as one JSON line on stdin, one JSON document back (docs/dev/agent-protocol.md).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import secrets
+import typing as t
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _agent_protocol as protocol
+
+BACKUPS_KEPT = 20
+
+
+class AgentError(Exception):
+    """The host answered, but not with a usable result; the message is for the user."""
+
+
+ExecuteCommand = t.Callable[..., dict[str, t.Any]]
+
+
+def new_backup_id(now: datetime.datetime | None = None) -> str:
+    """A backup id that sorts by time (the agent prunes by name) and is unique per call."""
+    moment = now or datetime.datetime.now(datetime.timezone.utc)
+    return moment.strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(4)
+
+
+class HostSession:
+    """Sends agent requests through an action plugin's ``_low_level_execute_command``."""
+
+    def __init__(self, execute: ExecuteCommand) -> None:
+        self._execute = execute
+        self.commands = 0
+
+    def run(self, operations: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+        """Run operations in one host command; return one result per operation.
+
+        Raises:
+            AgentError: the agent failed, answered something that is not protocol 1, or an
+                operation reported an error.
+        """
+        stdin = protocol.build_stdin(protocol.build_request(operations))
+        self.commands += 1
+        # sudoable=False: become would wrap the command and break the constant command line.
+        outcome = self._execute(protocol.BOOTSTRAP_COMMAND_LINE, in_data=stdin, sudoable=False)
+        response = parse_response(int(outcome.get("rc") or 0), outcome.get("stdout", ""), outcome.get("stderr", ""))
+        results: list[dict[str, t.Any]] = response["results"]
+        if len(results) != len(operations):
+            raise AgentError(f"the host agent returned {len(results)} results for {len(operations)} operations")
+        for result in results:
+            if result.get("status") == "error":
+                raise AgentError(f"the host agent's {result.get('op')} operation failed: {result.get('error')}")
+        return results
+
+
+def parse_response(rc: int, stdout: str, stderr: str) -> dict[str, t.Any]:
+    """Check and decode the agent's one JSON document.
+
+    Raises:
+        AgentError: non-zero exit, no JSON, wrong protocol, or a request-level error.
+    """
+    detail = _first_line(stderr) or _first_line(stdout) or "no output"
+    if rc != 0:
+        raise AgentError(f"the host agent exited with {rc}: {detail}")
+    try:
+        response = json.loads(stdout)
+    except ValueError:
+        raise AgentError(f"the host agent did not answer with JSON: {detail}") from None
+    if not isinstance(response, dict) or response.get("protocol") != protocol.PROTOCOL_VERSION:
+        raise AgentError(
+            f"the host agent answered with protocol {response.get('protocol') if isinstance(response, dict) else None!r}, "
+            f"expected {protocol.PROTOCOL_VERSION}"
+        )
+    if not response.get("ok"):
+        raise AgentError(f"the host agent rejected the request: {response.get('error')}")
+    if not isinstance(response.get("results"), list):
+        raise AgentError("the host agent's answer has no results list")
+    return response
+
+
+def _first_line(text: str) -> str:
+    for line in (text or "").splitlines():
+        if line.strip():
+            return line.strip()[:300]
+    return ""

@@ -1,0 +1,145 @@
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Validation and normalisation of proxy strings and bypass lists (internal use only).
+
+Every message names the option, quotes the value and states the accepted form, because these are
+the errors users meet first, before anything touches a host.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import typing as t
+
+PROXY_SCHEMES = ("http", "https", "ftp", "socks")
+HOST_PORT_FORM = (
+    "host:port (a host name, an IPv4 address or a bracketed IPv6 address such as [fd00::1], "
+    "then a port 1-65535), e.g. proxy.corp.example:8080"
+)
+BYPASS_FORM = (
+    "a host name, address or wildcard pattern such as *.corp.example, 10.*, <local> or <-loopback>, "
+    "without spaces, quotes, ';', control or non-ASCII characters"
+)
+
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
+_PORT = re.compile(r"^[0-9]{1,5}$")
+_BYPASS_FORBIDDEN = re.compile(r"[\s\"';]")
+
+
+class ProxyInputError(ValueError):
+    """User input that does not have the accepted form; the message is meant for the user."""
+
+
+def _describe(value: object) -> str:
+    text = repr(value) if not isinstance(value, str) else "'" + value.encode("unicode_escape").decode("ascii") + "'"
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def is_host(host: str) -> bool:
+    """True for a DNS host name, an IPv4 address, or a bracketed IPv6 address."""
+    if host.startswith("[") and host.endswith("]"):
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            return False
+        return True
+    if not host.isascii() or len(host) > 253:
+        return False
+    if re.fullmatch(r"[0-9.]+", host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            return False
+        return True
+    return all(_LABEL.match(label) for label in host.split("."))
+
+
+def is_host_port(value: str) -> bool:
+    """True for ``host:port`` as WinHTTP, the telemetry proxy and netsh accept it."""
+    host, sep, port = value.rpartition(":")
+    if not sep or not _PORT.match(port) or not 1 <= int(port) <= 65535:
+        return False
+    return is_host(host)
+
+
+def check_host_port(option: str, value: object) -> str:
+    """Return ``value`` if it is ``host:port``; raise a message naming ``option`` otherwise."""
+    if not isinstance(value, str) or not is_host_port(value):
+        hint = ""
+        if isinstance(value, str) and "://" in value:
+            hint = " without a scheme"
+        elif isinstance(value, str) and "=" in value:
+            hint = "; give per-scheme proxies as a dict, e.g. {http: 'proxy:80', https: 'proxy:8443'}"
+        raise ProxyInputError(f"{option}: {_describe(value)} is not a valid proxy; expected {HOST_PORT_FORM}{hint}")
+    return value
+
+
+def check_proxy(option: str, value: object) -> dict[str, str] | str:
+    """Validate a proxy given as ``host:port`` or as a dict scheme -> ``host:port``."""
+    if isinstance(value, t.Mapping):
+        if not value:
+            raise ProxyInputError(f"{option}: the per-scheme dict is empty; name at least one of {', '.join(PROXY_SCHEMES)}")
+        checked: dict[str, str] = {}
+        for scheme, target in value.items():
+            if scheme not in PROXY_SCHEMES:
+                raise ProxyInputError(
+                    f"{option}: unknown scheme {_describe(scheme)}; accepted schemes: {', '.join(PROXY_SCHEMES)}"
+                )
+            checked[scheme] = check_host_port(f"{option}.{scheme}", target)
+        return checked
+    return check_host_port(option, value)
+
+
+def check_bypass(option: str, entries: object) -> list[str]:
+    """Validate a bypass list; returns the entries in the user's order."""
+    if not isinstance(entries, list):
+        raise ProxyInputError(f"{option}: expected a list of entries, each {BYPASS_FORM}")
+    for index, entry in enumerate(entries):
+        if (
+            not isinstance(entry, str)
+            or not entry
+            or not entry.isascii()
+            or _BYPASS_FORBIDDEN.search(entry)
+            or any(ord(char) < 0x20 or ord(char) == 0x7F for char in entry)
+        ):
+            raise ProxyInputError(f"{option}[{index}]: {_describe(entry)} is not a valid bypass entry; expected {BYPASS_FORM}")
+    return list(entries)
+
+
+def proxy_string(proxy: dict[str, str] | str) -> str:
+    """The WinHTTP/WinINET form: ``host:port`` or ``http=h:p;https=h:p`` in the user's order."""
+    if isinstance(proxy, str):
+        return proxy
+    return ";".join(f"{scheme}={target}" for scheme, target in proxy.items())
+
+
+def parse_proxy_string(text: str) -> dict[str, str] | str:
+    """Inverse of :func:`proxy_string` for comparison; unknown shapes come back unchanged."""
+    if "=" not in text:
+        return text
+    parts: dict[str, str] = {}
+    for item in text.split(";"):
+        scheme, _, target = item.partition("=")
+        if scheme.strip():
+            parts[scheme.strip().lower()] = target.strip()
+    return parts
+
+
+def same_proxy(left: str | None, right: str | None) -> bool:
+    """Compare two proxy strings by meaning: host names case-insensitively, schemes in any order."""
+    if left is None or right is None:
+        return left is right
+
+    def key(text: str) -> object:
+        parsed = parse_proxy_string(text.strip())
+        if isinstance(parsed, str):
+            return parsed.lower()
+        return sorted((scheme, target.lower()) for scheme, target in parsed.items())
+
+    return key(left) == key(right)
+
+
+def same_bypass(left: t.Iterable[str], right: t.Iterable[str]) -> bool:
+    """Compare bypass lists case-insensitively and in any order."""
+    return {entry.lower() for entry in left} == {entry.lower() for entry in right}

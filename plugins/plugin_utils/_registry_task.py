@@ -1,0 +1,85 @@
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The read -> plan -> write-with-preconditions flow every registry module shares (internal use only)."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import (
+    BACKUPS_KEPT,
+    AgentError,
+    HostSession,
+    new_backup_id,
+)
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import (
+    Change,
+    KeyAddress,
+    RegistrySnapshot,
+    RegValue,
+    read_operation,
+)
+
+
+def read_keys(session: HostSession, addresses: t.Iterable[KeyAddress]) -> RegistrySnapshot:
+    """Read every value of the given keys in one host command."""
+    result = session.run([read_operation(addresses)])[0]
+    return RegistrySnapshot.from_read_result(result)
+
+
+def apply_changes(session: HostSession, changes: list[Change]) -> tuple[str, RegistrySnapshot]:
+    """Write ``changes`` in one host command; return the backup id and the values read back.
+
+    Raises:
+        AgentError: a precondition failed (nothing written) or a write failed (rolled back or not:
+            the message says which).
+    """
+    operation = {
+        "op": "apply",
+        "backup": {"id": new_backup_id(), "keep": BACKUPS_KEPT},
+        "changes": [change.to_request() for change in changes],
+    }
+    result = session.run([operation])[0]
+    status = result.get("status")
+    if status == "precondition_failed":
+        raise AgentError(_precondition_message(changes, result.get("failed") or []))
+    if status != "applied":
+        raise AgentError(_failure_message(changes, result))
+    return str(result["backup_id"]), _snapshot_from_after(changes, result.get("after") or [])
+
+
+def _snapshot_from_after(changes: list[Change], after: list[dict[str, t.Any]]) -> RegistrySnapshot:
+    """Turn the agent's read-back into a snapshot of just the written values."""
+    raw: dict[tuple[str, str, int], dict[str, t.Any]] = {}
+    for change, entry in zip(changes, after):
+        key = raw.setdefault(change.address.lookup, {**change.address.to_request(), "exists": True, "values": []})
+        if entry.get("exists"):
+            key["values"].append({"name": change.name, "type": entry["type"], "data": entry["data"]})
+    return RegistrySnapshot.from_read_result({"keys": list(raw.values())})
+
+
+def _precondition_message(changes: list[Change], failed: list[dict[str, t.Any]]) -> str:
+    where = ", ".join(f"{changes[item['index']].address.describe()} value {changes[item['index']].name}" for item in failed)
+    return (
+        f"the host's registry changed between read and write ({where}); nothing was written. "
+        "Another process or Group Policy may be managing it: run the task again to re-check"
+    )
+
+
+def _failure_message(changes: list[Change], result: dict[str, t.Any]) -> str:
+    if result.get("stage") == "backup":
+        return f"could not write the on-host backup, so nothing was changed: {result.get('error')}"
+    index = int(result.get("failed_index", 0))
+    target = f"{changes[index].address.describe()} value {changes[index].name}" if index < len(changes) else "a value"
+    rollback = result.get("rollback") or {}
+    if rollback.get("ok"):
+        outcome = "every value written before it was restored from the snapshot"
+    else:
+        outcome = f"RESTORING THE PRIOR VALUES ALSO FAILED ({rollback.get('error')}): the host may be half-written"
+    return (
+        f"writing {target} failed: {result.get('error')}; {outcome}. "
+        f"The prior values are in on-host backup {result.get('backup_id')}"
+    )
+
+
+__all__ = ["AgentError", "Change", "RegValue", "apply_changes", "read_keys"]

@@ -1,0 +1,131 @@
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The WinHTTP default proxy surface: where it lives, what it means, how to fix it (internal use only).
+
+What ``netsh winhttp set proxy`` manages: the ``WinHttpSettings`` blob, once per registry view.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _winhttp_settings as codec
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import (
+    same_bypass,
+    same_proxy,
+)
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import (
+    Change,
+    KeyAddress,
+    RegistrySnapshot,
+    RegValue,
+)
+
+NAME = "winhttp"
+CONNECTIONS_PATH = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections"
+VALUE_NAME = "WinHttpSettings"
+
+
+def key_address(view: int) -> KeyAddress:
+    return KeyAddress("HKLM", CONNECTIONS_PATH, view)
+
+
+@dataclasses.dataclass(frozen=True)
+class Desired:
+    """What the user asked for: a named proxy with its bypass list, or direct access."""
+
+    access_type: codec.AccessType
+    proxy: str | None = None
+    bypass: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, t.Any]:
+        return {"access_type": self.access_type, "proxy": self.proxy, "bypass": list(self.bypass)}
+
+
+@dataclasses.dataclass(frozen=True)
+class ViewState:
+    """The WinHTTP proxy of one registry view as found on the host."""
+
+    view: int
+    value: RegValue
+    settings: codec.WinHttpSettings | None
+    error: str | None = None
+
+    @property
+    def access_type(self) -> str:
+        if self.settings is None:
+            return "invalid" if self.error else "direct"
+        return self.settings.access_type
+
+    def as_dict(self) -> dict[str, t.Any]:
+        settings = self.settings
+        described: dict[str, t.Any] = {
+            "access_type": self.access_type,
+            "proxy": settings.proxy if settings else None,
+            "bypass": settings.bypass_list if settings else [],
+            "value_present": self.value.exists,
+            "header": f"0x{settings.header:02X}" if settings else None,
+        }
+        if self.error:
+            described["error"] = self.error
+        return described
+
+
+def read_view(snapshot: RegistrySnapshot, view: int) -> ViewState:
+    """Decode one view; a missing value means direct access, an unreadable one is reported."""
+    value = snapshot.value(key_address(view), VALUE_NAME)
+    if not value.exists:
+        return ViewState(view, value, None)
+    blob = value.as_bytes()
+    if blob is None:
+        return ViewState(view, value, None, f"{VALUE_NAME} is a {value.type} value, expected binary")
+    try:
+        return ViewState(view, value, codec.decode(blob))
+    except codec.WinHttpSettingsError as exc:
+        return ViewState(view, value, None, str(exc))
+
+
+def drift(state: ViewState, desired: Desired) -> list[dict[str, t.Any]]:
+    """The settings of one view that differ from ``desired``, compared by meaning."""
+    current = state.as_dict()
+    prefix = f"{NAME}.{state.view}"
+    found: list[dict[str, t.Any]] = []
+    if current["access_type"] != desired.access_type:
+        found.append({"setting": f"{prefix}.access_type", "current": current["access_type"], "desired": desired.access_type})
+    if desired.access_type == "direct":
+        return found
+    if not same_proxy(current["proxy"], desired.proxy):
+        found.append({"setting": f"{prefix}.proxy", "current": current["proxy"], "desired": desired.proxy})
+    if not same_bypass(current["bypass"], desired.bypass):
+        found.append({"setting": f"{prefix}.bypass", "current": current["bypass"], "desired": list(desired.bypass)})
+    return found
+
+
+def plan(state: ViewState, desired: Desired) -> Change | None:
+    """The one write that brings a view to ``desired``, or None when it already complies."""
+    if not drift(state, desired):
+        return None
+    # Keep the header version the host already uses; a missing or unreadable value gets 0x18.
+    base = state.settings or codec.WinHttpSettings("direct")
+    wanted = dataclasses.replace(
+        base,
+        access_type=desired.access_type,
+        proxy=desired.proxy,
+        bypass=";".join(desired.bypass) if desired.access_type == "named_proxy" else None,
+    )
+    blob = codec.encode(wanted)
+    return Change("set_value", key_address(state.view), VALUE_NAME, expect=state.value, value=RegValue.binary(blob))
+
+
+def diff_text(state: ViewState | Desired) -> str:
+    """A readable, stable rendering for diff mode."""
+    data = state.as_dict()
+    lines = [f"access_type: {data['access_type']}"]
+    if data["access_type"] != "direct":
+        lines.append(f"proxy: {data['proxy']}")
+        lines.append("bypass:" + ("" if data["bypass"] else " []"))
+        lines.extend(f"  - {entry}" for entry in data["bypass"])
+    if data.get("error"):
+        lines.append(f"error: {data['error']}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,46 @@
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Turn winhttp_proxy's options into the desired state, or a user-facing error (internal use only)."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import (
+    ProxyInputError,
+    check_bypass,
+    check_proxy,
+    proxy_string,
+)
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface_winhttp import Desired
+
+SOURCE_WININET_UNAVAILABLE = (
+    "source: 'wininet' is not available in this version: it needs the WinINET surface "
+    "(proxyfleet.windows.wininet_proxy), which is not there yet; give proxy and bypass instead"
+)
+
+
+def desired_from_options(args: dict[str, t.Any]) -> tuple[Desired, list[int]]:
+    """Validate everything the argument spec cannot, before any host command.
+
+    Raises:
+        ProxyInputError: with a message naming the option, the value and the accepted form.
+    """
+    if args.get("source") is not None:
+        raise ProxyInputError(SOURCE_WININET_UNAVAILABLE)
+    views = list(dict.fromkeys(args.get("views") or []))
+    if not views:
+        raise ProxyInputError("views: name at least one registry view, 64 or 32")
+    if args.get("state") == "absent":
+        given = [name for name in ("proxy", "bypass") if args.get(name) is not None]
+        if given:
+            raise ProxyInputError(
+                f"{' and '.join(given)} cannot be used with state=absent, which sets direct access; remove "
+                f"{'them' if len(given) > 1 else 'it'} or use state=present"
+            )
+        return Desired("direct"), views
+    if args.get("proxy") is None:
+        raise ProxyInputError("proxy is required when state=present; expected host:port or a dict scheme -> host:port")
+    proxy = check_proxy("proxy", args["proxy"])
+    bypass = check_bypass("bypass", args.get("bypass") or [])
+    return Desired("named_proxy", proxy_string(proxy), tuple(bypass)), views

@@ -1,0 +1,468 @@
+"""The Python twin of the host agent (``plugins/plugin_utils/_agent.ps1``).
+
+It runs a request's operations (``read``, ``apply``) against a :class:`~tests.winsim.registry.Registry`
+exactly as ``docs/dev/agent-protocol.md`` specifies, and returns the response dict. Inputs are
+validated the way a careful PowerShell agent would: an operation with a bad hive, view, path, type
+or data fails as a whole with ``"stage": "validate"`` before it touches the registry.
+
+Fault hooks (:class:`TwinFaults`) make the Nth change write of the request fail like an
+access-denied write, make the rollback itself fail, or make the backup fail.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import importlib.util
+import typing as t
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import ModuleType
+
+from .regfile import Value
+from .registry import Registry, RegistryError, from_protocol, hive_name, split_path, to_protocol, view_parts
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PROTOCOL_PATH = REPO_ROOT / "plugins" / "plugin_utils" / "_agent_protocol.py"
+
+BACKUP_ROOT = "SOFTWARE\\proxyfleet\\Backups"
+READ_HIVES = ("HKLM", "HKCU", "HKU", "HKCR")
+WRITE_HIVES = ("HKLM",)
+ACTIONS = ("set_value", "delete_value", "create_key")
+OPERATIONS = ("read", "apply")
+
+
+@functools.cache
+def load_protocol() -> ModuleType:
+    """Load ``_agent_protocol.py`` by file path, so the twin uses the controller's own constants."""
+    spec = importlib.util.spec_from_file_location("winsim_agent_protocol", PROTOCOL_PATH)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {PROTOCOL_PATH}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class OperationError(Exception):
+    """An operation's input is invalid; the operation fails with ``stage: validate``."""
+
+
+class WriteError(Exception):
+    """A registry write failed (injected: access denied)."""
+
+
+@dataclass
+class TwinFaults:
+    """Injected failures for one request.
+
+    ``fail_write_at``: the Nth (1-based) change write of the request, counted over every apply's
+    write stage, raises before writing anything. ``fail_rollback``: the first undo step of a
+    rollback raises (the rest are still attempted). ``fail_backup``: writing the backup raises.
+    """
+
+    fail_write_at: int | None = None
+    fail_rollback: bool = False
+    fail_backup: bool = False
+
+
+@dataclass(frozen=True)
+class Expect:
+    """A validated ``expect``: existence, and for an existing value its protocol type and data."""
+
+    exists: bool
+    type: str | None = None
+    data: t.Any = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """A validated change, with its address resolved for the registry view."""
+
+    index: int
+    action: str
+    hive: str  # short form, "HKLM"
+    path: str  # as requested (before view redirection)
+    view: int
+    name: str | None  # None for create_key
+    value: Value | None  # set_value only
+    expect: Expect
+    full_hive: str
+    resolved: str  # key path below the hive after view redirection
+
+    def address(self) -> dict[str, t.Any]:
+        """The change's address as echoed in results."""
+        return {"hive": self.hive, "path": self.path, "view": self.view}
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A change's target as it was before the apply (what the backup records)."""
+
+    key_existed: bool
+    value: tuple[str, Value] | None  # stored name and value, when it existed
+
+
+def dotnet_utc(moment: datetime) -> str:
+    """ISO 8601 UTC as .NET's round-trip format ``ToString('o')`` writes it (7 fraction digits)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "0Z"
+
+
+class AgentTwin:
+    """Runs requests against one registry. ``wrote`` tells whether the last request changed it."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        faults: TwinFaults | None = None,
+        clock: t.Callable[[], datetime] | None = None,
+    ) -> None:
+        self.registry = registry
+        self.faults = faults or TwinFaults()
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.wrote = False
+        self._writes = 0
+        protocol = load_protocol()
+        self.protocol_version: int = protocol.PROTOCOL_VERSION
+        self.agent_version: str = protocol.AGENT_VERSION
+
+    # -- request level -----------------------------------------------------------------------
+
+    def handle(self, request: t.Any) -> dict[str, t.Any]:
+        """Run a request; return the response dict."""
+        self.wrote = False
+        self._writes = 0
+        error = self._request_error(request)
+        if error:
+            return self._response(ok=False, error=error)
+        return self._response(ok=True, results=[self._run(op) for op in request["operations"]])
+
+    def _response(self, *, ok: bool, results: list[t.Any] | None = None, error: str | None = None) -> dict[str, t.Any]:
+        response: dict[str, t.Any] = {"protocol": self.protocol_version, "agent_version": self.agent_version, "ok": ok}
+        if error is not None:
+            response["error"] = error
+        response["results"] = results or []
+        return response
+
+    def _request_error(self, request: t.Any) -> str | None:
+        """Request-level problems; checked in full before any operation runs."""
+        if not isinstance(request, dict):
+            return f"request must be a JSON object, got {_kind(request)}"
+        protocol = request.get("protocol")
+        if isinstance(protocol, bool) or protocol != self.protocol_version:
+            return f"unsupported protocol {protocol!r}: this agent speaks protocol {self.protocol_version}"
+        if request.get("agent_version") != self.agent_version:
+            return f"request is for agent version {request.get('agent_version')!r}; this is agent {self.agent_version}"
+        operations = request.get("operations")
+        if not isinstance(operations, list):
+            return f"'operations' must be a list, got {_kind(operations)}"
+        for index, op in enumerate(operations):
+            if not isinstance(op, dict):
+                return f"operations[{index}] must be a JSON object, got {_kind(op)}"
+            if op.get("op") not in OPERATIONS:
+                return f"unknown operation {op.get('op')!r} at operations[{index}] (expected read or apply)"
+        return None
+
+    def _run(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Run one operation; invalid input fails it before anything is touched."""
+        try:
+            return self._read(op) if op["op"] == "read" else self._apply(op)
+        except OperationError as exc:
+            return {"op": op["op"], "status": "failed", "stage": "validate", "error": str(exc)}
+
+    # -- read --------------------------------------------------------------------------------
+
+    def _read(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
+        keys = op.get("keys")
+        if not isinstance(keys, list):
+            raise OperationError(f"'keys' must be a list, got {_kind(keys)}")
+        addresses = [self._address(f"keys[{i}]", key, READ_HIVES, allow_root=True) for i, key in enumerate(keys)]
+        return {"op": "read", "status": "ok", "keys": [self._read_key(*address) for address in addresses]}
+
+    def _read_key(self, given: dict[str, t.Any], full_hive: str, resolved: str) -> dict[str, t.Any]:
+        exists = self.registry.key_exists(full_hive, resolved)
+        values = [_value_entry(name, value) for name, value in self.registry.values(full_hive, resolved)]
+        subkeys = self.registry.subkey_names(full_hive, resolved)
+        return {**given, "exists": exists, "values": values, "subkeys": subkeys}
+
+    def _address(
+        self, where: str, item: t.Any, hives: tuple[str, ...], *, allow_root: bool
+    ) -> tuple[dict[str, t.Any], str, str]:
+        """Validate hive/path/view; return the echo, the full hive name and the resolved path."""
+        if not isinstance(item, dict):
+            raise OperationError(f"{where} must be a JSON object, got {_kind(item)}")
+        hive, path, view = item.get("hive"), item.get("path"), item.get("view")
+        if not isinstance(hive, str) or hive.upper() not in hives:
+            raise OperationError(f"{where}: unsupported hive {hive!r} (expected {' or '.join(hives)})")
+        if isinstance(view, bool) or view not in (64, 32):
+            raise OperationError(f"{where}: unknown registry view {view!r} (expected 64 or 32)")
+        try:
+            parts = split_path(path)
+        except RegistryError as exc:
+            raise OperationError(f"{where}: {exc}") from None
+        if not parts and not allow_root:
+            raise OperationError(f"{where}: 'path' must name a key below the hive, got {path!r}")
+        full = hive_name(hive)
+        return {"hive": hive, "path": path, "view": view}, full, "\\".join(view_parts(full, parts, view))
+
+    # -- apply: validation -------------------------------------------------------------------
+
+    def _apply(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
+        changes_in = op.get("changes")
+        if not isinstance(changes_in, list):
+            raise OperationError(f"'changes' must be a list, got {_kind(changes_in)}")
+        if not changes_in:
+            # Nothing to change: no backup, nothing written.
+            return {"op": "apply", "status": "applied", "backup_id": None, "after": []}
+        backup_id, keep = _backup_spec(op.get("backup"))
+        changes = [self._change(i, change) for i, change in enumerate(changes_in)]
+        return self._apply_changes(changes, backup_id, keep)
+
+    def _change(self, index: int, item: t.Any) -> Change:
+        """Validate one change."""
+        where = f"changes[{index}]"
+        given, full, resolved = self._address(where, item, WRITE_HIVES, allow_root=False)
+        action = item.get("action")
+        if action not in ACTIONS:
+            raise OperationError(f"{where}: unknown action {action!r} (expected {', '.join(ACTIONS)})")
+        name = None if action == "create_key" else _value_name(where, item.get("name"))
+        value = None
+        if action == "set_value":
+            value = _to_value(where, item.get("type"), item.get("data"))
+        expect = _expect(where, item.get("expect"), value_change=name is not None)
+        return Change(
+            index, action, given["hive"].upper(), given["path"], given["view"], name, value, expect, full, resolved
+        )
+
+    # -- apply: the four steps ---------------------------------------------------------------
+
+    def _apply_changes(self, changes: list[Change], backup_id: str, keep: int) -> dict[str, t.Any]:
+        failed = [
+            {"index": c.index, "current": current}
+            for c in changes
+            if not _matches(current := self._current(c), c.expect)
+        ]
+        if failed:
+            return {"op": "apply", "status": "precondition_failed", "failed": failed}
+        priors = [self._prior(c) for c in changes]
+        try:
+            self._write_backup(backup_id, keep, changes, priors)
+        except (WriteError, RegistryError) as exc:
+            return {"op": "apply", "status": "failed", "stage": "backup", "error": str(exc), "backup_id": backup_id}
+        created: list[str] = []
+        for change in changes:
+            try:
+                self._write(change, created)
+            except (WriteError, RegistryError) as exc:
+                rollback = self._rollback(changes[: change.index + 1], priors, created)
+                return {
+                    "op": "apply", "status": "failed", "stage": "write", "failed_index": change.index,
+                    "error": str(exc), "rollback": rollback, "backup_id": backup_id,
+                }  # fmt: skip
+        return {"op": "apply", "status": "applied", "backup_id": backup_id, "after": [self._after(c) for c in changes]}
+
+    def _current(self, change: Change) -> dict[str, t.Any]:
+        """The change's target now, shaped like ``expect``."""
+        if change.name is None:
+            return {"exists": self.registry.key_exists(change.full_hive, change.resolved)}
+        value = self.registry.get_value(change.full_hive, change.resolved, change.name)
+        if value is None:
+            return {"exists": False}
+        type_name, data = to_protocol(value)
+        return {"exists": True, "type": type_name, "data": data}
+
+    def _prior(self, change: Change) -> Prior:
+        key = self.registry.open_key(change.full_hive, change.resolved)
+        stored = key.values.get(change.name.lower()) if key is not None and change.name is not None else None
+        return Prior(key_existed=key is not None, value=stored)
+
+    def _write_backup(self, backup_id: str, keep: int, changes: list[Change], priors: list[Prior]) -> None:
+        """Step 2: the backup key, then pruning. On failure nothing of the backup remains."""
+        path = f"{BACKUP_ROOT}\\{backup_id}"
+        if self.registry.key_exists("HKLM", path):
+            raise WriteError(f"backup {backup_id} already exists under HKLM\\{BACKUP_ROOT}")
+        before = self.registry.snapshot()
+        try:
+            if self.faults.fail_backup:
+                raise WriteError(f"Access to the registry key 'HKEY_LOCAL_MACHINE\\{path}' is denied.")
+            self._backup_values(path, changes, priors)
+            self._prune(keep)
+        except BaseException:
+            self.registry.restore(before)
+            raise
+        self.wrote = True
+
+    def _backup_values(self, path: str, changes: list[Change], priors: list[Prior]) -> None:
+        reg = self.registry
+        reg.set_value("HKLM", path, "Created", Value.string(dotnet_utc(self.clock())))
+        reg.set_value("HKLM", path, "AgentVersion", Value.string(self.agent_version))
+        reg.set_value("HKLM", path, "Count", Value.dword(len(changes)))
+        for change, prior in zip(changes, priors, strict=True):
+            sub = f"{path}\\{change.index}"
+            for name, value in (
+                ("Hive", Value.string(change.hive)),
+                ("Path", Value.string(change.path)),
+                ("Name", Value.string(change.name or "")),
+                ("Action", Value.string(change.action)),
+                ("View", Value.dword(change.view)),
+                ("KeyExisted", Value.dword(int(prior.key_existed))),
+                ("ValueExisted", Value.dword(int(prior.value is not None))),
+            ):
+                reg.set_value("HKLM", sub, name, value)
+            if prior.value is not None:
+                reg.set_value("HKLM", sub, "Data", prior.value[1])
+
+    def _prune(self, keep: int) -> None:
+        """Delete backups beyond the newest ``keep`` (subkey names sort by time)."""
+        names = sorted(self.registry.subkey_names("HKLM", BACKUP_ROOT))
+        for name in names[: max(len(names) - keep, 0)]:
+            self.registry.delete_key("HKLM", f"{BACKUP_ROOT}\\{name}")
+
+    def _write(self, change: Change, created: list[str]) -> None:
+        """Step 3, one change. The injected fault fires before anything is written."""
+        self._writes += 1
+        if self.faults.fail_write_at == self._writes:
+            raise WriteError(f"Access to the registry key '{change.full_hive}\\{change.resolved}' is denied.")
+        if change.action == "delete_value":
+            assert change.name is not None
+            self.registry.delete_value(change.full_hive, change.resolved, change.name)
+            return
+        # set_value and create_key create missing keys; remember the topmost for rollback.
+        top = self.registry.create_key(change.full_hive, change.resolved)
+        if top is not None:
+            created.append(top)
+        if change.action == "set_value":
+            assert change.name is not None and change.value is not None
+            self.registry.set_value(change.full_hive, change.resolved, change.name, change.value)
+
+    def _rollback(self, done: list[Change], priors: list[Prior], created: list[str]) -> dict[str, t.Any]:
+        """Undo ``done`` in reverse from the prior state, then remove keys this apply created.
+
+        Best effort: every step is tried; the first error is reported.
+        """
+        steps: list[t.Callable[[], None]] = [
+            functools.partial(self._restore, c, priors[c.index]) for c in reversed(done)
+        ]
+        steps += [functools.partial(self._remove_created, path) for path in reversed(created)]
+        errors: list[str] = []
+        for number, step in enumerate(steps):
+            try:
+                if number == 0 and self.faults.fail_rollback:
+                    raise WriteError(
+                        f"rollback: access to the registry key '{self._step_key(done, created)}' is denied."
+                    )
+                step()
+            except (WriteError, RegistryError) as exc:
+                errors.append(str(exc))
+        return {"ok": True} if not errors else {"ok": False, "error": errors[0]}
+
+    def _step_key(self, done: list[Change], created: list[str]) -> str:
+        """The key the first rollback step touches, for the injected error message."""
+        if done:
+            return f"{done[-1].full_hive}\\{done[-1].resolved}"
+        return f"HKEY_LOCAL_MACHINE\\{created[-1]}" if created else "HKEY_LOCAL_MACHINE"
+
+    def _restore(self, change: Change, prior: Prior) -> None:
+        """Put a value back as it was (or remove it); create_key has no value to restore."""
+        if change.name is None:
+            return
+        if prior.value is None:
+            self.registry.delete_value(change.full_hive, change.resolved, change.name)
+            return
+        stored_name, value = prior.value
+        # Delete first so the restored value gets its original name case back.
+        self.registry.delete_value(change.full_hive, change.resolved, change.name)
+        self.registry.set_value(change.full_hive, change.resolved, stored_name, value)
+
+    def _remove_created(self, path: str) -> None:
+        self.registry.delete_key("HKLM", path)
+
+    def _after(self, change: Change) -> dict[str, t.Any]:
+        """Step 4: read back one change's target."""
+        entry = change.address()
+        if change.name is not None:
+            entry["name"] = change.name
+        return {**entry, **self._current(change)}
+
+
+def run_request(
+    registry: Registry,
+    request: t.Any,
+    *,
+    fail_write_at: int | None = None,
+    fail_rollback: bool = False,
+    fail_backup: bool = False,
+    clock: t.Callable[[], datetime] | None = None,
+) -> dict[str, t.Any]:
+    """Run one request against ``registry`` and return the response dict."""
+    faults = TwinFaults(fail_write_at=fail_write_at, fail_rollback=fail_rollback, fail_backup=fail_backup)
+    return AgentTwin(registry, faults=faults, clock=clock).handle(request)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation helpers
+
+
+def _kind(data: t.Any) -> str:
+    """JSON type name for messages."""
+    if data is None:
+        return "null"
+    if isinstance(data, bool):
+        return "boolean"
+    return {int: "number", float: "number", str: "string", list: "array", dict: "object"}.get(type(data), "value")
+
+
+def _backup_spec(backup: t.Any) -> tuple[str, int]:
+    """Validate ``backup``: an id usable as a key name and ``keep`` >= 1."""
+    if not isinstance(backup, dict):
+        raise OperationError(f"'backup' must be an object with 'id' and 'keep', got {_kind(backup)}")
+    backup_id, keep = backup.get("id"), backup.get("keep")
+    if not isinstance(backup_id, str) or not backup_id or "\\" in backup_id or len(backup_id) > 255:
+        raise OperationError(f"backup id must be a non-empty key name without backslash, got {backup_id!r}")
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise OperationError(f"backup keep must be an integer >= 1, got {keep!r}")
+    return backup_id, keep
+
+
+def _value_name(where: str, name: t.Any) -> str:
+    if not isinstance(name, str):
+        raise OperationError(f"{where}: 'name' must be a string ('' for the default value), got {_kind(name)}")
+    if len(name) > 16383:
+        raise OperationError(f"{where}: value name longer than 16383 characters")
+    return name
+
+
+def _to_value(where: str, type_name: t.Any, data: t.Any) -> Value:
+    try:
+        return from_protocol(type_name, data)
+    except RegistryError as exc:
+        raise OperationError(f"{where}: {exc}") from None
+
+
+def _expect(where: str, expect: t.Any, *, value_change: bool) -> Expect:
+    """Validate ``expect``: ``{"exists": false}`` or, for a value, ``{"exists": true, "type", "data"}``."""
+    if not isinstance(expect, dict) or not isinstance(expect.get("exists"), bool):
+        raise OperationError(f"{where}: 'expect' must be an object with a boolean 'exists', got {expect!r:.80}")
+    if not expect["exists"] or not value_change:
+        return Expect(expect["exists"])
+    _to_value(f"{where}.expect", expect.get("type"), expect.get("data"))
+    return Expect(True, expect["type"], expect["data"])
+
+
+def _matches(current: dict[str, t.Any], expect: Expect) -> bool:
+    """Compare by the protocol's rules: bytes for binary/none, list for multistring, else equality."""
+    if current["exists"] != expect.exists:
+        return False
+    if not current["exists"] or expect.type is None:
+        return True
+    if current["type"] != expect.type:
+        return False
+    if expect.type in ("binary", "none"):
+        return base64.b64decode(current["data"]) == base64.b64decode(expect.data)
+    return current["data"] == expect.data
+
+
+def _value_entry(name: str, value: Value) -> dict[str, t.Any]:
+    type_name, data = to_protocol(value)
+    return {"name": name, "type": type_name, "data": data}

@@ -1,0 +1,223 @@
+"""One simulated Windows host: a registry, optional facts, and the command gate.
+
+:meth:`SimHost.execute` takes what arrived in a WinRM ``rsp:Command`` (command, arguments, stdin).
+It runs only proxyfleet.windows' host agent: the command line must unwrap (``PowerShell ...
+-EncodedCommand``, once or twice) to exactly ``BOOTSTRAP_SCRIPT``, and stdin must carry the agent
+whose SHA-256 and version match the repository's ``_agent.ps1``. Anything else exits 1 with one
+line on stderr.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+import os
+import re
+import threading
+import typing as t
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .agent_twin import AgentTwin, TwinFaults, load_protocol
+from .registry import Registry
+
+ONLY_OUR_AGENT = "this simulator only runs proxyfleet.windows' host agent"
+SHOWN_CHARS = 80
+
+# `PowerShell -NoProfile -NonInteractive -ExecutionPolicy Unrestricted -EncodedCommand <b64>`, the
+# shape of POWERSHELL_PREFIX (and of Ansible's own wrapper); executable and options case-insensitive.
+_ENCODED = re.compile(
+    r"\s*(?:PowerShell|powershell\.exe)\s+-NoProfile\s+-NonInteractive\s+-ExecutionPolicy\s+Unrestricted"
+    r"\s+-EncodedCommand\s+(\S+)\s*",
+    re.IGNORECASE | re.ASCII,
+)
+_MAX_LAYERS = 8  # Ansible wraps at most twice; more is not ours.
+
+
+@dataclass
+class ExecResult:
+    """What the command produced, plus a log record for the server's JSON-lines log."""
+
+    stdout: bytes
+    stderr: bytes
+    exit_code: int
+    log: dict[str, t.Any] = field(default_factory=dict)
+
+
+class Rejected(Exception):
+    """The command or stdin is not our agent; the message is the stderr line."""
+
+
+@functools.cache
+def known_agent() -> tuple[str, str]:
+    """(agent version, SHA-256) of the repository's ``_agent.ps1``, computed once per process."""
+    protocol = load_protocol()
+    return protocol.AGENT_VERSION, protocol.agent_sha256()
+
+
+def shorten(text: str, limit: int = SHOWN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters (with ``...``), quoted on one line."""
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def unwrap_command(command: str, arguments: list[str]) -> str:
+    """Join command and arguments; decode ``-EncodedCommand`` layers until the text is not one."""
+    text = " ".join([command, *arguments])
+    for _ in range(_MAX_LAYERS):
+        match = _ENCODED.fullmatch(text)
+        if match is None:
+            break
+        try:
+            text = base64.b64decode(match.group(1), validate=True).decode("utf-16-le")
+        except (binascii.Error, ValueError):
+            break  # Not decodable: report the command line as received.
+    return text
+
+
+def check_command(command: str, arguments: list[str]) -> None:
+    """Raise :class:`Rejected` unless the command line is our bootstrap."""
+    script = unwrap_command(command, arguments)
+    if script != load_protocol().BOOTSTRAP_SCRIPT:
+        raise Rejected(
+            f"winsim: command is not the proxyfleet.windows agent bootstrap ({shorten(script)}): {ONLY_OUR_AGENT}"
+        )
+
+
+def parse_stdin(stdin: bytes) -> dict[str, t.Any]:
+    """Return the request from ``{"agent": ..., "request": ...}``; :class:`Rejected` unless our agent.
+
+    Lines are stripped and joined, as the bootstrap joins psrp's one-object-per-line ``$input``.
+    """
+    try:
+        text = stdin.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise Rejected(f"winsim: stdin is not UTF-8 ({shorten(repr(stdin[:SHOWN_CHARS]))}): {ONLY_OUR_AGENT}") from None
+    joined = "".join(line.strip() for line in text.splitlines())
+    if not joined:
+        raise Rejected(
+            f'winsim: no agent on stdin (expected one JSON line {{"agent": ..., "request": ...}}): {ONLY_OUR_AGENT}'
+        )
+    try:
+        payload = json.loads(joined)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict) or not isinstance(payload.get("agent"), str):
+        raise Rejected(f"winsim: stdin is not an agent request ({shorten(joined)}): {ONLY_OUR_AGENT}")
+    _check_agent(payload["agent"], payload.get("request"))
+    return payload["request"]
+
+
+def _check_agent(agent: str, request: t.Any) -> None:
+    """The agent text's SHA-256 and the request's agent_version must be the repository's."""
+    version = request.get("agent_version") if isinstance(request, dict) else None
+    sha = load_protocol().agent_sha256(agent)
+    known_version, known_sha = known_agent()
+    if sha != known_sha or version != known_version or not isinstance(request, dict):
+        raise Rejected(
+            f"winsim: unknown agent (version {version}, sha256 {sha[:12]}...; expected version {known_version},"
+            f" sha256 {known_sha[:12]}...): {ONLY_OUR_AGENT}"
+        )
+
+
+def describe_operations(request: t.Any) -> list[dict[str, t.Any]]:
+    """Short form of a request's operations for the log: op names, and for apply its changes."""
+    operations = request.get("operations") if isinstance(request, dict) else None
+    if not isinstance(operations, list):
+        return []
+    described = []
+    for op in operations:
+        entry: dict[str, t.Any] = {"op": op.get("op") if isinstance(op, dict) else None}
+        if entry["op"] == "apply" and isinstance(op.get("changes"), list):
+            fields = ("action", "hive", "path", "view", "name")
+            entry["changes"] = [
+                {k: c[k] for k in fields if k in c} if isinstance(c, dict) else c for c in op["changes"]
+            ]
+        described.append(entry)
+    return described
+
+
+class SimHost:
+    """A simulated host: name, registry, facts, and the ``.reg`` file it is saved to."""
+
+    def __init__(
+        self,
+        name: str,
+        registry: Registry | None = None,
+        *,
+        facts: dict[str, t.Any] | None = None,
+        reg_path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.name = name
+        self.registry = registry if registry is not None else Registry()
+        self.facts: dict[str, t.Any] = facts or {}
+        self.reg_path = Path(reg_path) if reg_path is not None else None
+        self.command_count = 0
+        self.lock = threading.Lock()  # the server is threaded; one command at a time per host
+
+    @classmethod
+    def load(cls, reg_path: str | os.PathLike[str], facts_path: str | os.PathLike[str] | None = None) -> SimHost:
+        """Load ``<host>.reg`` and, when given and present, ``<host>.json``; the host name is the file stem."""
+        reg_path = Path(reg_path)
+        facts: dict[str, t.Any] = {}
+        if facts_path is not None and Path(facts_path).exists():
+            facts = json.loads(Path(facts_path).read_text(encoding="utf-8"))
+            if not isinstance(facts, dict):
+                raise ValueError(f"{facts_path}: facts must be a JSON object")
+        return cls(reg_path.stem, Registry.load(reg_path), facts=facts, reg_path=reg_path)
+
+    def save(self) -> None:
+        """Write the registry back to its ``.reg`` file (atomically); no-op without one."""
+        if self.reg_path is not None:
+            self.registry.save(self.reg_path)
+
+    def execute(
+        self,
+        command: str,
+        arguments: list[str],
+        stdin: bytes,
+        *,
+        fail_write_at: int | None = None,
+        fail_rollback: bool = False,
+    ) -> ExecResult:
+        """Run one command as Windows would run it for our agent; anything else exits 1."""
+        with self.lock:
+            self.command_count += 1
+            try:
+                check_command(command, arguments)
+                request = parse_stdin(stdin)
+            except Rejected as exc:
+                return self._rejected(str(exc))
+            return self._run_agent(request, TwinFaults(fail_write_at=fail_write_at, fail_rollback=fail_rollback))
+
+    def _run_agent(self, request: dict[str, t.Any], faults: TwinFaults) -> ExecResult:
+        twin = AgentTwin(self.registry, faults=faults)
+        response = twin.handle(request)
+        if twin.wrote:
+            self.save()
+        stdout = json.dumps(response, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\r\n"
+        log = {
+            "host": self.name,
+            "agent_version": request.get("agent_version"),
+            "protocol": request.get("protocol"),
+            "operations": describe_operations(request),
+            "ok": response["ok"],
+            "results": [result.get("status") for result in response["results"]],
+            "exit_code": 0,
+        }
+        if not response["ok"]:
+            log["error"] = response.get("error")
+        return ExecResult(stdout, b"", 0, log)
+
+    def _rejected(self, message: str) -> ExecResult:
+        log = {
+            "host": self.name,
+            "agent_version": None,
+            "protocol": None,
+            "operations": [],
+            "results": [],
+            "exit_code": 1,
+            "stderr": message,
+        }
+        return ExecResult(b"", message.encode("utf-8") + b"\r\n", 1, log)
