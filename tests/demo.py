@@ -22,16 +22,38 @@ TASK = "WinHTTP proxy in both registry views"
 STORIES = {host.name: host.story for host in DEMO_HOSTS}
 
 
-def describe_drift(item: dict) -> str:
-    """One drift entry in words: ``64-bit proxy: old -> new``."""
-    _, view, field = item["setting"].split(".")
-    current, desired = item["current"], item["desired"]
-    if field == "bypass":
-        missing = [entry for entry in desired if entry.lower() not in {c.lower() for c in current}]
-        extra = [entry for entry in current if entry.lower() not in {d.lower() for d in desired}]
-        parts = ([f"missing {', '.join(missing)}"] if missing else []) + ([f"extra {', '.join(extra)}"] if extra else [])
-        return f"{view}-bit bypass {'; '.join(parts)}"
-    return f"{view}-bit {field.replace('_', ' ')}: {current or 'none'} -> {desired or 'none'}"
+def describe_view_drift(items: list[dict]) -> str:
+    """One view's drift in words: ``proxy old -> new, bypass missing 10.*``."""
+    words = []
+    for item in items:
+        field, current, desired = item["setting"].split(".")[-1], item["current"], item["desired"]
+        if field == "access_type":
+            continue
+        if field == "bypass":
+            missing = [entry for entry in desired if entry.lower() not in {c.lower() for c in current}]
+            extra = [entry for entry in current if entry.lower() not in {d.lower() for d in desired}]
+            words += [f"bypass missing {' '.join(missing)}"] if missing else []
+            words += [f"bypass has extra {' '.join(extra)}"] if extra else []
+        else:
+            words.append(f"{field} {current or '(none)'} -> {desired or '(none)'}")
+    access = next((item for item in items if item["setting"].endswith(".access_type")), None)
+    if access is not None and access["current"] != "named_proxy" and access["desired"] == "named_proxy":
+        proxy = next((item["desired"] for item in items if item["setting"].endswith(".proxy")), "")
+        return f"{access['current']} -> proxy {proxy}"
+    if access is not None:
+        words.insert(0, f"{access['current']} -> {access['desired']}")
+    return ", ".join(words)
+
+
+def describe_drift(drift: list[dict]) -> str:
+    """A host's drift, per view, merged when both views are wrong the same way."""
+    by_view: dict[str, list[dict]] = {}
+    for item in drift:
+        by_view.setdefault(item["setting"].split(".")[1], []).append(item)
+    texts = {view: describe_view_drift(items) for view, items in by_view.items()}
+    if len(texts) == 2 and len(set(texts.values())) == 1:
+        return f"both views: {next(iter(texts.values()))}"
+    return "; ".join(f"{view}-bit: {text}" for view, text in texts.items())
 
 
 def run_playbook(fleet: RunningFleet, work: Path, label: str, *args: str) -> tuple[dict[str, dict], float, str]:
@@ -63,7 +85,7 @@ def run_playbook(fleet: RunningFleet, work: Path, label: str, *args: str) -> tup
     return results, elapsed, str(output)
 
 
-def print_report(title: str, results: dict[str, dict], elapsed: float, verb: str) -> None:
+def print_report(title: str, results: dict[str, dict], elapsed: float, verb: str, show_stories: bool = False) -> None:
     print(f"\n{title}")
     width = max(len(name) for name in results)
     drifting = 0
@@ -74,11 +96,11 @@ def print_report(title: str, results: dict[str, dict], elapsed: float, verb: str
             status, detail = "FAILED", result.get("msg", "")
         elif drift:
             drifting += 1
-            status, detail = verb, "; ".join(describe_drift(item) for item in drift)
+            status, detail = verb, describe_drift(drift)
         else:
             status, detail = "ok", "compliant"
         print(f"  {host:<{width}}  {status:<9} {detail}")
-        if drift and verb == "DRIFT":
+        if verb == "DRIFT" and show_stories:
             print(f"  {'':<{width}}  {'':<9} ({STORIES[host]})")
         warnings = result.get("warnings") or []
         for warning in warnings:
@@ -101,7 +123,7 @@ def main() -> int:
         print(f"\nStarted {len(DEMO_HOSTS)} simulated hosts behind one WinRM listener (Basic auth over HTTPS).")
 
         checked, elapsed, _ = run_playbook(fleet, work, "1-check", "--check")
-        print_report("1. Compliance check (check mode: reads each host once, writes nothing)", checked, elapsed, "DRIFT")
+        print_report("1. Compliance check (check mode: reads each host once, writes nothing)", checked, elapsed, "DRIFT", show_stories=True)
 
         applied, elapsed, _ = run_playbook(fleet, work, "2-apply", "--diff")
         print_report("2. Remediation (reads, then writes only what differs, with an on-host backup first)", applied, elapsed, "CHANGED")

@@ -14,7 +14,11 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry_task import apply_changes, read_keys
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import validated_args
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._winhttp_options import desired_from_options
+
+
+FQCN = "proxyfleet.windows.winhttp_proxy"
 
 
 class ActionModule(ActionBase):
@@ -26,7 +30,7 @@ class ActionModule(ActionBase):
     def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         result = super().run(tmp, task_vars)
         del tmp
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        args = validated_args(self, ARGUMENT_SPEC, FQCN)
         try:
             desired, views = desired_from_options(args)
         except ProxyInputError as exc:

@@ -53,9 +53,9 @@ options:
     description:
       - The registry views to check and write. 64-bit processes read the 64-bit view, 32-bit processes on 64-bit
         Windows the 32-bit one (C(WOW6432Node)).
+      - Each element is V(64) or V(32).
     type: list
     elements: int
-    choices: [64, 32]
     default: [64, 32]
   source:
     description:
@@ -153,7 +153,8 @@ ARGUMENT_SPEC: dict[str, dict[str, object]] = {
     "proxy": {"type": "raw"},
     "bypass": {"type": "list", "elements": "str"},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    "views": {"type": "list", "elements": "int", "choices": [64, 32], "default": [64, 32]},
+    # No `choices` for views: ansible-core 2.16 crashes formatting the error for integer choices.
+    "views": {"type": "list", "elements": "int", "default": [64, 32]},
     "source": {"type": "str", "choices": ["wininet"]},
 }
 

@@ -12,6 +12,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax i
     check_proxy,
     proxy_string,
 )
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import VIEWS
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface_winhttp import Desired
 
 SOURCE_WININET_UNAVAILABLE = (
@@ -31,6 +32,9 @@ def desired_from_options(args: dict[str, t.Any]) -> tuple[Desired, list[int]]:
     views = list(dict.fromkeys(args.get("views") or []))
     if not views:
         raise ProxyInputError("views: name at least one registry view, 64 or 32")
+    unknown = [view for view in views if view not in VIEWS]
+    if unknown:
+        raise ProxyInputError(f"views: {unknown[0]} is not a registry view; accepted: 64, 32")
     if args.get("state") == "absent":
         given = [name for name in ("proxy", "bypass") if args.get(name) is not None]
         if given:

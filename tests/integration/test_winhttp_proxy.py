@@ -108,7 +108,7 @@ def test_check_apply_reapply(fleet) -> None:
     assert all(entry["result"]["drift"] == [] for entry in results.values())
     new_commands = fleet.running.commands()[before_reapply:]
     assert commands_per_host(new_commands) == {name: 1 for name in fleet.names}
-    assert {op for entry in new_commands for op in entry["operations"]} == {"read"}
+    assert {op["op"] for entry in new_commands for op in entry["operations"]} == {"read"}
 
 
 def test_backup_holds_the_prior_values_exactly(basic_fleet) -> None:
@@ -148,7 +148,7 @@ def test_backup_holds_the_prior_values_exactly(basic_fleet) -> None:
             "*.corp.example, 10.*, <local> or <-loopback>, without spaces, quotes, ';', control or non-ASCII characters",
         ),
         ("state: absent\n        proxy: 'p:1'", "proxy cannot be used with state=absent, which sets direct access; remove it or use state=present"),
-        ("views: [16]", "value of views must be one or more of: 64, 32. Got no match for: 16"),
+        ("views: [64, 16]", "views: 16 is not a registry view; accepted: 64, 32"),
         ("proxy: 'p:1'\n        colour: blue", "Unsupported parameters for (proxyfleet.windows.winhttp_proxy) module: colour. Supported parameters include: bypass, proxy, source, state, views."),
     ],
     ids=["scheme", "bypass", "absent-with-proxy", "views", "unknown-option"],

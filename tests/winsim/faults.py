@@ -16,8 +16,9 @@ can change faults while the server runs. Every reload starts the ``times`` count
   reply. ``hang``: sleep ``seconds``, then drop. ``fault``: HTTP 500 with a WS-Man fault whose
   ``f:WSManFault Code`` is ``code`` (default 2150858793, the operation timeout a client retries);
   ``wmi_error`` adds an ``MSFT_WmiError`` error code and is also the default ``code`` (0x803381A6 =
-  2150859174, shell quota, makes Ansible re-create the shell). ``fail_write``: the host's ``nth`` registry write of the next command
-  fails (passed to ``SimHost.execute(fail_write_at=nth)``); ``action`` is ignored.
+  2150859174, shell quota, makes Ansible re-create the shell). ``fail_write``: the host's ``nth``
+  registry write of the next command fails (passed to ``SimHost.execute(fail_write_at=nth)``);
+  ``action`` is ignored.
 """
 
 from __future__ import annotations

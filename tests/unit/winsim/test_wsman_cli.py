@@ -71,7 +71,9 @@ def test_inventory_is_written_atomically_and_private(tmp_path: Path) -> None:
         (["--fleet", "{tmp}", "--auth", "kerberos"], "invalid choice"),
     ],
 )
-def test_bad_arguments_exit_2(args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_arguments_exit_2(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     argv = ["serve", "--inventory", str(tmp_path / "inv.yml"), *(a.format(tmp=tmp_path) for a in args)]
     with pytest.raises(SystemExit) as caught:
         main(argv)
@@ -86,7 +88,7 @@ def test_serve_subprocess(auth: str, tmp_path: Path) -> None:
     fleet = tmp_path / "fleet"
     fleet.mkdir()
     (fleet / "web01.reg").write_text(
-        "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Winsim]\r\n\"A\"=\"b\"\r\n",
+        'Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE\\Winsim]\r\n"A"="b"\r\n',
         encoding="utf-16",
     )
     inventory = tmp_path / "inventory.yml"

@@ -175,7 +175,9 @@ def test_rules_reload_when_the_file_changes(server: WSManServer, set_rules: Rule
 
 
 def test_rule_for_another_host_or_action_does_not_fire(server: WSManServer, set_rules: Rules) -> None:
-    set_rules([{"host": "db02", "action": "Create", "kind": "drop"}, {"host": "web01", "action": "Delete", "kind": "delay"}])
+    set_rules(
+        [{"host": "db02", "action": "Create", "kind": "drop"}, {"host": "web01", "action": "Delete", "kind": "delay"}]
+    )
     assert task(client_for(server, "web01"))[2] == 0
 
 

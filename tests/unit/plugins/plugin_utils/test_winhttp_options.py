@@ -113,6 +113,7 @@ def test_state_absent_is_direct() -> None:
         ),
         ({}, "proxy is required when state=present; expected host:port or a dict scheme -> host:port"),
         ({"proxy": "p:1", "views": []}, "views: name at least one registry view, 64 or 32"),
+        ({"proxy": "p:1", "views": [64, 16]}, "views: 16 is not a registry view; accepted: 64, 32"),
         (
             {"source": "wininet"},
             "source: 'wininet' is not available in this version: it needs the WinINET surface "
