@@ -13,6 +13,10 @@ PY_OLDEST := $(VENV_OLDEST)/bin/python
 STAMP := $(VENV)/.requirements.stamp
 STAMP_OLDEST := $(VENV_OLDEST)/.requirements.stamp
 
+# The checkout as an installed collection, for tools that look collections up by name: the same
+# link tests/conftest.py makes for pytest.
+COLLECTION_LINK := build/collections/ansible_collections/proxyfleet/windows
+
 VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 TARBALL := build/proxyfleet-windows-$(VERSION).tar.gz
 
@@ -69,6 +73,10 @@ $(STAMP_OLDEST): tests/requirements-oldest.txt
 	  $(PY_OLDEST) -m pip install --quiet -r tests/requirements-oldest.txt
 	@touch $@
 
+$(COLLECTION_LINK):
+	@mkdir -p $(@D)
+	ln -sfn "$(CURDIR)" $@
+
 demo: venv
 	@echo "==> demo: running the product against the simulated Windows fleet (python -m tests.demo)"
 	$(PY) -m tests.demo
@@ -89,18 +97,16 @@ sanity: venv
 	@echo "==> sanity: ansible-test sanity --venv --python 3.13 (tests/sanity/run.sh)"
 	tests/sanity/run.sh
 
-lint: venv
+# .ansible-lint says offline (no network), in which ansible-lint does not install this collection
+# for itself: it finds proxyfleet.windows.* through the collections-path link instead.
+lint: venv $(COLLECTION_LINK)
 	@echo "==> lint: ansible-lint (profile and excludes in .ansible-lint)"
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/ansible-lint
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/build/collections" $(VENV)/bin/ansible-lint
 
-static: venv
+static: venv $(COLLECTION_LINK)
 	@echo "==> static: ruff check, mypy"
 	$(VENV)/bin/ruff check plugins tests
-	@# mypy must see the modules under their import names, through the same collections-path link
-	@# tests/conftest.py makes.
-	@mkdir -p build/collections/ansible_collections/proxyfleet
-	@[ -e build/collections/ansible_collections/proxyfleet/windows ] || \
-	  ln -s "$(CURDIR)" build/collections/ansible_collections/proxyfleet/windows
+	@# mypy must see the modules under their import names: run it through the collections-path link.
 	cd build/collections && "$(CURDIR)/$(VENV)/bin/mypy" --config-file "$(CURDIR)/pyproject.toml" \
 	  ansible_collections/proxyfleet/windows/plugins
 
@@ -111,16 +117,13 @@ build: venv
 	@mkdir -p build
 	$(VENV)/bin/ansible-galaxy collection build --force --output-path build .
 	@echo "==> build: installing $(TARBALL) into a temporary collections path"
-	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	  $(VENV)/bin/ansible-galaxy collection install --offline -p "$$tmp" $(TARBALL) >/dev/null; \
-	  modules=$$(ls plugins/modules/*.py 2>/dev/null | xargs -rn1 basename | sed -n 's/^\([a-z][a-z0-9_]*\)\.py$$/proxyfleet.windows.\1/p'); \
-	  if [ -z "$$modules" ]; then \
-	    echo "    no modules yet: listing the installed collection"; \
-	    ANSIBLE_COLLECTIONS_PATH="$$tmp" $(VENV)/bin/ansible-galaxy collection list proxyfleet.windows -p "$$tmp"; \
-	  fi; \
-	  for m in $$modules; do \
-	    echo "    ansible-doc $$m"; \
-	    ANSIBLE_COLLECTIONS_PATH="$$tmp" $(VENV)/bin/ansible-doc -t module "$$m" >/dev/null; \
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; export ANSIBLE_COLLECTIONS_PATH="$$tmp"; \
+	  $(VENV)/bin/ansible-galaxy collection install --offline $(TARBALL) >/dev/null; \
+	  $(VENV)/bin/ansible-galaxy collection list proxyfleet.windows | tail -n 1; \
+	  for f in plugins/modules/*.py; do \
+	    [ -e "$$f" ] && [ "$${f##*/}" != __init__.py ] || continue; \
+	    m=proxyfleet.windows.$$(basename "$$f" .py); echo "    ansible-doc $$m"; \
+	    $(VENV)/bin/ansible-doc -t module "$$m" >/dev/null; \
 	  done
 
 test-oldest: venv-oldest

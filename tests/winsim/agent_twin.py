@@ -56,9 +56,11 @@ class WriteError(Exception):
 class TwinFaults:
     """Injected failures for one request.
 
-    ``fail_write_at``: the Nth (1-based) change write of the request, counted over every apply's
-    write stage, raises before writing anything. ``fail_rollback``: the first undo step of a
-    rollback raises (the rest are still attempted). ``fail_backup``: writing the backup raises.
+    - ``fail_write_at``: the Nth (1-based) change write of the request, counted over every apply's
+      write stage, raises before writing anything (like an access-denied ``SetValue``).
+    - ``fail_rollback``: the first undo step of a rollback raises; the rest are still attempted.
+      A rollback with nothing to undo (the first write failed) has no step to fail.
+    - ``fail_backup``: writing the backup raises.
     """
 
     fail_write_at: int | None = None
@@ -195,7 +197,7 @@ class AgentTwin:
         hive, path, view = item.get("hive"), item.get("path"), item.get("view")
         if not isinstance(hive, str) or hive.upper() not in hives:
             raise OperationError(f"{where}: unsupported hive {hive!r} (expected {' or '.join(hives)})")
-        if isinstance(view, bool) or view not in (64, 32):
+        if type(view) is not int or view not in (64, 32):  # not 64.0, not True, not "64"
             raise OperationError(f"{where}: unknown registry view {view!r} (expected 64 or 32)")
         try:
             parts = split_path(path)
@@ -255,7 +257,8 @@ class AgentTwin:
             try:
                 self._write(change, created)
             except (WriteError, RegistryError) as exc:
-                rollback = self._rollback(changes[: change.index + 1], priors, created)
+                # The failed write changed no value; keys it may have created are in `created`.
+                rollback = self._rollback(changes[: change.index], priors, created)
                 return {
                     "op": "apply", "status": "failed", "stage": "write", "failed_index": change.index,
                     "error": str(exc), "rollback": rollback, "backup_id": backup_id,
@@ -303,7 +306,8 @@ class AgentTwin:
             for name, value in (
                 ("Hive", Value.string(change.hive)),
                 ("Path", Value.string(change.path)),
-                ("Name", Value.string(change.name or "")),
+                # The stored name when the value existed, so a restore brings back its exact case.
+                ("Name", Value.string(prior.value[0] if prior.value else change.name or "")),
                 ("Action", Value.string(change.action)),
                 ("View", Value.dword(change.view)),
                 ("KeyExisted", Value.dword(int(prior.key_existed))),

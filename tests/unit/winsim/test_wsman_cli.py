@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import winrm
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML comes with ansible-core, without stubs
 
 from tests.winsim.__main__ import main
 from tests.winsim.inventory import Endpoint, render, write_inventory

@@ -56,7 +56,7 @@ def server(request: pytest.FixtureRequest, faults_file: Path, tmp_path: Path) ->
 
 def client_for(server: WSManServer, host: str = "web01", read_timeout: int = 10) -> winrm.Protocol:
     """A pywinrm client for ``host``."""
-    transport = server.auth.split("-", 1)[0]
+    transport: Any = server.auth.split("-", 1)[0]  # pywinrm wants a Literal
     return winrm.Protocol(
         server.url_for(host),
         transport=transport,

@@ -1,0 +1,496 @@
+"""Tests for tests.winsim.agent_twin: the Python twin of the host agent, per docs/dev/agent-protocol.md."""
+
+from __future__ import annotations
+
+import base64
+import typing as t
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.winsim.agent_twin import BACKUP_ROOT, load_protocol, run_request
+from tests.winsim.regfile import Value
+from tests.winsim.registry import Registry
+
+P = load_protocol()
+CONN = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections"
+DIRECT = bytes.fromhex("1800000000000000010000000000000000000000")
+NAMED = bytes.fromhex("180000000000000003000000") + b"\x03\0\0\0p:1\0\0\0\0"
+BACKUP_ID = "20261123T103000123456Z-1a2b3c4d"
+NOW = datetime(2026, 11, 23, 10, 30, 0, 123456, tzinfo=UTC)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def clock() -> datetime:
+    return NOW
+
+
+def host_registry() -> Registry:
+    """A host with WinHTTP direct in the 64-bit view only, and a few neighbours."""
+    reg = Registry()
+    reg.set_value("HKLM", CONN, "SavedLegacySettings", Value(3, b"\x46\0\0\0"))
+    reg.set_value("HKLM", CONN, "WinHttpSettings", Value(3, DIRECT))
+    reg.set_value("HKLM", CONN, "SavedLegacySettings", Value(3, b"\x46\0\0\0"), view=32)
+    reg.set_value("HKLM", r"SOFTWARE\Policies\Microsoft\Windows\DataCollection", "DisableEnterpriseAuthProxy", Value.dword(1))
+    return reg
+
+
+def run(reg: Registry, *ops: dict[str, t.Any], **faults: t.Any) -> dict[str, t.Any]:
+    return run_request(reg, P.build_request(list(ops)), clock=clock, **faults)
+
+
+def results(reg: Registry, *ops: dict[str, t.Any], **faults: t.Any) -> list[dict[str, t.Any]]:
+    response = run(reg, *ops, **faults)
+    assert response["ok"] is True, response
+    return response["results"]
+
+
+def apply(*changes: dict[str, t.Any], backup_id: str = BACKUP_ID, keep: int = 20) -> dict[str, t.Any]:
+    return {"op": "apply", "backup": {"id": backup_id, "keep": keep}, "changes": list(changes)}
+
+
+def set_winhttp(view: int, data: bytes, expect: dict[str, t.Any], name: str = "WinHttpSettings") -> dict[str, t.Any]:
+    return {
+        "action": "set_value", "hive": "HKLM", "path": CONN, "view": view, "name": name,
+        "type": "binary", "data": b64(data), "expect": expect,
+    }  # fmt: skip
+
+
+def direct_expect() -> dict[str, t.Any]:
+    return {"exists": True, "type": "binary", "data": b64(DIRECT)}
+
+
+def without_backups(reg: Registry) -> Registry:
+    """A copy without the agent's backup area (and the proxyfleet key that holds it)."""
+    copy = reg.snapshot()
+    copy.delete_key("HKLM", "SOFTWARE\\proxyfleet")
+    return copy
+
+
+# ---------------------------------------------------------------------------------------------
+# Request level
+
+
+@pytest.mark.parametrize(
+    ("request_", "error"),
+    [
+        ([], "request must be a JSON object, got array"),
+        ({"protocol": 2, "agent_version": P.AGENT_VERSION, "operations": []}, "unsupported protocol 2: this agent speaks protocol 1"),
+        ({"protocol": True, "agent_version": P.AGENT_VERSION, "operations": []}, "unsupported protocol True: this agent speaks protocol 1"),
+        ({"protocol": 1, "agent_version": "0.0.9", "operations": []}, f"request is for agent version '0.0.9'; this is agent {P.AGENT_VERSION}"),
+        ({"protocol": 1, "agent_version": P.AGENT_VERSION}, "'operations' must be a list, got null"),
+        ({"protocol": 1, "agent_version": P.AGENT_VERSION, "operations": [1]}, "operations[0] must be a JSON object, got number"),
+        (
+            P.build_request([{"op": "read", "keys": []}, {"op": "delete_tree"}]),
+            "unknown operation 'delete_tree' at operations[1] (expected read or apply)",
+        ),
+    ],
+)
+def test_request_level_errors(request_: t.Any, error: str) -> None:
+    reg = host_registry()
+    before = reg.snapshot()
+    assert run_request(reg, request_) == {
+        "protocol": 1, "agent_version": P.AGENT_VERSION, "ok": False, "error": error, "results": [],
+    }  # fmt: skip
+    assert reg == before
+
+
+def test_unknown_operation_stops_the_whole_request_before_anything_runs() -> None:
+    reg = host_registry()
+    before = reg.snapshot()
+    response = run(reg, apply(set_winhttp(32, NAMED, {"exists": False})), {"op": "nope"})
+    assert response["ok"] is False
+    assert reg == before
+
+
+# ---------------------------------------------------------------------------------------------
+# read
+
+
+def test_read_reports_values_subkeys_and_missing_keys() -> None:
+    reg = host_registry()
+    reg.set_value("HKLM", r"SOFTWARE\T", "", Value.string("default"))
+    reg.set_value("HKLM", r"SOFTWARE\T", "E", Value.string("%TEMP%", 2))
+    reg.set_value("HKLM", r"SOFTWARE\T", "M", Value.multi(["a", "b"]))
+    reg.set_value("HKLM", r"SOFTWARE\T", "D", Value.dword(4294967295))
+    reg.set_value("HKLM", r"SOFTWARE\T", "Q", Value.qword(2**63))
+    reg.set_value("HKLM", r"SOFTWARE\T", "N", Value(0, b"\x01"))
+    reg.create_key("HKLM", r"SOFTWARE\T\sub2")
+    reg.create_key("HKLM", r"SOFTWARE\T\Sub1")
+    keys = [
+        {"hive": "HKLM", "path": r"software\t", "view": 64},
+        {"hive": "HKLM", "path": CONN, "view": 32},
+        {"hive": "HKLM", "path": r"SOFTWARE\T", "view": 32},
+        {"hive": "HKCU", "path": r"Software\Nothing", "view": 64},
+    ]
+    assert results(reg, {"op": "read", "keys": keys}) == [
+        {
+            "op": "read",
+            "status": "ok",
+            "keys": [
+                {
+                    "hive": "HKLM", "path": r"software\t", "view": 64, "exists": True,
+                    "values": [
+                        {"name": "", "type": "string", "data": "default"},
+                        {"name": "E", "type": "expandstring", "data": "%TEMP%"},
+                        {"name": "M", "type": "multistring", "data": ["a", "b"]},
+                        {"name": "D", "type": "dword", "data": 4294967295},
+                        {"name": "Q", "type": "qword", "data": 2**63},
+                        {"name": "N", "type": "none", "data": "AQ=="},
+                    ],
+                    "subkeys": ["Sub1", "sub2"],
+                },
+                {
+                    "hive": "HKLM", "path": CONN, "view": 32, "exists": True,
+                    "values": [{"name": "SavedLegacySettings", "type": "binary", "data": b64(b"\x46\0\0\0")}],
+                    "subkeys": [],
+                },
+                {"hive": "HKLM", "path": r"SOFTWARE\T", "view": 32, "exists": False, "values": [], "subkeys": []},
+                {"hive": "HKCU", "path": r"Software\Nothing", "view": 64, "exists": False, "values": [], "subkeys": []},
+            ],
+        }
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("key", "error"),
+    [
+        ({"hive": "HKXX", "path": "A", "view": 64}, "keys[0]: unsupported hive 'HKXX' (expected HKLM or HKCU or HKU or HKCR)"),
+        ({"hive": "HKEY_LOCAL_MACHINE", "path": "A", "view": 64}, "keys[0]: unsupported hive 'HKEY_LOCAL_MACHINE' (expected HKLM or HKCU or HKU or HKCR)"),
+        ({"hive": "HKLM", "path": "A", "view": 16}, "keys[0]: unknown registry view 16 (expected 64 or 32)"),
+        ({"hive": "HKLM", "path": "A", "view": "64"}, "keys[0]: unknown registry view '64' (expected 64 or 32)"),
+        ({"hive": "HKLM", "path": "A\\", "view": 64}, "keys[0]: malformed key path 'A\\\\' (empty name, or a leading/trailing/double backslash)"),
+        ({"hive": "HKLM", "path": None, "view": 64}, "keys[0]: key path must be a string, got null"),
+        ("HKLM\\A", "keys[0] must be a JSON object, got string"),
+    ],
+)
+def test_read_validation(key: t.Any, error: str) -> None:
+    assert results(host_registry(), {"op": "read", "keys": [key]}) == [
+        {"op": "read", "status": "failed", "stage": "validate", "error": error}
+    ]
+
+
+def test_read_of_hive_root_and_lower_case_hive() -> None:
+    reg = Registry()
+    reg.create_key("HKU", "S-1-5-18")
+    [result] = results(reg, {"op": "read", "keys": [{"hive": "hku", "path": "", "view": 64}]})
+    assert result["keys"] == [{"hive": "hku", "path": "", "view": 64, "exists": True, "values": [], "subkeys": ["S-1-5-18"]}]
+
+
+# ---------------------------------------------------------------------------------------------
+# apply: success, backup layout, read back
+
+
+def test_apply_writes_backs_up_and_reads_back() -> None:
+    reg = host_registry()
+    changes = [
+        set_winhttp(64, NAMED, direct_expect(), name="winhttpsettings"),
+        set_winhttp(32, NAMED, {"exists": False}),
+        {"action": "delete_value", "hive": "HKLM", "path": CONN, "view": 64, "name": "SavedLegacySettings",
+         "expect": {"exists": True, "type": "binary", "data": b64(b"\x46\0\0\0")}},
+        {"action": "create_key", "hive": "HKLM", "path": r"SOFTWARE\New\Key", "view": 32, "expect": {"exists": False}},
+        {"action": "set_value", "hive": "HKLM", "path": r"SOFTWARE\Policies\P", "view": 64, "name": "L",
+         "type": "multistring", "data": ["x", "y"], "expect": {"exists": False}},
+    ]  # fmt: skip
+    assert results(reg, apply(*changes)) == [
+        {
+            "op": "apply",
+            "status": "applied",
+            "backup_id": BACKUP_ID,
+            "after": [
+                {"hive": "HKLM", "path": CONN, "view": 64, "name": "winhttpsettings", "exists": True, "type": "binary", "data": b64(NAMED)},
+                {"hive": "HKLM", "path": CONN, "view": 32, "name": "WinHttpSettings", "exists": True, "type": "binary", "data": b64(NAMED)},
+                {"hive": "HKLM", "path": CONN, "view": 64, "name": "SavedLegacySettings", "exists": False},
+                {"hive": "HKLM", "path": r"SOFTWARE\New\Key", "view": 32, "exists": True},
+                {"hive": "HKLM", "path": r"SOFTWARE\Policies\P", "view": 64, "name": "L", "exists": True, "type": "multistring", "data": ["x", "y"]},
+            ],
+        }
+    ]  # fmt: skip
+    # The registry: changed exactly as asked, name case of the existing value kept.
+    expected = host_registry()
+    expected.set_value("HKLM", CONN, "WinHttpSettings", Value(3, NAMED))
+    expected.set_value("HKLM", CONN, "WinHttpSettings", Value(3, NAMED), view=32)
+    expected.delete_value("HKLM", CONN, "SavedLegacySettings")
+    expected.create_key("HKLM", r"SOFTWARE\WOW6432Node\New\Key")
+    expected.set_value("HKLM", r"SOFTWARE\Policies\P", "L", Value.multi(["x", "y"]))
+    assert without_backups(reg) == expected
+    # The backup, exactly.
+    root = f"{BACKUP_ROOT}\\{BACKUP_ID}"
+    assert reg.subkey_names("HKLM", BACKUP_ROOT) == [BACKUP_ID]
+    assert reg.values("HKLM", root) == [
+        ("Created", Value.string("2026-11-23T10:30:00.1234560Z")),
+        ("AgentVersion", Value.string(P.AGENT_VERSION)),
+        ("Count", Value.dword(5)),
+    ]
+    assert reg.subkey_names("HKLM", root) == ["0", "1", "2", "3", "4"]
+
+    def record(index: int, path: str, name: str, action: str, view: int, key: int, value: int) -> list[tuple[str, Value]]:
+        return [
+            ("Hive", Value.string("HKLM")), ("Path", Value.string(path)), ("Name", Value.string(name)),
+            ("Action", Value.string(action)), ("View", Value.dword(view)),
+            ("KeyExisted", Value.dword(key)), ("ValueExisted", Value.dword(value)),
+        ]  # fmt: skip
+
+    assert reg.values("HKLM", f"{root}\\0") == [
+        *record(0, CONN, "WinHttpSettings", "set_value", 64, 1, 1), ("Data", Value(3, DIRECT))
+    ]
+    assert reg.values("HKLM", f"{root}\\1") == record(1, CONN, "WinHttpSettings", "set_value", 32, 1, 0)
+    assert reg.values("HKLM", f"{root}\\2") == [
+        *record(2, CONN, "SavedLegacySettings", "delete_value", 64, 1, 1), ("Data", Value(3, b"\x46\0\0\0"))
+    ]
+    assert reg.values("HKLM", f"{root}\\3") == record(3, r"SOFTWARE\New\Key", "", "create_key", 32, 0, 0)
+    assert reg.values("HKLM", f"{root}\\4") == record(4, r"SOFTWARE\Policies\P", "L", "set_value", 64, 0, 0)
+    assert reg.subkey_names("HKLM", f"{root}\\0") == []
+    # The backup lives in the 64-bit view only.
+    assert not reg.key_exists("HKLM", "SOFTWARE\\proxyfleet", view=32)
+
+
+def test_backup_keeps_the_prior_type_of_every_kind() -> None:
+    reg = Registry()
+    priors = {"s": Value.string("x"), "e": Value.string("%x%", 2), "d": Value.dword(7), "o": Value(5, b"\1\2")}
+    for name, value in priors.items():
+        reg.set_value("HKLM", r"SOFTWARE\K", name, value)
+    changes = [
+        {"action": "delete_value", "hive": "HKLM", "path": r"SOFTWARE\K", "view": 64, "name": name,
+         "expect": {"exists": True, "type": {"s": "string", "e": "expandstring", "d": "dword", "o": "none"}[name],
+                    "data": {"s": "x", "e": "%x%", "d": 7, "o": b64(b"\1\2")}[name]}}
+        for name in priors
+    ]  # fmt: skip
+    assert results(reg, apply(*changes))[0]["status"] == "applied"
+    for index, value in enumerate(priors.values()):
+        assert reg.get_value("HKLM", f"{BACKUP_ROOT}\\{BACKUP_ID}\\{index}", "Data") == value
+
+
+def test_empty_apply_writes_nothing() -> None:
+    reg = host_registry()
+    before = reg.snapshot()
+    assert results(reg, {"op": "apply", "changes": []}) == [
+        {"op": "apply", "status": "applied", "backup_id": None, "after": []}
+    ]
+    assert reg == before
+
+
+def test_pruning_keeps_the_newest_backups() -> None:
+    reg = host_registry()
+    old = [f"20261122T1000{n:02d}000000Z-00000000" for n in range(25)]
+    for name in old:
+        reg.set_value("HKLM", f"{BACKUP_ROOT}\\{name}", "Count", Value.dword(0))
+    assert results(reg, apply(set_winhttp(32, NAMED, {"exists": False})))[0]["status"] == "applied"
+    assert reg.subkey_names("HKLM", BACKUP_ROOT) == [*old[-19:], BACKUP_ID]
+    assert results(reg, apply(set_winhttp(32, DIRECT, {"exists": True, "type": "binary", "data": b64(NAMED)}),
+                              backup_id="20261123T110000000000Z-2b2b2b2b", keep=3))[0]["status"] == "applied"  # fmt: skip
+    assert reg.subkey_names("HKLM", BACKUP_ROOT) == [old[-1], BACKUP_ID, "20261123T110000000000Z-2b2b2b2b"]
+
+
+def test_apply_to_the_32bit_view_lands_in_wow6432node() -> None:
+    reg = Registry()
+    results(reg, apply(set_winhttp(32, DIRECT, {"exists": False})))
+    assert reg.get_value("HKLM", CONN.replace("SOFTWARE", "SOFTWARE\\WOW6432Node"), "WinHttpSettings") == Value(3, DIRECT)
+    assert reg.get_value("HKLM", CONN, "WinHttpSettings") is None
+
+
+# ---------------------------------------------------------------------------------------------
+# apply: preconditions
+
+
+def test_precondition_failure_writes_nothing_at_all() -> None:
+    reg = host_registry()
+    reg.set_value("HKLM", r"SOFTWARE\M", "List", Value.multi(["a", "b"]))
+    before = reg.snapshot()
+    changes = [
+        set_winhttp(64, NAMED, direct_expect()),  # holds
+        set_winhttp(32, NAMED, direct_expect()),  # value missing in the 32-bit view
+        {"action": "create_key", "hive": "HKLM", "path": CONN, "view": 64, "expect": {"exists": False}},
+        {"action": "delete_value", "hive": "HKLM", "path": r"SOFTWARE\M", "view": 64, "name": "list",
+         "expect": {"exists": True, "type": "multistring", "data": ["b", "a"]}},
+        {"action": "delete_value", "hive": "HKLM", "path": r"SOFTWARE\M", "view": 64, "name": "LIST",
+         "expect": {"exists": True, "type": "binary", "data": b64(b"a")}},
+        {"action": "create_key", "hive": "HKLM", "path": r"SOFTWARE\Absent", "view": 64, "expect": {"exists": True}},
+    ]  # fmt: skip
+    assert results(reg, apply(*changes)) == [
+        {
+            "op": "apply",
+            "status": "precondition_failed",
+            "failed": [
+                {"index": 1, "current": {"exists": False}},
+                {"index": 2, "current": {"exists": True}},
+                {"index": 3, "current": {"exists": True, "type": "multistring", "data": ["a", "b"]}},
+                {"index": 4, "current": {"exists": True, "type": "multistring", "data": ["a", "b"]}},
+                {"index": 5, "current": {"exists": False}},
+            ],
+        }
+    ]
+    assert reg == before  # not even a backup key
+    assert not reg.key_exists("HKLM", "SOFTWARE\\proxyfleet")
+
+
+def test_expect_compares_bytes_lists_numbers_and_names_case_insensitively() -> None:
+    reg = host_registry()
+    reg.set_value("HKLM", r"SOFTWARE\M", "Num", Value.dword(1))
+    changes = [
+        set_winhttp(64, NAMED, direct_expect(), name="WINHTTPSETTINGS"),
+        {"action": "set_value", "hive": "HKLM", "path": r"software\m", "view": 64, "name": "num", "type": "dword",
+         "data": 2, "expect": {"exists": True, "type": "dword", "data": 1}},
+    ]  # fmt: skip
+    assert results(reg, apply(*changes))[0]["status"] == "applied"
+    # A dword of 1 is not a qword of 1, nor a boolean.
+    for expect in ({"exists": True, "type": "qword", "data": 2}, {"exists": True, "type": "dword", "data": "2"}):
+        change = {**changes[1], "data": 3, "expect": expect}
+        [result] = results(reg, apply(change, backup_id="20261123T110000000000Z-2b2b2b2b"))
+        assert result["status"] in ("precondition_failed", "failed")
+
+
+# ---------------------------------------------------------------------------------------------
+# apply: validation (the operation fails, nothing is touched)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "error"),
+    [
+        (lambda c: c.update(hive="HKCU"), "changes[0]: unsupported hive 'HKCU' (expected HKLM)"),
+        (lambda c: c.update(view=64.0), "changes[0]: unknown registry view 64.0 (expected 64 or 32)"),
+        (lambda c: c.update(path=""), "changes[0]: 'path' must name a key below the hive, got ''"),
+        (lambda c: c.update(action="rename"), "changes[0]: unknown action 'rename' (expected set_value, delete_value, create_key)"),
+        (lambda c: c.update(type="dword", data=4294967296), "changes[0]: dword data 4294967296 is out of range 0..4294967295"),
+        (lambda c: c.update(type="REG_BINARY"), "changes[0]: unknown value type 'REG_BINARY' (expected one of string, expandstring, multistring, dword, qword, binary, none)"),
+        (lambda c: c.update(data="%%%"), "changes[0]: binary data is not valid base64: '%%%'"),
+        (lambda c: c.pop("name"), "changes[0]: 'name' must be a string ('' for the default value), got null"),
+        (lambda c: c.pop("expect"), "changes[0]: 'expect' must be an object with a boolean 'exists', got None"),
+        (lambda c: c.update(expect={"exists": True}), "changes[0].expect: unknown value type None (expected one of string, expandstring, multistring, dword, qword, binary, none)"),
+    ],
+)
+def test_apply_validation(mutate: t.Callable[[dict[str, t.Any]], t.Any], error: str) -> None:
+    reg = host_registry()
+    before = reg.snapshot()
+    good = set_winhttp(32, NAMED, {"exists": False})
+    bad = set_winhttp(64, NAMED, direct_expect())
+    mutate(bad)
+    # The bad change comes second: the first must not have been written either.
+    assert results(reg, apply(bad)) == [{"op": "apply", "status": "failed", "stage": "validate", "error": error}]
+    assert results(reg, apply(good, bad))[0]["error"] == error.replace("changes[0]", "changes[1]")
+    assert reg == before
+
+
+@pytest.mark.parametrize(
+    ("backup", "error"),
+    [
+        (None, "'backup' must be an object with 'id' and 'keep', got null"),
+        ({"id": "a\\b", "keep": 20}, "backup id must be a non-empty key name without backslash, got 'a\\\\b'"),
+        ({"id": "", "keep": 20}, "backup id must be a non-empty key name without backslash, got ''"),
+        ({"id": BACKUP_ID, "keep": 0}, "backup keep must be an integer >= 1, got 0"),
+        ({"id": BACKUP_ID, "keep": True}, "backup keep must be an integer >= 1, got True"),
+    ],
+)
+def test_backup_validation(backup: t.Any, error: str) -> None:
+    reg = host_registry()
+    before = reg.snapshot()
+    op = {"op": "apply", "backup": backup, "changes": [set_winhttp(32, NAMED, {"exists": False})]}
+    assert results(reg, op) == [{"op": "apply", "status": "failed", "stage": "validate", "error": error}]
+    assert reg == before
+
+
+# ---------------------------------------------------------------------------------------------
+# apply: backup and write failures
+
+
+def test_backup_failure_writes_nothing() -> None:
+    reg = host_registry()
+    before = reg.snapshot()
+    assert results(reg, apply(set_winhttp(32, NAMED, {"exists": False})), fail_backup=True) == [
+        {
+            "op": "apply", "status": "failed", "stage": "backup", "backup_id": BACKUP_ID,
+            "error": f"Access to the registry key 'HKEY_LOCAL_MACHINE\\{BACKUP_ROOT}\\{BACKUP_ID}' is denied.",
+        }
+    ]  # fmt: skip
+    assert reg == before
+
+
+def test_existing_backup_id_is_a_backup_failure() -> None:
+    reg = host_registry()
+    results(reg, apply(set_winhttp(32, NAMED, {"exists": False})))
+    before = reg.snapshot()
+    [result] = results(reg, apply(set_winhttp(32, DIRECT, {"exists": True, "type": "binary", "data": b64(NAMED)})))
+    assert result == {
+        "op": "apply", "status": "failed", "stage": "backup", "backup_id": BACKUP_ID,
+        "error": f"backup {BACKUP_ID} already exists under HKLM\\{BACKUP_ROOT}",
+    }  # fmt: skip
+    assert reg == before
+
+
+def three_changes() -> list[dict[str, t.Any]]:
+    return [
+        set_winhttp(64, NAMED, direct_expect()),
+        set_winhttp(32, NAMED, {"exists": False}),
+        {"action": "set_value", "hive": "HKLM", "path": r"SOFTWARE\Brand\New", "view": 64, "name": "X",
+         "type": "string", "data": "y", "expect": {"exists": False}},
+        {"action": "delete_value", "hive": "HKLM", "path": CONN, "view": 32, "name": "SavedLegacySettings",
+         "expect": {"exists": True, "type": "binary", "data": b64(b"\x46\0\0\0")}},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("nth", [1, 2, 3, 4])
+def test_nth_write_failure_rolls_back_to_exactly_the_old_registry(nth: int) -> None:
+    reg = host_registry()
+    before = reg.snapshot()
+    wow = CONN.replace("SOFTWARE", "SOFTWARE\\WOW6432Node")
+    failing_key = [CONN, wow, r"SOFTWARE\Brand\New", wow][nth - 1]
+    assert results(reg, apply(*three_changes()), fail_write_at=nth) == [
+        {
+            "op": "apply", "status": "failed", "stage": "write", "failed_index": nth - 1,
+            "error": f"Access to the registry key 'HKEY_LOCAL_MACHINE\\{failing_key}' is denied.",
+            "rollback": {"ok": True}, "backup_id": BACKUP_ID,
+        }
+    ]  # fmt: skip
+    # Everything but the backup is exactly as before: keys this apply created are gone again.
+    assert without_backups(reg) == before
+    assert not reg.key_exists("HKLM", r"SOFTWARE\Brand")
+    assert reg.subkey_names("HKLM", BACKUP_ROOT) == [BACKUP_ID]
+    assert reg.get_value("HKLM", f"{BACKUP_ROOT}\\{BACKUP_ID}", "Count") == Value.dword(4)
+
+
+def test_rollback_restores_the_original_name_case() -> None:
+    reg = host_registry()
+    before = reg.snapshot()
+    changes = [
+        {"action": "delete_value", "hive": "HKLM", "path": CONN, "view": 64, "name": "WINHTTPSETTINGS", "expect": direct_expect()},
+        set_winhttp(32, NAMED, {"exists": False}),
+    ]  # fmt: skip
+    assert results(reg, apply(*changes), fail_write_at=2)[0]["rollback"] == {"ok": True}
+    assert without_backups(reg) == before
+    assert [name for name, _ in reg.values("HKLM", CONN)] == ["SavedLegacySettings", "WinHttpSettings"]
+
+
+def test_rollback_failure_is_reported() -> None:
+    reg = host_registry()
+    [result] = results(reg, apply(*three_changes()), fail_write_at=3, fail_rollback=True)
+    wow = CONN.replace("SOFTWARE", "SOFTWARE\\WOW6432Node")
+    assert result == {
+        "op": "apply", "status": "failed", "stage": "write", "failed_index": 2,
+        "error": "Access to the registry key 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Brand\\New' is denied.",
+        "rollback": {"ok": False, "error": f"rollback: access to the registry key 'HKEY_LOCAL_MACHINE\\{wow}' is denied."},
+        "backup_id": BACKUP_ID,
+    }  # fmt: skip
+    # The failed undo step was the 32-bit value: it is left as written; the rest was undone.
+    assert reg.get_value("HKLM", CONN, "WinHttpSettings", view=32) == Value(3, NAMED)
+    assert reg.get_value("HKLM", CONN, "WinHttpSettings") == Value(3, DIRECT)
+
+
+def test_fail_write_counts_over_the_whole_request() -> None:
+    reg = host_registry()
+    first = apply(set_winhttp(32, NAMED, {"exists": False}))
+    second = apply(set_winhttp(32, DIRECT, {"exists": True, "type": "binary", "data": b64(NAMED)}),
+                   backup_id="20261123T110000000000Z-2b2b2b2b")  # fmt: skip
+    first_result, second_result = results(reg, first, second, fail_write_at=2)
+    assert first_result["status"] == "applied"
+    assert second_result["status"] == "failed"
+    assert second_result["failed_index"] == 0
+    assert reg.get_value("HKLM", CONN, "WinHttpSettings", view=32) == Value(3, NAMED)
+
+
+def test_read_after_apply_in_one_request_sees_the_new_state() -> None:
+    reg = Registry()
+    _, read = results(reg, apply(set_winhttp(64, DIRECT, {"exists": False})), {"op": "read", "keys": [{"hive": "HKLM", "path": CONN, "view": 64}]})
+    assert read["keys"][0]["values"] == [{"name": "WinHttpSettings", "type": "binary", "data": b64(DIRECT)}]
