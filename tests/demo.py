@@ -56,7 +56,7 @@ def describe_drift(drift: list[dict]) -> str:
     return "; ".join(f"{view}-bit: {text}" for view, text in texts.items())
 
 
-def run_playbook(fleet: RunningFleet, work: Path, label: str, *args: str) -> tuple[dict[str, dict], float, str]:
+def run_playbook(fleet: RunningFleet, work: Path, label: str, *args: str) -> tuple[dict[str, dict], float]:
     record = work / f"{label}.jsonl"
     output = work / f"{label}.ansible.log"
     env = ansible_env(
@@ -70,7 +70,10 @@ def run_playbook(fleet: RunningFleet, work: Path, label: str, *args: str) -> tup
     started = time.monotonic()
     done = subprocess.run(
         [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(fleet.inventory), str(PLAYBOOK), *args],
-        env=env, capture_output=True, text=True, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     elapsed = time.monotonic() - started
     output.write_text(done.stdout + done.stderr, encoding="utf-8")
@@ -82,7 +85,7 @@ def run_playbook(fleet: RunningFleet, work: Path, label: str, *args: str) -> tup
         entry = json.loads(line)
         if entry["task"] == TASK:
             results[entry["host"]] = entry
-    return results, elapsed, str(output)
+    return results, elapsed
 
 
 def print_report(title: str, results: dict[str, dict], elapsed: float, verb: str, show_stories: bool = False) -> None:
@@ -106,8 +109,10 @@ def print_report(title: str, results: dict[str, dict], elapsed: float, verb: str
         for warning in warnings:
             print(f"  {'':<{width}}  {'':<9} warning: {warning}")
     commands = sum(int(results[host]["result"].get("host_commands", 0)) for host in results)
-    print(f"  -> {drifting} of {len(results)} hosts {'drift' if verb == 'DRIFT' else 'changed'}; "
-          f"{commands} WinRM commands in all; {elapsed:.1f} s")
+    print(
+        f"  -> {drifting} of {len(results)} hosts {'drift' if verb == 'DRIFT' else 'changed'}; "
+        f"{commands} WinRM commands in all; {elapsed:.1f} s"
+    )
 
 
 def main() -> int:
@@ -118,27 +123,46 @@ def main() -> int:
     write_fleet(fleet_dir)
     print("proxyfleet.windows demo: the WinHTTP default proxy across a fleet of simulated Windows hosts")
     print(f"Desired state: proxy {PROXY}, bypass {'; '.join(BYPASS)}, in the 64-bit and the 32-bit registry view")
-    print("(the value `netsh winhttp set proxy` writes; LocalSystem services such as the Defender for Endpoint sensor use it)")
+    print(
+        "(the value `netsh winhttp set proxy` writes; LocalSystem services such as the Defender for Endpoint "
+        "sensor use it)"
+    )
     with RunningFleet(fleet_dir, work) as fleet:
         print(f"\nStarted {len(DEMO_HOSTS)} simulated hosts behind one WinRM listener (Basic auth over HTTPS).")
 
-        checked, elapsed, _ = run_playbook(fleet, work, "1-check", "--check")
-        print_report("1. Compliance check (check mode: reads each host once, writes nothing)", checked, elapsed, "DRIFT", show_stories=True)
+        checked, elapsed = run_playbook(fleet, work, "1-check", "--check")
+        print_report(
+            "1. Compliance check (check mode: reads each host once, writes nothing)",
+            checked,
+            elapsed,
+            "DRIFT",
+            show_stories=True,
+        )
 
-        applied, elapsed, _ = run_playbook(fleet, work, "2-apply", "--diff")
-        print_report("2. Remediation (reads, then writes only what differs, with an on-host backup first)", applied, elapsed, "CHANGED")
+        applied, elapsed = run_playbook(fleet, work, "2-apply", "--diff")
+        print_report(
+            "2. Remediation (reads, then writes only what differs, with an on-host backup first)",
+            applied,
+            elapsed,
+            "CHANGED",
+        )
         backups = {host: r["result"]["backup_id"] for host, r in applied.items() if r["result"].get("backup_id")}
         if backups:
             host, backup = sorted(backups.items())[0]
-            print(f"  prior values backed up on each changed host, e.g. {host}: HKLM\\SOFTWARE\\proxyfleet\\Backups\\{backup}")
+            print(
+                "  prior values backed up on each changed host, e.g. "
+                f"{host}: HKLM\\SOFTWARE\\proxyfleet\\Backups\\{backup}"
+            )
 
-        rechecked, elapsed, _ = run_playbook(fleet, work, "3-recheck", "--check")
+        rechecked, elapsed = run_playbook(fleet, work, "3-recheck", "--check")
         print_report("3. Re-check (check mode)", rechecked, elapsed, "DRIFT")
         compliant = sum(1 for r in rechecked.values() if not r["result"].get("drift") and r["status"] != "failed")
         print(f"  -> {compliant} of {len(rechecked)} hosts compliant")
     print("\nFiles:")
     print(f"  playbook            {PLAYBOOK.relative_to(REPO_ROOT)}")
-    print(f"  simulated registry  {fleet_dir.relative_to(REPO_ROOT)}/<host>.reg (regedit format, updated by every write)")
+    print(
+        f"  simulated registry  {fleet_dir.relative_to(REPO_ROOT)}/<host>.reg (regedit format, updated by every write)"
+    )
     print(f"  inventory           {fleet.inventory.relative_to(REPO_ROOT)}")
     print(f"  WinRM command log   {fleet.log.relative_to(REPO_ROOT)} (one JSON line per host command)")
     print(f"  ansible output      {work.relative_to(REPO_ROOT)}/<step>.ansible.log, task results in <step>.jsonl")

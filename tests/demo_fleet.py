@@ -22,7 +22,9 @@ PROXY = "proxy.corp.example:8080"
 BYPASS = ["<local>", "*.corp.example", "10.*"]
 
 
-def winhttp_blob(proxy: str | None, bypass: str = "", *, header: int = 0x18, counter: int = 0, flags: int | None = None) -> bytes:
+def winhttp_blob(
+    proxy: str | None, bypass: str = "", *, header: int = 0x18, counter: int = 0, flags: int | None = None
+) -> bytes:
     """A WinHttpSettings blob written the way a given tool writes it (flags and header vary)."""
     if flags is None:
         flags = 0x03 if proxy else 0x01
@@ -30,8 +32,10 @@ def winhttp_blob(proxy: str | None, bypass: str = "", *, header: int = 0x18, cou
     bypass_bytes = bypass.encode("ascii")
     return (
         struct.pack("<III", header, counter, flags)
-        + struct.pack("<I", len(proxy_bytes)) + proxy_bytes
-        + struct.pack("<I", len(bypass_bytes)) + bypass_bytes
+        + struct.pack("<I", len(proxy_bytes))
+        + proxy_bytes
+        + struct.pack("<I", len(bypass_bytes))
+        + bypass_bytes
     )
 
 
@@ -128,7 +132,13 @@ def host_registry(host: DemoHost) -> Registry:
     registry.set_value("HKLM", CURRENT_VERSION, "CurrentBuild", Value.string(host.build))
     for view, blob in ((64, host.view64), (32, host.view32)):
         # A neighbour that must survive every write untouched.
-        registry.set_value("HKLM", CONNECTIONS, "SavedLegacySettings", Value(REG_BINARY, bytes.fromhex("46000000020000000100000000000000")), view=view)
+        registry.set_value(
+            "HKLM",
+            CONNECTIONS,
+            "SavedLegacySettings",
+            Value(REG_BINARY, bytes.fromhex("46000000020000000100000000000000")),
+            view=view,
+        )
         if blob is not None:
             registry.set_value("HKLM", CONNECTIONS, "WinHttpSettings", Value(REG_BINARY, blob), view=view)
     return registry

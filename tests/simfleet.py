@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -19,10 +20,9 @@ def link_collection() -> Path:
     link = COLLECTIONS_ROOT / "ansible_collections" / "proxyfleet" / "windows"
     link.parent.mkdir(parents=True, exist_ok=True)
     if not link.is_symlink():
-        try:
+        # Another test process may have created it in the meantime.
+        with contextlib.suppress(FileExistsError):
             link.symlink_to(REPO_ROOT, target_is_directory=True)
-        except FileExistsError:
-            pass
     return COLLECTIONS_ROOT
 
 
@@ -47,11 +47,18 @@ class RunningFleet:
 
     def start(self, timeout: float = 30.0) -> None:
         command = [
-            sys.executable, "-m", "tests.winsim", "serve",
-            "--fleet", str(self.fleet_dir),
-            "--inventory", str(self.inventory),
-            "--log", str(self.log),
-            "--auth", self.auth,
+            sys.executable,
+            "-m",
+            "tests.winsim",
+            "serve",
+            "--fleet",
+            str(self.fleet_dir),
+            "--inventory",
+            str(self.inventory),
+            "--log",
+            str(self.log),
+            "--auth",
+            self.auth,
         ]
         if self.faults is not None:
             command += ["--faults", str(self.faults)]

@@ -17,7 +17,6 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry_task 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import validated_args
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._winhttp_options import desired_from_options
 
-
 FQCN = "proxyfleet.windows.winhttp_proxy"
 
 
@@ -40,7 +39,7 @@ class ActionModule(ActionBase):
         try:
             result.update(self._converge(session, desired, views))
         except AgentError as exc:
-            result.update(failed=True, msg=str(exc))
+            result.update(failed=True, msg=str(exc), backup_id=exc.backup_id)
         result["host_commands"] = session.commands
         return result
 
@@ -62,10 +61,16 @@ class ActionModule(ActionBase):
             for view in changes:
                 state = winhttp.read_view(written, view)
                 if winhttp.drift(state, desired):
-                    raise AgentError(f"the host read back {view}-bit {winhttp.VALUE_NAME} as {state.as_dict()} after writing")
+                    raise AgentError(
+                        f"the host read back {view}-bit {winhttp.VALUE_NAME} as {state.as_dict()} after writing"
+                    )
                 after[str(view)] = state.as_dict()
         outcome["after"] = after
-        warnings = [f"{view}-bit view: {state.error}; the value will be rewritten" for view, state in before.items() if state.error]
+        warnings = [
+            f"{view}-bit view: {state.error}; the value will be rewritten"
+            for view, state in before.items()
+            if state.error
+        ]
         if warnings:
             outcome["warnings"] = warnings
         if self._task.diff and changes:

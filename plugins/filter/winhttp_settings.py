@@ -58,7 +58,9 @@ def winhttp_settings_encode(settings: t.Any) -> str:
     proxy = settings.get("proxy")
     access_type = settings.get("access_type") or ("named_proxy" if proxy else "direct")
     if access_type not in ("direct", "named_proxy"):
-        raise AnsibleFilterError(f"winhttp_settings_encode: access_type {access_type!r} is not one of direct, named_proxy")
+        raise AnsibleFilterError(
+            f"winhttp_settings_encode: access_type {access_type!r} is not one of direct, named_proxy"
+        )
     if access_type == "named_proxy" and not proxy:
         raise AnsibleFilterError("winhttp_settings_encode: access_type named_proxy needs a proxy")
     bypass = settings.get("bypass") or []

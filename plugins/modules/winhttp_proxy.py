@@ -71,6 +71,7 @@ attributes:
     support: full
     description: Shows each changed view's proxy and bypass list before and after, not bytes.
   platform:
+    support: full
     platforms: windows
     description: Windows hosts reached with the C(winrm) connection.
 notes:
@@ -82,7 +83,7 @@ seealso:
     description: What C(netsh winhttp) does with the same value.
     link: https://learn.microsoft.com/windows/win32/winhttp/netsh-exe-commands
 author:
-  - proxyfleet.windows contributors
+  - proxyfleet.windows contributors (@proxyfleet)
 """
 
 EXAMPLES = r"""
@@ -121,14 +122,24 @@ before:
   returned: always
   type: dict
   sample:
-    "64": {access_type: named_proxy, proxy: "old.corp.example:3128", bypass: ["<local>"], value_present: true, header: "0x18"}
+    "64":
+      access_type: named_proxy
+      proxy: "old.corp.example:3128"
+      bypass: ["<local>"]
+      value_present: true
+      header: "0x18"
     "32": {access_type: direct, proxy: null, bypass: [], value_present: false, header: null}
 after:
   description: The proxy of each view after the task; in check mode, what it would be.
   returned: always
   type: dict
   sample:
-    "64": {access_type: named_proxy, proxy: "proxy.corp.example:8080", bypass: ["<local>"], value_present: true, header: "0x18"}
+    "64":
+      access_type: named_proxy
+      proxy: "proxy.corp.example:8080"
+      bypass: ["<local>"]
+      value_present: true
+      header: "0x18"
 drift:
   description: Every setting that differs from what was asked, C([]) when compliant.
   returned: always
@@ -143,7 +154,9 @@ host_commands:
   type: int
   sample: 1
 backup_id:
-  description: The on-host backup of the prior values, under C(HKLM\\SOFTWARE\\proxyfleet\\Backups); null when nothing was written.
+  description:
+    - The on-host backup of the prior values, under C(HKLM\\SOFTWARE\\proxyfleet\\Backups).
+    - Null when nothing was written.
   returned: always
   type: str
   sample: 20261123T103000123456Z-1a2b3c4d
@@ -151,7 +164,8 @@ backup_id:
 
 ARGUMENT_SPEC: dict[str, dict[str, object]] = {
     "proxy": {"type": "raw"},
-    "bypass": {"type": "list", "elements": "str"},
+    # A bypass list is not a secret, whatever the "pass" in its name suggests to the no_log check.
+    "bypass": {"type": "list", "elements": "str", "no_log": False},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     # No `choices` for views: ansible-core 2.16 crashes formatting the error for integer choices.
     "views": {"type": "list", "elements": "int", "default": [64, 32]},

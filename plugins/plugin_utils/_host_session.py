@@ -19,7 +19,14 @@ BACKUPS_KEPT = 20
 
 
 class AgentError(Exception):
-    """The host answered, but not with a usable result; the message is for the user."""
+    """The host answered, but not with a usable result; the message is for the user.
+
+    ``backup_id`` names the on-host backup when the failure came after one was written.
+    """
+
+    def __init__(self, message: str, backup_id: str | None = None) -> None:
+        super().__init__(message)
+        self.backup_id = backup_id
 
 
 ExecuteCommand = t.Callable[..., dict[str, t.Any]]
@@ -27,7 +34,7 @@ ExecuteCommand = t.Callable[..., dict[str, t.Any]]
 
 def new_backup_id(now: datetime.datetime | None = None) -> str:
     """A backup id that sorts by time (the agent prunes by name) and is unique per call."""
-    moment = now or datetime.datetime.now(datetime.timezone.utc)
+    moment = now or datetime.datetime.now(datetime.UTC)
     return moment.strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(4)
 
 
@@ -72,10 +79,11 @@ def parse_response(rc: int, stdout: str, stderr: str) -> dict[str, t.Any]:
         response = json.loads(stdout)
     except ValueError:
         raise AgentError(f"the host agent did not answer with JSON: {detail}") from None
-    if not isinstance(response, dict) or response.get("protocol") != protocol.PROTOCOL_VERSION:
+    if not isinstance(response, dict):
+        raise AgentError(f"the host agent answered with a JSON {type(response).__name__}, expected an object")
+    if response.get("protocol") != protocol.PROTOCOL_VERSION:
         raise AgentError(
-            f"the host agent answered with protocol {response.get('protocol') if isinstance(response, dict) else None!r}, "
-            f"expected {protocol.PROTOCOL_VERSION}"
+            f"the host agent answered with protocol {response.get('protocol')!r}, expected {protocol.PROTOCOL_VERSION}"
         )
     if not response.get("ok"):
         raise AgentError(f"the host agent rejected the request: {response.get('error')}")

@@ -79,7 +79,9 @@ def check_proxy(option: str, value: object) -> dict[str, str] | str:
     """Validate a proxy given as ``host:port`` or as a dict scheme -> ``host:port``."""
     if isinstance(value, t.Mapping):
         if not value:
-            raise ProxyInputError(f"{option}: the per-scheme dict is empty; name at least one of {', '.join(PROXY_SCHEMES)}")
+            raise ProxyInputError(
+                f"{option}: the per-scheme dict is empty; name at least one of {', '.join(PROXY_SCHEMES)}"
+            )
         checked: dict[str, str] = {}
         for scheme, target in value.items():
             if scheme not in PROXY_SCHEMES:
@@ -103,7 +105,9 @@ def check_bypass(option: str, entries: object) -> list[str]:
             or _BYPASS_FORBIDDEN.search(entry)
             or any(ord(char) < 0x20 or ord(char) == 0x7F for char in entry)
         ):
-            raise ProxyInputError(f"{option}[{index}]: {_describe(entry)} is not a valid bypass entry; expected {BYPASS_FORM}")
+            raise ProxyInputError(
+                f"{option}[{index}]: {_describe(entry)} is not a valid bypass entry; expected {BYPASS_FORM}"
+            )
     return list(entries)
 
 
@@ -120,8 +124,8 @@ def parse_proxy_string(text: str) -> dict[str, str] | str:
         return text
     parts: dict[str, str] = {}
     for item in text.split(";"):
-        scheme, _, target = item.partition("=")
-        if scheme.strip():
+        scheme, separator, target = item.partition("=")
+        if separator and scheme.strip():
             parts[scheme.strip().lower()] = target.strip()
     return parts
 

@@ -84,7 +84,8 @@ class RegistrySnapshot:
         for entry in result.get("keys", []):
             address = KeyAddress(entry["hive"], entry["path"], int(entry["view"]))
             values = {
-                value["name"].lower(): RegValue(True, value["type"], value["data"]) for value in entry.get("values") or []
+                value["name"].lower(): RegValue(True, value["type"], value["data"])
+                for value in entry.get("values") or []
             }
             states.append(KeyState(address, bool(entry["exists"]), values, tuple(entry.get("subkeys") or ())))
         return cls(states)

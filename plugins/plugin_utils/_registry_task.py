@@ -44,14 +44,14 @@ def apply_changes(session: HostSession, changes: list[Change]) -> tuple[str, Reg
     if status == "precondition_failed":
         raise AgentError(_precondition_message(changes, result.get("failed") or []))
     if status != "applied":
-        raise AgentError(_failure_message(changes, result))
+        raise AgentError(_failure_message(changes, result), backup_id=result.get("backup_id"))
     return str(result["backup_id"]), _snapshot_from_after(changes, result.get("after") or [])
 
 
 def _snapshot_from_after(changes: list[Change], after: list[dict[str, t.Any]]) -> RegistrySnapshot:
     """Turn the agent's read-back into a snapshot of just the written values."""
     raw: dict[tuple[str, str, int], dict[str, t.Any]] = {}
-    for change, entry in zip(changes, after):
+    for change, entry in zip(changes, after, strict=True):
         key = raw.setdefault(change.address.lookup, {**change.address.to_request(), "exists": True, "values": []})
         if entry.get("exists"):
             key["values"].append({"name": change.name, "type": entry["type"], "data": entry["data"]})
@@ -59,7 +59,9 @@ def _snapshot_from_after(changes: list[Change], after: list[dict[str, t.Any]]) -
 
 
 def _precondition_message(changes: list[Change], failed: list[dict[str, t.Any]]) -> str:
-    where = ", ".join(f"{changes[item['index']].address.describe()} value {changes[item['index']].name}" for item in failed)
+    where = ", ".join(
+        f"{changes[item['index']].address.describe()} value {changes[item['index']].name}" for item in failed
+    )
     return (
         f"the host's registry changed between read and write ({where}); nothing was written. "
         "Another process or Group Policy may be managing it: run the task again to re-check"

@@ -92,7 +92,9 @@ def drift(state: ViewState, desired: Desired) -> list[dict[str, t.Any]]:
     prefix = f"{NAME}.{state.view}"
     found: list[dict[str, t.Any]] = []
     if current["access_type"] != desired.access_type:
-        found.append({"setting": f"{prefix}.access_type", "current": current["access_type"], "desired": desired.access_type})
+        found.append(
+            {"setting": f"{prefix}.access_type", "current": current["access_type"], "desired": desired.access_type}
+        )
     if desired.access_type == "direct":
         return found
     if not same_proxy(current["proxy"], desired.proxy):

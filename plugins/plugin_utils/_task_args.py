@@ -17,7 +17,7 @@ def validated_args(action: ActionBase, argument_spec: dict[str, t.Any], fqcn: st
     wrote the FQCN, so that is what the message should say.
     """
     try:
-        _, args = action.validate_argument_spec(argument_spec=argument_spec)
+        args = action.validate_argument_spec(argument_spec=argument_spec)[1]
     except AnsibleActionFail as exc:
         message = str(exc.message).replace(f"({action._load_name})", f"({fqcn})")
         raise AnsibleActionFail(message) from None

@@ -72,7 +72,7 @@ def _read_string(blob: bytes, offset: int, field: str) -> tuple[str, int]:
             f"exceeds the {len(blob) - start} bytes that follow"
         )
     # Wine and Windows store 8-bit strings; latin-1 maps every byte so nothing is lost on read.
-    return blob[start:start + length].decode("latin-1"), start + length
+    return blob[start : start + length].decode("latin-1"), start + length
 
 
 def decode(blob: bytes) -> WinHttpSettings:
@@ -97,7 +97,9 @@ def _ascii(value: str, field: str) -> bytes:
     try:
         return value.encode("ascii")
     except UnicodeEncodeError as exc:
-        raise WinHttpSettingsError(f"WinHttpSettings {field} must be ASCII (WinHTTP rejects other characters): {value!r}") from exc
+        raise WinHttpSettingsError(
+            f"WinHttpSettings {field} must be ASCII (WinHTTP rejects other characters): {value!r}"
+        ) from exc
 
 
 def encode(settings: WinHttpSettings) -> bytes:
@@ -116,7 +118,9 @@ def encode(settings: WinHttpSettings) -> bytes:
     trailing = b"" if classic else settings.trailing
     return (
         struct.pack("<III", settings.header, counter, flags)
-        + struct.pack("<I", len(proxy)) + proxy
-        + struct.pack("<I", len(bypass)) + bypass
+        + struct.pack("<I", len(proxy))
+        + proxy
+        + struct.pack("<I", len(bypass))
+        + bypass
         + trailing
     )

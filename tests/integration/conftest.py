@@ -71,10 +71,10 @@ class Fleet:
         return PlaybookRun(done.returncode, done.stdout, done.stderr, results)
 
 
-def _start(tmp_path: Path, auth: str, hosts: tuple[DemoHost, ...]) -> Iterator[Fleet]:
+def _start(tmp_path: Path, auth: str, hosts: tuple[DemoHost, ...], faults: Path | None = None) -> Iterator[Fleet]:
     fleet_dir = tmp_path / "fleet"
     write_fleet(fleet_dir, hosts)
-    with RunningFleet(fleet_dir, tmp_path, auth=auth) as running:
+    with RunningFleet(fleet_dir, tmp_path, auth=auth, faults=faults) as running:
         yield Fleet(running, tmp_path, hosts)
 
 
@@ -88,3 +88,11 @@ def fleet(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Fleet]:
 def basic_fleet(tmp_path: Path) -> Iterator[Fleet]:
     """The demo fleet over Basic/HTTPS only, for tests whose point is not the transport."""
     yield from _start(tmp_path, "basic-https", DEMO_HOSTS)
+
+
+@pytest.fixture
+def faulty_fleet(tmp_path: Path) -> Iterator[Fleet]:
+    """The demo fleet with a faults file (tmp_path/faults.json, empty at first) the tests fill in."""
+    faults = tmp_path / "faults.json"
+    faults.write_text("[]", encoding="utf-8")
+    yield from _start(tmp_path, "basic-https", DEMO_HOSTS, faults)

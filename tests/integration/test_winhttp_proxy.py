@@ -94,10 +94,17 @@ def test_check_apply_reapply(fleet) -> None:
             "before_header": "WinHTTP proxy, 32-bit view",
             "after_header": "WinHTTP proxy, 32-bit view",
             "before": "access_type: direct\n",
-            "after": f"access_type: named_proxy\nproxy: {PROXY}\nbypass:\n" + "".join(f"  - {entry}\n" for entry in BYPASS),
+            "after": f"access_type: named_proxy\nproxy: {PROXY}\nbypass:\n"
+            + "".join(f"  - {entry}\n" for entry in BYPASS),
         }
     ]
-    assert ws003["after"]["32"] == {"access_type": "named_proxy", "proxy": PROXY, "bypass": BYPASS, "value_present": True, "header": "0x18"}
+    assert ws003["after"]["32"] == {
+        "access_type": "named_proxy",
+        "proxy": PROXY,
+        "bypass": BYPASS,
+        "value_present": True,
+        "header": "0x18",
+    }
     assert results["ws-007"]["result"]["after"]["64"]["header"] == "0x28"
 
     before_reapply = len(fleet.running.commands())
@@ -145,11 +152,19 @@ def test_backup_holds_the_prior_values_exactly(basic_fleet) -> None:
         (
             "proxy: 'p:8080'\n        bypass: ['ok', '$(Stop-Computer)', 'x y']",
             "bypass[2]: 'x y' is not a valid bypass entry; expected a host name, address or wildcard pattern such as "
-            "*.corp.example, 10.*, <local> or <-loopback>, without spaces, quotes, ';', control or non-ASCII characters",
+            "*.corp.example, 10.*, <local> or <-loopback>, without spaces, quotes, ';', control or non-ASCII "
+            "characters",
         ),
-        ("state: absent\n        proxy: 'p:1'", "proxy cannot be used with state=absent, which sets direct access; remove it or use state=present"),
+        (
+            "state: absent\n        proxy: 'p:1'",
+            "proxy cannot be used with state=absent, which sets direct access; remove it or use state=present",
+        ),
         ("views: [64, 16]", "views: 16 is not a registry view; accepted: 64, 32"),
-        ("proxy: 'p:1'\n        colour: blue", "Unsupported parameters for (proxyfleet.windows.winhttp_proxy) module: colour. Supported parameters include: bypass, proxy, source, state, views."),
+        (
+            "proxy: 'p:1'\n        colour: blue",
+            "Unsupported parameters for (proxyfleet.windows.winhttp_proxy) module: colour. "
+            "Supported parameters include: bypass, proxy, source, state, views.",
+        ),
     ],
     ids=["scheme", "bypass", "absent-with-proxy", "views", "unknown-option"],
 )
@@ -190,5 +205,9 @@ def test_absent_sets_direct_in_the_chosen_view_only(basic_fleet) -> None:
     assert result["changed"] is True
     assert result["drift"] == [{"setting": "winhttp.32.access_type", "current": "named_proxy", "desired": "direct"}]
     registry = Registry.load(basic_fleet.running.fleet_dir / "ws-004.reg")
-    assert registry.get_value("HKLM", CONNECTIONS, "WinHttpSettings", view=32).raw == bytes.fromhex("1800000000000000010000000000000000000000")
-    assert registry.get_value("HKLM", CONNECTIONS, "WinHttpSettings", view=64).raw == winhttp_blob("oldproxy.corp.example:3128", "<local>")
+    assert registry.get_value("HKLM", CONNECTIONS, "WinHttpSettings", view=32).raw == bytes.fromhex(
+        "1800000000000000010000000000000000000000"
+    )
+    assert registry.get_value("HKLM", CONNECTIONS, "WinHttpSettings", view=64).raw == winhttp_blob(
+        "oldproxy.corp.example:3128", "<local>"
+    )

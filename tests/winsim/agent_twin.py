@@ -3,7 +3,7 @@
 It runs a request's operations (``read``, ``apply``) against a :class:`~tests.winsim.registry.Registry`
 exactly as ``docs/dev/agent-protocol.md`` specifies, and returns the response dict. Inputs are
 validated the way a careful PowerShell agent would: an operation with a bad hive, view, path, type
-or data fails as a whole with ``"stage": "validate"`` before it touches the registry.
+or data fails as a whole with ``"status": "error"`` before it touches the registry.
 
 Fault hooks (:class:`TwinFaults`) make the Nth change write of the request fail like an
 access-denied write, make the rollback itself fail, or make the backup fail.
@@ -45,7 +45,7 @@ def load_protocol() -> ModuleType:
 
 
 class OperationError(Exception):
-    """An operation's input is invalid; the operation fails with ``stage: validate``."""
+    """An operation's input is invalid; the operation fails with ``status: error``."""
 
 
 class WriteError(Exception):
@@ -171,7 +171,7 @@ class AgentTwin:
         try:
             return self._read(op) if op["op"] == "read" else self._apply(op)
         except OperationError as exc:
-            return {"op": op["op"], "status": "failed", "stage": "validate", "error": str(exc)}
+            return {"op": op["op"], "status": "error", "error": str(exc)}
 
     # -- read --------------------------------------------------------------------------------
 
@@ -240,6 +240,7 @@ class AgentTwin:
     # -- apply: the four steps ---------------------------------------------------------------
 
     def _apply_changes(self, changes: list[Change], backup_id: str, keep: int) -> dict[str, t.Any]:
+        """Preconditions, backup, writes (rollback on failure), read back: the protocol's four steps."""
         failed = [
             {"index": c.index, "current": current}
             for c in changes
@@ -251,7 +252,7 @@ class AgentTwin:
         try:
             self._write_backup(backup_id, keep, changes, priors)
         except (WriteError, RegistryError) as exc:
-            return {"op": "apply", "status": "failed", "stage": "backup", "error": str(exc), "backup_id": backup_id}
+            return {"op": "apply", "status": "failed", "stage": "backup", "error": str(exc), "backup_id": None}
         created: list[str] = []
         for change in changes:
             try:
@@ -464,7 +465,7 @@ def _matches(current: dict[str, t.Any], expect: Expect) -> bool:
         return False
     if expect.type in ("binary", "none"):
         return base64.b64decode(current["data"]) == base64.b64decode(expect.data)
-    return current["data"] == expect.data
+    return bool(current["data"] == expect.data)
 
 
 def _value_entry(name: str, value: Value) -> dict[str, t.Any]:

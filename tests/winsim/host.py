@@ -58,8 +58,8 @@ def known_agent() -> tuple[str, str]:
 
 
 def shorten(text: str, limit: int = SHOWN_CHARS) -> str:
-    """``text`` cut to ``limit`` characters (with ``...``), quoted on one line."""
-    return repr(text if len(text) <= limit else text[:limit] + "...")
+    """``text`` cut to at most ``limit`` characters (ending ``...`` when cut), quoted on one line."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
 def unwrap_command(command: str, arguments: list[str]) -> str:
@@ -106,7 +106,7 @@ def parse_stdin(stdin: bytes) -> dict[str, t.Any]:
     if not isinstance(payload, dict) or not isinstance(payload.get("agent"), str):
         raise Rejected(f"winsim: stdin is not an agent request ({shorten(joined)}): {ONLY_OUR_AGENT}")
     _check_agent(payload["agent"], payload.get("request"))
-    return payload["request"]
+    return t.cast("dict[str, t.Any]", payload["request"])  # _check_agent refused anything but an object
 
 
 def _check_agent(agent: str, request: t.Any) -> None:
@@ -197,7 +197,7 @@ class SimHost:
         if twin.wrote:
             self.save()
         stdout = json.dumps(response, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\r\n"
-        log = {
+        log: dict[str, t.Any] = {
             "host": self.name,
             "agent_version": request.get("agent_version"),
             "protocol": request.get("protocol"),
@@ -211,7 +211,7 @@ class SimHost:
         return ExecResult(stdout, b"", 0, log)
 
     def _rejected(self, message: str) -> ExecResult:
-        log = {
+        log: dict[str, t.Any] = {
             "host": self.name,
             "agent_version": None,
             "protocol": None,

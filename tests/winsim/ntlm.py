@@ -76,7 +76,7 @@ class _CredentialStore:
             atexit.register(shutil.rmtree, self._directory, True)
         path = self._directory / "users"
         # An empty domain field matches clients that send a bare user name, as pywinrm does.
-        text = "".join(f":{user}:{password}\n" for user, (password, _) in self._users.items())
+        text = "".join(f":{user}:{password}\n" for user, (password, _owner) in self._users.items())
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -113,7 +113,7 @@ class NtlmConnection:
         Returns ``(www_authenticate, ok)``: the header value to send back with a 401 (the
         challenge) or None, and False when the credentials were rejected.
         """
-        scheme, _, token = authorization.partition(" ")
+        scheme, _space, token = authorization.partition(" ")
         if scheme.lower() not in ("negotiate", "ntlm") or not token:
             return None, False
         try:
@@ -169,7 +169,7 @@ def decrypt_body(connection: NtlmConnection, body: bytes) -> bytes:
 
 def _declared_length(header: bytes) -> int:
     """Return the ``Length=`` of an ``OriginalContent`` part header."""
-    _, found, tail = header.partition(b"Length=")
+    _head, found, tail = header.partition(b"Length=")
     if not found:
         raise NtlmFramingError("encrypted part header has no Length=")
     try:

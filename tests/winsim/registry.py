@@ -165,7 +165,7 @@ def hive_name(hive: str) -> str:
     return full
 
 
-def split_path(path: str) -> list[str]:
+def split_path(path: t.Any) -> list[str]:
     """Key path below the hive -> its names; ``""`` is the hive root."""
     if not isinstance(path, str):
         raise RegistryError(f"key path must be a string, got {_json_type(path)}")

@@ -56,7 +56,6 @@ class HostLike(Protocol):
         self, command: str, arguments: list[str], stdin: bytes, *, fail_write_at: int | None = None
     ) -> ExecResultLike:
         """Run one WinRM command on the host."""
-        ...
 
 
 class FleetLike(Protocol):
@@ -64,11 +63,9 @@ class FleetLike(Protocol):
 
     def get(self, name: str) -> HostLike | None:
         """Return the host called ``name`` or None."""
-        ...
 
     def names(self) -> list[str]:
         """Return every host name."""
-        ...
 
 
 @dataclass
@@ -238,11 +235,11 @@ class WSManServer:
 
     def check_basic(self, header: str) -> bool:
         """True if an ``Authorization: Basic`` header carries the run's credentials."""
-        scheme, _, token = header.partition(" ")
+        scheme, _space, token = header.partition(" ")
         if scheme.lower() != "basic":
             return False
         try:
-            user, _, password = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
+            user, _colon, password = base64.b64decode(token.strip(), validate=True).decode("utf-8").partition(":")
         except (ValueError, UnicodeDecodeError):
             return False
         # Constant-time comparison of the password; user names are case-insensitive on Windows.

@@ -17,6 +17,7 @@ CONN = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections
 DIRECT = bytes.fromhex("1800000000000000010000000000000000000000")
 NAMED = bytes.fromhex("180000000000000003000000") + b"\x03\0\0\0p:1\0\0\0\0"
 BACKUP_ID = "20261123T103000123456Z-1a2b3c4d"
+TYPES = "string, expandstring, multistring, dword, qword, binary, none"
 NOW = datetime(2026, 11, 23, 10, 30, 0, 123456, tzinfo=UTC)
 
 
@@ -34,7 +35,9 @@ def host_registry() -> Registry:
     reg.set_value("HKLM", CONN, "SavedLegacySettings", Value(3, b"\x46\0\0\0"))
     reg.set_value("HKLM", CONN, "WinHttpSettings", Value(3, DIRECT))
     reg.set_value("HKLM", CONN, "SavedLegacySettings", Value(3, b"\x46\0\0\0"), view=32)
-    reg.set_value("HKLM", r"SOFTWARE\Policies\Microsoft\Windows\DataCollection", "DisableEnterpriseAuthProxy", Value.dword(1))
+    reg.set_value(
+        "HKLM", r"SOFTWARE\Policies\Microsoft\Windows\DataCollection", "DisableEnterpriseAuthProxy", Value.dword(1)
+    )
     return reg
 
 
@@ -45,7 +48,8 @@ def run(reg: Registry, *ops: dict[str, t.Any], **faults: t.Any) -> dict[str, t.A
 def results(reg: Registry, *ops: dict[str, t.Any], **faults: t.Any) -> list[dict[str, t.Any]]:
     response = run(reg, *ops, **faults)
     assert response["ok"] is True, response
-    return response["results"]
+    found: list[dict[str, t.Any]] = response["results"]
+    return found
 
 
 def apply(*changes: dict[str, t.Any], backup_id: str = BACKUP_ID, keep: int = 20) -> dict[str, t.Any]:
@@ -78,11 +82,23 @@ def without_backups(reg: Registry) -> Registry:
     ("request_", "error"),
     [
         ([], "request must be a JSON object, got array"),
-        ({"protocol": 2, "agent_version": P.AGENT_VERSION, "operations": []}, "unsupported protocol 2: this agent speaks protocol 1"),
-        ({"protocol": True, "agent_version": P.AGENT_VERSION, "operations": []}, "unsupported protocol True: this agent speaks protocol 1"),
-        ({"protocol": 1, "agent_version": "0.0.9", "operations": []}, f"request is for agent version '0.0.9'; this is agent {P.AGENT_VERSION}"),
+        (
+            {"protocol": 2, "agent_version": P.AGENT_VERSION, "operations": []},
+            "unsupported protocol 2: this agent speaks protocol 1",
+        ),
+        (
+            {"protocol": True, "agent_version": P.AGENT_VERSION, "operations": []},
+            "unsupported protocol True: this agent speaks protocol 1",
+        ),
+        (
+            {"protocol": 1, "agent_version": "0.0.9", "operations": []},
+            f"request is for agent version '0.0.9'; this is agent {P.AGENT_VERSION}",
+        ),
         ({"protocol": 1, "agent_version": P.AGENT_VERSION}, "'operations' must be a list, got null"),
-        ({"protocol": 1, "agent_version": P.AGENT_VERSION, "operations": [1]}, "operations[0] must be a JSON object, got number"),
+        (
+            {"protocol": 1, "agent_version": P.AGENT_VERSION, "operations": [1]},
+            "operations[0] must be a JSON object, got number",
+        ),
         (
             P.build_request([{"op": "read", "keys": []}, {"op": "delete_tree"}]),
             "unknown operation 'delete_tree' at operations[1] (expected read or apply)",
@@ -158,18 +174,27 @@ def test_read_reports_values_subkeys_and_missing_keys() -> None:
 @pytest.mark.parametrize(
     ("key", "error"),
     [
-        ({"hive": "HKXX", "path": "A", "view": 64}, "keys[0]: unsupported hive 'HKXX' (expected HKLM or HKCU or HKU or HKCR)"),
-        ({"hive": "HKEY_LOCAL_MACHINE", "path": "A", "view": 64}, "keys[0]: unsupported hive 'HKEY_LOCAL_MACHINE' (expected HKLM or HKCU or HKU or HKCR)"),
+        (
+            {"hive": "HKXX", "path": "A", "view": 64},
+            "keys[0]: unsupported hive 'HKXX' (expected HKLM or HKCU or HKU or HKCR)",
+        ),
+        (
+            {"hive": "HKEY_LOCAL_MACHINE", "path": "A", "view": 64},
+            "keys[0]: unsupported hive 'HKEY_LOCAL_MACHINE' (expected HKLM or HKCU or HKU or HKCR)",
+        ),
         ({"hive": "HKLM", "path": "A", "view": 16}, "keys[0]: unknown registry view 16 (expected 64 or 32)"),
         ({"hive": "HKLM", "path": "A", "view": "64"}, "keys[0]: unknown registry view '64' (expected 64 or 32)"),
-        ({"hive": "HKLM", "path": "A\\", "view": 64}, "keys[0]: malformed key path 'A\\\\' (empty name, or a leading/trailing/double backslash)"),
+        (
+            {"hive": "HKLM", "path": "A\\", "view": 64},
+            "keys[0]: malformed key path 'A\\\\' (empty name, or a leading/trailing/double backslash)",
+        ),
         ({"hive": "HKLM", "path": None, "view": 64}, "keys[0]: key path must be a string, got null"),
         ("HKLM\\A", "keys[0] must be a JSON object, got string"),
     ],
 )
 def test_read_validation(key: t.Any, error: str) -> None:
     assert results(host_registry(), {"op": "read", "keys": [key]}) == [
-        {"op": "read", "status": "failed", "stage": "validate", "error": error}
+        {"op": "read", "status": "error", "error": error}
     ]
 
 
@@ -177,7 +202,9 @@ def test_read_of_hive_root_and_lower_case_hive() -> None:
     reg = Registry()
     reg.create_key("HKU", "S-1-5-18")
     [result] = results(reg, {"op": "read", "keys": [{"hive": "hku", "path": "", "view": 64}]})
-    assert result["keys"] == [{"hive": "hku", "path": "", "view": 64, "exists": True, "values": [], "subkeys": ["S-1-5-18"]}]
+    assert result["keys"] == [
+        {"hive": "hku", "path": "", "view": 64, "exists": True, "values": [], "subkeys": ["S-1-5-18"]}
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -201,11 +228,14 @@ def test_apply_writes_backs_up_and_reads_back() -> None:
             "status": "applied",
             "backup_id": BACKUP_ID,
             "after": [
-                {"hive": "HKLM", "path": CONN, "view": 64, "name": "winhttpsettings", "exists": True, "type": "binary", "data": b64(NAMED)},
-                {"hive": "HKLM", "path": CONN, "view": 32, "name": "WinHttpSettings", "exists": True, "type": "binary", "data": b64(NAMED)},
+                {"hive": "HKLM", "path": CONN, "view": 64, "name": "winhttpsettings", "exists": True,
+                 "type": "binary", "data": b64(NAMED)},
+                {"hive": "HKLM", "path": CONN, "view": 32, "name": "WinHttpSettings", "exists": True,
+                 "type": "binary", "data": b64(NAMED)},
                 {"hive": "HKLM", "path": CONN, "view": 64, "name": "SavedLegacySettings", "exists": False},
                 {"hive": "HKLM", "path": r"SOFTWARE\New\Key", "view": 32, "exists": True},
-                {"hive": "HKLM", "path": r"SOFTWARE\Policies\P", "view": 64, "name": "L", "exists": True, "type": "multistring", "data": ["x", "y"]},
+                {"hive": "HKLM", "path": r"SOFTWARE\Policies\P", "view": 64, "name": "L", "exists": True,
+                 "type": "multistring", "data": ["x", "y"]},
             ],
         }
     ]  # fmt: skip
@@ -227,7 +257,9 @@ def test_apply_writes_backs_up_and_reads_back() -> None:
     ]
     assert reg.subkey_names("HKLM", root) == ["0", "1", "2", "3", "4"]
 
-    def record(index: int, path: str, name: str, action: str, view: int, key: int, value: int) -> list[tuple[str, Value]]:
+    def record(
+        index: int, path: str, name: str, action: str, view: int, key: int, value: int
+    ) -> list[tuple[str, Value]]:
         return [
             ("Hive", Value.string("HKLM")), ("Path", Value.string(path)), ("Name", Value.string(name)),
             ("Action", Value.string(action)), ("View", Value.dword(view)),
@@ -235,11 +267,13 @@ def test_apply_writes_backs_up_and_reads_back() -> None:
         ]  # fmt: skip
 
     assert reg.values("HKLM", f"{root}\\0") == [
-        *record(0, CONN, "WinHttpSettings", "set_value", 64, 1, 1), ("Data", Value(3, DIRECT))
+        *record(0, CONN, "WinHttpSettings", "set_value", 64, 1, 1),
+        ("Data", Value(3, DIRECT)),
     ]
     assert reg.values("HKLM", f"{root}\\1") == record(1, CONN, "WinHttpSettings", "set_value", 32, 1, 0)
     assert reg.values("HKLM", f"{root}\\2") == [
-        *record(2, CONN, "SavedLegacySettings", "delete_value", 64, 1, 1), ("Data", Value(3, b"\x46\0\0\0"))
+        *record(2, CONN, "SavedLegacySettings", "delete_value", 64, 1, 1),
+        ("Data", Value(3, b"\x46\0\0\0")),
     ]
     assert reg.values("HKLM", f"{root}\\3") == record(3, r"SOFTWARE\New\Key", "", "create_key", 32, 0, 0)
     assert reg.values("HKLM", f"{root}\\4") == record(4, r"SOFTWARE\Policies\P", "L", "set_value", 64, 0, 0)
@@ -280,15 +314,17 @@ def test_pruning_keeps_the_newest_backups() -> None:
         reg.set_value("HKLM", f"{BACKUP_ROOT}\\{name}", "Count", Value.dword(0))
     assert results(reg, apply(set_winhttp(32, NAMED, {"exists": False})))[0]["status"] == "applied"
     assert reg.subkey_names("HKLM", BACKUP_ROOT) == [*old[-19:], BACKUP_ID]
-    assert results(reg, apply(set_winhttp(32, DIRECT, {"exists": True, "type": "binary", "data": b64(NAMED)}),
-                              backup_id="20261123T110000000000Z-2b2b2b2b", keep=3))[0]["status"] == "applied"  # fmt: skip
+    again = set_winhttp(32, DIRECT, {"exists": True, "type": "binary", "data": b64(NAMED)})
+    assert results(reg, apply(again, backup_id="20261123T110000000000Z-2b2b2b2b", keep=3))[0]["status"] == "applied"
     assert reg.subkey_names("HKLM", BACKUP_ROOT) == [old[-1], BACKUP_ID, "20261123T110000000000Z-2b2b2b2b"]
 
 
 def test_apply_to_the_32bit_view_lands_in_wow6432node() -> None:
     reg = Registry()
     results(reg, apply(set_winhttp(32, DIRECT, {"exists": False})))
-    assert reg.get_value("HKLM", CONN.replace("SOFTWARE", "SOFTWARE\\WOW6432Node"), "WinHttpSettings") == Value(3, DIRECT)
+    assert reg.get_value("HKLM", CONN.replace("SOFTWARE", "SOFTWARE\\WOW6432Node"), "WinHttpSettings") == Value(
+        3, DIRECT
+    )
     assert reg.get_value("HKLM", CONN, "WinHttpSettings") is None
 
 
@@ -340,7 +376,7 @@ def test_expect_compares_bytes_lists_numbers_and_names_case_insensitively() -> N
     for expect in ({"exists": True, "type": "qword", "data": 2}, {"exists": True, "type": "dword", "data": "2"}):
         change = {**changes[1], "data": 3, "expect": expect}
         [result] = results(reg, apply(change, backup_id="20261123T110000000000Z-2b2b2b2b"))
-        assert result["status"] in ("precondition_failed", "failed")
+        assert result["status"] in ("precondition_failed", "error")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -353,13 +389,25 @@ def test_expect_compares_bytes_lists_numbers_and_names_case_insensitively() -> N
         (lambda c: c.update(hive="HKCU"), "changes[0]: unsupported hive 'HKCU' (expected HKLM)"),
         (lambda c: c.update(view=64.0), "changes[0]: unknown registry view 64.0 (expected 64 or 32)"),
         (lambda c: c.update(path=""), "changes[0]: 'path' must name a key below the hive, got ''"),
-        (lambda c: c.update(action="rename"), "changes[0]: unknown action 'rename' (expected set_value, delete_value, create_key)"),
-        (lambda c: c.update(type="dword", data=4294967296), "changes[0]: dword data 4294967296 is out of range 0..4294967295"),
-        (lambda c: c.update(type="REG_BINARY"), "changes[0]: unknown value type 'REG_BINARY' (expected one of string, expandstring, multistring, dword, qword, binary, none)"),
+        (
+            lambda c: c.update(action="rename"),
+            "changes[0]: unknown action 'rename' (expected set_value, delete_value, create_key)",
+        ),
+        (
+            lambda c: c.update(type="dword", data=4294967296),
+            "changes[0]: dword data 4294967296 is out of range 0..4294967295",
+        ),
+        (
+            lambda c: c.update(type="REG_BINARY"),
+            f"changes[0]: unknown value type 'REG_BINARY' (expected one of {TYPES})",
+        ),
         (lambda c: c.update(data="%%%"), "changes[0]: binary data is not valid base64: '%%%'"),
         (lambda c: c.pop("name"), "changes[0]: 'name' must be a string ('' for the default value), got null"),
         (lambda c: c.pop("expect"), "changes[0]: 'expect' must be an object with a boolean 'exists', got None"),
-        (lambda c: c.update(expect={"exists": True}), "changes[0].expect: unknown value type None (expected one of string, expandstring, multistring, dword, qword, binary, none)"),
+        (
+            lambda c: c.update(expect={"exists": True}),
+            f"changes[0].expect: unknown value type None (expected one of {TYPES})",
+        ),
     ],
 )
 def test_apply_validation(mutate: t.Callable[[dict[str, t.Any]], t.Any], error: str) -> None:
@@ -369,7 +417,7 @@ def test_apply_validation(mutate: t.Callable[[dict[str, t.Any]], t.Any], error: 
     bad = set_winhttp(64, NAMED, direct_expect())
     mutate(bad)
     # The bad change comes second: the first must not have been written either.
-    assert results(reg, apply(bad)) == [{"op": "apply", "status": "failed", "stage": "validate", "error": error}]
+    assert results(reg, apply(bad)) == [{"op": "apply", "status": "error", "error": error}]
     assert results(reg, apply(good, bad))[0]["error"] == error.replace("changes[0]", "changes[1]")
     assert reg == before
 
@@ -388,7 +436,7 @@ def test_backup_validation(backup: t.Any, error: str) -> None:
     reg = host_registry()
     before = reg.snapshot()
     op = {"op": "apply", "backup": backup, "changes": [set_winhttp(32, NAMED, {"exists": False})]}
-    assert results(reg, op) == [{"op": "apply", "status": "failed", "stage": "validate", "error": error}]
+    assert results(reg, op) == [{"op": "apply", "status": "error", "error": error}]
     assert reg == before
 
 
@@ -401,7 +449,7 @@ def test_backup_failure_writes_nothing() -> None:
     before = reg.snapshot()
     assert results(reg, apply(set_winhttp(32, NAMED, {"exists": False})), fail_backup=True) == [
         {
-            "op": "apply", "status": "failed", "stage": "backup", "backup_id": BACKUP_ID,
+            "op": "apply", "status": "failed", "stage": "backup", "backup_id": None,
             "error": f"Access to the registry key 'HKEY_LOCAL_MACHINE\\{BACKUP_ROOT}\\{BACKUP_ID}' is denied.",
         }
     ]  # fmt: skip
@@ -414,7 +462,7 @@ def test_existing_backup_id_is_a_backup_failure() -> None:
     before = reg.snapshot()
     [result] = results(reg, apply(set_winhttp(32, DIRECT, {"exists": True, "type": "binary", "data": b64(NAMED)})))
     assert result == {
-        "op": "apply", "status": "failed", "stage": "backup", "backup_id": BACKUP_ID,
+        "op": "apply", "status": "failed", "stage": "backup", "backup_id": None,
         "error": f"backup {BACKUP_ID} already exists under HKLM\\{BACKUP_ROOT}",
     }  # fmt: skip
     assert reg == before
@@ -455,7 +503,8 @@ def test_rollback_restores_the_original_name_case() -> None:
     reg = host_registry()
     before = reg.snapshot()
     changes = [
-        {"action": "delete_value", "hive": "HKLM", "path": CONN, "view": 64, "name": "WINHTTPSETTINGS", "expect": direct_expect()},
+        {"action": "delete_value", "hive": "HKLM", "path": CONN, "view": 64, "name": "WINHTTPSETTINGS",
+         "expect": direct_expect()},
         set_winhttp(32, NAMED, {"exists": False}),
     ]  # fmt: skip
     assert results(reg, apply(*changes), fail_write_at=2)[0]["rollback"] == {"ok": True}
@@ -470,7 +519,8 @@ def test_rollback_failure_is_reported() -> None:
     assert result == {
         "op": "apply", "status": "failed", "stage": "write", "failed_index": 2,
         "error": "Access to the registry key 'HKEY_LOCAL_MACHINE\\SOFTWARE\\Brand\\New' is denied.",
-        "rollback": {"ok": False, "error": f"rollback: access to the registry key 'HKEY_LOCAL_MACHINE\\{wow}' is denied."},
+        "rollback": {"ok": False,
+                     "error": f"rollback: access to the registry key 'HKEY_LOCAL_MACHINE\\{wow}' is denied."},
         "backup_id": BACKUP_ID,
     }  # fmt: skip
     # The failed undo step was the 32-bit value: it is left as written; the rest was undone.
@@ -492,5 +542,9 @@ def test_fail_write_counts_over_the_whole_request() -> None:
 
 def test_read_after_apply_in_one_request_sees_the_new_state() -> None:
     reg = Registry()
-    _, read = results(reg, apply(set_winhttp(64, DIRECT, {"exists": False})), {"op": "read", "keys": [{"hive": "HKLM", "path": CONN, "view": 64}]})
+    _, read = results(
+        reg,
+        apply(set_winhttp(64, DIRECT, {"exists": False})),
+        {"op": "read", "keys": [{"hive": "HKLM", "path": CONN, "view": 64}]},
+    )
     assert read["keys"][0]["values"] == [{"name": "WinHttpSettings", "type": "binary", "data": b64(DIRECT)}]

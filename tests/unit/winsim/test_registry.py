@@ -78,7 +78,9 @@ def test_32bit_view_reads_and_writes_wow6432node() -> None:
     reg = Registry()
     reg.set_value("HKLM", CONN, "WinHttpSettings", Value(3, b"\x18"), view=32)
     assert reg.get_value("HKLM", CONN, "WinHttpSettings") is None
-    assert reg.get_value("HKLM", CONN.replace("SOFTWARE", r"SOFTWARE\WOW6432Node"), "WinHttpSettings") == Value(3, b"\x18")
+    assert reg.get_value("HKLM", CONN.replace("SOFTWARE", r"SOFTWARE\WOW6432Node"), "WinHttpSettings") == Value(
+        3, b"\x18"
+    )
     assert reg.get_value("HKLM", CONN, "WinHttpSettings", view=32) == Value(3, b"\x18")
     assert reg.subkey_names("HKLM", "SOFTWARE") == ["WOW6432Node"]
     assert reg.subkey_names("HKLM", "SOFTWARE", view=32) == ["Microsoft"]
@@ -88,8 +90,14 @@ def test_32bit_view_reads_and_writes_wow6432node() -> None:
     ("call", "message"),
     [
         (lambda r: r.key_exists("HKXX", "A"), "unknown hive 'HKXX' (expected HKLM, HKCU, HKU or HKCR)"),
-        (lambda r: r.key_exists("HKLM", "\\A"), "malformed key path '\\\\A' (empty name, or a leading/trailing/double backslash)"),
-        (lambda r: r.key_exists("HKLM", "A\\"), "malformed key path 'A\\\\' (empty name, or a leading/trailing/double backslash)"),
+        (
+            lambda r: r.key_exists("HKLM", "\\A"),
+            "malformed key path '\\\\A' (empty name, or a leading/trailing/double backslash)",
+        ),
+        (
+            lambda r: r.key_exists("HKLM", "A\\"),
+            "malformed key path 'A\\\\' (empty name, or a leading/trailing/double backslash)",
+        ),
         (lambda r: r.key_exists("HKLM", "A", view=16), "unknown registry view 16 (expected 64 or 32)"),
         (lambda r: r.key_exists("HKLM", "A" * 256), f"key name longer than 255 characters in '{'A' * 256}'"),
         (lambda r: r.delete_key("HKLM", ""), "cannot delete the hive root HKEY_LOCAL_MACHINE"),
@@ -140,7 +148,12 @@ def test_protocol_view_of_odd_values(value: Value, reported: tuple[str, object])
 @pytest.mark.parametrize(
     ("type_name", "data", "message"),
     [
-        ("REG_SZ", "x", "unknown value type 'REG_SZ' (expected one of string, expandstring, multistring, dword, qword, binary, none)"),
+        (
+            "REG_SZ",
+            "x",
+            "unknown value type 'REG_SZ' (expected one of string, expandstring, multistring, dword, qword, binary, "
+            "none)",
+        ),
         ("dword", 4294967296, "dword data 4294967296 is out of range 0..4294967295"),
         ("dword", -1, "dword data -1 is out of range 0..4294967295"),
         ("dword", True, "dword data must be an integer 0..4294967295, got boolean"),
@@ -167,7 +180,9 @@ def sample() -> Registry:
     reg = Registry()
     reg.set_value("HKLM", CONN, "WinHttpSettings", Value(3, bytes.fromhex("1800000000000000010000000000000000000000")))
     reg.set_value("HKLM", CONN, "WinHttpSettings", Value(3, bytes(20)), view=32)
-    reg.set_value("HKLM", r"SOFTWARE\Policies\Microsoft\Windows\DataCollection", "TelemetryProxyServer", Value.string("p:1"))
+    reg.set_value(
+        "HKLM", r"SOFTWARE\Policies\Microsoft\Windows\DataCollection", "TelemetryProxyServer", Value.string("p:1")
+    )
     reg.set_value("HKCU", r"Software\X", "", Value.multi(["a"]))
     reg.set_value("HKU", "", "RootValue", Value.qword(7))
     reg.create_key("HKCR", r".txt\Empty")
@@ -217,9 +232,9 @@ def test_load_dump_round_trip(tmp_path: Path) -> None:
 def test_import_applies_deletions_in_order() -> None:
     text = (
         "Windows Registry Editor Version 5.00\n\n"
-        "[HKLM\\SOFTWARE\\A\\B]\n\"x\"=dword:1\n\"y\"=dword:2\n\n"
+        '[HKLM\\SOFTWARE\\A\\B]\n"x"=dword:1\n"y"=dword:2\n\n'
         "[-HKLM\\SOFTWARE\\A\\B]\n\n"
-        "[HKLM\\SOFTWARE\\A]\n\"z\"=\"v\"\n\"z\"=-\n\"w\"=\"v\"\n"
+        '[HKLM\\SOFTWARE\\A]\n"z"="v"\n"z"=-\n"w"="v"\n'
     )
     reg = Registry.from_sections(regfile.parse(text))
     assert reg.subkey_names("HKLM", r"SOFTWARE\A") == []
@@ -240,8 +255,12 @@ def test_snapshot_is_independent_and_compares_exactly() -> None:
     reg.delete_value("HKCU", r"Software\X", "")
     reg.set_value("HKCU", r"Software\X", "", Value.multi(["a"]))
     assert snap == reg
-    reg.set_value("HKLM", r"SOFTWARE\Policies\Microsoft\Windows\DataCollection", "telemetryproxyserver", Value.string("p:1"))
+    reg.set_value(
+        "HKLM", r"SOFTWARE\Policies\Microsoft\Windows\DataCollection", "telemetryproxyserver", Value.string("p:1")
+    )
     assert snap == reg  # an overwrite keeps the stored name
     reg.delete_value("HKLM", r"SOFTWARE\Policies\Microsoft\Windows\DataCollection", "TelemetryProxyServer")
-    reg.set_value("HKLM", r"SOFTWARE\Policies\Microsoft\Windows\DataCollection", "telemetryproxyserver", Value.string("p:1"))
+    reg.set_value(
+        "HKLM", r"SOFTWARE\Policies\Microsoft\Windows\DataCollection", "telemetryproxyserver", Value.string("p:1")
+    )
     assert snap != reg

@@ -142,7 +142,7 @@ def test_default_fault_is_the_operation_timeout(server: WSManServer, set_rules: 
     with pytest.raises(WinRMOperationTimeoutError):
         client.get_command_output_raw(shell, command_id)
     # get_command_output retries timeouts silently, as Ansible does.
-    stdout, _, code = client.get_command_output(shell, command_id)
+    stdout, _stderr, code = client.get_command_output(shell, command_id)
     assert (stdout, code) == (b"OUT:x\n", 0)
 
 

@@ -85,7 +85,7 @@ def test_stdin_in_chunks_and_binary_output(server: WSManServer) -> None:
     payload = bytes(range(256)) * 1000
     client.send_command_input(shell, command_id, payload[:100_000])
     client.send_command_input(shell, command_id, payload[100_000:], end=True)
-    stdout, _, code = client.get_command_output(shell, command_id)
+    stdout, _stderr, code = client.get_command_output(shell, command_id)
     client.close_shell(shell)
     assert stdout == b"OUT:cat\n" + payload
     assert code == 0
@@ -93,7 +93,7 @@ def test_stdin_in_chunks_and_binary_output(server: WSManServer) -> None:
 
 def test_keep_alive_and_tcp_nodelay(server: WSManServer) -> None:
     client = protocol(server)
-    for _ in range(3):
+    for _attempt in range(3):
         run(client, "exit", ["0"], b"x")
     connections = server.open_connections()
     # NTLM's handshake and every later request share one connection; Basic needs just one too.

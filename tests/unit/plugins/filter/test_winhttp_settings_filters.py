@@ -24,8 +24,8 @@ def test_filters_are_registered() -> None:
         NAMED_HEX,
         bytes.fromhex(NAMED_HEX),
         list(bytes.fromhex(NAMED_HEX)),
-        ",".join(NAMED_HEX[i:i + 2] for i in range(0, len(NAMED_HEX), 2)),
-        "hex:" + ",".join(NAMED_HEX[i:i + 2] for i in range(0, len(NAMED_HEX), 2)),
+        ",".join(NAMED_HEX[i : i + 2] for i in range(0, len(NAMED_HEX), 2)),
+        "hex:" + ",".join(NAMED_HEX[i : i + 2] for i in range(0, len(NAMED_HEX), 2)),
     ],
     ids=["hex", "bytes", "ints", "reg-commas", "reg-prefix"],
 )
@@ -61,21 +61,39 @@ def test_encode_then_decode() -> None:
     ("call", "value", "message"),
     [
         (winhttp_settings_decode, "zz", "winhttp_settings_decode: 'zz' is not a hex string"),
-        (winhttp_settings_decode, 5, "winhttp_settings_decode: expected a hex string, bytes or a list of integers, got int"),
+        (
+            winhttp_settings_decode,
+            5,
+            "winhttp_settings_decode: expected a hex string, bytes or a list of integers, got int",
+        ),
         (winhttp_settings_decode, [300], "winhttp_settings_decode: a list input must hold integers 0-255"),
         (
             winhttp_settings_decode,
             "18000000",
-            "winhttp_settings_decode: WinHttpSettings blob is truncated: second DWORD at offset 4 needs 4 bytes, 0 remain",
+            "winhttp_settings_decode: WinHttpSettings blob is truncated: "
+            "second DWORD at offset 4 needs 4 bytes, 0 remain",
         ),
         (winhttp_settings_encode, "x", "winhttp_settings_encode: expected a dict, got str"),
-        (winhttp_settings_encode, {"access_type": "auto"}, "winhttp_settings_encode: access_type 'auto' is not one of direct, named_proxy"),
-        (winhttp_settings_encode, {"access_type": "named_proxy"}, "winhttp_settings_encode: access_type named_proxy needs a proxy"),
-        (winhttp_settings_encode, {"proxy": "p:1", "header": -1}, "winhttp_settings_encode: header -1 is not an integer 0-4294967295"),
+        (
+            winhttp_settings_encode,
+            {"access_type": "auto"},
+            "winhttp_settings_encode: access_type 'auto' is not one of direct, named_proxy",
+        ),
+        (
+            winhttp_settings_encode,
+            {"access_type": "named_proxy"},
+            "winhttp_settings_encode: access_type named_proxy needs a proxy",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": "p:1", "header": -1},
+            "winhttp_settings_encode: header -1 is not an integer 0-4294967295",
+        ),
         (
             winhttp_settings_encode,
             {"proxy": "p\u00e9:1"},
-            "winhttp_settings_encode: WinHttpSettings proxy must be ASCII (WinHTTP rejects other characters): 'p\u00e9:1'",
+            "winhttp_settings_encode: WinHttpSettings proxy must be ASCII "
+            "(WinHTTP rejects other characters): 'p\u00e9:1'",
         ),
     ],
 )

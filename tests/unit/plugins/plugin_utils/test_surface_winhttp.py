@@ -8,21 +8,31 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import RegistrySnapshot, RegValue
 
 PATH = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections"
-NAMED = "180000000000000003000000" "17000000" + b"proxy.corp.example:8080".hex() + "0e000000" + b"<local>;*.CORP".hex()
+NAMED = "18000000000000000300000017000000" + b"proxy.corp.example:8080".hex() + "0e000000" + b"<local>;*.CORP".hex()
 
 
 def snapshot(**views: str | None) -> RegistrySnapshot:
     keys = []
     for view in (64, 32):
         blob = views.get(f"v{view}")
-        values = [] if blob is None else [{"name": "winhttpsettings", "type": "binary", "data": base64.b64encode(bytes.fromhex(blob)).decode()}]
+        values = (
+            []
+            if blob is None
+            else [{"name": "winhttpsettings", "type": "binary", "data": base64.b64encode(bytes.fromhex(blob)).decode()}]
+        )
         keys.append({"hive": "HKLM", "path": PATH, "view": view, "exists": True, "values": values, "subkeys": []})
     return RegistrySnapshot.from_read_result({"op": "read", "status": "ok", "keys": keys})
 
 
 def test_missing_value_is_direct_and_reported_as_absent() -> None:
     state = winhttp.read_view(snapshot(), 32)
-    assert state.as_dict() == {"access_type": "direct", "proxy": None, "bypass": [], "value_present": False, "header": None}
+    assert state.as_dict() == {
+        "access_type": "direct",
+        "proxy": None,
+        "bypass": [],
+        "value_present": False,
+        "header": None,
+    }
 
 
 def test_named_proxy_is_decoded_case_insensitive_value_name() -> None:
@@ -69,7 +79,9 @@ def test_plan_writes_users_order_with_precondition_of_the_value_as_read() -> Non
         "view": 64,
         "name": "WinHttpSettings",
         "type": "binary",
-        "data": base64.b64encode(bytes.fromhex("180000000000000003000000" "03000000") + b"p:1" + bytes.fromhex("03000000") + b"b;a").decode(),
+        "data": base64.b64encode(
+            bytes.fromhex("18000000000000000300000003000000") + b"p:1" + bytes.fromhex("03000000") + b"b;a"
+        ).decode(),
         "expect": {"exists": True, "type": "binary", "data": base64.b64encode(bytes.fromhex(NAMED)).decode()},
     }
 
@@ -78,14 +90,16 @@ def test_plan_for_missing_value_expects_absence_and_uses_header_0x18() -> None:
     change = winhttp.plan(winhttp.read_view(snapshot(), 32), winhttp.Desired("named_proxy", "p:1"))
     assert change is not None
     assert change.expect == RegValue.missing()
-    assert change.value is not None and change.value.as_bytes() == bytes.fromhex("180000000000000003000000" "03000000") + b"p:1" + bytes(4)
+    assert change.value is not None and change.value.as_bytes() == bytes.fromhex(
+        "18000000000000000300000003000000"
+    ) + b"p:1" + bytes(4)
 
 
 def test_absent_writes_the_direct_blob_keeping_a_newer_header() -> None:
-    blob = "28000000" "02000000" "03000000" "03000000" + b"p:1".hex() + "00000000"
+    blob = "28000000020000000300000003000000" + b"p:1".hex() + "00000000"
     change = winhttp.plan(winhttp.read_view(snapshot(v64=blob), 64), winhttp.Desired("direct"))
     assert change is not None and change.value is not None
-    assert change.value.as_bytes() == bytes.fromhex("28000000" "03000000" "01000000" "00000000" "00000000")
+    assert change.value.as_bytes() == bytes.fromhex("2800000003000000010000000000000000000000")
 
 
 def test_missing_value_complies_with_direct() -> None:
@@ -103,7 +117,11 @@ def test_unreadable_value_is_drift_with_the_error() -> None:
         "error": "WinHttpSettings blob is truncated: second DWORD at offset 4 needs 4 bytes, 0 remain",
     }
     change = winhttp.plan(state, winhttp.Desired("direct"))
-    assert change is not None and change.value is not None and change.value.as_bytes() == bytes.fromhex("1800000000000000010000000000000000000000")
+    assert (
+        change is not None
+        and change.value is not None
+        and change.value.as_bytes() == bytes.fromhex("1800000000000000010000000000000000000000")
+    )
 
 
 def test_diff_text_is_readable() -> None:

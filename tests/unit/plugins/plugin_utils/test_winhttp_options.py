@@ -48,10 +48,14 @@ def test_valid_proxies(proxy: object, expected: str) -> None:
         ("proxy:65536", f"proxy: 'proxy:65536' is not a valid proxy; expected {HOST_PORT}"),
         ("fd00::1:3128", f"proxy: 'fd00::1:3128' is not a valid proxy; expected {HOST_PORT}"),
         ("256.1.1.1:80", f"proxy: '256.1.1.1:80' is not a valid proxy; expected {HOST_PORT}"),
-        ("http://proxy:8080", f"proxy: 'http://proxy:8080' is not a valid proxy; expected {HOST_PORT} without a scheme"),
+        (
+            "http://proxy:8080",
+            f"proxy: 'http://proxy:8080' is not a valid proxy; expected {HOST_PORT} without a scheme",
+        ),
         (
             "http=a:1;https=b:2",
-            f"proxy: 'http=a:1;https=b:2' is not a valid proxy; expected {HOST_PORT}; give per-scheme proxies as a dict, "
+            f"proxy: 'http=a:1;https=b:2' is not a valid proxy; expected {HOST_PORT}; "
+            "give per-scheme proxies as a dict, "
             "e.g. {http: 'proxy:80', https: 'proxy:8443'}",
         ),
         ("a b:80", f"proxy: 'a b:80' is not a valid proxy; expected {HOST_PORT}"),
@@ -109,7 +113,8 @@ def test_state_absent_is_direct() -> None:
         ),
         (
             {"state": "absent", "proxy": "p:1", "bypass": []},
-            "proxy and bypass cannot be used with state=absent, which sets direct access; remove them or use state=present",
+            "proxy and bypass cannot be used with state=absent, which sets direct access; "
+            "remove them or use state=present",
         ),
         ({}, "proxy is required when state=present; expected host:port or a dict scheme -> host:port"),
         ({"proxy": "p:1", "views": []}, "views: name at least one registry view, 64 or 32"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -53,18 +54,33 @@ def test_named_proxy_flags_and_zero_second_dword_under_0x18() -> None:
 
 
 def test_other_headers_are_kept_counter_incremented_trailing_preserved() -> None:
-    blob = bytes.fromhex("28000000" "05000000" "03000000" "03000000") + b"p:1" + bytes.fromhex("00000000") + b"\x07\x00\x00\x00tail"
+    blob = (
+        bytes.fromhex("28000000050000000300000003000000") + b"p:1" + bytes.fromhex("00000000") + b"\x07\x00\x00\x00tail"
+    )
     settings = codec.decode(blob)
     assert (settings.header, settings.counter, settings.proxy, settings.bypass) == (0x28, 5, "p:1", "")
     assert settings.trailing == b"\x07\x00\x00\x00tail"
-    rewritten = codec.encode(codec.WinHttpSettings("named_proxy", "q:2", "<local>", settings.header, settings.counter, settings.flags, settings.trailing))
+    rewritten = codec.encode(
+        codec.WinHttpSettings(
+            "named_proxy", "q:2", "<local>", settings.header, settings.counter, settings.flags, settings.trailing
+        )
+    )
     assert rewritten == (
-        bytes.fromhex("28000000" "06000000" "03000000" "03000000") + b"q:2" + bytes.fromhex("07000000") + b"<local>" + b"\x07\x00\x00\x00tail"
+        bytes.fromhex("28000000060000000300000003000000")
+        + b"q:2"
+        + bytes.fromhex("07000000")
+        + b"<local>"
+        + b"\x07\x00\x00\x00tail"
     )
 
 
 def test_flags_two_alone_reads_as_named_proxy_and_one_as_direct_ignoring_strings() -> None:
-    assert codec.decode(bytes.fromhex("1800000000000000020000000300000070")[:12] + b"\x03\x00\x00\x00p:1\x00\x00\x00\x00").access_type == "named_proxy"
+    assert (
+        codec.decode(
+            bytes.fromhex("1800000000000000020000000300000070")[:12] + b"\x03\x00\x00\x00p:1\x00\x00\x00\x00"
+        ).access_type
+        == "named_proxy"
+    )
     direct = codec.decode(bytes.fromhex("18000000000000000100000003000000") + b"p:1" + bytes(4))
     assert (direct.access_type, direct.proxy, direct.bypass) == ("direct", None, None)
 
@@ -102,7 +118,9 @@ def test_encoder_refuses_non_ascii() -> None:
     assert str(info.value) == "WinHttpSettings proxy must be ASCII (WinHTTP rejects other characters): 'pröxy:1'"
 
 
-_ascii_text = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E, blacklist_characters=";"), min_size=1, max_size=40)
+_ascii_text = st.text(
+    alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E, blacklist_characters=";"), min_size=1, max_size=40
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -125,7 +143,5 @@ def test_round_trip_named_proxy(proxy: str, bypass: list[str], header: int, coun
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=64))
 def test_decoder_never_crashes_on_garbage(blob: bytes) -> None:
-    try:
+    with contextlib.suppress(codec.WinHttpSettingsError):
         codec.decode(blob)
-    except codec.WinHttpSettingsError:
-        pass
