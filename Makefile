@@ -82,7 +82,7 @@ demo: venv
 	$(PY) -m tests.demo
 
 # The steps stop at the first failure (make stops at a failed prerequisite, in order).
-test: unit integration sanity lint build
+test: static unit integration test-oldest sanity lint build
 	@echo "==> test: all passed"
 
 unit: venv
@@ -124,6 +124,10 @@ build: venv
 	    [ -e "$$f" ] && [ "$${f##*/}" != __init__.py ] || continue; \
 	    m=proxyfleet.windows.$$(basename "$$f" .py); echo "    ansible-doc $$m"; \
 	    $(VENV)/bin/ansible-doc -t module "$$m" >/dev/null; \
+	  done; \
+	  for f in plugins/filter/*.yml; do \
+	    m=proxyfleet.windows.$$(basename "$$f" .yml); echo "    ansible-doc -t filter $$m"; \
+	    $(VENV)/bin/ansible-doc -t filter "$$m" >/dev/null; \
 	  done
 
 test-oldest: venv-oldest

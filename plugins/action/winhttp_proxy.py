@@ -27,7 +27,7 @@ class ActionModule(ActionBase):
     _requires_connection = True
 
     def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        result = super().run(tmp, task_vars)
+        result: dict[str, t.Any] = super().run(tmp, task_vars)
         del tmp
         args = validated_args(self, ARGUMENT_SPEC, FQCN)
         try:

@@ -57,7 +57,7 @@ def winhttp_settings_encode(settings: t.Any) -> str:
         raise AnsibleFilterError(f"winhttp_settings_encode: expected a dict, got {type(settings).__name__}")
     proxy = settings.get("proxy")
     access_type = settings.get("access_type") or ("named_proxy" if proxy else "direct")
-    if access_type not in ("direct", "named_proxy"):
+    if access_type not in t.get_args(codec.AccessType):
         raise AnsibleFilterError(
             f"winhttp_settings_encode: access_type {access_type!r} is not one of direct, named_proxy"
         )
@@ -70,7 +70,9 @@ def winhttp_settings_encode(settings: t.Any) -> str:
     if not isinstance(header, int) or not 0 <= header <= 0xFFFFFFFF:
         raise AnsibleFilterError(f"winhttp_settings_encode: header {header!r} is not an integer 0-4294967295")
     try:
-        blob = codec.encode(codec.WinHttpSettings(access_type, proxy, ";".join(bypass), header=header))
+        blob = codec.encode(
+            codec.WinHttpSettings(t.cast(codec.AccessType, access_type), proxy, ";".join(bypass), header=header)
+        )
     except codec.WinHttpSettingsError as exc:
         raise AnsibleFilterError(f"winhttp_settings_encode: {exc}") from None
     return blob.hex()

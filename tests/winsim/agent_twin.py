@@ -197,7 +197,7 @@ class AgentTwin:
         hive, path, view = item.get("hive"), item.get("path"), item.get("view")
         if not isinstance(hive, str) or hive.upper() not in hives:
             raise OperationError(f"{where}: unsupported hive {hive!r} (expected {' or '.join(hives)})")
-        if type(view) is not int or view not in (64, 32):  # not 64.0, not True, not "64"
+        if isinstance(view, bool) or not isinstance(view, int) or view not in (64, 32):  # not 64.0, True, "64"
             raise OperationError(f"{where}: unknown registry view {view!r} (expected 64 or 32)")
         try:
             parts = split_path(path)

@@ -65,7 +65,7 @@ def shorten(text: str, limit: int = SHOWN_CHARS) -> str:
 def unwrap_command(command: str, arguments: list[str]) -> str:
     """Join command and arguments; decode ``-EncodedCommand`` layers until the text is not one."""
     text = " ".join([command, *arguments])
-    for _ in range(_MAX_LAYERS):
+    for _layer in range(_MAX_LAYERS):
         match = _ENCODED.fullmatch(text)
         if match is None:
             break

@@ -182,7 +182,7 @@ def split_path(path: t.Any) -> list[str]:
 
 def view_parts(hive: str, parts: list[str], view: int) -> list[str]:
     """Apply 32-bit view redirection: ``HKLM\\SOFTWARE\\X`` -> ``HKLM\\SOFTWARE\\WOW6432Node\\X``."""
-    if type(view) is not int or view not in VIEWS:  # 64.0 == 64 in Python; not a view here
+    if isinstance(view, bool) or not isinstance(view, int) or view not in VIEWS:  # 64.0 == 64 in Python
         raise RegistryError(f"unknown registry view {view!r} (expected 64 or 32)")
     redirect = view == 32 and hive == "HKEY_LOCAL_MACHINE" and parts and parts[0].upper() == "SOFTWARE"
     if not redirect or (len(parts) > 1 and parts[1].upper() == WOW_NODE.upper()):
@@ -217,7 +217,7 @@ class Registry:
     def import_sections(self, sections: list[Section]) -> None:
         """Merge ``sections`` into this registry (key/value creation and deletion)."""
         for section in sections:
-            hive, _, rest = regfile.normalize_key_path(section.path).partition("\\")
+            hive, _sep, rest = regfile.normalize_key_path(section.path).partition("\\")
             parts = split_path(rest)
             if section.delete:
                 if not parts:

@@ -509,7 +509,7 @@ def test_rollback_restores_the_original_name_case() -> None:
     ]  # fmt: skip
     assert results(reg, apply(*changes), fail_write_at=2)[0]["rollback"] == {"ok": True}
     assert without_backups(reg) == before
-    assert [name for name, _ in reg.values("HKLM", CONN)] == ["SavedLegacySettings", "WinHttpSettings"]
+    assert [name for name, _value in reg.values("HKLM", CONN)] == ["SavedLegacySettings", "WinHttpSettings"]
 
 
 def test_rollback_failure_is_reported() -> None:
@@ -542,7 +542,7 @@ def test_fail_write_counts_over_the_whole_request() -> None:
 
 def test_read_after_apply_in_one_request_sees_the_new_state() -> None:
     reg = Registry()
-    _, read = results(
+    _apply_result, read = results(
         reg,
         apply(set_winhttp(64, DIRECT, {"exists": False})),
         {"op": "read", "keys": [{"hive": "HKLM", "path": CONN, "view": 64}]},

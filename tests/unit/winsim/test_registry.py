@@ -30,7 +30,7 @@ def test_values_keep_their_order_and_subkeys_sort_case_insensitively() -> None:
         reg.set_value("HKCU", r"K", name, Value.string(name))
         reg.create_key("HKCU", f"K\\{name}")
     reg.set_value("HKCU", "K", "A", Value.string("again"))
-    assert [name for name, _ in reg.values("HKCU", "K")] == ["b", "A", "c"]
+    assert [name for name, _value in reg.values("HKCU", "K")] == ["b", "A", "c"]
     assert reg.subkey_names("HKCU", "K") == ["A", "b", "c"]
 
 

@@ -63,8 +63,10 @@ def test_every_command_line_is_the_same_bytes_and_data_travels_on_stdin() -> Non
     session = HostSession(executor)
     backup_id, written = apply_changes(session, changes_for(session))
     assert session.commands == 2
-    assert {cmd for cmd, _ in executor.calls} == {protocol.BOOTSTRAP_COMMAND_LINE}
-    assert all(stdin.endswith(b"\r\n") and stdin.count(b"\n") == 1 and stdin.isascii() for _, stdin in executor.calls)
+    assert {cmd for cmd, _stdin in executor.calls} == {protocol.BOOTSTRAP_COMMAND_LINE}
+    assert all(
+        stdin.endswith(b"\r\n") and stdin.count(b"\n") == 1 and stdin.isascii() for _cmd, stdin in executor.calls
+    )
     assert written.value(KeyAddress("HKLM", PATH, 32), "WinHttpSettings") == RegValue.binary(NEW)
     assert executor.host.registry.subkey_names("HKLM", r"SOFTWARE\proxyfleet\Backups") == [backup_id]
 
@@ -91,9 +93,13 @@ def test_rollback_failure_is_reported_loudly() -> None:
     with pytest.raises(AgentError) as info:
         apply_changes(session, changes_for(session))
     message = str(info.value)
-    assert message.startswith(f"writing HKLM\\{PATH} (32-bit view) value WinHttpSettings failed: Access to the registry key")
+    assert message.startswith(
+        f"writing HKLM\\{PATH} (32-bit view) value WinHttpSettings failed: Access to the registry key"
+    )
     assert "RESTORING THE PRIOR VALUES ALSO FAILED (rollback: access to the registry key" in message
-    assert message.endswith(f"the host may be half-written. The prior values are in on-host backup {info.value.backup_id}")
+    assert message.endswith(
+        f"the host may be half-written. The prior values are in on-host backup {info.value.backup_id}"
+    )
 
 
 @pytest.mark.parametrize(
