@@ -3,45 +3,63 @@ param($Request)
 # Generic registry primitives driven by the JSON request; it knows nothing about proxies.
 # Windows PowerShell 5.1 compatible: no Add-Type, no here-strings, only .NET registry APIs.
 # Request data is only ever handled as data: nothing from the request is evaluated as script.
+# Nothing may reach the success stream but the one response: every .NET call that returns a
+# value is assigned or cast to [void].
 $ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
 $AgentVersion = '0.1.0'
 $ProtocolVersion = 1
 $BackupRoot = 'SOFTWARE\proxyfleet\Backups'
 
+# A property of a ConvertFrom-Json object, exactly as parsed: the leading comma stops PowerShell from
+# unrolling an array on return (an empty list would become $null, a one-element list its element).
 function Get-Field($Object, [string]$Name) {
     if ($null -eq $Object) { return $null }
     $property = $Object.PSObject.Properties[$Name]
     if ($null -eq $property) { return $null }
-    return $property.Value
+    return , $property.Value
 }
 
-# Always an array, also for a missing or single-element field (PowerShell unrolls both otherwise).
 function Get-List($Object, [string]$Name) {
     $value = Get-Field $Object $Name
-    if ($null -eq $value) { return , @() }
-    return , @($value)
+    if ($value -isnot [array]) { throw "'$Name' must be a list" }
+    return , $value
 }
 
-function Get-Hive([string]$Name) {
-    switch -CaseSensitive ($Name) {
+# .NET exceptions arrive wrapped ('Exception calling "SetValue" with "3" argument(s): ...'): report
+# the .NET message itself, as the twin does.
+function Get-ErrorMessage($ErrorRecord) {
+    $exception = $ErrorRecord.Exception
+    while ($exception -is [System.Management.Automation.MethodInvocationException] -and $null -ne $exception.InnerException) {
+        $exception = $exception.InnerException
+    }
+    return $exception.Message
+}
+
+function Get-Hive($Name) {
+    switch ([string]$Name) {
         'HKLM' { return [Microsoft.Win32.RegistryHive]::LocalMachine }
         'HKCU' { return [Microsoft.Win32.RegistryHive]::CurrentUser }
         'HKU' { return [Microsoft.Win32.RegistryHive]::Users }
         'HKCR' { return [Microsoft.Win32.RegistryHive]::ClassesRoot }
     }
-    throw "unknown hive '$Name' (accepted: HKLM, HKCU, HKU, HKCR)"
+    throw "unsupported hive '$Name' (expected HKLM, HKCU, HKU or HKCR)"
 }
 
+# ConvertFrom-Json gives Int32 for 64 and Decimal for 64.0; "64" is a string. Only the integer counts.
 function Get-View($View) {
-    if ("$View" -eq '64') { return [Microsoft.Win32.RegistryView]::Registry64 }
-    if ("$View" -eq '32') { return [Microsoft.Win32.RegistryView]::Registry32 }
-    throw "unknown registry view '$View' (accepted: 64, 32)"
+    if ($View -is [int] -and $View -eq 64) { return [Microsoft.Win32.RegistryView]::Registry64 }
+    if ($View -is [int] -and $View -eq 32) { return [Microsoft.Win32.RegistryView]::Registry32 }
+    throw "unknown registry view '$View' (expected 64 or 32)"
 }
 
-function Get-KeyPath($Address) {
-    $path = [string](Get-Field $Address 'path')
-    if ($path -eq '' -or $path.StartsWith('\') -or $path.EndsWith('\')) {
-        throw "invalid key path '$path' (a path below the hive, no leading or trailing backslash)"
+# "" (the hive itself) only for reads.
+function Get-KeyPath($Address, [bool]$AllowRoot = $false) {
+    $path = Get-Field $Address 'path'
+    if ($path -isnot [string]) { throw "key path must be a string" }
+    if ($path -eq '' -and $AllowRoot) { return $path }
+    if ($path.Split('\') -contains '') {
+        throw "malformed key path '$path' (empty name, or a leading/trailing/double backslash)"
     }
     return $path
 }
@@ -50,114 +68,144 @@ function Open-Base($Address) {
     return [Microsoft.Win32.RegistryKey]::OpenBaseKey((Get-Hive (Get-Field $Address 'hive')), (Get-View (Get-Field $Address 'view')))
 }
 
-function Open-Key($Address, [bool]$Writable) {
+function Open-Key($Address, [bool]$AllowRoot = $false) {
     $base = Open-Base $Address
-    try { return $base.OpenSubKey((Get-KeyPath $Address), $Writable) } finally { $base.Dispose() }
+    try { return $base.OpenSubKey((Get-KeyPath $Address $AllowRoot), $false) } finally { $base.Dispose() }
 }
 
+# GetValue returns REG_DWORD/REG_QWORD as signed Int32/Int64; the protocol wants them unsigned.
 function Get-Unsigned32([int32]$Value) { return [BitConverter]::ToUInt32([BitConverter]::GetBytes($Value), 0) }
 function Get-Unsigned64([int64]$Value) { return [BitConverter]::ToUInt64([BitConverter]::GetBytes($Value), 0) }
 
-# The state of one value as the protocol describes it, plus the raw .NET value and kind so a
-# rollback can put back exactly what was there.
+# The state of one value as the protocol describes it, plus what a rollback needs to put back exactly
+# what was there: the stored name (its case), the raw .NET value and kind, and whether they are exact.
 function Read-Value($Key, [string]$Name) {
-    if ($null -eq $Key -or -not ($Key.GetValueNames() -contains $Name)) {
-        return @{ exists = $false; raw = $null; kind = $null }
-    }
-    $kind = $Key.GetValueKind($Name)
-    $raw = $Key.GetValue($Name, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
-    switch ($kind.ToString()) {
+    $stored = $null
+    if ($null -ne $Key) { foreach ($candidate in $Key.GetValueNames()) { if ($candidate -eq $Name) { $stored = $candidate } } }
+    if ($null -eq $stored) { return @{ exists = $false } }
+    $kind = $Key.GetValueKind($stored)
+    $raw = $Key.GetValue($stored, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
+    $type = 'none'
+    switch ([string]$kind) {
         'String' { $type = 'string'; $data = [string]$raw }
         'ExpandString' { $type = 'expandstring'; $data = [string]$raw }
         'MultiString' { $type = 'multistring'; $data = [string[]]@($raw) }
-        'DWord' { $type = 'dword'; $data = Get-Unsigned32 $raw }
-        'QWord' { $type = 'qword'; $data = Get-Unsigned64 $raw }
+        'DWord' { if ($raw -is [int]) { $type = 'dword'; $data = Get-Unsigned32 $raw } }
+        'QWord' { if ($raw -is [long]) { $type = 'qword'; $data = Get-Unsigned64 $raw } }
         'Binary' { $type = 'binary'; $data = [Convert]::ToBase64String([byte[]]$raw) }
-        default {
-            $type = 'none'
-            if ($null -eq $raw) { $raw = [byte[]]@() }
-            $data = [Convert]::ToBase64String([byte[]]$raw)
-        }
     }
-    return @{ exists = $true; type = $type; data = $data; raw = $raw; kind = $kind }
+    # REG_NONE is bytes. Kinds .NET cannot read (REG_LINK, REG_RESOURCE_LIST, ...: $null; big-endian
+    # dword: bytes) and odd-sized dword/qword data (a number of the other width, or bytes) are
+    # reported as none with what .NET gives, and are never restored from that.
+    $exact = $type -ne 'none' -or $kind -eq [Microsoft.Win32.RegistryValueKind]::None
+    if ($type -eq 'none') {
+        $bytes = [byte[]]@()
+        if ($raw -is [byte[]]) { $bytes = $raw }
+        if ($raw -is [int] -or $raw -is [long]) { $bytes = [BitConverter]::GetBytes($raw) }
+        $data = [Convert]::ToBase64String($bytes)
+    }
+    return @{ exists = $true; name = $stored; type = $type; data = $data; raw = $raw; kind = $kind; exact = $exact }
 }
 
 function Get-PublicState($State) {
-    if (-not $State.exists) { return @{ exists = $false } }
-    return @{ exists = $true; type = $State.type; data = $State.data }
+    if (-not $State.exists) { return [ordered]@{ exists = $false } }
+    if ($null -eq $State.type) { return [ordered]@{ exists = $true } }
+    return [ordered]@{ exists = $true; type = $State.type; data = $State.data }
 }
 
-function ConvertTo-RegistryData([string]$Type, $Data) {
-    switch -CaseSensitive ($Type) {
-        'string' { return @{ kind = [Microsoft.Win32.RegistryValueKind]::String; raw = [string]$Data } }
-        'expandstring' { return @{ kind = [Microsoft.Win32.RegistryValueKind]::ExpandString; raw = [string]$Data } }
-        'multistring' { return @{ kind = [Microsoft.Win32.RegistryValueKind]::MultiString; raw = [string[]]@($Data | Where-Object { $null -ne $_ }) } }
+# ConvertFrom-Json (5.1) gives Int32, then Int64, then Decimal (above Int64, e.g. a large qword) for
+# integers, Decimal for 1.0 and Double only with an exponent. Strings and booleans are not numbers.
+function ConvertTo-Integer($Data, [string]$Type, [decimal]$Max) {
+    if (-not ($Data -is [int] -or $Data -is [long] -or $Data -is [decimal])) { throw "$Type data must be an integer 0..$Max, got '$Data'" }
+    $number = [decimal]$Data
+    if ($number -lt 0 -or $number -gt $Max -or $number -ne [decimal]::Truncate($number)) { throw "$Type data $Data is out of range 0..$Max" }
+    return $number
+}
+
+# Protocol type and data -> .NET kind and value for SetValue, validating strictly (like the twin).
+function ConvertTo-RegistryData($Type, $Data) {
+    switch -CaseSensitive ([string]$Type) {
+        { @('string', 'expandstring') -ccontains $_ } {
+            if ($Data -isnot [string]) { throw "$Type data must be a string" }
+            return @{ kind = [Microsoft.Win32.RegistryValueKind]$Type; raw = $Data }
+        }
+        'multistring' {
+            if ($Data -isnot [array] -or @($Data | Where-Object { $_ -isnot [string] }).Count -gt 0) { throw 'multistring data must be a list of strings' }
+            return @{ kind = [Microsoft.Win32.RegistryValueKind]::MultiString; raw = [string[]]$Data }
+        }
         'dword' {
-            $number = [decimal]$Data
-            if ($number -lt 0 -or $number -gt 4294967295 -or $number -ne [decimal]::Truncate($number)) { throw "dword data out of range: $Data" }
+            # SetValue(DWord) takes an Int32: reinterpret the unsigned number's bytes.
+            $number = ConvertTo-Integer $Data 'dword' ([decimal][uint32]::MaxValue)
             return @{ kind = [Microsoft.Win32.RegistryValueKind]::DWord; raw = [BitConverter]::ToInt32([BitConverter]::GetBytes([uint32]$number), 0) }
         }
         'qword' {
-            $number = [decimal]$Data
-            if ($number -lt 0 -or $number -gt 18446744073709551615 -or $number -ne [decimal]::Truncate($number)) { throw "qword data out of range: $Data" }
+            $number = ConvertTo-Integer $Data 'qword' ([decimal][uint64]::MaxValue)
             return @{ kind = [Microsoft.Win32.RegistryValueKind]::QWord; raw = [BitConverter]::ToInt64([BitConverter]::GetBytes([uint64]$number), 0) }
         }
-        'binary' { return @{ kind = [Microsoft.Win32.RegistryValueKind]::Binary; raw = [Convert]::FromBase64String([string]$Data) } }
-        'none' { return @{ kind = [Microsoft.Win32.RegistryValueKind]::None; raw = [Convert]::FromBase64String([string]$Data) } }
+        { @('binary', 'none') -ccontains $_ } {
+            if ($Data -isnot [string]) { throw "$Type data must be a base64 string" }
+            return @{ kind = [Microsoft.Win32.RegistryValueKind]$Type; raw = [Convert]::FromBase64String($Data) }
+        }
     }
-    throw "unknown value type '$Type' (accepted: string, expandstring, multistring, dword, qword, binary, none)"
+    throw "unknown value type '$Type' (expected one of string, expandstring, multistring, dword, qword, binary, none)"
 }
 
+# Both sides already validated: binary/none compare as bytes, multistring as the list, dword/qword
+# numerically, strings case-sensitively.
 function Test-SameData([string]$Type, $Left, $Right) {
-    if ($Type -eq 'multistring') {
+    if ($Type -ceq 'multistring') {
         $a = [string[]]@($Left); $b = [string[]]@($Right)
         if ($a.Count -ne $b.Count) { return $false }
         for ($i = 0; $i -lt $a.Count; $i++) { if ($a[$i] -cne $b[$i]) { return $false } }
         return $true
     }
-    if ($Type -eq 'dword' -or $Type -eq 'qword') { return ([decimal]$Left) -eq ([decimal]$Right) }
-    if ($Type -eq 'binary' -or $Type -eq 'none') {
-        return [Convert]::ToBase64String([Convert]::FromBase64String([string]$Left)) -ceq [string]$Right
+    if ($Type -ceq 'dword' -or $Type -ceq 'qword') { return ([decimal]$Left) -eq ([decimal]$Right) }
+    if ($Type -ceq 'binary' -or $Type -ceq 'none') {
+        return [Convert]::ToBase64String([Convert]::FromBase64String($Left)) -ceq [string]$Right
     }
     return ([string]$Left) -ceq ([string]$Right)
 }
 
 function Test-Expectation($State, $Expect) {
-    $expectExists = [bool](Get-Field $Expect 'exists')
-    if ($expectExists -ne $State.exists) { return $false }
-    if (-not $expectExists -or $null -eq $State.type) { return $true }
+    $exists = Get-Field $Expect 'exists'
+    if ($exists -ne $State.exists) { return $false }
+    if (-not $exists -or $null -eq $State.type) { return $true }
     if ([string](Get-Field $Expect 'type') -cne $State.type) { return $false }
     return Test-SameData $State.type (Get-Field $Expect 'data') $State.data
 }
 
 function Invoke-Read($Operation) {
     $keys = New-Object System.Collections.ArrayList
-    foreach ($address in (Get-List $Operation 'keys')) {
-        $key = Open-Key $address $false
-        $entry = [ordered]@{ hive = (Get-Field $address 'hive'); path = (Get-KeyPath $address); view = [int](Get-Field $address 'view') }
-        if ($null -eq $key) {
-            $entry.exists = $false; $entry.values = @(); $entry.subkeys = @()
-        } else {
+    $addresses = Get-List $Operation 'keys'
+    for ($i = 0; $i -lt $addresses.Count; $i++) {
+        $address = $addresses[$i]
+        try { $key = Open-Key $address $true } catch { throw "keys[$i]: $(Get-ErrorMessage $_)" }
+        $values = New-Object System.Collections.ArrayList
+        $subkeys = [string[]]@()
+        if ($null -ne $key) {
             try {
-                $values = New-Object System.Collections.ArrayList
                 foreach ($name in $key.GetValueNames()) {
                     $state = Read-Value $key $name
                     [void]$values.Add([ordered]@{ name = $name; type = $state.type; data = $state.data })
                 }
-                $entry.exists = $true; $entry.values = $values.ToArray(); $entry.subkeys = [string[]]@($key.GetSubKeyNames())
+                $subkeys = [string[]]$key.GetSubKeyNames()
             } finally { $key.Dispose() }
         }
-        [void]$keys.Add($entry)
+        # Keys set in the literal: $entry.values = ... would hit the read-only Values property.
+        [void]$keys.Add([ordered]@{
+                hive = (Get-Field $address 'hive'); path = (Get-Field $address 'path'); view = (Get-Field $address 'view')
+                exists = ($null -ne $key); values = $values.ToArray(); subkeys = $subkeys
+            })
     }
     return [ordered]@{ op = 'read'; status = 'ok'; keys = $keys.ToArray() }
 }
 
 # The current state a change's precondition is checked against: a value, or for create_key the key.
 function Read-Target($Change) {
-    $key = Open-Key $Change $false
+    $key = Open-Key $Change
     try {
-        if ((Get-Field $Change 'action') -eq 'create_key') { return @{ exists = ($null -ne $key); type = $null } }
-        return Read-Value $key ([string](Get-Field $Change 'name'))
+        if ((Get-Field $Change 'action') -ceq 'create_key') { return @{ exists = ($null -ne $key); type = $null } }
+        return Read-Value $key (Get-Field $Change 'name')
     } finally { if ($null -ne $key) { $key.Dispose() } }
 }
 
@@ -166,8 +214,8 @@ function Find-FirstMissingKey($Change) {
     $base = Open-Base $Change
     try {
         $parts = (Get-KeyPath $Change).Split('\')
-        for ($i = 1; $i -le $parts.Count; $i++) {
-            $prefix = [string]::Join('\', $parts[0..($i - 1)])
+        for ($i = 0; $i -lt $parts.Count; $i++) {
+            $prefix = $parts[0..$i] -join '\'
             $key = $base.OpenSubKey($prefix, $false)
             if ($null -eq $key) { return $prefix }
             $key.Dispose()
@@ -176,37 +224,71 @@ function Find-FirstMissingKey($Change) {
     } finally { $base.Dispose() }
 }
 
+# Input checks for one change, before anything is read or written (messages as the twin's).
+function Assert-Change($Change) {
+    if ([string](Get-Field $Change 'hive') -ne 'HKLM') { throw "unsupported hive '$(Get-Field $Change 'hive')' (expected HKLM)" }
+    [void](Get-View (Get-Field $Change 'view'))
+    [void](Get-KeyPath $Change)
+    $action = Get-Field $Change 'action'
+    if (@('set_value', 'delete_value', 'create_key') -cnotcontains $action) {
+        throw "unknown action '$action' (expected set_value, delete_value, create_key)"
+    }
+    $isValue = $action -cne 'create_key'
+    if ($isValue -and (Get-Field $Change 'name') -isnot [string]) { throw "'name' must be a string ('' for the default value)" }
+    if ($action -ceq 'set_value') { [void](ConvertTo-RegistryData (Get-Field $Change 'type') (Get-Field $Change 'data')) }
+    $expect = Get-Field $Change 'expect'
+    if ((Get-Field $expect 'exists') -isnot [bool]) { throw "'expect' must be an object with a boolean 'exists'" }
+    if ($isValue -and (Get-Field $expect 'exists')) {
+        try { [void](ConvertTo-RegistryData (Get-Field $expect 'type') (Get-Field $expect 'data')) } catch { throw "expect: $(Get-ErrorMessage $_)" }
+    }
+}
+
 function Write-Backup([string]$Id, [int]$Keep, $Changes, $Snapshots) {
+    for ($i = 0; $i -lt $Changes.Count; $i++) {
+        $state = $Snapshots[$i].state
+        if ($null -ne $state.kind -and -not $state.exact) {
+            throw "cannot back up value '$($state.name)' of change $i exactly (registry type $([string]$state.kind) .NET cannot read as written)"
+        }
+    }
     $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, [Microsoft.Win32.RegistryView]::Registry64)
     try {
-        $backup = $base.CreateSubKey("$BackupRoot\$Id")
+        # Never overwrite (or, on failure, delete) another apply's backup.
+        $existing = $base.OpenSubKey("$BackupRoot\$Id", $false)
+        if ($null -ne $existing) { $existing.Dispose(); throw "backup $Id already exists under HKLM\$BackupRoot" }
         try {
-            $backup.SetValue('Created', [DateTime]::UtcNow.ToString('o'), [Microsoft.Win32.RegistryValueKind]::String)
-            $backup.SetValue('AgentVersion', $AgentVersion, [Microsoft.Win32.RegistryValueKind]::String)
-            $backup.SetValue('Count', [int]$Changes.Count, [Microsoft.Win32.RegistryValueKind]::DWord)
-            for ($i = 0; $i -lt $Changes.Count; $i++) {
-                $change = $Changes[$i]; $snapshot = $Snapshots[$i]
-                $item = $backup.CreateSubKey([string]$i)
-                try {
-                    $item.SetValue('Hive', [string](Get-Field $change 'hive'), [Microsoft.Win32.RegistryValueKind]::String)
-                    $item.SetValue('Path', (Get-KeyPath $change), [Microsoft.Win32.RegistryValueKind]::String)
-                    $item.SetValue('Name', [string](Get-Field $change 'name'), [Microsoft.Win32.RegistryValueKind]::String)
-                    $item.SetValue('Action', [string](Get-Field $change 'action'), [Microsoft.Win32.RegistryValueKind]::String)
-                    $item.SetValue('View', [int](Get-Field $change 'view'), [Microsoft.Win32.RegistryValueKind]::DWord)
-                    $item.SetValue('KeyExisted', [int]($null -eq $snapshot.firstMissingKey), [Microsoft.Win32.RegistryValueKind]::DWord)
-                    $item.SetValue('ValueExisted', [int]([bool]$snapshot.state.exists -and $null -ne $snapshot.state.kind), [Microsoft.Win32.RegistryValueKind]::DWord)
-                    if ($snapshot.state.exists -and $null -ne $snapshot.state.kind) { $item.SetValue('Data', $snapshot.state.raw, $snapshot.state.kind) }
-                } finally { $item.Dispose() }
-            }
-        } finally { $backup.Dispose() }
-        Remove-OldBackups $base $Keep
-    } catch {
-        $message = $_.Exception.Message
-        try { $base.DeleteSubKeyTree("$BackupRoot\$Id", $false) } catch { $message = "$message; removing the partial backup failed: $($_.Exception.Message)" }
-        throw $message
+            $backup = $base.CreateSubKey("$BackupRoot\$Id")
+            try {
+                $backup.SetValue('Created', [DateTime]::UtcNow.ToString('o'), [Microsoft.Win32.RegistryValueKind]::String)
+                $backup.SetValue('AgentVersion', $AgentVersion, [Microsoft.Win32.RegistryValueKind]::String)
+                $backup.SetValue('Count', [int]$Changes.Count, [Microsoft.Win32.RegistryValueKind]::DWord)
+                for ($i = 0; $i -lt $Changes.Count; $i++) {
+                    $change = $Changes[$i]; $snapshot = $Snapshots[$i]; $state = $snapshot.state
+                    # The stored name when the value existed, so a restore brings back its exact case.
+                    $name = [string](Get-Field $change 'name')
+                    if ($state.exists -and $null -ne $state.name) { $name = $state.name }
+                    $item = $backup.CreateSubKey([string]$i)
+                    try {
+                        $item.SetValue('Hive', 'HKLM', [Microsoft.Win32.RegistryValueKind]::String)
+                        $item.SetValue('Path', [string](Get-Field $change 'path'), [Microsoft.Win32.RegistryValueKind]::String)
+                        $item.SetValue('Name', $name, [Microsoft.Win32.RegistryValueKind]::String)
+                        $item.SetValue('Action', [string](Get-Field $change 'action'), [Microsoft.Win32.RegistryValueKind]::String)
+                        $item.SetValue('View', [int](Get-Field $change 'view'), [Microsoft.Win32.RegistryValueKind]::DWord)
+                        $item.SetValue('KeyExisted', [int]($null -eq $snapshot.firstMissingKey), [Microsoft.Win32.RegistryValueKind]::DWord)
+                        $item.SetValue('ValueExisted', [int]($null -ne $state.kind), [Microsoft.Win32.RegistryValueKind]::DWord)
+                        if ($null -ne $state.kind) { $item.SetValue('Data', $state.raw, $state.kind) }
+                    } finally { $item.Dispose() }
+                }
+            } finally { $backup.Dispose() }
+            Remove-OldBackups $base $Keep
+        } catch {
+            $message = Get-ErrorMessage $_
+            try { $base.DeleteSubKeyTree("$BackupRoot\$Id", $false) } catch { $message = "$message; removing the partial backup failed: $(Get-ErrorMessage $_)" }
+            throw $message
+        }
     } finally { $base.Dispose() }
 }
 
+# Backup ids start with a UTC timestamp, so ordinal name order is time order.
 function Remove-OldBackups($Base, [int]$Keep) {
     $root = $Base.OpenSubKey($BackupRoot, $true)
     if ($null -eq $root) { return }
@@ -218,52 +300,64 @@ function Remove-OldBackups($Base, [int]$Keep) {
 }
 
 function Invoke-Change($Change) {
-    $action = [string](Get-Field $Change 'action')
+    $action = Get-Field $Change 'action'
+    $path = Get-KeyPath $Change
     $base = Open-Base $Change
     try {
-        if ($action -eq 'create_key') { $base.CreateSubKey((Get-KeyPath $Change)).Dispose(); return }
-        $name = [string](Get-Field $Change 'name')
-        if ($action -eq 'set_value') {
-            $data = ConvertTo-RegistryData ([string](Get-Field $Change 'type')) (Get-Field $Change 'data')
-            $key = $base.CreateSubKey((Get-KeyPath $Change))
+        if ($action -ceq 'create_key') { $base.CreateSubKey($path).Dispose(); return }
+        $name = Get-Field $Change 'name'
+        if ($action -ceq 'set_value') {
+            $data = ConvertTo-RegistryData (Get-Field $Change 'type') (Get-Field $Change 'data')
+            $key = $base.CreateSubKey($path)
             try { $key.SetValue($name, $data.raw, $data.kind) } finally { $key.Dispose() }
             return
         }
-        $key = $base.OpenSubKey((Get-KeyPath $Change), $true)
+        $key = $base.OpenSubKey($path, $true)
         if ($null -ne $key) { try { $key.DeleteValue($name, $false) } finally { $key.Dispose() } }
     } finally { $base.Dispose() }
 }
 
-function Undo-Changes($Changes, $Snapshots, [int]$Count) {
-    for ($i = $Count - 1; $i -ge 0; $i--) {
-        $change = $Changes[$i]; $state = $Snapshots[$i].state
-        if ((Get-Field $change 'action') -eq 'create_key') { continue }
-        $base = Open-Base $change
+# Put one value back as the snapshot saw it (or remove it).
+function Restore-Value($Change, $State) {
+    $path = Get-KeyPath $Change
+    $base = Open-Base $Change
+    try {
+        if ($State.exists) { $key = $base.CreateSubKey($path) } else { $key = $base.OpenSubKey($path, $true) }
+        if ($null -eq $key) { return }
         try {
-            $name = [string](Get-Field $change 'name')
-            if ($state.exists) {
-                $key = $base.CreateSubKey((Get-KeyPath $change))
-                try { $key.SetValue($name, $state.raw, $state.kind) } finally { $key.Dispose() }
-            } else {
-                $key = $base.OpenSubKey((Get-KeyPath $change), $true)
-                if ($null -ne $key) { try { $key.DeleteValue($name, $false) } finally { $key.Dispose() } }
-            }
-        } finally { $base.Dispose() }
+            # Delete first so the restored value gets its original name case back.
+            $key.DeleteValue((Get-Field $Change 'name'), $false)
+            if ($State.exists) { $key.SetValue($State.name, $State.raw, $State.kind) }
+        } finally { $key.Dispose() }
+    } finally { $base.Dispose() }
+}
+
+# Undo after change $Failed failed: restore the values of the changes before it (newest first),
+# then remove the keys those changes and the failed one created. Best effort: every step is tried,
+# the first error is thrown. The failed change itself wrote no value, so nothing of it is restored
+# (restoring it would just fail again, e.g. on access denied).
+function Undo-Changes($Changes, $Snapshots, [int]$Failed) {
+    $errors = New-Object System.Collections.ArrayList
+    for ($i = $Failed - 1; $i -ge 0; $i--) {
+        if ((Get-Field $Changes[$i] 'action') -ceq 'create_key') { continue }
+        try { Restore-Value $Changes[$i] $Snapshots[$i].state } catch { [void]$errors.Add((Get-ErrorMessage $_)) }
     }
-    for ($i = $Count - 1; $i -ge 0; $i--) {
+    for ($i = $Failed; $i -ge 0; $i--) {
         $missing = $Snapshots[$i].firstMissingKey
-        if ($null -eq $missing) { continue }
-        $base = Open-Base $Changes[$i]
-        try { $base.DeleteSubKeyTree($missing, $false) } finally { $base.Dispose() }
+        if ($null -eq $missing -or (Get-Field $Changes[$i] 'action') -ceq 'delete_value') { continue }
+        try {
+            $base = Open-Base $Changes[$i]
+            try { $base.DeleteSubKeyTree($missing, $false) } finally { $base.Dispose() }
+        } catch { [void]$errors.Add((Get-ErrorMessage $_)) }
     }
+    if ($errors.Count -gt 0) { throw $errors[0] }
 }
 
 function Read-After($Change) {
-    $entry = [ordered]@{ hive = (Get-Field $Change 'hive'); path = (Get-KeyPath $Change); view = [int](Get-Field $Change 'view') }
-    $state = Read-Target $Change
-    if ((Get-Field $Change 'action') -ne 'create_key') { $entry.name = [string](Get-Field $Change 'name') }
-    $entry.exists = [bool]$state.exists
-    if ($state.exists -and $null -ne $state.type) { $entry.type = $state.type; $entry.data = $state.data }
+    $entry = [ordered]@{ hive = 'HKLM'; path = (Get-Field $Change 'path'); view = (Get-Field $Change 'view') }
+    if ((Get-Field $Change 'action') -cne 'create_key') { $entry['name'] = Get-Field $Change 'name' }
+    $state = Get-PublicState (Read-Target $Change)
+    foreach ($field in $state.Keys) { $entry[$field] = $state[$field] }
     return $entry
 }
 
@@ -271,76 +365,89 @@ function Invoke-Apply($Operation) {
     $changes = Get-List $Operation 'changes'
     if ($changes.Count -eq 0) { return [ordered]@{ op = 'apply'; status = 'applied'; backup_id = $null; after = @() } }
     $backupSpec = Get-Field $Operation 'backup'
-    $backupId = [string](Get-Field $backupSpec 'id')
-    if ($backupId -notmatch '^[0-9A-Za-z._-]{1,64}$') { throw "invalid backup id '$backupId'" }
-    $keep = [int](Get-Field $backupSpec 'keep')
-    if ($keep -lt 1) { $keep = 20 }
+    $backupId = Get-Field $backupSpec 'id'
+    # \z, not $: $ also matches before a final newline.
+    if ($backupId -isnot [string] -or $backupId -cnotmatch '^[0-9A-Za-z._-]{1,64}\z') { throw "invalid backup id '$backupId'" }
+    $keep = Get-Field $backupSpec 'keep'
+    if ($keep -isnot [int] -or $keep -lt 1) { throw "backup keep must be an integer >= 1, got '$keep'" }
+    for ($i = 0; $i -lt $changes.Count; $i++) {
+        try { Assert-Change $changes[$i] } catch { throw "changes[$i]: $(Get-ErrorMessage $_)" }
+    }
 
+    # 1. Preconditions, and the snapshot the backup and a rollback work from.
     $snapshots = New-Object System.Collections.ArrayList
     $failed = New-Object System.Collections.ArrayList
     for ($i = 0; $i -lt $changes.Count; $i++) {
-        $change = $changes[$i]
-        if (@('set_value', 'delete_value', 'create_key') -cnotcontains [string](Get-Field $change 'action')) {
-            throw "unknown change action '$(Get-Field $change 'action')' (accepted: set_value, delete_value, create_key)"
-        }
-        if ((Get-Field $change 'action') -eq 'set_value') { [void](ConvertTo-RegistryData ([string](Get-Field $change 'type')) (Get-Field $change 'data')) }
-        $state = Read-Target $change
-        [void]$snapshots.Add(@{ state = $state; firstMissingKey = (Find-FirstMissingKey $change) })
-        if (-not (Test-Expectation $state (Get-Field $change 'expect'))) {
+        $state = Read-Target $changes[$i]
+        [void]$snapshots.Add(@{ state = $state; firstMissingKey = (Find-FirstMissingKey $changes[$i]) })
+        if (-not (Test-Expectation $state (Get-Field $changes[$i] 'expect'))) {
             [void]$failed.Add([ordered]@{ index = $i; current = (Get-PublicState $state) })
         }
     }
     if ($failed.Count -gt 0) { return [ordered]@{ op = 'apply'; status = 'precondition_failed'; failed = $failed.ToArray() } }
 
+    # 2. Backup.
     try { Write-Backup $backupId $keep $changes $snapshots } catch {
-        return [ordered]@{ op = 'apply'; status = 'failed'; stage = 'backup'; backup_id = $null; error = $_.Exception.Message }
+        return [ordered]@{ op = 'apply'; status = 'failed'; stage = 'backup'; backup_id = $null; error = (Get-ErrorMessage $_) }
     }
 
+    # 3. Writes, rolled back on the first failure.
     $done = 0
     try {
         foreach ($change in $changes) { Invoke-Change $change; $done++ }
     } catch {
-        $result = [ordered]@{ op = 'apply'; status = 'failed'; stage = 'write'; backup_id = $backupId; failed_index = $done; error = $_.Exception.Message }
-        try { Undo-Changes $changes $snapshots ($done + 1); $result.rollback = @{ ok = $true } }
-        catch { $result.rollback = [ordered]@{ ok = $false; error = $_.Exception.Message } }
+        $result = [ordered]@{ op = 'apply'; status = 'failed'; stage = 'write'; failed_index = $done; error = (Get-ErrorMessage $_) }
+        try { Undo-Changes $changes $snapshots $done; $result['rollback'] = [ordered]@{ ok = $true } }
+        catch { $result['rollback'] = [ordered]@{ ok = $false; error = (Get-ErrorMessage $_) } }
+        $result['backup_id'] = $backupId
         return $result
     }
+
+    # 4. Read back.
     $after = New-Object System.Collections.ArrayList
     foreach ($change in $changes) { [void]$after.Add((Read-After $change)) }
     return [ordered]@{ op = 'apply'; status = 'applied'; backup_id = $backupId; after = $after.ToArray() }
 }
 
 function Invoke-Operation($Operation) {
-    $name = [string](Get-Field $Operation 'op')
+    $name = Get-Field $Operation 'op'
     try {
-        switch -CaseSensitive ($name) {
-            'read' { return Invoke-Read $Operation }
-            'apply' { return Invoke-Apply $Operation }
-        }
-        return [ordered]@{ op = $name; status = 'error'; error = "unknown operation '$name' (accepted: read, apply)" }
+        if ($name -ceq 'read') { return Invoke-Read $Operation }
+        return Invoke-Apply $Operation
     } catch {
-        return [ordered]@{ op = $name; status = 'error'; error = $_.Exception.Message }
+        return [ordered]@{ op = $name; status = 'error'; error = (Get-ErrorMessage $_) }
     }
 }
 
 function Write-Response($Response) {
     $json = ConvertTo-Json -InputObject $Response -Depth 32 -Compress
-    # Keep stdout pure ASCII whatever the console code page is.
+    # Keep stdout pure ASCII whatever the console code page is (JSON \u escapes, per UTF-16 unit).
     $json = [regex]::Replace($json, '[^\x00-\x7F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
-    [Console]::Out.Write($json)
+    # The success stream, not [Console]::Out: under psrp this script runs in a runspace and only
+    # pipeline output becomes stdout; powershell.exe (winrm) writes it to stdout plus a CRLF.
+    Write-Output $json
 }
 
 $response = [ordered]@{ protocol = $ProtocolVersion; agent_version = $AgentVersion; ok = $true; results = @() }
 try {
-    if ([string](Get-Field $Request 'protocol') -ne [string]$ProtocolVersion) {
-        throw "unsupported protocol version '$(Get-Field $Request 'protocol')' (this agent speaks $ProtocolVersion)"
+    $protocol = Get-Field $Request 'protocol'
+    if ($protocol -isnot [int] -or $protocol -ne $ProtocolVersion) {
+        throw "unsupported protocol '$protocol': this agent speaks protocol $ProtocolVersion"
+    }
+    $version = Get-Field $Request 'agent_version'
+    if ($version -isnot [string] -or $version -cne $AgentVersion) { throw "request is for agent version '$version'; this is agent $AgentVersion" }
+    $operations = Get-List $Request 'operations'
+    # An unknown operation is a request-level error: check them all before anything runs.
+    for ($i = 0; $i -lt $operations.Count; $i++) {
+        $name = Get-Field $operations[$i] 'op'
+        if (@('read', 'apply') -cnotcontains $name) { throw "unknown operation '$name' at operations[$i] (expected read or apply)" }
     }
     $results = New-Object System.Collections.ArrayList
-    foreach ($operation in (Get-List $Request 'operations')) { [void]$results.Add((Invoke-Operation $operation)) }
-    $response.results = $results.ToArray()
+    foreach ($operation in $operations) { [void]$results.Add((Invoke-Operation $operation)) }
+    $response['results'] = $results.ToArray()
 } catch {
-    $response.ok = $false
-    $response.error = $_.Exception.Message
-    $response.results = @()
+    $response['ok'] = $false
+    $response['error'] = Get-ErrorMessage $_
+    $response['results'] = @()
 }
 Write-Response $response
