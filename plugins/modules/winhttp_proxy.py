@@ -162,15 +162,10 @@ backup_id:
   sample: 20261123T103000123456Z-1a2b3c4d
 """
 
-ARGUMENT_SPEC: dict[str, dict[str, object]] = {
-    "proxy": {"type": "raw"},
-    # A bypass list is not a secret, whatever the "pass" in its name suggests to the no_log check.
-    "bypass": {"type": "list", "elements": "str", "no_log": False},
-    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    # No `choices` for views: ansible-core 2.16 crashes formatting the error for integer choices.
-    "views": {"type": "list", "elements": "int", "default": [64, 32]},
-    "source": {"type": "str", "choices": ["wininet"]},
-}
+# The spec lives in module_utils so proxy_baseline takes exactly the same options.
+from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_winhttp import WINHTTP_SPEC
+
+ARGUMENT_SPEC = WINHTTP_SPEC
 
 
 def main() -> None:

@@ -99,6 +99,23 @@ class RegistrySnapshot:
     def value(self, address: KeyAddress, name: str) -> RegValue:
         return self.key(address).value(name)
 
+    def overlay(self, changes: t.Iterable[tuple[KeyAddress, str, RegValue]]) -> RegistrySnapshot:
+        """A copy with some values replaced (or removed, for a missing RegValue).
+
+        This is how check mode predicts the state after a write, and how the agent's read-back
+        of the written values becomes the state after the apply.
+        """
+        keys = dict(self._keys)
+        for address, name, value in changes:
+            current = keys.get(address.lookup) or KeyState(address, False, {})
+            values = dict(current.values)
+            if value.exists:
+                values[name.lower()] = value
+            else:
+                values.pop(name.lower(), None)
+            keys[address.lookup] = KeyState(address, current.exists or value.exists, values, current.subkeys)
+        return RegistrySnapshot(keys.values())
+
 
 @dataclasses.dataclass(frozen=True)
 class Change:
@@ -109,6 +126,11 @@ class Change:
     name: str
     expect: RegValue
     value: RegValue | None = None
+
+    @property
+    def result(self) -> RegValue:
+        """The value this change leaves behind."""
+        return self.value if self.action == "set_value" and self.value is not None else RegValue.missing()
 
     def to_request(self) -> dict[str, t.Any]:
         request: dict[str, t.Any] = {"action": self.action, **self.address.to_request(), "name": self.name}

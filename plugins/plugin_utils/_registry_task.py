@@ -27,7 +27,7 @@ def read_keys(session: HostSession, addresses: t.Iterable[KeyAddress]) -> Regist
     return RegistrySnapshot.from_read_result(result)
 
 
-def apply_changes(session: HostSession, changes: list[Change]) -> tuple[str, RegistrySnapshot]:
+def apply_changes(session: HostSession, changes: list[Change]) -> tuple[str, list[tuple[KeyAddress, str, RegValue]]]:
     """Write ``changes`` in one host command; return the backup id and the values read back.
 
     Raises:
@@ -45,17 +45,15 @@ def apply_changes(session: HostSession, changes: list[Change]) -> tuple[str, Reg
         raise AgentError(_precondition_message(changes, result.get("failed") or []))
     if status != "applied":
         raise AgentError(_failure_message(changes, result), backup_id=result.get("backup_id"))
-    return str(result["backup_id"]), _snapshot_from_after(changes, result.get("after") or [])
+    read_back = [
+        (change.address, change.name, _read_back_value(entry))
+        for change, entry in zip(changes, result.get("after") or [], strict=True)
+    ]
+    return str(result["backup_id"]), read_back
 
 
-def _snapshot_from_after(changes: list[Change], after: list[dict[str, t.Any]]) -> RegistrySnapshot:
-    """Turn the agent's read-back into a snapshot of just the written values."""
-    raw: dict[tuple[str, str, int], dict[str, t.Any]] = {}
-    for change, entry in zip(changes, after, strict=True):
-        key = raw.setdefault(change.address.lookup, {**change.address.to_request(), "exists": True, "values": []})
-        if entry.get("exists"):
-            key["values"].append({"name": change.name, "type": entry["type"], "data": entry["data"]})
-    return RegistrySnapshot.from_read_result({"keys": list(raw.values())})
+def _read_back_value(entry: dict[str, t.Any]) -> RegValue:
+    return RegValue(True, entry["type"], entry["data"]) if entry.get("exists") else RegValue.missing()
 
 
 def _precondition_message(changes: list[Change], failed: list[dict[str, t.Any]]) -> str:

@@ -120,14 +120,31 @@ def plan(state: ViewState, desired: Desired) -> Change | None:
     return Change("set_value", key_address(state.view), VALUE_NAME, expect=state.value, value=RegValue.binary(blob))
 
 
-def diff_text(state: ViewState | Desired) -> str:
-    """A readable, stable rendering for diff mode."""
-    data = state.as_dict()
-    lines = [f"access_type: {data['access_type']}"]
-    if data["access_type"] != "direct":
-        lines.append(f"proxy: {data['proxy']}")
-        lines.append("bypass:" + ("" if data["bypass"] else " []"))
-        lines.extend(f"  - {entry}" for entry in data["bypass"])
-    if data.get("error"):
-        lines.append(f"error: {data['error']}")
-    return "\n".join(lines) + "\n"
+class WinHttpSurface:
+    """The WinHTTP default proxy in the chosen registry views, bound to the desired state."""
+
+    name = NAME
+    title = "WinHTTP default proxy"
+
+    def __init__(self, desired: Desired, views: list[int]) -> None:
+        self.desired = desired
+        self.views = views
+
+    def registry_keys(self) -> list[KeyAddress]:
+        return [key_address(view) for view in self.views]
+
+    def describe(self, snapshot: RegistrySnapshot) -> dict[str, t.Any]:
+        return {f"{view}": read_view(snapshot, view).as_dict() for view in self.views}
+
+    def drift(self, snapshot: RegistrySnapshot) -> list[dict[str, t.Any]]:
+        return [item for view in self.views for item in drift(read_view(snapshot, view), self.desired)]
+
+    def plan(self, snapshot: RegistrySnapshot) -> list[Change]:
+        return [change for view in self.views if (change := plan(read_view(snapshot, view), self.desired))]
+
+    def warnings(self, snapshot: RegistrySnapshot) -> list[str]:
+        return [
+            f"{view}-bit view: {state.error}; the value will be rewritten"
+            for view in self.views
+            if (state := read_view(snapshot, view)).error
+        ]

@@ -14,6 +14,7 @@ from tests.winsim.registry import Registry
 COMPLIANT_HOSTS = {"ws-001", "ws-006", "ws-011"}
 DRIFTING_HOSTS = {host.name for host in DEMO_HOSTS} - COMPLIANT_HOSTS
 BACKUPS = r"SOFTWARE\proxyfleet\Backups"
+BYPASS_LINES = "".join(f"    - {entry}\n" for entry in BYPASS)
 ORIGINAL_BLOBS = {host.name: {64: host.view64, 32: host.view32} for host in DEMO_HOSTS}
 
 PLAY = f"""
@@ -89,13 +90,17 @@ def test_check_apply_reapply(fleet) -> None:
         else:
             assert backups == [results[host]["result"]["backup_id"]]
     ws003 = results["ws-003"]["result"]
+    view64 = (
+        f"64:\n  access_type: named_proxy\n  proxy: {PROXY}\n  bypass:\n{BYPASS_LINES}"
+        "  value_present: true\n  header: 0x18\n"
+    )
     assert ws003["diff"] == [
         {
-            "before_header": "WinHTTP proxy, 32-bit view",
-            "after_header": "WinHTTP proxy, 32-bit view",
-            "before": "access_type: direct\n",
-            "after": f"access_type: named_proxy\nproxy: {PROXY}\nbypass:\n"
-            + "".join(f"  - {entry}\n" for entry in BYPASS),
+            "before_header": "WinHTTP default proxy",
+            "after_header": "WinHTTP default proxy",
+            "before": view64
+            + "32:\n  access_type: direct\n  proxy: null\n  bypass: []\n  value_present: false\n  header: null\n",
+            "after": view64 + view64.replace("64:", "32:", 1),
         }
     ]
     assert ws003["after"]["32"] == {

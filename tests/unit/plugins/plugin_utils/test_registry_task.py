@@ -67,7 +67,10 @@ def test_every_command_line_is_the_same_bytes_and_data_travels_on_stdin() -> Non
     assert all(
         stdin.endswith(b"\r\n") and stdin.count(b"\n") == 1 and stdin.isascii() for _cmd, stdin in executor.calls
     )
-    assert written.value(KeyAddress("HKLM", PATH, 32), "WinHttpSettings") == RegValue.binary(NEW)
+    assert written == [
+        (KeyAddress("HKLM", PATH, 64), "WinHttpSettings", RegValue.binary(NEW)),
+        (KeyAddress("HKLM", PATH, 32), "WinHttpSettings", RegValue.binary(NEW)),
+    ]
     assert executor.host.registry.subkey_names("HKLM", r"SOFTWARE\proxyfleet\Backups") == [backup_id]
 
 

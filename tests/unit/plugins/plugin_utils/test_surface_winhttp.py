@@ -124,8 +124,17 @@ def test_unreadable_value_is_drift_with_the_error() -> None:
     )
 
 
-def test_diff_text_is_readable() -> None:
-    assert winhttp.diff_text(winhttp.Desired("named_proxy", "p:1", ("<local>", "*.corp"))) == (
-        "access_type: named_proxy\nproxy: p:1\nbypass:\n  - <local>\n  - *.corp\n"
+def test_surface_reads_both_views_and_plans_one_write_per_drifting_view() -> None:
+    surface = winhttp.WinHttpSurface(
+        winhttp.Desired("named_proxy", "proxy.corp.example:8080", ("<local>", "*.corp")), [64, 32]
     )
-    assert winhttp.diff_text(winhttp.read_view(snapshot(), 64)) == "access_type: direct\n"
+    state = snapshot(v64=NAMED)
+    assert [key.view for key in surface.registry_keys()] == [64, 32]
+    assert surface.describe(state)["32"]["access_type"] == "direct"
+    assert [change.address.view for change in surface.plan(state)] == [32]
+    assert [item["setting"] for item in surface.drift(state)] == [
+        "winhttp.32.access_type",
+        "winhttp.32.proxy",
+        "winhttp.32.bypass",
+    ]
+    assert surface.warnings(state) == []

@@ -1,0 +1,118 @@
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every proxy surface provides, and how any set of them is checked and fixed (internal use only).
+
+A surface (WinHTTP, WinINET, telemetry, Defender, Delivery Optimization) knows its registry
+locations, how to turn what it reads into meaning, and what to write to reach the desired state.
+This module runs any number of them on one host in one read and at most one write, which is what
+single modules and proxy_baseline share.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import (
+    Change,
+    KeyAddress,
+    RegistrySnapshot,
+)
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry_task import apply_changes, read_keys
+
+
+class Surface(t.Protocol):
+    """One proxy surface bound to the state the user asked for."""
+
+    name: str
+    title: str
+
+    def registry_keys(self) -> list[KeyAddress]:
+        """Every registry key the surface reads."""
+
+    def describe(self, snapshot: RegistrySnapshot) -> dict[str, t.Any]:
+        """The surface's settings as found in ``snapshot``, in its own terms (not bytes)."""
+
+    def drift(self, snapshot: RegistrySnapshot) -> list[dict[str, t.Any]]:
+        """Every setting that differs from the desired state: ``{setting, current, desired}``."""
+
+    def plan(self, snapshot: RegistrySnapshot) -> list[Change]:
+        """The writes that reach the desired state, each expecting the value as read."""
+
+    def warnings(self, snapshot: RegistrySnapshot) -> list[str]:
+        """Things the user should know that are not drift (unreadable values, deprecated modes)."""
+
+
+def converge(session: HostSession, surfaces: list[Surface], *, check_mode: bool, diff: bool) -> dict[str, t.Any]:
+    """Check every surface with one read; write everything that differs with one apply.
+
+    Returns the per-surface results (``surfaces``), the combined ``drift``, ``changed``,
+    ``backup_id``, ``warnings`` and, when ``diff`` is set, the ``diff`` list.
+    """
+    keys = list(dict.fromkeys(key for surface in surfaces for key in surface.registry_keys()))
+    before = read_keys(session, keys)
+    plans = {surface.name: surface.plan(before) for surface in surfaces}
+    changes = [change for surface in surfaces for change in plans[surface.name]]
+    backup_id = None
+    if changes and not check_mode:
+        backup_id, written = apply_changes(session, changes)
+        after = before.overlay(written)
+        leftover = [item for surface in surfaces for item in surface.drift(after)]
+        if leftover:
+            raise AgentError(f"the host reads back values that still differ after writing: {leftover}", backup_id)
+    else:
+        # Check mode: the state the write would leave, predicted from the planned values.
+        after = before.overlay((change.address, change.name, change.result) for change in changes)
+    results = {}
+    for surface in surfaces:
+        results[surface.name] = {
+            "changed": bool(plans[surface.name]),
+            "before": surface.describe(before),
+            "after": surface.describe(after),
+            "drift": surface.drift(before),
+        }
+    outcome: dict[str, t.Any] = {
+        "changed": bool(changes),
+        "surfaces": results,
+        "drift": [item for surface in surfaces for item in results[surface.name]["drift"]],
+        "backup_id": backup_id,
+        "warnings": [warning for surface in surfaces for warning in surface.warnings(before)],
+    }
+    if diff:
+        outcome["diff"] = [
+            {
+                "before_header": surface.title,
+                "after_header": surface.title,
+                "before": render(results[surface.name]["before"]),
+                "after": render(results[surface.name]["after"]),
+            }
+            for surface in surfaces
+            if plans[surface.name]
+        ]
+    return outcome
+
+
+def render(data: t.Any, indent: int = 0) -> str:
+    """A small, stable YAML-like rendering for diff mode: readable, never hex."""
+    pad = "  " * indent
+    if isinstance(data, dict):
+        lines = []
+        for key, value in data.items():
+            if isinstance(value, (dict, list)) and value:
+                lines.append(f"{pad}{key}:\n{render(value, indent + 1)}")
+            else:
+                lines.append(f"{pad}{key}: {_scalar(value)}")
+        return "\n".join(lines) + ("\n" if indent == 0 else "")
+    if isinstance(data, list):
+        return "\n".join(f"{pad}- {_scalar(item)}" for item in data)
+    return f"{pad}{_scalar(data)}"
+
+
+def _scalar(value: t.Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return "{}" if isinstance(value, dict) else "[]"
+    return str(value)
