@@ -147,3 +147,60 @@ def same_proxy(left: str | None, right: str | None) -> bool:
 def same_bypass(left: t.Iterable[str], right: t.Iterable[str]) -> bool:
     """Compare bypass lists case-insensitively and in any order."""
     return {entry.lower() for entry in left} == {entry.lower() for entry in right}
+
+
+_URL_FORBIDDEN = re.compile(r"[\s\"'<>\\^`{|}]")
+
+
+def _split_url(value: str) -> tuple[str, str, str] | None:
+    """(scheme, host:port or host, path) of an http(s) URL, or None when it is not one."""
+    scheme, sep, rest = value.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not value.isascii() or _URL_FORBIDDEN.search(value):
+        return None
+    authority, slash, path = rest.partition("/")
+    host, colon, port = authority.rpartition(":") if not authority.endswith("]") else (authority, "", "")
+    if not colon:
+        host = authority
+    elif not _PORT.match(port) or not 1 <= int(port) <= 65535:
+        return None
+    if not host or not is_host(host) or any(ord(char) < 0x20 for char in value):
+        return None
+    return scheme.lower(), authority, slash + path
+
+
+def check_proxy_url(option: str, value: object) -> str:
+    """A proxy given as a URL with its scheme, as Defender Antivirus wants it: http://host:port."""
+    parts = _split_url(value) if isinstance(value, str) else None
+    if parts is None or parts[2] not in ("", "/"):
+        hint = (
+            " (Defender Antivirus ignores a proxy without a scheme)"
+            if isinstance(value, str) and is_host_port(value)
+            else ""
+        )
+        raise ProxyInputError(
+            f"{option}: {_describe(value)} is not a valid proxy URL; expected http:// or https:// followed by "
+            f"host:port, e.g. http://proxy.corp.example:8080{hint}"
+        )
+    return str(value)
+
+
+def check_url(option: str, value: object) -> str:
+    """An http or https URL, e.g. of a PAC file."""
+    if not isinstance(value, str) or _split_url(value) is None:
+        raise ProxyInputError(
+            f"{option}: {_describe(value)} is not a valid URL; expected an http:// or https:// URL such as "
+            "http://proxy.corp.example/proxy.pac"
+        )
+    return value
+
+
+def same_url(left: t.Any, right: t.Any) -> bool:
+    """Compare URLs by meaning: scheme and host case-insensitively, the path exactly."""
+    left_parts, right_parts = _split_url(str(left)), _split_url(str(right))
+    if left_parts is None or right_parts is None:
+        return str(left) == str(right)
+    return (left_parts[0], left_parts[1].lower(), left_parts[2] or "/") == (
+        right_parts[0],
+        right_parts[1].lower(),
+        right_parts[2] or "/",
+    )

@@ -63,7 +63,7 @@ def converge(session: HostSession, surfaces: list[Surface], *, check_mode: bool,
     else:
         # Check mode: the state the write would leave, predicted from the planned values.
         after = before.overlay((change.address, change.name, change.result) for change in changes)
-    results = {}
+    results: dict[str, dict[str, t.Any]] = {}
     for surface in surfaces:
         results[surface.name] = {
             "changed": bool(plans[surface.name]),

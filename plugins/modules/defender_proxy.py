@@ -1,0 +1,128 @@
+#!/usr/bin/python
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation and argument spec of proxyfleet.windows.defender_proxy; the action plugin does the work."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: defender_proxy
+short_description: Audit and set the Defender Antivirus proxy policy
+version_added: 0.1.0
+description:
+  - Manages the proxy Microsoft Defender Antivirus uses for cloud-delivered protection and security intelligence
+    updates, the policy values C(ProxyServer), C(ProxyPacUrl) and C(ProxyBypass) under
+    C(HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender) and C(SSLOptions) under its C(Spynet) subkey.
+  - Defender Antivirus tries the proxy server, then the PAC file, then a direct connection, then the system
+    settings. It does not use this proxy for Windows Update downloads, caches the last working proxy, and must not
+    go through TLS inspection.
+  - Policy values win over C(Set-MpPreference -ProxyServer) (which writes the non-policy store).
+  - Options you omit are left as they are. O(state=absent) removes exactly the four values above that exist,
+    never the keys or other values in them.
+extends_documentation_fragment:
+  - proxyfleet.windows.surface
+options:
+  proxy_server:
+    description:
+      - The proxy as a URL with its scheme, V(http://host:port) or V(https://host:port), for example
+        V(http://10.0.0.6:8080). Defender Antivirus ignores a proxy without a scheme, so that is an error.
+    type: str
+  pac_url:
+    description:
+      - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://).
+    type: str
+  bypass:
+    description:
+      - Addresses Defender Antivirus reaches without the proxy, written V(;)-separated (Microsoft does not document
+        the separator; V(;) is what WinINET uses).
+      - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
+    type: list
+    elements: str
+  ssl_options:
+    description:
+      - C(SSLOptions) under C(Spynet), for offline devices behind a static proxy.
+      - V(0) disables certificate pinning and the revocation check (what the Delivery Optimization / MDE offline
+        guidance seeds); V(2) disables only the revocation check and is the stricter choice Microsoft's current
+        Defender for Endpoint page gives; V(3) is the default (both on). V(1) (pinning off, revocation on) is
+        inferred from the bit layout, not documented.
+    type: int
+  state:
+    description:
+      - V(present) sets the given values; V(absent) removes all four.
+    type: str
+    choices: [present, absent]
+    default: present
+author:
+  - proxyfleet.windows contributors (@proxyfleet)
+seealso:
+  - module: proxyfleet.windows.telemetry_proxy
+  - name: Configure device proxy and Internet connectivity settings (Defender for Endpoint)
+    description: Microsoft's guidance for the three proxies MDE needs.
+    link: https://learn.microsoft.com/defender-endpoint/configure-proxy-internet
+"""
+
+EXAMPLES = r"""
+- name: Defender Antivirus through the corporate proxy, corporate hosts direct
+  proxyfleet.windows.defender_proxy:
+    proxy_server: http://proxy.corp.example:8080
+    bypass:
+      - "*.corp.example"
+
+- name: Use a PAC file instead
+  proxyfleet.windows.defender_proxy:
+    pac_url: http://proxy.corp.example/proxy.pac
+
+- name: Offline device with a static proxy
+  proxyfleet.windows.defender_proxy:
+    proxy_server: http://10.0.0.6:8080
+    ssl_options: 2
+"""
+
+RETURN = r"""
+changed:
+  description: Whether a value was (or in check mode would be) written or removed.
+  returned: always
+  type: bool
+before:
+  description: The settings as found; null for a value that does not exist.
+  returned: always
+  type: dict
+  sample: {proxy_server: "10.0.0.6:8080", pac_url: null, bypass: null, ssl_options: null}
+after:
+  description: The settings after the task; in check mode, what they would be.
+  returned: always
+  type: dict
+  sample: {proxy_server: "http://10.0.0.6:8080", pac_url: null, bypass: null, ssl_options: null}
+drift:
+  description: Every setting that differs from what was asked, C([]) when compliant.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{setting: defender.proxy_server, current: "10.0.0.6:8080", desired: "http://10.0.0.6:8080"}]
+host_commands:
+  description: The number of commands (WinRM round trips) the task ran on the host.
+  returned: always
+  type: int
+  sample: 2
+backup_id:
+  description: The on-host backup of the prior values; null when nothing was written.
+  returned: always
+  type: str
+  sample: 20261123T103000123456Z-1a2b3c4d
+"""
+
+# The spec lives in module_utils so proxy_baseline takes exactly the same options.
+from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_defender import DEFENDER_SPEC
+
+ARGUMENT_SPEC = DEFENDER_SPEC
+
+
+def main() -> None:
+    from ansible.module_utils.basic import AnsibleModule
+
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.fail_json(msg="proxyfleet.windows.defender_proxy runs as an action plugin; this file only documents it")
+
+
+if __name__ == "__main__":
+    main()

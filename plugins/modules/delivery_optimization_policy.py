@@ -1,0 +1,131 @@
+#!/usr/bin/python
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Docs and argument spec of proxyfleet.windows.delivery_optimization_policy; the action plugin does the work."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: delivery_optimization_policy
+short_description: Audit and set Delivery Optimization download mode, group and Connected Cache policy
+version_added: 0.1.0
+description:
+  - Manages the Delivery Optimization policy values under
+    C(HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeliveryOptimization) that decide how Windows Update, Store and
+    Intune content is downloaded when a proxy is in the way.
+  - When devices cannot reach C(*.prod.do.dsp.mp.microsoft.com) directly, download mode V(group) with a group id
+    or group id source is Microsoft's documented fallback.
+  - Options you omit are left as they are. O(state=absent) removes exactly the six values this module manages,
+    never the key or other values in it.
+extends_documentation_fragment:
+  - proxyfleet.windows.surface
+options:
+  download_mode:
+    description:
+      - C(DODownloadMode), by name or by the policy's number.
+      - V(http_only) (0), V(lan) (1, the Windows default), V(group) (2), V(internet) (3), V(simple) (99, no
+        Delivery Optimization cloud services), V(bypass) (100, deprecated and ignored on Windows 11; warns).
+    type: raw
+  group_id:
+    description:
+      - C(DOGroupId), a GUID; used only with O(download_mode=group), where it wins over O(group_id_source).
+    type: str
+  group_id_source:
+    description:
+      - C(DOGroupIdSource), where the group comes from when O(group_id) is not set.
+    type: str
+    choices: [ad_site, domain_sid, dhcp, dns_suffix, entra_tenant]
+  cache_hosts:
+    description:
+      - C(DOCacheHost), the Microsoft Connected Cache servers (FQDN or IP), tried in the order given.
+    type: list
+    elements: str
+  cache_host_source:
+    description:
+      - C(DOCacheHostSource), V(dhcp_option_235) (1) or V(dhcp_option_235_forced) (2).
+    type: str
+    choices: [dhcp_option_235, dhcp_option_235_forced]
+  disallow_cache_server_downloads_on_vpn:
+    description:
+      - C(DODisallowCacheServerDownloadsOnVPN), block downloads from Connected Cache while on VPN.
+    type: bool
+  state:
+    description:
+      - V(present) sets the given values; V(absent) removes all six.
+    type: str
+    choices: [present, absent]
+    default: present
+author:
+  - proxyfleet.windows contributors (@proxyfleet)
+seealso:
+  - module: proxyfleet.windows.winhttp_proxy
+  - name: Delivery Optimization and proxy
+    description: Which proxy Delivery Optimization uses in which context, and the documented fallbacks.
+    link: https://learn.microsoft.com/windows/deployment/do/delivery-optimization-proxy
+"""
+
+EXAMPLES = r"""
+- name: Peer within an explicit group when the DO cloud cannot be reached directly
+  proxyfleet.windows.delivery_optimization_policy:
+    download_mode: group
+    group_id: 8a6e2a3c-3f0b-4d7e-9a53-2b2f8a1f0c11
+
+- name: Connected Cache servers in order of preference
+  proxyfleet.windows.delivery_optimization_policy:
+    cache_hosts:
+      - mcc1.corp.example
+      - mcc2.corp.example
+"""
+
+RETURN = r"""
+changed:
+  description: Whether a value was (or in check mode would be) written or removed.
+  returned: always
+  type: bool
+before:
+  description: The settings as found; null for a value that does not exist. Modes and sources by name.
+  returned: always
+  type: dict
+  sample: {download_mode: group, group_id: null, group_id_source: null, cache_hosts: null, cache_host_source: null,
+           disallow_cache_server_downloads_on_vpn: null}
+after:
+  description: The settings after the task; in check mode, what they would be.
+  returned: always
+  type: dict
+drift:
+  description: Every setting that differs from what was asked, C([]) when compliant.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{setting: delivery_optimization.group_id, current: null, desired: 8a6e2a3c-3f0b-4d7e-9a53-2b2f8a1f0c11}]
+host_commands:
+  description: The number of commands (WinRM round trips) the task ran on the host.
+  returned: always
+  type: int
+  sample: 1
+backup_id:
+  description: The on-host backup of the prior values; null when nothing was written.
+  returned: always
+  type: str
+  sample: 20261123T103000123456Z-1a2b3c4d
+"""
+
+# The spec lives in module_utils so proxy_baseline takes exactly the same options.
+from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_delivery_optimization import (
+    DELIVERY_OPTIMIZATION_SPEC,
+)
+
+ARGUMENT_SPEC = DELIVERY_OPTIMIZATION_SPEC
+
+
+def main() -> None:
+    from ansible.module_utils.basic import AnsibleModule
+
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.fail_json(
+        msg="proxyfleet.windows.delivery_optimization_policy runs as an action plugin; this file only documents it"
+    )
+
+
+if __name__ == "__main__":
+    main()

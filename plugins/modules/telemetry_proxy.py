@@ -1,0 +1,120 @@
+#!/usr/bin/python
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation and argument spec of proxyfleet.windows.telemetry_proxy; the action plugin does the work."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: telemetry_proxy
+short_description: Audit and set the Defender for Endpoint telemetry proxy
+version_added: 0.1.0
+description:
+  - Manages the static proxy the Defender for Endpoint sensor (and Microsoft Purview endpoint DLP) use to reach
+    the service, the C(TelemetryProxyServer) and C(DisableEnterpriseAuthProxy) policy values under
+    C(HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DataCollection), and C(PreferStaticProxyForHttpRequest) under
+    C(HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Advanced Threat Protection).
+  - If the telemetry proxy is unreachable the sensor falls back to a direct connection; it also uses the WinHTTP
+    default proxy (M(proxyfleet.windows.winhttp_proxy)).
+  - Values it does not manage, in the same keys or elsewhere, are left alone. O(state=absent) removes exactly the
+    three values above that exist, never the keys.
+extends_documentation_fragment:
+  - proxyfleet.windows.surface
+options:
+  proxy:
+    description:
+      - The proxy as V(host:port) or V(ip:port), for example V(10.0.0.6:8080). No scheme; V(http://) is an error.
+      - Required when O(state=present).
+    type: str
+  disable_enterprise_auth_proxy:
+    description:
+      - Sets C(DisableEnterpriseAuthProxy). Defender for Endpoint requires V(true) (value C(1)); V(false) writes
+        C(0) and warns.
+    type: bool
+    default: true
+  prefer_static_proxy_for_http_request:
+    description:
+      - Sets C(PreferStaticProxyForHttpRequest), so the sensor also uses the static proxy for its certificate
+        revocation and other HTTP requests. Needed on devices that are otherwise offline.
+      - Honoured from sensor (MsSense) versions 10.8210.* and 10.8049.* on; older sensors ignore it.
+      - Omit it to leave the value as it is.
+    type: bool
+  state:
+    description:
+      - V(present) sets the values; V(absent) removes them.
+    type: str
+    choices: [present, absent]
+    default: present
+author:
+  - proxyfleet.windows contributors (@proxyfleet)
+seealso:
+  - module: proxyfleet.windows.defender_proxy
+  - module: proxyfleet.windows.winhttp_proxy
+  - name: Configure device proxy and Internet connectivity settings (Defender for Endpoint)
+    description: Microsoft's guidance this module follows.
+    link: https://learn.microsoft.com/defender-endpoint/configure-proxy-internet
+"""
+
+EXAMPLES = r"""
+- name: Point the MDE sensor at the corporate proxy
+  proxyfleet.windows.telemetry_proxy:
+    proxy: 10.0.0.6:8080
+
+- name: Offline device that reaches the service only through the static proxy
+  proxyfleet.windows.telemetry_proxy:
+    proxy: proxy.corp.example:8080
+    prefer_static_proxy_for_http_request: true
+
+- name: Remove the telemetry proxy values
+  proxyfleet.windows.telemetry_proxy:
+    state: absent
+"""
+
+RETURN = r"""
+changed:
+  description: Whether a value was (or in check mode would be) written or removed.
+  returned: always
+  type: bool
+before:
+  description: The settings as found; null for a value that does not exist.
+  returned: always
+  type: dict
+  sample: {proxy: "10.0.0.6:8080", disable_enterprise_auth_proxy: null, prefer_static_proxy_for_http_request: null}
+after:
+  description: The settings after the task; in check mode, what they would be.
+  returned: always
+  type: dict
+  sample: {proxy: "10.0.0.6:8080", disable_enterprise_auth_proxy: true, prefer_static_proxy_for_http_request: null}
+drift:
+  description: Every setting that differs from what was asked, C([]) when compliant.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{setting: telemetry.disable_enterprise_auth_proxy, current: null, desired: true}]
+host_commands:
+  description: The number of commands (WinRM round trips) the task ran on the host.
+  returned: always
+  type: int
+  sample: 2
+backup_id:
+  description: The on-host backup of the prior values; null when nothing was written.
+  returned: always
+  type: str
+  sample: 20261123T103000123456Z-1a2b3c4d
+"""
+
+# The spec lives in module_utils so proxy_baseline takes exactly the same options.
+from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_telemetry import TELEMETRY_SPEC
+
+ARGUMENT_SPEC = TELEMETRY_SPEC
+
+
+def main() -> None:
+    from ansible.module_utils.basic import AnsibleModule
+
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.fail_json(msg="proxyfleet.windows.telemetry_proxy runs as an action plugin; this file only documents it")
+
+
+if __name__ == "__main__":
+    main()
