@@ -93,6 +93,17 @@ def check_proxy(option: str, value: object) -> dict[str, str] | str:
     return check_host_port(option, value)
 
 
+def check_views(views: object) -> list[int]:
+    """The registry views to work on, each 64 or 32, duplicates dropped, in the given order."""
+    unique = list(dict.fromkeys(views or [])) if isinstance(views, list) else []
+    if not unique:
+        raise ProxyInputError("views: name at least one registry view, 64 or 32")
+    unknown = [view for view in unique if view not in (64, 32)]
+    if unknown:
+        raise ProxyInputError(f"views: {unknown[0]} is not a registry view; accepted: 64, 32")
+    return unique
+
+
 def check_bypass(option: str, entries: object) -> list[str]:
     """Validate a bypass list; returns the entries in the user's order."""
     if not isinstance(entries, list):

@@ -10,9 +10,9 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax i
     ProxyInputError,
     check_bypass,
     check_proxy,
+    check_views,
     proxy_string,
 )
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import VIEWS
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface_winhttp import Desired
 
 SOURCE_WININET_UNAVAILABLE = (
@@ -29,12 +29,7 @@ def desired_from_options(args: dict[str, t.Any]) -> tuple[Desired, list[int]]:
     """
     if args.get("source") is not None:
         raise ProxyInputError(SOURCE_WININET_UNAVAILABLE)
-    views = list(dict.fromkeys(args.get("views") or []))
-    if not views:
-        raise ProxyInputError("views: name at least one registry view, 64 or 32")
-    unknown = [view for view in views if view not in VIEWS]
-    if unknown:
-        raise ProxyInputError(f"views: {unknown[0]} is not a registry view; accepted: 64, 32")
+    views = check_views(args.get("views"))
     if args.get("state") == "absent":
         given = [name for name in ("proxy", "bypass") if args.get(name) is not None]
         if given:

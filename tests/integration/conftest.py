@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from tests.demo_fleet import DEMO_HOSTS, DemoHost, write_fleet
-from tests.simfleet import RunningFleet, ansible_env
+from tests.simfleet import REPO_ROOT, RunningFleet, ansible_env
+from tests.winsim.registry import Registry
 
 HERE = Path(__file__).resolve().parent
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
@@ -36,15 +38,15 @@ class PlaybookRun:
 class Fleet:
     """A running simulated fleet plus helpers to run playbooks and read host registries."""
 
-    def __init__(self, running: RunningFleet, work: Path, hosts: tuple[DemoHost, ...]) -> None:
+    def __init__(self, running: RunningFleet, work: Path, names: list[str]) -> None:
         self.running = running
         self.work = work
-        self.hosts = hosts
+        self.names = names
         self._runs = 0
 
-    @property
-    def names(self) -> list[str]:
-        return [host.name for host in self.hosts]
+    def registry(self, host: str) -> Registry:
+        """The host's registry as the simulator last saved it."""
+        return Registry.load(self.running.fleet_dir / f"{host}.reg")
 
     def reg_bytes(self) -> dict[str, bytes]:
         return {name: (self.running.fleet_dir / f"{name}.reg").read_bytes() for name in self.names}
@@ -75,7 +77,7 @@ def _start(tmp_path: Path, auth: str, hosts: tuple[DemoHost, ...], faults: Path 
     fleet_dir = tmp_path / "fleet"
     write_fleet(fleet_dir, hosts)
     with RunningFleet(fleet_dir, tmp_path, auth=auth, faults=faults) as running:
-        yield Fleet(running, tmp_path, hosts)
+        yield Fleet(running, tmp_path, [host.name for host in hosts])
 
 
 @pytest.fixture(params=["basic-https", "ntlm-http"])
@@ -96,3 +98,16 @@ def faulty_fleet(tmp_path: Path) -> Iterator[Fleet]:
     faults = tmp_path / "faults.json"
     faults.write_text("[]", encoding="utf-8")
     yield from _start(tmp_path, "basic-https", DEMO_HOSTS, faults)
+
+
+@pytest.fixture
+def fixture_fleet(tmp_path: Path) -> Iterator[Fleet]:
+    """The realistic hosts of tests/fixtures/hosts (regedit exports), over Basic/HTTPS."""
+    fleet_dir = tmp_path / "fleet"
+    fleet_dir.mkdir()
+    names = []
+    for source in sorted((REPO_ROOT / "tests" / "fixtures" / "hosts").glob("*.reg")):
+        shutil.copyfile(source, fleet_dir / source.name)
+        names.append(source.stem)
+    with RunningFleet(fleet_dir, tmp_path) as running:
+        yield Fleet(running, tmp_path, names)

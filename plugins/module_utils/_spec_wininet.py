@@ -1,0 +1,17 @@
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Argument spec of the device-wide WinINET proxy surface (internal use only)."""
+
+from __future__ import annotations
+
+WININET_SPEC: dict[str, dict[str, object]] = {
+    "proxy": {"type": "raw"},
+    # A bypass list is not a secret, whatever the "pass" in its name suggests to the no_log check.
+    "bypass": {"type": "list", "elements": "str", "no_log": False},
+    "auto_config_url": {"type": "str"},
+    "auto_detect": {"type": "bool", "default": False},
+    "per_machine": {"type": "bool", "default": True},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    # No `choices` for views: ansible-core 2.16 crashes formatting the error for integer choices.
+    "views": {"type": "list", "elements": "int", "default": [64, 32]},
+}

@@ -1,0 +1,47 @@
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Turn wininet_proxy's options into the bound surface, or a user-facing error (internal use only)."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import (
+    ProxyInputError,
+    check_bypass,
+    check_proxy,
+    check_url,
+    check_views,
+    proxy_string,
+)
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface_wininet import Desired, WinInetSurface
+
+
+def surface_from_options(args: dict[str, t.Any]) -> WinInetSurface:
+    """Validate everything the argument spec cannot, before any host command.
+
+    Raises:
+        ProxyInputError: with a message naming the option, the value and the accepted form.
+    """
+    views = check_views(args.get("views"))
+    settings = [name for name in ("proxy", "bypass", "auto_config_url") if args.get(name) is not None]
+    if args.get("auto_detect"):
+        settings.append("auto_detect")
+    if args.get("state") == "absent":
+        if settings:
+            raise ProxyInputError(
+                f"{' and '.join(settings)} cannot be used with state=absent, which sets direct access and removes "
+                "the per-machine policy"
+            )
+        return WinInetSurface(None, views)
+    if not {"proxy", "auto_config_url", "auto_detect"} & set(settings):
+        raise ProxyInputError("give proxy, auto_config_url or auto_detect=true when state=present")
+    proxy = proxy_string(check_proxy("proxy", args["proxy"])) if args.get("proxy") is not None else ""
+    desired = Desired(
+        proxy=proxy,
+        bypass=tuple(check_bypass("bypass", args.get("bypass") or [])),
+        auto_config_url=check_url("auto_config_url", args["auto_config_url"]) if args.get("auto_config_url") else "",
+        auto_detect=bool(args.get("auto_detect")),
+        per_machine=True if args.get("per_machine", True) else None,
+    )
+    return WinInetSurface(desired, views)
