@@ -21,7 +21,7 @@ attributes:
 notes:
   - Checking costs one host command; changing costs two (read, then write with preconditions that fail
     if the values changed in between). Before anything is written the prior values are backed up on the host
-    under C(HKLM\\SOFTWARE\\proxyfleet\\Backups) (the newest 20 are kept), and a failed write is rolled back.
+    under C(HKLM\SOFTWARE\proxyfleet\Backups) (the newest 20 are kept), and a failed write is rolled back.
   - Runs as an action plugin through the existing connection, not through Ansible's PowerShell module
     wrapper, so C(become) and C(async) are not supported.
 """

@@ -12,7 +12,7 @@ version_added: 0.1.0
 description:
   - Manages the proxy Microsoft Defender Antivirus uses for cloud-delivered protection and security intelligence
     updates, the policy values C(ProxyServer), C(ProxyPacUrl) and C(ProxyBypass) under
-    C(HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Defender) and C(SSLOptions) under its C(Spynet) subkey.
+    C(HKLM\SOFTWARE\Policies\Microsoft\Windows Defender) and C(SSLOptions) under its C(Spynet) subkey.
   - Defender Antivirus tries the proxy server, then the PAC file, then a direct connection, then the system
     settings. It does not use this proxy for Windows Update downloads, caches the last working proxy, and must not
     go through TLS inspection.

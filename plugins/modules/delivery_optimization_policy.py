@@ -11,7 +11,7 @@ short_description: Audit and set Delivery Optimization download mode, group and 
 version_added: 0.1.0
 description:
   - Manages the Delivery Optimization policy values under
-    C(HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeliveryOptimization) that decide how Windows Update, Store and
+    C(HKLM\SOFTWARE\Policies\Microsoft\Windows\DeliveryOptimization) that decide how Windows Update, Store and
     Intune content is downloaded when a proxy is in the way.
   - When devices cannot reach C(*.prod.do.dsp.mp.microsoft.com) directly, download mode V(group) with a group id
     or group id source is Microsoft's documented fallback.

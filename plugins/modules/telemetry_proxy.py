@@ -12,8 +12,8 @@ version_added: 0.1.0
 description:
   - Manages the static proxy the Defender for Endpoint sensor (and Microsoft Purview endpoint DLP) use to reach
     the service, the C(TelemetryProxyServer) and C(DisableEnterpriseAuthProxy) policy values under
-    C(HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DataCollection), and C(PreferStaticProxyForHttpRequest) under
-    C(HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows Advanced Threat Protection).
+    C(HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection), and C(PreferStaticProxyForHttpRequest) under
+    C(HKLM\SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection).
   - If the telemetry proxy is unreachable the sensor falls back to a direct connection; it also uses the WinHTTP
     default proxy (M(proxyfleet.windows.winhttp_proxy)).
   - Values it does not manage, in the same keys or elsewhere, are left alone. O(state=absent) removes exactly the

@@ -14,14 +14,14 @@ description:
     services running as LocalSystem or NetworkService use, such as the Defender for Endpoint sensor and
     Delivery Optimization without a signed-in user.
   - Reads and writes the C(WinHttpSettings) value under
-    C(HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections) in the 64-bit and the
+    C(HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections) in the 64-bit and the
     32-bit registry view, because C(netsh) from C(System32) and from C(SysWOW64) each manage only one of them.
   - Compares by meaning, not bytes. Host names and bypass entries compare case-insensitively and bypass
     entries in any order; the value is rewritten only when the meaning differs, in the order you gave.
   - Keeps the blob header version the host already uses (C(0x18) when the value is missing) and writes a
     named proxy with the C(DIRECT|PROXY) flags, as Windows does.
   - Checking costs one host command; changing costs two (read, then write with preconditions). Prior
-    values are backed up on the host under C(HKLM\\SOFTWARE\\proxyfleet\\Backups) before anything is written,
+    values are backed up on the host under C(HKLM\SOFTWARE\proxyfleet\Backups) before anything is written,
     and a failed write is rolled back.
   - Runs as an action plugin through the existing WinRM connection; it does not use Ansible's PowerShell
     module wrapper, so O(ignore:become) and C(async) are not supported.
@@ -155,7 +155,7 @@ host_commands:
   sample: 1
 backup_id:
   description:
-    - The on-host backup of the prior values, under C(HKLM\\SOFTWARE\\proxyfleet\\Backups).
+    - The on-host backup of the prior values, under C(HKLM\SOFTWARE\proxyfleet\Backups).
     - Null when nothing was written.
   returned: always
   type: str

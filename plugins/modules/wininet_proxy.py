@@ -14,10 +14,11 @@ description:
     Edge and most applications use, as a device-wide setting that applies to every user, LocalSystem and
     NetworkService alike. This is the configuration Microsoft's Delivery Optimization proxy guidance recommends.
   - Writes three places so they agree, in both registry views, comparing by meaning and rewriting only what differs.
-  - The C(ProxySettingsPerUser) policy under C(HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\CurrentVersion\\Internet Settings)
-    set to C(0) (the Group Policy "Make proxy settings per-machine (rather than per-user)").
+  - The C(ProxySettingsPerUser) policy under
+    C(HKLM\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings) set to C(0)
+    (the Group Policy "Make proxy settings per-machine (rather than per-user)").
   - The C(DefaultConnectionSettings) and C(SavedLegacySettings) blobs under
-    C(HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections). The blob version the host
+    C(HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections). The blob version the host
     uses (C(0x46) or the older C(0x3C)) and unknown trailing bytes are kept, the change counter is incremented and
     the DIRECT flag is always set, as Windows does.
   - The legacy flat values C(ProxyEnable), C(ProxyServer), C(ProxyOverride) and C(AutoConfigURL) beside them, kept

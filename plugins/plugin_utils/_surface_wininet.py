@@ -138,7 +138,7 @@ class WinInetSurface:
     def describe(self, snapshot: RegistrySnapshot) -> dict[str, t.Any]:
         described: dict[str, t.Any] = {"per_machine": per_machine_mode(snapshot)}
         for view in self.views:
-            value, settings, error = _blob(snapshot, view, BLOBS[0])
+            settings, error = _blob(snapshot, view, BLOBS[0])[1:]
             entry = describe_blob(settings)
             entry["flat"] = {
                 name: snapshot.value(KeyAddress("HKLM", SETTINGS_PATH, view), name).data

@@ -76,8 +76,10 @@ def test_check_apply_reapply_on_a_clean_host(fixture_fleet) -> None:
         assert blob == Value(REG_BINARY, expected_blob(previous.raw, PROXY, ";".join(BYPASS), 0x03))
         saved_before = original.get_value("HKLM", CONNECTIONS, "SavedLegacySettings", view=view)
         saved = registry.get_value("HKLM", CONNECTIONS, "SavedLegacySettings", view=view)
-        assert saved_before is not None
-        assert saved == Value(REG_BINARY, expected_blob(saved_before.raw, PROXY, ";".join(BYPASS), 0x03))
+        # A host without SavedLegacySettings gets what a fresh Windows writes: 0x46, counter 1, 32 zero bytes.
+        fresh = struct.pack("<IIII", 0x46, 0, 0x01, 0) + bytes(8) + bytes(32)
+        previous_saved = saved_before.raw if saved_before is not None else fresh
+        assert saved == Value(REG_BINARY, expected_blob(previous_saved, PROXY, ";".join(BYPASS), 0x03))
         assert registry.get_value("HKLM", SETTINGS, "ProxyEnable", view=view) == Value.dword(1)
         assert registry.get_value("HKLM", SETTINGS, "ProxyServer", view=view) == Value.string(PROXY)
         assert registry.get_value("HKLM", SETTINGS, "ProxyOverride", view=view) == Value.string(";".join(BYPASS))
