@@ -59,8 +59,14 @@ options:
     default: [64, 32]
   source:
     description:
-      - V(wininet) copies the device-wide WinINET proxy, like C(netsh winhttp import proxy source=ie). It needs the
-        WinINET surface, which this version does not have yet, so it is rejected with a message.
+      - V(wininet) copies the proxy and bypass list from the machine's WinINET settings (the 64-bit
+        C(DefaultConnectionSettings) that M(proxyfleet.windows.wininet_proxy) manages), like
+        C(netsh winhttp import proxy source=ie) but from the device-wide settings, not from the profile of the
+        account WinRM connects with. No proxy there means direct access.
+      - Like netsh, only the manual proxy is copied: a PAC URL or auto-detection cannot be expressed in WinHTTP and
+        is reported as a warning, as is a machine that is not in per-machine proxy mode.
+      - Cannot be combined with O(proxy), O(bypass) or O(state=absent).
+      - In M(proxyfleet.windows.proxy_baseline) it copies the WinINET settings the same task writes.
     type: str
     choices: [wininet]
 attributes:

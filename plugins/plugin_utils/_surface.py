@@ -51,25 +51,32 @@ def converge(session: HostSession, surfaces: list[Surface], *, check_mode: bool,
     """
     keys = list(dict.fromkeys(key for surface in surfaces for key in surface.registry_keys()))
     before = read_keys(session, keys)
-    plans = {surface.name: surface.plan(before) for surface in surfaces}
+    # Surfaces are planned in order, each against the state the earlier ones will leave, so a
+    # surface whose desired state derives from another (WinHTTP source=wininet) follows this
+    # task's WinINET settings, not the old ones.
+    planning = before
+    plans: dict[str, list[Change]] = {}
+    drifts: dict[str, list[dict[str, t.Any]]] = {}
+    for surface in surfaces:
+        drifts[surface.name] = surface.drift(planning)
+        plans[surface.name] = surface.plan(planning)
+        planning = planning.overlay((change.address, change.name, change.result) for change in plans[surface.name])
     changes = [change for surface in surfaces for change in plans[surface.name]]
     backup_id = None
+    after = planning  # in check mode: the state the write would leave
     if changes and not check_mode:
         backup_id, written = apply_changes(session, changes)
         after = before.overlay(written)
         leftover = [item for surface in surfaces for item in surface.drift(after)]
         if leftover:
             raise AgentError(f"the host reads back values that still differ after writing: {leftover}", backup_id)
-    else:
-        # Check mode: the state the write would leave, predicted from the planned values.
-        after = before.overlay((change.address, change.name, change.result) for change in changes)
     results: dict[str, dict[str, t.Any]] = {}
     for surface in surfaces:
         results[surface.name] = {
             "changed": bool(plans[surface.name]),
             "before": surface.describe(before),
             "after": surface.describe(after),
-            "drift": surface.drift(before),
+            "drift": drifts[surface.name],
         }
     outcome: dict[str, t.Any] = {
         "changed": bool(changes),

@@ -66,7 +66,7 @@ def surface_from_options(args: dict[str, t.Any]) -> PolicySurface:
     if args.get("bypass") is not None:
         desired["bypass"] = check_bypass("bypass", args["bypass"])
     if args.get("ssl_options") is not None:
-        if args["ssl_options"] not in SSL_OPTIONS:
+        if isinstance(args["ssl_options"], bool) or args["ssl_options"] not in SSL_OPTIONS:
             accepted = ", ".join(f"{number} ({meaning})" for number, meaning in SSL_OPTIONS.items())
             raise ProxyInputError(f"ssl_options: {args['ssl_options']} is not one of {accepted}")
         desired["ssl_options"] = args["ssl_options"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_wininet as wininet
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _winhttp_settings as codec
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import (
     same_bypass,
@@ -121,30 +122,75 @@ def plan(state: ViewState, desired: Desired) -> Change | None:
 
 
 class WinHttpSurface:
-    """The WinHTTP default proxy in the chosen registry views, bound to the desired state."""
+    """The WinHTTP default proxy in the chosen registry views, bound to the desired state.
+
+    With ``desired`` None the proxy is copied from the machine's WinINET settings, like
+    ``netsh winhttp import proxy source=ie`` but from the device-wide settings rather than the
+    profile of the account WinRM connects with: only the manual proxy and bypass list, no PAC and
+    no auto-detection, which WinHTTP's static proxy cannot express.
+    """
 
     name = NAME
     title = "WinHTTP default proxy"
 
-    def __init__(self, desired: Desired, views: list[int]) -> None:
-        self.desired = desired
+    def __init__(self, desired: Desired | None, views: list[int]) -> None:
+        self._desired = desired
         self.views = views
 
     def registry_keys(self) -> list[KeyAddress]:
-        return [key_address(view) for view in self.views]
+        keys = [key_address(view) for view in self.views]
+        if self._desired is None:
+            keys += [wininet.POLICY_ADDRESS, key_address(64)]
+        return keys
+
+    def desired(self, snapshot: RegistrySnapshot) -> Desired:
+        """What the views should hold; from WinINET's 64-bit machine settings for source=wininet."""
+        if self._desired is not None:
+            return self._desired
+        settings = wininet.read_blob(snapshot, 64, "DefaultConnectionSettings")[1]
+        if settings is None or not settings.manual_proxy or not settings.proxy:
+            return Desired("direct")
+        return Desired("named_proxy", settings.proxy, tuple(settings.bypass_list))
 
     def describe(self, snapshot: RegistrySnapshot) -> dict[str, t.Any]:
         return {f"{view}": read_view(snapshot, view).as_dict() for view in self.views}
 
     def drift(self, snapshot: RegistrySnapshot) -> list[dict[str, t.Any]]:
-        return [item for view in self.views for item in drift(read_view(snapshot, view), self.desired)]
+        desired = self.desired(snapshot)
+        return [item for view in self.views for item in drift(read_view(snapshot, view), desired)]
 
     def plan(self, snapshot: RegistrySnapshot) -> list[Change]:
-        return [change for view in self.views if (change := plan(read_view(snapshot, view), self.desired))]
+        desired = self.desired(snapshot)
+        return [change for view in self.views if (change := plan(read_view(snapshot, view), desired))]
 
     def warnings(self, snapshot: RegistrySnapshot) -> list[str]:
-        return [
+        found = [
             f"{view}-bit view: {state.error}; the value will be rewritten"
             for view in self.views
             if (state := read_view(snapshot, view)).error
         ]
+        if self._desired is None:
+            found += _import_warnings(snapshot)
+        return found
+
+
+def _import_warnings(snapshot: RegistrySnapshot) -> list[str]:
+    """What source=wininet cannot carry over, and when the machine settings may not be what users get."""
+    found = []
+    settings = wininet.read_blob(snapshot, 64, "DefaultConnectionSettings")[1]
+    if settings is not None and (settings.auto_config or settings.auto_detect):
+        found.append(
+            "source=wininet copies only the manual proxy and bypass list: the machine's "
+            + " and ".join(
+                part
+                for part, used in (("PAC URL", settings.auto_config), ("auto-detection", settings.auto_detect))
+                if used
+            )
+            + " cannot be expressed in WinHTTP's static proxy"
+        )
+    if not wininet.per_machine_mode(snapshot):
+        found.append(
+            "ProxySettingsPerUser is not 0: users may use proxies of their own, so the machine WinINET settings "
+            "copied by source=wininet may not be what interactive downloads use"
+        )
+    return found

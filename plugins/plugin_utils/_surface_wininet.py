@@ -69,9 +69,10 @@ class Desired:
         }
 
 
-def _blob(
+def read_blob(
     snapshot: RegistrySnapshot, view: int, name: str
 ) -> tuple[RegValue, codec.ConnectionSettings | None, str | None]:
+    """One connection-settings blob as found: the value, its decoding, and why it could not be decoded."""
     value = snapshot.value(KeyAddress("HKLM", CONNECTIONS_PATH, view), name)
     raw = value.as_bytes()
     if raw is None:
@@ -138,7 +139,7 @@ class WinInetSurface:
     def describe(self, snapshot: RegistrySnapshot) -> dict[str, t.Any]:
         described: dict[str, t.Any] = {"per_machine": per_machine_mode(snapshot)}
         for view in self.views:
-            settings, error = _blob(snapshot, view, BLOBS[0])[1:]
+            settings, error = read_blob(snapshot, view, BLOBS[0])[1:]
             entry = describe_blob(settings)
             entry["flat"] = {
                 name: snapshot.value(KeyAddress("HKLM", SETTINGS_PATH, view), name).data
@@ -170,7 +171,7 @@ class WinInetSurface:
         found = []
         address = KeyAddress("HKLM", CONNECTIONS_PATH, view)
         for name in BLOBS:
-            value, settings, error = _blob(snapshot, view, name)
+            value, settings, error = read_blob(snapshot, view, name)
             if not value.exists and self.desired.is_direct:
                 continue  # no blob at all already means direct access
             wanted = self.desired.settings(settings)
@@ -218,7 +219,7 @@ class WinInetSurface:
         warnings = []
         for view in self.views:
             for name in BLOBS:
-                error = _blob(snapshot, view, name)[2]
+                error = read_blob(snapshot, view, name)[2]
                 if error:
                     warnings.append(f"{view}-bit view: {error}; the value will be rewritten")
         if not self.absent and self.desired.per_machine is None and not per_machine_mode(snapshot):

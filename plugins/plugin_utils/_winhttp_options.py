@@ -15,21 +15,26 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax i
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface_winhttp import Desired
 
-SOURCE_WININET_UNAVAILABLE = (
-    "source: 'wininet' is not available in this version: it needs the WinINET surface "
-    "(proxyfleet.windows.wininet_proxy), which is not there yet; give proxy and bypass instead"
-)
 
-
-def desired_from_options(args: dict[str, t.Any]) -> tuple[Desired, list[int]]:
+def desired_from_options(args: dict[str, t.Any]) -> tuple[Desired | None, list[int]]:
     """Validate everything the argument spec cannot, before any host command.
+
+    Returns None as the desired state for source=wininet: it is read from the host.
 
     Raises:
         ProxyInputError: with a message naming the option, the value and the accepted form.
     """
-    if args.get("source") is not None:
-        raise ProxyInputError(SOURCE_WININET_UNAVAILABLE)
     views = check_views(args.get("views"))
+    if args.get("source") == "wininet":
+        given = [name for name in ("proxy", "bypass") if args.get(name) is not None]
+        if given:
+            raise ProxyInputError(
+                f"{' and '.join(given)} cannot be used with source=wininet, which copies them from the machine's "
+                "WinINET settings"
+            )
+        if args.get("state") == "absent":
+            raise ProxyInputError("source=wininet cannot be used with state=absent, which sets direct access")
+        return None, views
     if args.get("state") == "absent":
         given = [name for name in ("proxy", "bypass") if args.get(name) is not None]
         if given:

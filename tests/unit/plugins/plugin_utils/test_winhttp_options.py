@@ -120,9 +120,12 @@ def test_state_absent_is_direct() -> None:
         ({"proxy": "p:1", "views": []}, "views: name at least one registry view, 64 or 32"),
         ({"proxy": "p:1", "views": [64, 16]}, "views: 16 is not a registry view; accepted: 64, 32"),
         (
-            {"source": "wininet"},
-            "source: 'wininet' is not available in this version: it needs the WinINET surface "
-            "(proxyfleet.windows.wininet_proxy), which is not there yet; give proxy and bypass instead",
+            {"source": "wininet", "proxy": "p:1"},
+            "proxy cannot be used with source=wininet, which copies them from the machine's WinINET settings",
+        ),
+        (
+            {"source": "wininet", "state": "absent"},
+            "source=wininet cannot be used with state=absent, which sets direct access",
         ),
     ],
 )
@@ -130,6 +133,10 @@ def test_option_combinations(given: dict[str, object], message: str) -> None:
     with pytest.raises(ProxyInputError) as info:
         desired_from_options(options(**given))
     assert str(info.value) == message
+
+
+def test_source_wininet_reads_the_desired_state_from_the_host() -> None:
+    assert desired_from_options(options(source="wininet", views=[64])) == (None, [64])
 
 
 def test_duplicate_views_collapse_in_order() -> None:
