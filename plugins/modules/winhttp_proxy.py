@@ -63,7 +63,7 @@ options:
         C(DefaultConnectionSettings) that M(proxyfleet.windows.wininet_proxy) manages), like
         C(netsh winhttp import proxy source=ie) but from the device-wide settings, not from the profile of the
         account WinRM connects with. No proxy there means direct access.
-      - Like netsh, only the manual proxy is copied: a PAC URL or auto-detection cannot be expressed in WinHTTP and
+      - Like netsh, only the manual proxy is copied. A PAC URL or auto-detection cannot be expressed in WinHTTP and
         is reported as a warning, as is a machine that is not in per-machine proxy mode.
       - Cannot be combined with O(proxy), O(bypass) or O(state=absent).
       - In M(proxyfleet.windows.proxy_baseline) it copies the WinINET settings the same task writes.

@@ -86,7 +86,9 @@ class PolicySurface:
             return RegValue.missing()
         if value.setting not in self.desired:
             return None
-        return RegValue(True, value.type, value.to_data(self.desired[value.setting]))
+        data = value.to_data(self.desired[value.setting])
+        # An empty list (bypass: [], cache_hosts: []) means no such setting, not an empty string.
+        return RegValue.missing() if data == "" else RegValue(True, value.type, data)
 
     def _differs(self, value: PolicyValue, current: RegValue, wanted: RegValue) -> bool:
         if current.exists != wanted.exists:

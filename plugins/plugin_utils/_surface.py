@@ -83,7 +83,12 @@ def converge(session: HostSession, surfaces: list[Surface], *, check_mode: bool,
         "surfaces": results,
         "drift": [item for surface in surfaces for item in results[surface.name]["drift"]],
         "backup_id": backup_id,
-        "warnings": [warning for surface in surfaces for warning in surface.warnings(before)],
+        "warnings": [
+            # With several surfaces in one task, say which one a warning is about.
+            f"{surface.name}: {warning}" if len(surfaces) > 1 else warning
+            for surface in surfaces
+            for warning in surface.warnings(before)
+        ],
     }
     if diff:
         outcome["diff"] = [

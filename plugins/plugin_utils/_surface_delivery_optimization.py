@@ -36,11 +36,13 @@ def _same_guid(current: t.Any, desired: t.Any) -> bool:
     return str(current).strip("{}").lower() == str(desired).strip("{}").lower()
 
 
+def _host_list(text: t.Any) -> list[str]:
+    return [host.strip() for host in str(text).split(",") if host.strip()]
+
+
 def _same_hosts(current: t.Any, desired: t.Any) -> bool:
     # Cache hosts are tried in order, so the order matters; host names do not care about case.
-    return [host.strip().lower() for host in str(current).split(",")] == [
-        host.lower() for host in str(desired).split(",")
-    ]
+    return [host.lower() for host in _host_list(current)] == [host.lower() for host in _host_list(desired)]
 
 
 VALUES = (
@@ -62,7 +64,7 @@ VALUES = (
         "DOCacheHost",
         "string",
         ",".join,
-        lambda data: [host.strip() for host in str(data).split(",") if host.strip()],
+        _host_list,
         _same_hosts,
     ),
     PolicyValue(

@@ -30,6 +30,9 @@ SETTINGS_PATH = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings"
 CONNECTIONS_PATH = SETTINGS_PATH + r"\Connections"
 BLOBS = ("DefaultConnectionSettings", "SavedLegacySettings")
 POLICY_ADDRESS = KeyAddress("HKLM", POLICY_PATH, 64)
+# The flat values are legacy mirrors (documented for HKCU; whether WinINET reads the HKLM copies is
+# unverified): kept consistent where Windows keeps them, in the native view, not duplicated into WOW6432Node.
+FLAT_VALUES_VIEW = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,7 +136,9 @@ class WinInetSurface:
     def registry_keys(self) -> list[KeyAddress]:
         keys = [POLICY_ADDRESS]
         for view in self.views:
-            keys += [KeyAddress("HKLM", SETTINGS_PATH, view), KeyAddress("HKLM", CONNECTIONS_PATH, view)]
+            keys.append(KeyAddress("HKLM", CONNECTIONS_PATH, view))
+            if view == FLAT_VALUES_VIEW:
+                keys.append(KeyAddress("HKLM", SETTINGS_PATH, view))
         return keys
 
     def describe(self, snapshot: RegistrySnapshot) -> dict[str, t.Any]:
@@ -141,10 +146,9 @@ class WinInetSurface:
         for view in self.views:
             settings, error = read_blob(snapshot, view, BLOBS[0])[1:]
             entry = describe_blob(settings)
-            entry["flat"] = {
-                name: snapshot.value(KeyAddress("HKLM", SETTINGS_PATH, view), name).data
-                for name in self.desired.flat_values()
-            }
+            if view == FLAT_VALUES_VIEW:
+                address = KeyAddress("HKLM", SETTINGS_PATH, view)
+                entry["flat"] = {name: snapshot.value(address, name).data for name in self.desired.flat_values()}
             if error:
                 entry["error"] = error
             described[str(view)] = entry
@@ -206,7 +210,8 @@ class WinInetSurface:
             found.append(policy)
         for view in self.views:
             found += self._blob_changes(snapshot, view)
-            found += self._flat_changes(snapshot, view)
+            if view == FLAT_VALUES_VIEW:
+                found += self._flat_changes(snapshot, view)
         return found
 
     def drift(self, snapshot: RegistrySnapshot) -> list[dict[str, t.Any]]:

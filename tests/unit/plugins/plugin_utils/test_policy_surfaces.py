@@ -477,6 +477,8 @@ SSL_ACCEPTED = (
         ),
         ({"bypass": ["a;b"]}, f"bypass[0]: 'a;b' is not a valid bypass entry; expected {BYPASS_FORM}"),
         ({"ssl_options": 7}, f"ssl_options: 7 is not one of {SSL_ACCEPTED}"),
+        # YAML true passes Ansible's int check as True (== 1); the agent would refuse it as DWORD data.
+        ({"ssl_options": True}, f"ssl_options: True is not one of {SSL_ACCEPTED}"),
         ({}, "give at least one of proxy_server, pac_url, bypass, ssl_options when state=present"),
         (
             {"state": "absent", "proxy_server": "http://p:1", "ssl_options": 0},
@@ -492,6 +494,7 @@ SSL_ACCEPTED = (
         "bypass-space",
         "bypass-semicolon",
         "ssl-7",
+        "ssl-bool",
         "nothing",
         "absent-with-options",
     ],
@@ -671,7 +674,9 @@ def test_do_group_mode_host_gets_its_group_id_and_keeps_the_rest() -> None:
     }
     assert surface.drift(state) == [{"setting": "delivery_optimization.group_id", "current": None, "desired": GUID}]
     assert surface.plan(state) == [
-        Change("set_value", key(DO_POLICY), "DOGroupId", expect=RegValue.missing(), value=RegValue(True, "string", GUID))
+        Change(
+            "set_value", key(DO_POLICY), "DOGroupId", expect=RegValue.missing(), value=RegValue(True, "string", GUID)
+        )
     ]
 
 

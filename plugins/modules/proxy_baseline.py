@@ -1,0 +1,334 @@
+#!/usr/bin/python
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Documentation and argument spec of proxyfleet.windows.proxy_baseline; the action plugin does the work."""
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: proxy_baseline
+short_description: Audit and set every proxy surface of a Windows host in one round trip
+version_added: 0.1.0
+description:
+  - Checks and fixes, in one task, any of the proxy surfaces the single modules manage - the device-wide WinINET
+    proxy, the WinHTTP default proxy, the Defender for Endpoint telemetry proxy, the Defender Antivirus proxy policy
+    and the Delivery Optimization policy - each given as a sub-dictionary taking exactly the options of its module.
+  - All surfaces are read with one host command and everything that differs is written with one more, with one
+    on-host backup and one rollback covering every surface. A compliant host costs one WinRM command, where the
+    same checks as separate tasks cost one each.
+  - Surfaces are planned in the order WinINET, WinHTTP, telemetry, Defender, Delivery Optimization, so
+    O(winhttp.source=wininet) copies the WinINET settings this same task writes.
+extends_documentation_fragment:
+  - proxyfleet.windows.surface
+options:
+  wininet:
+    description:
+    - The options of M(proxyfleet.windows.wininet_proxy), exactly. Omit it to leave this surface alone.
+    type: dict
+    suboptions:
+      proxy:
+        description:
+        - The proxy as V(host:port), or a dict of scheme to V(host:port) (schemes V(http), V(https), V(ftp),
+          V(socks)), written as C(http=host:port;https=host:port).
+        type: raw
+      bypass:
+        description:
+        - Hosts reached without the proxy, in order. V(<local>) bypasses every host name without a dot.
+        - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
+        type: list
+        elements: str
+      auto_config_url:
+        description:
+        - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://).
+        type: str
+      auto_detect:
+        description:
+        - Whether WinINET looks for a proxy with WPAD. Off unless you ask for it.
+        type: bool
+        default: false
+      per_machine:
+        description:
+        - V(true) sets the C(ProxySettingsPerUser) policy to C(0), so these settings apply to every user
+          and service.
+        - V(false) leaves the policy as it is; the machine settings then apply only to services and to
+          users without settings of their own, and a warning says so.
+        type: bool
+        default: true
+      state:
+        description:
+        - V(present) sets the proxy. At least one of O(wininet.proxy), O(wininet.auto_config_url) or
+          O(wininet.auto_detect=true)
+          is required.
+        - V(absent) sets direct access (blobs without proxy, PAC or auto-detect, C(ProxyEnable=0), the
+          other flat values removed) and removes the C(ProxySettingsPerUser) policy value.
+        type: str
+        choices:
+        - present
+        - absent
+        default: present
+      views:
+        description:
+        - The registry views to check and write; each element is V(64) or V(32). The policy value is always
+          in the 64-bit view.
+        type: list
+        elements: int
+        default:
+        - 64
+        - 32
+  winhttp:
+    description:
+    - The options of M(proxyfleet.windows.winhttp_proxy), exactly. Omit it to leave this surface alone.
+    type: dict
+    suboptions:
+      proxy:
+        description:
+        - The proxy as V(host:port), or a dict of scheme to V(host:port) for per-scheme proxies (schemes
+          V(http), V(https), V(ftp), V(socks)), written as C(http=host:port;https=host:port).
+        - The host is a host name, an IPv4 address or a bracketed IPv6 address such as V([fd00::1]); the
+          port is 1-65535. No scheme prefix such as V(http://).
+        - Required when O(winhttp.state=present) unless O(winhttp.source) is set.
+        type: raw
+      bypass:
+        description:
+        - Hosts that are reached directly, in order. Host names, addresses and wildcard patterns such
+          as V(*.corp.example) or V(10.*); V(<local>) bypasses every host name without a dot, V(<-loopback>)
+          sends loopback addresses through the proxy.
+        - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
+        - Omit it or give V([]) for no bypass list.
+        type: list
+        elements: str
+      state:
+        description:
+        - V(present) sets the named proxy; V(absent) sets direct access, like C(netsh winhttp reset proxy).
+        type: str
+        choices:
+        - present
+        - absent
+        default: present
+      views:
+        description:
+        - The registry views to check and write. 64-bit processes read the 64-bit view, 32-bit processes
+          on 64-bit Windows the 32-bit one (C(WOW6432Node)).
+        - Each element is V(64) or V(32).
+        type: list
+        elements: int
+        default:
+        - 64
+        - 32
+      source:
+        description:
+        - V(wininet) copies the proxy and bypass list from the machine's WinINET settings (the 64-bit
+          C(DefaultConnectionSettings) that M(proxyfleet.windows.wininet_proxy) manages), like C(netsh
+          winhttp import proxy source=ie) but from the device-wide settings, not from the profile of the
+          account WinRM connects with. No proxy there means direct access.
+        - Like netsh, only the manual proxy is copied. A PAC URL or auto-detection cannot be expressed
+          in WinHTTP and is reported as a warning, as is a machine that is not in per-machine proxy mode.
+        - Cannot be combined with O(winhttp.proxy), O(winhttp.bypass) or O(winhttp.state=absent).
+        - In M(proxyfleet.windows.proxy_baseline) it copies the WinINET settings the same task writes.
+        type: str
+        choices:
+        - wininet
+  telemetry:
+    description:
+    - The options of M(proxyfleet.windows.telemetry_proxy), exactly. Omit it to leave this surface alone.
+    type: dict
+    suboptions:
+      proxy:
+        description:
+        - The proxy as V(host:port) or V(ip:port), for example V(10.0.0.6:8080). No scheme; V(http://)
+          is an error.
+        - Required when O(telemetry.state=present).
+        type: str
+      disable_enterprise_auth_proxy:
+        description:
+        - Sets C(DisableEnterpriseAuthProxy). Defender for Endpoint requires V(true) (value C(1)); V(false)
+          writes C(0) and warns.
+        type: bool
+        default: true
+      prefer_static_proxy_for_http_request:
+        description:
+        - Sets C(PreferStaticProxyForHttpRequest), so the sensor also uses the static proxy for its certificate
+          revocation and other HTTP requests. Needed on devices that are otherwise offline.
+        - Honoured from sensor (MsSense) versions 10.8210.* and 10.8049.* on; older sensors ignore it.
+        - Omit it to leave the value as it is.
+        type: bool
+      state:
+        description:
+        - V(present) sets the values; V(absent) removes them.
+        type: str
+        choices:
+        - present
+        - absent
+        default: present
+  defender:
+    description:
+    - The options of M(proxyfleet.windows.defender_proxy), exactly. Omit it to leave this surface alone.
+    type: dict
+    suboptions:
+      proxy_server:
+        description:
+        - The proxy as a URL with its scheme, V(http://host:port) or V(https://host:port), for example
+          V(http://10.0.0.6:8080). Defender Antivirus ignores a proxy without a scheme, so that is an
+          error.
+        type: str
+      pac_url:
+        description:
+        - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://).
+        type: str
+      bypass:
+        description:
+        - Addresses Defender Antivirus reaches without the proxy, written V(;)-separated (Microsoft does
+          not document the separator; V(;) is what WinINET uses).
+        - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
+        type: list
+        elements: str
+      ssl_options:
+        description:
+        - C(SSLOptions) under C(Spynet), for offline devices behind a static proxy.
+        - V(0) disables certificate pinning and the revocation check (what the Delivery Optimization /
+          MDE offline guidance seeds); V(2) disables only the revocation check and is the stricter choice
+          Microsoft's current Defender for Endpoint page gives; V(3) is the default (both on). V(1) (pinning
+          off, revocation on) is inferred from the bit layout, not documented.
+        type: int
+      state:
+        description:
+        - V(present) sets the given values; V(absent) removes all four.
+        type: str
+        choices:
+        - present
+        - absent
+        default: present
+  delivery_optimization:
+    description:
+    - The options of M(proxyfleet.windows.delivery_optimization_policy), exactly. Omit it to leave this
+      surface alone.
+    type: dict
+    suboptions:
+      download_mode:
+        description:
+        - C(DODownloadMode), by name or by the policy's number.
+        - V(http_only) (0), V(lan) (1, the Windows default), V(group) (2), V(internet) (3), V(simple)
+          (99, no Delivery Optimization cloud services), V(bypass) (100, deprecated and ignored on Windows
+          11; warns).
+        type: raw
+      group_id:
+        description:
+        - C(DOGroupId), a GUID; used only with O(delivery_optimization.download_mode=group), where it
+          wins over O(delivery_optimization.group_id_source).
+        type: str
+      group_id_source:
+        description:
+        - C(DOGroupIdSource), where the group comes from when O(delivery_optimization.group_id) is not
+          set.
+        type: str
+        choices:
+        - ad_site
+        - domain_sid
+        - dhcp
+        - dns_suffix
+        - entra_tenant
+      cache_hosts:
+        description:
+        - C(DOCacheHost), the Microsoft Connected Cache servers (FQDN or IP), tried in the order given.
+        type: list
+        elements: str
+      cache_host_source:
+        description:
+        - C(DOCacheHostSource), V(dhcp_option_235) (1) or V(dhcp_option_235_forced) (2).
+        type: str
+        choices:
+        - dhcp_option_235
+        - dhcp_option_235_forced
+      disallow_cache_server_downloads_on_vpn:
+        description:
+        - C(DODisallowCacheServerDownloadsOnVPN), block downloads from Connected Cache while on VPN.
+        type: bool
+      state:
+        description:
+        - V(present) sets the given values; V(absent) removes all six.
+        type: str
+        choices:
+        - present
+        - absent
+        default: present
+author:
+  - proxyfleet.windows contributors (@proxyfleet)
+seealso:
+  - module: proxyfleet.windows.wininet_proxy
+  - module: proxyfleet.windows.winhttp_proxy
+  - module: proxyfleet.windows.telemetry_proxy
+  - module: proxyfleet.windows.defender_proxy
+  - module: proxyfleet.windows.delivery_optimization_policy
+"""
+
+EXAMPLES = r"""
+- name: Corporate proxy baseline for Delivery Optimization and Defender for Endpoint
+  proxyfleet.windows.proxy_baseline:
+    wininet:
+      proxy: proxy.corp.example:8080
+      bypass: [<local>, "*.corp.example", "*.prod.do.dsp.mp.microsoft.com"]
+    winhttp:
+      source: wininet
+    telemetry:
+      proxy: proxy.corp.example:8080
+    defender:
+      proxy_server: http://proxy.corp.example:8080
+    delivery_optimization:
+      download_mode: lan
+  register: baseline
+
+- name: Compliance report only
+  proxyfleet.windows.proxy_baseline:
+    telemetry:
+      proxy: proxy.corp.example:8080
+  check_mode: true
+"""
+
+RETURN = r"""
+changed:
+  description: Whether any surface was (or in check mode would be) written.
+  returned: always
+  type: bool
+drift:
+  description: Every setting of every surface that differs from what was asked, C([]) when compliant.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{setting: telemetry.disable_enterprise_auth_proxy, current: null, desired: true}]
+surfaces:
+  description: Per surface given, its C(changed), C(before), C(after) and C(drift), as its single module returns them.
+  returned: always
+  type: dict
+  sample:
+    telemetry:
+      changed: true
+      before: {proxy: "10.0.0.6:8080", disable_enterprise_auth_proxy: null, prefer_static_proxy_for_http_request: null}
+      after: {proxy: "10.0.0.6:8080", disable_enterprise_auth_proxy: true, prefer_static_proxy_for_http_request: null}
+      drift: [{setting: telemetry.disable_enterprise_auth_proxy, current: null, desired: true}]
+host_commands:
+  description: The number of commands (WinRM round trips) the task ran on the host, 1 to check, 2 to change.
+  returned: always
+  type: int
+  sample: 1
+backup_id:
+  description: The one on-host backup of every value written; null when nothing was written.
+  returned: always
+  type: str
+  sample: 20261123T103000123456Z-1a2b3c4d
+"""
+
+# One spec per surface, defined once in module_utils and shared with the single modules.
+from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_baseline import BASELINE_SPEC
+
+ARGUMENT_SPEC = BASELINE_SPEC
+
+
+def main() -> None:
+    from ansible.module_utils.basic import AnsibleModule
+
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module.fail_json(msg="proxyfleet.windows.proxy_baseline runs as an action plugin; this file only documents it")
+
+
+if __name__ == "__main__":
+    main()
