@@ -44,6 +44,9 @@ class Fleet:
         self.names = names
         self._runs = 0
 
+    def reg_bytes_of(self, host: str) -> bytes:
+        return (self.running.fleet_dir / f"{host}.reg").read_bytes()
+
     def registry(self, host: str) -> Registry:
         """The host's registry as the simulator last saved it."""
         return Registry.load(self.running.fleet_dir / f"{host}.reg")

@@ -1,0 +1,33 @@
+"""proxy_baseline takes exactly the single modules' options: one spec, and docs that match it."""
+
+from __future__ import annotations
+
+import yaml
+
+from ansible_collections.proxyfleet.windows.plugins.modules import proxy_baseline
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surfaces import SURFACE_BUILDERS
+from tests.docgen import SURFACE_MODULES, baseline_options, module_doc
+
+
+def test_every_surface_is_a_sub_dictionary_with_its_modules_spec() -> None:
+    assert list(proxy_baseline.ARGUMENT_SPEC) == list(SURFACE_BUILDERS) == list(SURFACE_MODULES)
+    for surface, module in SURFACE_MODULES.items():
+        single = __import__(
+            f"ansible_collections.proxyfleet.windows.plugins.modules.{module}", fromlist=["ARGUMENT_SPEC"]
+        )
+        assert proxy_baseline.ARGUMENT_SPEC[surface] == {"type": "dict", "options": single.ARGUMENT_SPEC}
+        # The very same object: one spec, defined once.
+        assert proxy_baseline.ARGUMENT_SPEC[surface]["options"] is single.ARGUMENT_SPEC
+
+
+def test_documented_sub_options_are_the_modules_options() -> None:
+    documented = yaml.safe_load(proxy_baseline.DOCUMENTATION)["options"]
+    assert documented == baseline_options(), "regenerate with: python -m tests.docgen"
+
+
+def test_every_single_module_documents_every_option_of_its_spec() -> None:
+    for module in SURFACE_MODULES.values():
+        single = __import__(
+            f"ansible_collections.proxyfleet.windows.plugins.modules.{module}", fromlist=["ARGUMENT_SPEC"]
+        )
+        assert set(module_doc(module)["options"]) == set(single.ARGUMENT_SPEC), module
