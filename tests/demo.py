@@ -1,6 +1,7 @@
 """``make demo``: the product's main job against a simulated fleet of Windows hosts.
 
-Starts the simulated fleet, runs playbooks/demo_winhttp.yml in check mode (a compliance report),
+Starts the simulated fleet (12 hosts in the WinHTTP states admins meet, plus 6 realistic hosts
+exported with regedit), runs playbooks/demo_baseline.yml in check mode (a compliance report),
 applies it, checks again, and says where every file is.
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -16,44 +18,69 @@ from pathlib import Path
 from tests.demo_fleet import BYPASS, DEMO_HOSTS, PROXY, write_fleet
 from tests.simfleet import REPO_ROOT, RunningFleet, ansible_env
 
-PLAYBOOK = REPO_ROOT / "playbooks" / "demo_winhttp.yml"
+PLAYBOOK = REPO_ROOT / "playbooks" / "demo_baseline.yml"
+FIXTURE_HOSTS = REPO_ROOT / "tests" / "fixtures" / "hosts"
 CALLBACKS = REPO_ROOT / "tests" / "integration" / "callback_plugins"
-TASK = "WinHTTP proxy in both registry views"
-STORIES = {host.name: host.story for host in DEMO_HOSTS}
+TASK = "Every proxy surface in one round trip"
+SURFACES = {
+    "wininet": "WinINET",
+    "winhttp": "WinHTTP",
+    "telemetry": "MDE telemetry",
+    "defender": "Defender AV",
+    "delivery_optimization": "Delivery Opt.",
+}
+STORIES = {host.name: f"WinHTTP {host.story}" for host in DEMO_HOSTS} | {
+    "win11-peruser": "a user set the proxy in Settings: services get none",
+    "srv2022-stale-netsh": "stale netsh proxy in the 64-bit WinHTTP view",
+    "win11-mde-half": "half-configured Defender for Endpoint proxy",
+    "win10-do-group": "Delivery Optimization group mode without a group",
+    "clean-host": "fresh install, nothing configured",
+    "srv2019-compliant": "configured by hand, everything right",
+}
 
 
-def describe_view_drift(items: list[dict]) -> str:
-    """One view's drift in words: ``proxy old -> new, bypass missing 10.*``."""
-    words = []
-    for item in items:
-        field, current, desired = item["setting"].split(".")[-1], item["current"], item["desired"]
-        if field == "access_type":
-            continue
-        if field == "bypass":
-            missing = [entry for entry in desired if entry.lower() not in {c.lower() for c in current}]
-            extra = [entry for entry in current if entry.lower() not in {d.lower() for d in desired}]
-            words += [f"bypass missing {' '.join(missing)}"] if missing else []
-            words += [f"bypass has extra {' '.join(extra)}"] if extra else []
-        else:
-            words.append(f"{field} {current or '(none)'} -> {desired or '(none)'}")
-    access = next((item for item in items if item["setting"].endswith(".access_type")), None)
-    if access is not None and access["current"] != "named_proxy" and access["desired"] == "named_proxy":
-        proxy = next((item["desired"] for item in items if item["setting"].endswith(".proxy")), "")
-        return f"{access['current']} -> proxy {proxy}"
-    if access is not None:
-        words.insert(0, f"{access['current']} -> {access['desired']}")
-    return ", ".join(words)
+def short(value: object) -> str:
+    """A current/desired value in a few words."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        return ";".join(str(item) for item in value) or "(empty)"
+    if isinstance(value, dict):
+        if "error" in value:
+            return "unreadable"
+        parts = [f"proxy {value['proxy']}" if value.get("proxy") else "direct"]
+        parts += [f"bypass {';'.join(value['bypass'])}"] if value.get("proxy") and value.get("bypass") else []
+        parts += ["PAC"] if value.get("auto_config_url") else []
+        parts += ["auto-detect"] if value.get("auto_detect") else []
+        return ", ".join(parts)
+    return str(value)
 
 
 def describe_drift(drift: list[dict]) -> str:
-    """A host's drift, per view, merged when both views are wrong the same way."""
-    by_view: dict[str, list[dict]] = {}
+    """A surface's drift in words, the same change in both registry views said once."""
+    texts: dict[str, list[str]] = {}
     for item in drift:
-        by_view.setdefault(item["setting"].split(".")[1], []).append(item)
-    texts = {view: describe_view_drift(items) for view, items in by_view.items()}
-    if len(texts) == 2 and len(set(texts.values())) == 1:
-        return f"both views: {next(iter(texts.values()))}"
-    return "; ".join(f"{view}-bit: {text}" for view, text in texts.items())
+        parts = item["setting"].split(".")
+        view = parts[1] if len(parts) > 2 and parts[1] in ("64", "32") else ""
+        rest = ".".join(part for part in parts[1:] if part != view)
+        texts.setdefault(describe({**item, "setting": f"x.{rest}"}), []).append(view)
+    said = [
+        f"{text} ({'both views' if len(views) == 2 else f'{views[0]}-bit'})" if views[0] else text
+        for text, views in texts.items()
+    ]
+    return "; ".join(said[:4]) + (f"; and {len(said) - 4} more" if len(said) > 4 else "")
+
+
+def describe(item: dict) -> str:
+    """One drift entry: ``proxy oldproxy:3128 -> proxy:8080`` (bypass lists as what is missing)."""
+    setting = item["setting"].split(".", 1)[1]
+    current, desired = item["current"], item["desired"]
+    if isinstance(current, list) and isinstance(desired, list) and current:
+        missing = [entry for entry in desired if entry.lower() not in {c.lower() for c in current}]
+        extra = [entry for entry in current if entry.lower() not in {d.lower() for d in desired}]
+        words = [f"missing {' '.join(missing)}"] * bool(missing) + [f"extra {' '.join(extra)}"] * bool(extra)
+        return f"{setting} {', '.join(words)}"
+    return f"{setting} {short(current)} -> {short(desired)}"
 
 
 def run_playbook(fleet: RunningFleet, work: Path, label: str, *args: str) -> tuple[dict[str, dict], float]:
@@ -88,74 +115,84 @@ def run_playbook(fleet: RunningFleet, work: Path, label: str, *args: str) -> tup
     return results, elapsed
 
 
-def print_report(title: str, results: dict[str, dict], elapsed: float, verb: str, show_stories: bool = False) -> None:
+def print_matrix(title: str, results: dict[str, dict], elapsed: float, mark: str) -> None:
+    """One row per host, one column per surface: what is (or was) wrong where."""
     print(f"\n{title}")
     width = max(len(name) for name in results)
-    drifting = 0
+    print(f"  {'host':<{width}}  " + "".join(f"{label:<15}" for label in SURFACES.values()) + "WinRM commands")
     for host in sorted(results):
         result = results[host]["result"]
-        drift = result.get("drift", [])
-        if results[host]["status"] == "failed":
-            status, detail = "FAILED", result.get("msg", "")
-        elif drift:
-            drifting += 1
-            status, detail = verb, describe_drift(drift)
-        else:
-            status, detail = "ok", "compliant"
-        print(f"  {host:<{width}}  {status:<9} {detail}")
-        if verb == "DRIFT" and show_stories:
-            print(f"  {'':<{width}}  {'':<9} ({STORIES[host]})")
-        warnings = result.get("warnings") or []
-        for warning in warnings:
-            print(f"  {'':<{width}}  {'':<9} warning: {warning}")
-    commands = sum(int(results[host]["result"].get("host_commands", 0)) for host in results)
-    print(
-        f"  -> {drifting} of {len(results)} hosts {'drift' if verb == 'DRIFT' else 'changed'}; "
-        f"{commands} WinRM commands in all; {elapsed:.1f} s"
-    )
+        cells = []
+        for surface in SURFACES:
+            drifted = result.get("surfaces", {}).get(surface, {}).get("drift")
+            cells.append(f"{(mark if drifted else 'ok'):<15}")
+        print(f"  {host:<{width}}  " + "".join(cells) + str(result.get("host_commands")))
+    drifting = sum(1 for r in results.values() if r["result"].get("drift"))
+    commands = sum(int(r["result"].get("host_commands", 0)) for r in results.values())
+    verb = "drift" if mark == "DRIFT" else "changed"
+    print(f"  -> {drifting} of {len(results)} hosts {verb}; {commands} WinRM commands in all; {elapsed:.1f} s")
+
+
+def print_details(results: dict[str, dict]) -> None:
+    """What is wrong on each drifting host, surface by surface, and why the host looks like that."""
+    print("\n   What is wrong, host by host (compared by meaning: case and order of bypass entries do not matter):")
+    for host in sorted(results):
+        result = results[host]["result"]
+        if not result.get("drift"):
+            print(f"  {host}: compliant ({STORIES.get(host, '')})")
+            continue
+        print(f"  {host} ({STORIES.get(host, '')}):")
+        for surface, label in SURFACES.items():
+            drift = result["surfaces"].get(surface, {}).get("drift")
+            if drift:
+                print(f"      {label}: {describe_drift(drift)}")
+        for warning in result.get("warnings") or []:
+            print(f"      warning: {warning}")
+
+
+def build_fleet(directory: Path) -> int:
+    names = write_fleet(directory)
+    for source in sorted(FIXTURE_HOSTS.glob("*.reg")):
+        shutil.copyfile(source, directory / source.name)
+        names.append(source.stem)
+    return len(names)
 
 
 def main() -> int:
     started = time.monotonic()
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    work = REPO_ROOT / "build" / "demo" / stamp
+    work = REPO_ROOT / "build" / "demo" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     fleet_dir = work / "fleet"
-    write_fleet(fleet_dir)
-    print("proxyfleet.windows demo: the WinHTTP default proxy across a fleet of simulated Windows hosts")
-    print(f"Desired state: proxy {PROXY}, bypass {'; '.join(BYPASS)}, in the 64-bit and the 32-bit registry view")
-    print(
-        "(the value `netsh winhttp set proxy` writes; LocalSystem services such as the Defender for Endpoint "
-        "sensor use it)"
-    )
+    count = build_fleet(fleet_dir)
+    print("proxyfleet.windows demo: the corporate proxy baseline across a simulated fleet of Windows hosts")
+    print(f"  proxy {PROXY}, bypass {'; '.join(BYPASS)}")
+    print("  WinINET device-wide (per-machine policy, both blobs, both registry views), WinHTTP copied from it,")
+    print("  the Defender for Endpoint telemetry proxy, the Defender Antivirus proxy, Delivery Optimization LAN mode;")
+    print("  all in one proxy_baseline task (playbooks/demo_baseline.yml).")
     with RunningFleet(fleet_dir, work) as fleet:
-        print(f"\nStarted {len(DEMO_HOSTS)} simulated hosts behind one WinRM listener (Basic auth over HTTPS).")
+        print(f"\nStarted {count} simulated Windows hosts behind one WinRM listener (Basic auth over HTTPS).")
 
         checked, elapsed = run_playbook(fleet, work, "1-check", "--check")
-        print_report(
-            "1. Compliance check (check mode: reads each host once, writes nothing)",
-            checked,
-            elapsed,
-            "DRIFT",
-            show_stories=True,
+        print_matrix(
+            "1. Compliance check (check mode: one WinRM command per host, nothing written)", checked, elapsed, "DRIFT"
         )
+        print_details(checked)
 
         applied, elapsed = run_playbook(fleet, work, "2-apply", "--diff")
-        print_report(
-            "2. Remediation (reads, then writes only what differs, with an on-host backup first)",
+        print_matrix(
+            "2. Remediation (one read and one write per drifting host; on-host backup first)",
             applied,
             elapsed,
             "CHANGED",
         )
-        backups = {host: r["result"]["backup_id"] for host, r in applied.items() if r["result"].get("backup_id")}
+        backups = sorted(
+            (host, r["result"]["backup_id"]) for host, r in applied.items() if r["result"].get("backup_id")
+        )
         if backups:
-            host, backup = sorted(backups.items())[0]
-            print(
-                "  prior values backed up on each changed host, e.g. "
-                f"{host}: HKLM\\SOFTWARE\\proxyfleet\\Backups\\{backup}"
-            )
+            print(f"  prior values backed up on each changed host, e.g. {backups[0][0]}: ")
+            print(f"  HKLM\\SOFTWARE\\proxyfleet\\Backups\\{backups[0][1]}")
 
         rechecked, elapsed = run_playbook(fleet, work, "3-recheck", "--check")
-        print_report("3. Re-check (check mode)", rechecked, elapsed, "DRIFT")
+        print_matrix("3. Re-check (check mode)", rechecked, elapsed, "DRIFT")
         compliant = sum(1 for r in rechecked.values() if not r["result"].get("drift") and r["status"] != "failed")
         print(f"  -> {compliant} of {len(rechecked)} hosts compliant")
     print("\nFiles:")

@@ -19,7 +19,7 @@ CURRENT_VERSION = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion"
 
 # What the demo and most tests ask for.
 PROXY = "proxy.corp.example:8080"
-BYPASS = ["<local>", "*.corp.example", "10.*"]
+BYPASS = ["<local>", "*.corp.example", "*.prod.do.dsp.mp.microsoft.com"]
 
 
 def winhttp_blob(
@@ -66,15 +66,15 @@ DEMO_HOSTS: tuple[DemoHost, ...] = (
     ),
     DemoHost(
         "ws-005",
-        "right proxy, bypass list missing 10.*",
+        "right proxy, but the bypass list lacks the Delivery Optimization exemption",
         winhttp_blob(PROXY, "<local>;*.corp.example"),
         winhttp_blob(PROXY, "<local>;*.corp.example"),
     ),
     DemoHost(
         "ws-006",
         "same proxy and bypass in another order and case: compliant by meaning",
-        winhttp_blob("PROXY.corp.example:8080", "10.*;<LOCAL>;*.Corp.Example"),
-        winhttp_blob("proxy.corp.example:8080", "*.corp.example;10.*;<local>"),
+        winhttp_blob("PROXY.corp.example:8080", "*.PROD.do.dsp.mp.microsoft.com;<LOCAL>;*.Corp.Example"),
+        winhttp_blob("proxy.corp.example:8080", "*.corp.example;*.prod.do.dsp.mp.microsoft.com;<local>"),
         encoding="utf-8",
     ),
     DemoHost(

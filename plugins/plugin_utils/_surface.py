@@ -57,8 +57,12 @@ def converge(session: HostSession, surfaces: list[Surface], *, check_mode: bool,
     planning = before
     plans: dict[str, list[Change]] = {}
     drifts: dict[str, list[dict[str, t.Any]]] = {}
+    warnings: list[str] = []
     for surface in surfaces:
         drifts[surface.name] = surface.drift(planning)
+        # With several surfaces in one task, say which one a warning is about.
+        prefix = f"{surface.name}: " if len(surfaces) > 1 else ""
+        warnings += [prefix + warning for warning in surface.warnings(planning)]
         plans[surface.name] = surface.plan(planning)
         planning = planning.overlay((change.address, change.name, change.result) for change in plans[surface.name])
     changes = [change for surface in surfaces for change in plans[surface.name]]
@@ -83,12 +87,7 @@ def converge(session: HostSession, surfaces: list[Surface], *, check_mode: bool,
         "surfaces": results,
         "drift": [item for surface in surfaces for item in results[surface.name]["drift"]],
         "backup_id": backup_id,
-        "warnings": [
-            # With several surfaces in one task, say which one a warning is about.
-            f"{surface.name}: {warning}" if len(surfaces) > 1 else warning
-            for surface in surfaces
-            for warning in surface.warnings(before)
-        ],
+        "warnings": warnings,
     }
     if diff:
         outcome["diff"] = [

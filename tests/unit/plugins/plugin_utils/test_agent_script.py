@@ -297,7 +297,7 @@ def output_problems(script: str) -> list[str]:
     kinds = [(s, classify(s)) for s in parsed]
     functions = {s.function for s in parsed if s.function}
     returns_value = {s.function for s, kind in kinds if kind == "return-value"}
-    returns_value |= {s.function for s, _ in kinds if s.text.lower().startswith("write-output")}
+    returns_value |= {s.function for s, _kind in kinds if s.text.lower().startswith("write-output")}
     problems = []
     for s, kind in kinds:
         where = f"line {line_of(script, s.start)}: {s.text[:80]}"
@@ -385,7 +385,7 @@ def test_no_here_strings() -> None:
 
 
 def test_braces_parentheses_and_quotes_balance() -> None:
-    code, _ = scan(SCRIPT)  # raises on an unterminated string or comment
+    code = scan(SCRIPT)[0]  # raises on an unterminated string or comment
     assert bracket_errors(code) == []
 
 
@@ -467,7 +467,7 @@ def test_backup_layout_matches_the_doc() -> None:
 
 
 @pytest.mark.parametrize(
-    "key", sorted(set(re.findall(r'"(status|stage|op)": "(\w+)"', DOC_TEXT))), ids=lambda key: "=".join(key)
+    "key", sorted(set(re.findall(r'"(status|stage|op)": "(\w+)"', DOC_TEXT))), ids="=".join
 )
 def test_every_documented_status_is_produced(key: tuple[str, str]) -> None:
     name, value = key
