@@ -200,11 +200,14 @@ function Invoke-Read($Operation) {
     return [ordered]@{ op = 'read'; status = 'ok'; keys = $keys.ToArray() }
 }
 
-# The current state a change's precondition is checked against: a value, or for create_key the key.
+function Test-KeyAction($Change) { return @('create_key', 'delete_key') -ccontains (Get-Field $Change 'action') }
+
+# The current state a change's precondition is checked against: a value, or for create_key and
+# delete_key the key.
 function Read-Target($Change) {
     $key = Open-Key $Change
     try {
-        if ((Get-Field $Change 'action') -ceq 'create_key') { return @{ exists = ($null -ne $key); type = $null } }
+        if (Test-KeyAction $Change) { return @{ exists = ($null -ne $key); type = $null } }
         return Read-Value $key (Get-Field $Change 'name')
     } finally { if ($null -ne $key) { $key.Dispose() } }
 }
@@ -230,10 +233,10 @@ function Assert-Change($Change) {
     [void](Get-View (Get-Field $Change 'view'))
     [void](Get-KeyPath $Change)
     $action = Get-Field $Change 'action'
-    if (@('set_value', 'delete_value', 'create_key') -cnotcontains $action) {
-        throw "unknown action '$action' (expected set_value, delete_value, create_key)"
+    if (@('set_value', 'delete_value', 'create_key', 'delete_key') -cnotcontains $action) {
+        throw "unknown action '$action' (expected set_value, delete_value, create_key, delete_key)"
     }
-    $isValue = $action -cne 'create_key'
+    $isValue = -not (Test-KeyAction $Change)
     if ($isValue -and (Get-Field $Change 'name') -isnot [string]) { throw "'name' must be a string ('' for the default value)" }
     if ($action -ceq 'set_value') { [void](ConvertTo-RegistryData (Get-Field $Change 'type') (Get-Field $Change 'data')) }
     $expect = Get-Field $Change 'expect'
@@ -305,6 +308,7 @@ function Invoke-Change($Change) {
     $base = Open-Base $Change
     try {
         if ($action -ceq 'create_key') { $base.CreateSubKey($path).Dispose(); return }
+        if ($action -ceq 'delete_key') { Remove-EmptyKey $base $path; return }
         $name = Get-Field $Change 'name'
         if ($action -ceq 'set_value') {
             $data = ConvertTo-RegistryData (Get-Field $Change 'type') (Get-Field $Change 'data')
@@ -315,6 +319,16 @@ function Invoke-Change($Change) {
         $key = $base.OpenSubKey($path, $true)
         if ($null -ne $key) { try { $key.DeleteValue($name, $false) } finally { $key.Dispose() } }
     } finally { $base.Dispose() }
+}
+
+# Only an empty key is deleted: values or subkeys nobody planned to remove make the apply fail
+# (and roll back) rather than disappear.
+function Remove-EmptyKey($Base, [string]$Path) {
+    $key = $Base.OpenSubKey($Path, $false)
+    if ($null -eq $key) { return }
+    try { $empty = $key.ValueCount -eq 0 -and $key.SubKeyCount -eq 0 } finally { $key.Dispose() }
+    if (-not $empty) { throw "key 'HKLM\$Path' is not empty: it still holds values or subkeys" }
+    $Base.DeleteSubKey($Path, $false)
 }
 
 # Put one value back as the snapshot saw it (or remove it).
@@ -339,8 +353,14 @@ function Restore-Value($Change, $State) {
 function Undo-Changes($Changes, $Snapshots, [int]$Failed) {
     $errors = New-Object System.Collections.ArrayList
     for ($i = $Failed - 1; $i -ge 0; $i--) {
-        if ((Get-Field $Changes[$i] 'action') -ceq 'create_key') { continue }
-        try { Restore-Value $Changes[$i] $Snapshots[$i].state } catch { [void]$errors.Add((Get-ErrorMessage $_)) }
+        $action = Get-Field $Changes[$i] 'action'
+        if ($action -ceq 'create_key') { continue }
+        try {
+            if ($action -ceq 'delete_key') {
+                $base = Open-Base $Changes[$i]
+                try { $base.CreateSubKey((Get-KeyPath $Changes[$i])).Dispose() } finally { $base.Dispose() }
+            } else { Restore-Value $Changes[$i] $Snapshots[$i].state }
+        } catch { [void]$errors.Add((Get-ErrorMessage $_)) }
     }
     for ($i = $Failed; $i -ge 0; $i--) {
         $missing = $Snapshots[$i].firstMissingKey
@@ -355,7 +375,7 @@ function Undo-Changes($Changes, $Snapshots, [int]$Failed) {
 
 function Read-After($Change) {
     $entry = [ordered]@{ hive = 'HKLM'; path = (Get-Field $Change 'path'); view = (Get-Field $Change 'view') }
-    if ((Get-Field $Change 'action') -cne 'create_key') { $entry['name'] = Get-Field $Change 'name' }
+    if (-not (Test-KeyAction $Change)) { $entry['name'] = Get-Field $Change 'name' }
     $state = Get-PublicState (Read-Target $Change)
     foreach ($field in $state.Keys) { $entry[$field] = $state[$field] }
     return $entry

@@ -121,11 +121,20 @@ class RegistrySnapshot:
 class Change:
     """One planned registry write, with the state it expects to find."""
 
-    action: t.Literal["set_value", "delete_value"]
+    action: t.Literal["set_value", "delete_value", "delete_key"]
     address: KeyAddress
-    name: str
-    expect: RegValue
+    name: str  # "" for delete_key
+    expect: RegValue  # for delete_key: RegValue(True), the key exists
     value: RegValue | None = None
+
+    @classmethod
+    def delete_key(cls, address: KeyAddress) -> Change:
+        """Delete an empty key; the agent refuses (and rolls back) if anything is left in it."""
+        return cls("delete_key", address, "", expect=RegValue(True))
+
+    @property
+    def is_key_change(self) -> bool:
+        return self.action == "delete_key"
 
     @property
     def result(self) -> RegValue:
@@ -133,7 +142,10 @@ class Change:
         return self.value if self.action == "set_value" and self.value is not None else RegValue.missing()
 
     def to_request(self) -> dict[str, t.Any]:
-        request: dict[str, t.Any] = {"action": self.action, **self.address.to_request(), "name": self.name}
+        request: dict[str, t.Any] = {"action": self.action, **self.address.to_request()}
+        if self.is_key_change:
+            return {**request, "expect": {"exists": True}}
+        request["name"] = self.name
         if self.value is not None:
             request.update(type=self.value.type, data=self.value.data)
         request["expect"] = self.expect.to_expect()

@@ -45,9 +45,11 @@ def apply_changes(session: HostSession, changes: list[Change]) -> tuple[str, lis
         raise AgentError(_precondition_message(changes, result.get("failed") or []))
     if status != "applied":
         raise AgentError(_failure_message(changes, result), backup_id=result.get("backup_id"))
+    # Key deletions follow the deletion of every value in the key, so the values say it all.
     read_back = [
         (change.address, change.name, _read_back_value(entry))
         for change, entry in zip(changes, result.get("after") or [], strict=True)
+        if not change.is_key_change
     ]
     return str(result["backup_id"]), read_back
 

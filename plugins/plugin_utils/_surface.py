@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._created_keys import CREATED_KEYS, bookkeeping
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import (
     Change,
@@ -49,7 +50,7 @@ def converge(session: HostSession, surfaces: list[Surface], *, check_mode: bool,
     Returns the per-surface results (``surfaces``), the combined ``drift``, ``changed``,
     ``backup_id``, ``warnings`` and, when ``diff`` is set, the ``diff`` list.
     """
-    keys = list(dict.fromkeys(key for surface in surfaces for key in surface.registry_keys()))
+    keys = list(dict.fromkeys([*(key for surface in surfaces for key in surface.registry_keys()), CREATED_KEYS]))
     before = read_keys(session, keys)
     # Surfaces are planned in order, each against the state the earlier ones will leave, so a
     # surface whose desired state derives from another (WinHTTP source=wininet) follows this
@@ -66,6 +67,7 @@ def converge(session: HostSession, surfaces: list[Surface], *, check_mode: bool,
         plans[surface.name] = surface.plan(planning)
         planning = planning.overlay((change.address, change.name, change.result) for change in plans[surface.name])
     changes = [change for surface in surfaces for change in plans[surface.name]]
+    changes += bookkeeping(before, planning, changes)
     backup_id = None
     after = planning  # in check mode: the state the write would leave
     if changes and not check_mode:

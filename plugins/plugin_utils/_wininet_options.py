@@ -40,7 +40,9 @@ def surface_from_options(args: dict[str, t.Any]) -> WinInetSurface:
     desired = Desired(
         proxy=proxy,
         bypass=tuple(check_bypass("bypass", args.get("bypass") or [])),
-        auto_config_url=check_url("auto_config_url", args["auto_config_url"]) if args.get("auto_config_url") else "",
+        auto_config_url=(
+            check_url("auto_config_url", args["auto_config_url"]) if args.get("auto_config_url") is not None else ""
+        ),
         auto_detect=bool(args.get("auto_detect")),
         per_machine=True if args.get("per_machine", True) else None,
     )

@@ -26,6 +26,7 @@ PROXY = "proxy.corp.example:8080"
 BASELINE_BYPASS = "<local>;*.corp.example;*.prod.do.dsp.mp.microsoft.com"
 GUID = "8a6e2a3c-3f0b-4d7e-9a53-2b2f8a1f0c11"
 TASK = "Policy task"
+CREATED_KEYS = r"SOFTWARE\proxyfleet\CreatedKeys"
 
 
 def play(module: str, args: str) -> str:
@@ -164,8 +165,11 @@ def test_telemetry_proxy(fixture_fleet: Fleet) -> None:
     assert all(result["changed"] and result["host_commands"] == 2 for result in absent.values())
     assert key_values(fixture_fleet, "win11-mde-half", DATA_COLLECTION) == {"AllowTelemetry": Value.dword(1)}
     assert key_values(fixture_fleet, "win11-mde-half", ATP_POLICY) == {"AllowSampleCollection": Value.dword(1)}
-    assert key_values(fixture_fleet, "clean-host", DATA_COLLECTION) == {}
-    assert key_values(fixture_fleet, "clean-host", ATP_POLICY) == {}
+    # The module created these keys on clean-host, so they go once empty; recorded keys are forgotten.
+    clean = fixture_fleet.registry("clean-host")
+    assert not clean.key_exists("HKLM", DATA_COLLECTION)
+    assert not clean.key_exists("HKLM", ATP_POLICY)
+    assert clean.values("HKLM", CREATED_KEYS) == []
 
     again = run_ok(fixture_fleet, play("telemetry_proxy", "state: absent"), limit=limit)
     assert {host: (result["changed"], result["host_commands"]) for host, result in again.items()} == {
@@ -313,7 +317,7 @@ def test_delivery_optimization_policy(fixture_fleet: Fleet) -> None:
         "delivery_optimization.cache_hosts",
     ]
     assert key_values(fixture_fleet, "win10-do-group", DO_POLICY) == {"DOMaxCacheAge": Value.dword(604800)}
-    assert key_values(fixture_fleet, "clean-host", DO_POLICY) == {}
+    assert not fixture_fleet.registry("clean-host").key_exists("HKLM", DO_POLICY)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ PROTOCOL_PATH = REPO_ROOT / "plugins" / "plugin_utils" / "_agent_protocol.py"
 BACKUP_ROOT = "SOFTWARE\\proxyfleet\\Backups"
 READ_HIVES = ("HKLM", "HKCU", "HKU", "HKCR")
 WRITE_HIVES = ("HKLM",)
-ACTIONS = ("set_value", "delete_value", "create_key")
+ACTIONS = ("set_value", "delete_value", "create_key", "delete_key")
+KEY_ACTIONS = ("create_key", "delete_key")
 OPERATIONS = ("read", "apply")
 
 
@@ -86,7 +87,7 @@ class Change:
     hive: str  # short form, "HKLM"
     path: str  # as requested (before view redirection)
     view: int
-    name: str | None  # None for create_key
+    name: str | None  # None for create_key and delete_key
     value: Value | None  # set_value only
     expect: Expect
     full_hive: str
@@ -228,7 +229,7 @@ class AgentTwin:
         action = item.get("action")
         if action not in ACTIONS:
             raise OperationError(f"{where}: unknown action {action!r} (expected {', '.join(ACTIONS)})")
-        name = None if action == "create_key" else _value_name(where, item.get("name"))
+        name = None if action in KEY_ACTIONS else _value_name(where, item.get("name"))
         value = None
         if action == "set_value":
             value = _to_value(where, item.get("type"), item.get("data"))
@@ -333,6 +334,9 @@ class AgentTwin:
             assert change.name is not None
             self.registry.delete_value(change.full_hive, change.resolved, change.name)
             return
+        if change.action == "delete_key":
+            self._delete_empty_key(change)
+            return
         # set_value and create_key create missing keys; remember the topmost for rollback.
         top = self.registry.create_key(change.full_hive, change.resolved)
         if top is not None:
@@ -340,6 +344,16 @@ class AgentTwin:
         if change.action == "set_value":
             assert change.name is not None and change.value is not None
             self.registry.set_value(change.full_hive, change.resolved, change.name, change.value)
+
+    def _delete_empty_key(self, change: Change) -> None:
+        """Only an empty key is deleted; anything left in it fails the apply (and rolls it back)."""
+        if not self.registry.key_exists(change.full_hive, change.resolved):
+            return
+        if self.registry.values(change.full_hive, change.resolved) or self.registry.subkey_names(
+            change.full_hive, change.resolved
+        ):
+            raise WriteError(f"key 'HKLM\\{change.path}' is not empty: it still holds values or subkeys")
+        self.registry.delete_key(change.full_hive, change.resolved)
 
     def _rollback(self, done: list[Change], priors: list[Prior], created: list[str]) -> dict[str, t.Any]:
         """Undo ``done`` in reverse from the prior state, then remove keys this apply created.
@@ -369,7 +383,10 @@ class AgentTwin:
         return f"HKEY_LOCAL_MACHINE\\{created[-1]}" if created else "HKEY_LOCAL_MACHINE"
 
     def _restore(self, change: Change, prior: Prior) -> None:
-        """Put a value back as it was (or remove it); create_key has no value to restore."""
+        """Put a value back as it was (or remove it); a deleted key comes back empty; create_key has nothing."""
+        if change.action == "delete_key":
+            self.registry.create_key(change.full_hive, change.resolved)
+            return
         if change.name is None:
             return
         if prior.value is None:

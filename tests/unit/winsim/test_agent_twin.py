@@ -391,7 +391,7 @@ def test_expect_compares_bytes_lists_numbers_and_names_case_insensitively() -> N
         (lambda c: c.update(path=""), "changes[0]: 'path' must name a key below the hive, got ''"),
         (
             lambda c: c.update(action="rename"),
-            "changes[0]: unknown action 'rename' (expected set_value, delete_value, create_key)",
+            "changes[0]: unknown action 'rename' (expected set_value, delete_value, create_key, delete_key)",
         ),
         (
             lambda c: c.update(type="dword", data=4294967296),
@@ -548,3 +548,53 @@ def test_read_after_apply_in_one_request_sees_the_new_state() -> None:
         {"op": "read", "keys": [{"hive": "HKLM", "path": CONN, "view": 64}]},
     )
     assert read["keys"][0]["values"] == [{"name": "WinHttpSettings", "type": "binary", "data": b64(DIRECT)}]
+
+
+# ---------------------------------------------------------------------------------------------
+# delete_key: only an empty key, undone by a rollback
+
+DC = r"SOFTWARE\Policies\Microsoft\Windows\DataCollection"
+
+
+def delete_dc_value() -> dict[str, t.Any]:
+    return {
+        "action": "delete_value", "hive": "HKLM", "path": DC, "view": 64, "name": "DisableEnterpriseAuthProxy",
+        "expect": {"exists": True, "type": "dword", "data": 1},
+    }  # fmt: skip
+
+
+def delete_dc_key() -> dict[str, t.Any]:
+    return {"action": "delete_key", "hive": "HKLM", "path": DC, "view": 64, "expect": {"exists": True}}
+
+
+def test_delete_key_removes_a_key_emptied_by_the_same_apply() -> None:
+    reg = host_registry()
+    [result] = results(reg, apply(delete_dc_value(), delete_dc_key()))
+    assert result["status"] == "applied"
+    assert result["after"] == [
+        {"hive": "HKLM", "path": DC, "view": 64, "name": "DisableEnterpriseAuthProxy", "exists": False},
+        {"hive": "HKLM", "path": DC, "view": 64, "exists": False},
+    ]
+    assert not reg.key_exists("HKLM", DC)
+    item = rf"{BACKUP_ROOT}\{BACKUP_ID}\1"
+    assert reg.get_value("HKLM", item, "Action") == Value.string("delete_key")
+    assert reg.get_value("HKLM", item, "ValueExisted") == Value.dword(0)
+
+
+def test_delete_key_refuses_a_key_that_still_holds_values_and_rolls_back() -> None:
+    reg = host_registry()
+    before = reg.snapshot()
+    [result] = results(reg, apply(delete_dc_key()))
+    assert (result["status"], result["stage"], result["failed_index"]) == ("failed", "write", 0)
+    assert result["error"] == f"key 'HKLM\\{DC}' is not empty: it still holds values or subkeys"
+    assert result["rollback"] == {"ok": True}
+    assert without_backups(reg) == without_backups(before)
+
+
+def test_a_later_failure_brings_a_deleted_key_and_its_values_back() -> None:
+    reg = host_registry()
+    before = reg.snapshot()
+    change = set_winhttp(32, NAMED, {"exists": False})
+    [result] = results(reg, apply(delete_dc_value(), delete_dc_key(), change), fail_write_at=3)
+    assert (result["status"], result["failed_index"], result["rollback"]) == ("failed", 2, {"ok": True})
+    assert without_backups(reg) == without_backups(before)

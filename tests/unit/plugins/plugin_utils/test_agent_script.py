@@ -466,9 +466,7 @@ def test_backup_layout_matches_the_doc() -> None:
     assert names == written
 
 
-@pytest.mark.parametrize(
-    "key", sorted(set(re.findall(r'"(status|stage|op)": "(\w+)"', DOC_TEXT))), ids="=".join
-)
+@pytest.mark.parametrize("key", sorted(set(re.findall(r'"(status|stage|op)": "(\w+)"', DOC_TEXT))), ids="=".join)
 def test_every_documented_status_is_produced(key: tuple[str, str]) -> None:
     name, value = key
     assert re.search(rf"\b{name} = '{value}'", SCRIPT), f"the agent never answers {name}: {value}"
