@@ -213,7 +213,7 @@ def test_encoder_refuses_bad_values_naming_the_field(field: str, value: object, 
 
 
 @pytest.mark.parametrize(
-    ("left", "right"),
+    ("first", "second"),
     [
         (
             codec.ConnectionSettings(0x46, 1, 0x03, "Proxy.Corp:8080"),
@@ -235,15 +235,14 @@ def test_encoder_refuses_bad_values_naming_the_field(field: str, value: object, 
     ],
     ids=["proxy-case-version-counter-direct", "bypass-case-order", "url-scheme-host-case", "unknown-bits", "bad-url"],
 )
-def test_same_meaning(left: codec.ConnectionSettings, right: codec.ConnectionSettings) -> None:
-    assert codec.same_meaning(left, right)
-    # Symmetric: swapping the arguments gives the same answer.
-    swapped = (right, left)
-    assert codec.same_meaning(*swapped)
+def test_same_meaning(first: codec.ConnectionSettings, second: codec.ConnectionSettings) -> None:
+    # Symmetric: both orders give the same answer.
+    assert codec.same_meaning(first, second)
+    assert codec.same_meaning(second, first)
 
 
 @pytest.mark.parametrize(
-    ("left", "right"),
+    ("first", "second"),
     [
         (codec.ConnectionSettings(flags=3, proxy="p:1"), codec.ConnectionSettings(flags=1, proxy="p:1")),
         (codec.ConnectionSettings(flags=9), codec.ConnectionSettings(flags=1)),
@@ -268,10 +267,9 @@ def test_same_meaning(left: codec.ConnectionSettings, right: codec.ConnectionSet
     ],
     ids=["manual-proxy", "auto-detect", "auto-config", "proxy", "bypass", "url-path", "url-query", "url-userinfo"],
 )
-def test_different_meaning(left: codec.ConnectionSettings, right: codec.ConnectionSettings) -> None:
-    assert not codec.same_meaning(left, right)
-    swapped = (right, left)
-    assert not codec.same_meaning(*swapped)
+def test_different_meaning(first: codec.ConnectionSettings, second: codec.ConnectionSettings) -> None:
+    assert not codec.same_meaning(first, second)
+    assert not codec.same_meaning(second, first)
 
 
 _ascii_text = st.text(
