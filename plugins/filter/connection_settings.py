@@ -4,15 +4,14 @@
 
 from __future__ import annotations
 
-import re
 import typing as t
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _connection_settings as codec
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._filter_input import blob_from
 
 # Separators found in `reg export` hex lines, including the backslash that continues a long value.
-_HEX_SEPARATORS = re.compile(r"[\s,:\\]")
 _DECODE = "connection_settings_decode"
 _ENCODE = "connection_settings_encode"
 _ENCODE_KEYS = (
@@ -29,34 +28,10 @@ _ENCODE_KEYS = (
 )
 
 
-def _blob_from(value: t.Any, where: str) -> bytes:
-    """Accept a hex string (spaces, commas, colons, a ``hex:`` prefix allowed), bytes, or a list.
-
-    A list may hold integers (win_reg_stat's ``raw_value``) or hex strings such as ``0x46``
-    (win_reg_stat's ``value``). ``where`` starts every error message.
-    """
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value)
-    if isinstance(value, str):
-        text = _HEX_SEPARATORS.sub("", value)
-        if text.lower().startswith("hex"):
-            text = text[3:]
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            raise AnsibleFilterError(f"{where} {value[:60]!r} is not a hex string") from None
-    if isinstance(value, (list, tuple)):
-        try:
-            return bytes(int(item, 16) if isinstance(item, str) else int(item) for item in value)
-        except (TypeError, ValueError):
-            raise AnsibleFilterError(f"{where} as a list must hold integers 0-255") from None
-    raise AnsibleFilterError(f"{where} must be a hex string, bytes or a list of integers, got {type(value).__name__}")
-
-
 def connection_settings_decode(value: t.Any) -> dict[str, t.Any]:
     """Decode a DefaultConnectionSettings / SavedLegacySettings value into a dict."""
     try:
-        settings = codec.decode(_blob_from(value, f"{_DECODE}: input"))
+        settings = codec.decode(blob_from(value, f"{_DECODE}: input"))
     except codec.ConnectionSettingsError as exc:
         raise AnsibleFilterError(f"{_DECODE}: {exc}") from None
     return {
@@ -153,7 +128,7 @@ def connection_settings_encode(settings: t.Any) -> str:
         raise AnsibleFilterError(f"{_ENCODE}: auto_config is enabled but auto_config_url is empty")
     raw_trailing = settings.get("trailing")
     trailing = (
-        codec.windows_padding(version) if raw_trailing is None else _blob_from(raw_trailing, f"{_ENCODE}: trailing")
+        codec.windows_padding(version) if raw_trailing is None else blob_from(raw_trailing, f"{_ENCODE}: trailing")
     )
     try:
         blob = codec.encode(codec.ConnectionSettings(version, counter, flags, proxy, bypass, auto_config_url, trailing))

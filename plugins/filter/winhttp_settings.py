@@ -4,42 +4,18 @@
 
 from __future__ import annotations
 
-import re
 import typing as t
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _winhttp_settings as codec
-
-_HEX_SEPARATORS = re.compile(r"[\s,:]")
-
-
-def _blob_from(value: t.Any) -> bytes:
-    """Accept a hex string (spaces, commas or colons allowed), bytes, or win_reg_stat's list of ints."""
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value)
-    if isinstance(value, str):
-        text = _HEX_SEPARATORS.sub("", value)
-        if text.lower().startswith("hex"):
-            text = text[3:]
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            raise AnsibleFilterError(f"winhttp_settings_decode: {value[:60]!r} is not a hex string") from None
-    if isinstance(value, (list, tuple)):
-        try:
-            return bytes(int(item) for item in value)
-        except (TypeError, ValueError):
-            raise AnsibleFilterError("winhttp_settings_decode: a list input must hold integers 0-255") from None
-    raise AnsibleFilterError(
-        f"winhttp_settings_decode: expected a hex string, bytes or a list of integers, got {type(value).__name__}"
-    )
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._filter_input import blob_from
 
 
 def winhttp_settings_decode(value: t.Any) -> dict[str, t.Any]:
     """Decode a WinHttpSettings value into access_type, proxy, bypass (a list) and header."""
     try:
-        settings = codec.decode(_blob_from(value))
+        settings = codec.decode(blob_from(value, "winhttp_settings_decode: input"))
     except codec.WinHttpSettingsError as exc:
         raise AnsibleFilterError(f"winhttp_settings_decode: {exc}") from None
     return {

@@ -318,16 +318,14 @@ backup_id:
 """
 
 # One spec per surface, defined once in module_utils and shared with the single modules.
+from ansible_collections.proxyfleet.windows.plugins.module_utils._action_only import main_of_action_plugin
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_baseline import BASELINE_SPEC
 
 ARGUMENT_SPEC = BASELINE_SPEC
 
 
 def main() -> None:
-    from ansible.module_utils.basic import AnsibleModule
-
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.fail_json(msg="proxyfleet.windows.proxy_baseline runs as an action plugin; this file only documents it")
+    main_of_action_plugin(ARGUMENT_SPEC, "proxyfleet.windows.proxy_baseline")
 
 
 if __name__ == "__main__":

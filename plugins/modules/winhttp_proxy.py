@@ -169,16 +169,14 @@ backup_id:
 """
 
 # The spec lives in module_utils so proxy_baseline takes exactly the same options.
+from ansible_collections.proxyfleet.windows.plugins.module_utils._action_only import main_of_action_plugin
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_winhttp import WINHTTP_SPEC
 
 ARGUMENT_SPEC = WINHTTP_SPEC
 
 
 def main() -> None:
-    from ansible.module_utils.basic import AnsibleModule
-
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.fail_json(msg="proxyfleet.windows.winhttp_proxy runs as an action plugin; this file only documents it")
+    main_of_action_plugin(ARGUMENT_SPEC, "proxyfleet.windows.winhttp_proxy")
 
 
 if __name__ == "__main__":

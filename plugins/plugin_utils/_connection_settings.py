@@ -80,11 +80,13 @@ def windows_padding(version: int) -> bytes:
     return bytes(28 if version == VERSION_IE else 32)
 
 
+class _Truncated(Exception):
+    """Where a blob ends too early; decode() names the value it came from."""
+
+
 def _read_dword(blob: bytes, offset: int, field: str) -> int:
     if offset + 4 > len(blob):
-        raise ConnectionSettingsError(
-            f"{_BLOB_NAME} blob is truncated: {field} at offset {offset} needs 4 bytes, {len(blob) - offset} remain"
-        )
+        raise _Truncated(f"{field} at offset {offset} needs 4 bytes, {len(blob) - offset} remain")
     return int(struct.unpack_from("<I", blob, offset)[0])
 
 
@@ -96,27 +98,29 @@ def _read_string(blob: bytes, offset: int, field: str) -> tuple[str, int]:
     length = _read_dword(blob, offset, f"{field} length")
     start = offset + 4
     if start + length > len(blob):
-        raise ConnectionSettingsError(
-            f"{_BLOB_NAME} blob is truncated: {field} length {length} at offset {offset} "
-            f"exceeds the {len(blob) - start} bytes that follow"
+        raise _Truncated(
+            f"{field} length {length} at offset {offset} exceeds the {len(blob) - start} bytes that follow"
         )
     # The strings are 8-bit; latin-1 maps every byte to one character, so decoding never fails and
     # never loses a byte.
     return blob[start : start + length].decode("latin-1"), start + length
 
 
-def decode(blob: bytes) -> ConnectionSettings:
-    """Decode a DefaultConnectionSettings or SavedLegacySettings blob.
+def decode(blob: bytes, name: str = _BLOB_NAME) -> ConnectionSettings:
+    """Decode a DefaultConnectionSettings or SavedLegacySettings blob; ``name`` says which in errors.
 
     Raises:
         ConnectionSettingsError: the blob is shorter than the three DWORDs, or than its own lengths say.
     """
-    version = _read_dword(blob, 0, "version")
-    counter = _read_dword(blob, 4, "counter")
-    flags = _read_dword(blob, 8, "flags")
-    proxy, offset = _read_string(blob, 12, "proxy")
-    bypass, offset = _read_string(blob, offset, "bypass")
-    auto_config_url, offset = _read_string(blob, offset, "auto-config URL")
+    try:
+        version = _read_dword(blob, 0, "version")
+        counter = _read_dword(blob, 4, "counter")
+        flags = _read_dword(blob, 8, "flags")
+        proxy, offset = _read_string(blob, 12, "proxy")
+        bypass, offset = _read_string(blob, offset, "bypass")
+        auto_config_url, offset = _read_string(blob, offset, "auto-config URL")
+    except _Truncated as exc:
+        raise ConnectionSettingsError(f"{name} blob is truncated: {exc}") from None
     return ConnectionSettings(version, counter, flags, proxy, bypass, auto_config_url, blob[offset:])
 
 

@@ -93,6 +93,14 @@ def check_proxy(option: str, value: object) -> dict[str, str] | str:
     return check_host_port(option, value)
 
 
+def given_options(args: t.Mapping[str, t.Any], names: t.Iterable[str], *, absent_effect: str) -> list[str]:
+    """The options among ``names`` the task gave; with state=absent, giving any of them is an error."""
+    given = [name for name in names if args.get(name) is not None]
+    if args.get("state") == "absent" and given:
+        raise ProxyInputError(f"{' and '.join(given)} cannot be used with state=absent, which {absent_effect}")
+    return given
+
+
 def check_views(views: object) -> list[int]:
     """The registry views to work on, each 64 or 32, duplicates dropped, in the given order."""
     unique = list(dict.fromkeys(views or [])) if isinstance(views, list) else []

@@ -12,6 +12,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax i
     check_bypass,
     check_proxy_url,
     check_url,
+    given_options,
     same_bypass,
     same_url,
 )
@@ -49,12 +50,8 @@ def surface_from_options(args: dict[str, t.Any]) -> PolicySurface:
     Raises:
         ProxyInputError: with a message naming the option and the accepted form.
     """
-    given = [name for name in MANAGED if args.get(name) is not None]
+    given = given_options(args, MANAGED, absent_effect="removes the Defender proxy values")
     if args.get("state") == "absent":
-        if given:
-            raise ProxyInputError(
-                f"{' and '.join(given)} cannot be used with state=absent, which removes the Defender proxy values"
-            )
         return PolicySurface(NAME, TITLE, VALUES, None)
     if not given:
         raise ProxyInputError("give at least one of proxy_server, pac_url, bypass, ssl_options when state=present")

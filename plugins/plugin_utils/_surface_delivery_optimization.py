@@ -13,7 +13,11 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._policy_values 
     bool_from_dword,
     dword_bool,
 )
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError, is_host
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import (
+    ProxyInputError,
+    given_options,
+    is_host,
+)
 
 NAME = "delivery_optimization"
 TITLE = "Delivery Optimization policy"
@@ -126,13 +130,8 @@ def surface_from_options(args: dict[str, t.Any]) -> PolicySurface:
     Raises:
         ProxyInputError: with a message naming the option and the accepted form.
     """
-    given = [name for name in MANAGED if args.get(name) is not None]
+    given = given_options(args, MANAGED, absent_effect="removes the Delivery Optimization values")
     if args.get("state") == "absent":
-        if given:
-            raise ProxyInputError(
-                f"{' and '.join(given)} cannot be used with state=absent, "
-                "which removes the Delivery Optimization values"
-            )
         return PolicySurface(NAME, TITLE, VALUES, None)
     if not given:
         raise ProxyInputError(f"give at least one of {', '.join(MANAGED)} when state=present")

@@ -15,6 +15,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._policy_values 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import (
     ProxyInputError,
     check_host_port,
+    given_options,
     same_proxy,
 )
 
@@ -54,12 +55,10 @@ def surface_from_options(args: dict[str, t.Any]) -> PolicySurface:
     Raises:
         ProxyInputError: with a message naming the option and the accepted form.
     """
+    given_options(
+        args, ("proxy", "prefer_static_proxy_for_http_request"), absent_effect="removes the telemetry proxy values"
+    )
     if args.get("state") == "absent":
-        given = [name for name in ("proxy", "prefer_static_proxy_for_http_request") if args.get(name) is not None]
-        if given:
-            raise ProxyInputError(
-                f"{' and '.join(given)} cannot be used with state=absent, which removes the telemetry proxy values"
-            )
         return PolicySurface(NAME, "Defender for Endpoint telemetry proxy", VALUES, None)
     if args.get("proxy") is None:
         raise ProxyInputError("proxy is required when state=present; expected host:port, e.g. 10.0.0.6:8080")

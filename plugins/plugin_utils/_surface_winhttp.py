@@ -143,11 +143,16 @@ class WinHttpSurface:
             keys += [wininet.POLICY_ADDRESS, key_address(64)]
         return keys
 
-    def desired(self, snapshot: RegistrySnapshot) -> Desired:
-        """What the views should hold; from WinINET's 64-bit machine settings for source=wininet."""
+    def desired(self, snapshot: RegistrySnapshot) -> Desired | None:
+        """What the views should hold; from WinINET's 64-bit machine settings for source=wininet.
+
+        None when that source cannot be read: WinHTTP is then left alone rather than reset to direct.
+        """
         if self._desired is not None:
             return self._desired
-        settings = wininet.read_blob(snapshot, 64, "DefaultConnectionSettings")[1]
+        settings, error = wininet.read_blob(snapshot, 64, "DefaultConnectionSettings")[1:]
+        if error:
+            return None
         if settings is None or not settings.manual_proxy or not settings.proxy:
             return Desired("direct")
         return Desired("named_proxy", settings.proxy, tuple(settings.bypass_list))
@@ -157,10 +162,14 @@ class WinHttpSurface:
 
     def drift(self, snapshot: RegistrySnapshot) -> list[dict[str, t.Any]]:
         desired = self.desired(snapshot)
+        if desired is None:
+            return []
         return [item for view in self.views for item in drift(read_view(snapshot, view), desired)]
 
     def plan(self, snapshot: RegistrySnapshot) -> list[Change]:
         desired = self.desired(snapshot)
+        if desired is None:
+            return []
         return [change for view in self.views if (change := plan(read_view(snapshot, view), desired))]
 
     def warnings(self, snapshot: RegistrySnapshot) -> list[str]:
@@ -177,7 +186,9 @@ class WinHttpSurface:
 def _import_warnings(snapshot: RegistrySnapshot) -> list[str]:
     """What source=wininet cannot carry over, and when the machine settings may not be what users get."""
     found = []
-    settings = wininet.read_blob(snapshot, 64, "DefaultConnectionSettings")[1]
+    settings, error = wininet.read_blob(snapshot, 64, "DefaultConnectionSettings")[1:]
+    if error:
+        return [f"source=wininet: the machine's {error}; WinHTTP is left as it is"]
     if settings is not None and (settings.auto_config or settings.auto_detect):
         found.append(
             "source=wininet copies only the manual proxy and bypass list: the machine's "

@@ -81,7 +81,7 @@ def read_blob(
     if raw is None:
         return value, None, (f"{name} is a {value.type} value, expected binary" if value.exists else None)
     try:
-        return value, codec.decode(raw), None
+        return value, codec.decode(raw, name), None
     except codec.ConnectionSettingsError as exc:
         return value, None, str(exc)
 

@@ -60,13 +60,13 @@ def test_encode_then_decode() -> None:
 @pytest.mark.parametrize(
     ("call", "value", "message"),
     [
-        (winhttp_settings_decode, "zz", "winhttp_settings_decode: 'zz' is not a hex string"),
+        (winhttp_settings_decode, "zz", "winhttp_settings_decode: input 'zz' is not a hex string"),
         (
             winhttp_settings_decode,
             5,
-            "winhttp_settings_decode: expected a hex string, bytes or a list of integers, got int",
+            "winhttp_settings_decode: input must be a hex string, bytes or a list of integers, got int",
         ),
-        (winhttp_settings_decode, [300], "winhttp_settings_decode: a list input must hold integers 0-255"),
+        (winhttp_settings_decode, [300], "winhttp_settings_decode: input as a list must hold integers 0-255"),
         (
             winhttp_settings_decode,
             "18000000",

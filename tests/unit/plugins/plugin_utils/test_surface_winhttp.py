@@ -138,3 +138,26 @@ def test_surface_reads_both_views_and_plans_one_write_per_drifting_view() -> Non
         "winhttp.32.bypass",
     ]
     assert surface.warnings(state) == []
+
+
+TRUNCATED = base64.b64encode(b"\x46\0\0\0").decode()
+
+
+def test_source_wininet_leaves_winhttp_alone_when_wininet_cannot_be_read() -> None:
+    keys = [
+        {
+            "hive": "HKLM", "path": PATH, "view": view, "exists": True, "subkeys": [],
+            "values": [
+                {"name": "WinHttpSettings", "type": "binary", "data": base64.b64encode(bytes.fromhex(NAMED)).decode()},
+                {"name": "DefaultConnectionSettings", "type": "binary", "data": TRUNCATED},
+            ],
+        }
+        for view in (64, 32)
+    ]  # fmt: skip
+    state = RegistrySnapshot.from_read_result({"keys": keys})
+    surface = winhttp.WinHttpSurface(None, [64, 32])
+    assert (surface.drift(state), surface.plan(state)) == ([], [])
+    assert surface.warnings(state) == [
+        "source=wininet: the machine's DefaultConnectionSettings blob is truncated: counter at offset 4 needs 4 "
+        "bytes, 0 remain; WinHTTP is left as it is"
+    ]

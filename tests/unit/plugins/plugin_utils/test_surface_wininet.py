@@ -676,10 +676,6 @@ def test_undecodable_blob_is_rewritten_direct_by_absent() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: _connection_settings names every undecodable blob DefaultConnectionSettings (_BLOB_NAME)",
-)
 def test_undecodable_saved_legacy_settings_is_named_in_the_warning() -> None:
     state = snapshot(blobs={32: {"SavedLegacySettings": bytes(8)}})
     surface = surface_from_options(options(state="absent", views=[32]))
