@@ -20,11 +20,8 @@ description:
     entries in any order; the value is rewritten only when the meaning differs, in the order you gave.
   - Keeps the blob header version the host already uses (C(0x18) when the value is missing) and writes a
     named proxy with the C(DIRECT|PROXY) flags, as Windows does.
-  - Checking costs one host command; changing costs two (read, then write with preconditions). Prior
-    values are backed up on the host under C(HKLM\SOFTWARE\proxyfleet\Backups) before anything is written,
-    and a failed write is rolled back.
-  - Runs as an action plugin through the existing WinRM connection; it does not use Ansible's PowerShell
-    module wrapper, so O(ignore:become) and C(async) are not supported.
+extends_documentation_fragment:
+  - proxyfleet.windows.surface
 options:
   proxy:
     description:
@@ -69,17 +66,6 @@ options:
       - In M(proxyfleet.windows.proxy_baseline) it copies the WinINET settings the same task writes.
     type: str
     choices: [wininet]
-attributes:
-  check_mode:
-    support: full
-    description: Reads the host (one command), reports drift and what would change, writes nothing.
-  diff_mode:
-    support: full
-    description: Shows each changed view's proxy and bypass list before and after, not bytes.
-  platform:
-    support: full
-    platforms: windows
-    description: Windows hosts reached with the C(winrm) connection.
 notes:
   - The WinHTTP proxy has no auto-detection, no PAC and no proxy authentication. Laptops that move between
     networks are better served by the device-wide WinINET proxy or, for Defender for Endpoint, the telemetry proxy.
