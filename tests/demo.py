@@ -154,6 +154,8 @@ def build_fleet(directory: Path) -> int:
     names = write_fleet(directory)
     for source in sorted(FIXTURE_HOSTS.glob("*.reg")):
         shutil.copyfile(source, directory / source.name)
+        if source.with_suffix(".json").exists():  # the host's facts (RSoP rows for wmi_query)
+            shutil.copyfile(source.with_suffix(".json"), directory / f"{source.stem}.json")
         names.append(source.stem)
     return len(names)
 

@@ -24,8 +24,15 @@ _OPTION_REFERENCE = re.compile(r"O\(([a-z_]+)([=)])")
 
 
 def module_doc(module: str) -> dict[str, t.Any]:
+    """A module's documentation with the options of its doc fragments merged in, as ansible-doc shows it."""
     source = importlib.import_module(f"ansible_collections.proxyfleet.windows.plugins.modules.{module}")
-    return t.cast(dict[str, t.Any], yaml.safe_load(source.DOCUMENTATION))
+    doc = t.cast(dict[str, t.Any], yaml.safe_load(source.DOCUMENTATION))
+    for fragment in doc.get("extends_documentation_fragment", []):
+        name = fragment.removeprefix("proxyfleet.windows.")
+        fragments = importlib.import_module(f"ansible_collections.proxyfleet.windows.plugins.doc_fragments.{name}")
+        fragment_doc = yaml.safe_load(fragments.ModuleDocFragment.DOCUMENTATION)
+        doc["options"] = {**doc["options"], **fragment_doc.get("options", {})}
+    return doc
 
 
 def _rewrite(value: t.Any, surface: str) -> t.Any:

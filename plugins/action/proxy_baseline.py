@@ -58,7 +58,13 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail(str(exc)) from None
         session = HostSession(self._low_level_execute_command)
         try:
-            outcome = converge(session, surfaces, check_mode=bool(self._task.check_mode), diff=bool(self._task.diff))
+            outcome = converge(
+                session,
+                surfaces,
+                check_mode=bool(self._task.check_mode),
+                diff=bool(self._task.diff),
+                override_gpo={name for name in SURFACE_BUILDERS if (args.get(name) or {}).get("override_gpo")},
+            )
         except AgentError as exc:
             result.update(failed=True, msg=str(exc), backup_id=exc.backup_id, host_commands=session.commands)
             return result

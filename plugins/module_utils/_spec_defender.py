@@ -12,4 +12,5 @@ DEFENDER_SPEC: dict[str, dict[str, object]] = {
     # No `choices` for integers: ansible-core 2.16 crashes formatting the error for integer choices.
     "ssl_options": {"type": "int"},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "override_gpo": {"type": "bool", "default": False},
 }

@@ -13,4 +13,5 @@ DELIVERY_OPTIMIZATION_SPEC: dict[str, dict[str, object]] = {
     "cache_host_source": {"type": "str", "choices": ["dhcp_option_235", "dhcp_option_235_forced"]},
     "disallow_cache_server_downloads_on_vpn": {"type": "bool"},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "override_gpo": {"type": "bool", "default": False},
 }

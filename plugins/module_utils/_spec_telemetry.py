@@ -9,4 +9,5 @@ TELEMETRY_SPEC: dict[str, dict[str, object]] = {
     "disable_enterprise_auth_proxy": {"type": "bool", "default": True},
     "prefer_static_proxy_for_http_request": {"type": "bool"},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "override_gpo": {"type": "bool", "default": False},
 }

@@ -9,6 +9,7 @@ WINHTTP_SPEC: dict[str, dict[str, object]] = {
     # A bypass list is not a secret, whatever the "pass" in its name suggests to the no_log check.
     "bypass": {"type": "list", "elements": "str", "no_log": False},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "override_gpo": {"type": "bool", "default": False},
     # No `choices` for views: ansible-core 2.16 crashes formatting the error for integer choices.
     "views": {"type": "list", "elements": "int", "default": [64, 32]},
     "source": {"type": "str", "choices": ["wininet"]},

@@ -12,6 +12,7 @@ WININET_SPEC: dict[str, dict[str, object]] = {
     "auto_detect": {"type": "bool", "default": False},
     "per_machine": {"type": "bool", "default": True},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+    "override_gpo": {"type": "bool", "default": False},
     # No `choices` for views: ansible-core 2.16 crashes formatting the error for integer choices.
     "views": {"type": "list", "elements": "int", "default": [64, 32]},
 }

@@ -21,6 +21,7 @@ description:
     never the keys or other values in them.
 extends_documentation_fragment:
   - proxyfleet.windows.surface
+  - proxyfleet.windows.group_policy
 options:
   proxy_server:
     description:

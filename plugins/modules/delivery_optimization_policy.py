@@ -19,6 +19,7 @@ description:
     never the key or other values in it.
 extends_documentation_fragment:
   - proxyfleet.windows.surface
+  - proxyfleet.windows.group_policy
 options:
   download_mode:
     description:

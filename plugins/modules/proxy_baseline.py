@@ -75,6 +75,14 @@ options:
         default:
         - 64
         - 32
+      override_gpo:
+        description:
+        - A value that Group Policy sets (per the host's Resultant Set of Policy, read in the same host
+          command) is reverted at the next policy refresh, so by default it is not changed. It is reported
+          in C(drift) with its C(owner), with a warning, and does not make the task C(changed).
+        - V(true) writes it anyway, with a warning.
+        type: bool
+        default: false
   winhttp:
     description:
     - The options of M(proxyfleet.windows.winhttp_proxy), exactly. Omit it to leave this surface alone.
@@ -128,6 +136,14 @@ options:
         type: str
         choices:
         - wininet
+      override_gpo:
+        description:
+        - A value that Group Policy sets (per the host's Resultant Set of Policy, read in the same host
+          command) is reverted at the next policy refresh, so by default it is not changed. It is reported
+          in C(drift) with its C(owner), with a warning, and does not make the task C(changed).
+        - V(true) writes it anyway, with a warning.
+        type: bool
+        default: false
   telemetry:
     description:
     - The options of M(proxyfleet.windows.telemetry_proxy), exactly. Omit it to leave this surface alone.
@@ -160,6 +176,14 @@ options:
         - present
         - absent
         default: present
+      override_gpo:
+        description:
+        - A value that Group Policy sets (per the host's Resultant Set of Policy, read in the same host
+          command) is reverted at the next policy refresh, so by default it is not changed. It is reported
+          in C(drift) with its C(owner), with a warning, and does not make the task C(changed).
+        - V(true) writes it anyway, with a warning.
+        type: bool
+        default: false
   defender:
     description:
     - The options of M(proxyfleet.windows.defender_proxy), exactly. Omit it to leave this surface alone.
@@ -198,6 +222,14 @@ options:
         - present
         - absent
         default: present
+      override_gpo:
+        description:
+        - A value that Group Policy sets (per the host's Resultant Set of Policy, read in the same host
+          command) is reverted at the next policy refresh, so by default it is not changed. It is reported
+          in C(drift) with its C(owner), with a warning, and does not make the task C(changed).
+        - V(true) writes it anyway, with a warning.
+        type: bool
+        default: false
   delivery_optimization:
     description:
     - The options of M(proxyfleet.windows.delivery_optimization_policy), exactly. Omit it to leave this
@@ -251,6 +283,14 @@ options:
         - present
         - absent
         default: present
+      override_gpo:
+        description:
+        - A value that Group Policy sets (per the host's Resultant Set of Policy, read in the same host
+          command) is reverted at the next policy refresh, so by default it is not changed. It is reported
+          in C(drift) with its C(owner), with a warning, and does not make the task C(changed).
+        - V(true) writes it anyway, with a warning.
+        type: bool
+        default: false
 author:
   - proxyfleet.windows contributors (@proxyfleet)
 seealso:

@@ -20,6 +20,7 @@ description:
     three values above that exist, never the keys.
 extends_documentation_fragment:
   - proxyfleet.windows.surface
+  - proxyfleet.windows.group_policy
 options:
   proxy:
     description:

@@ -22,6 +22,7 @@ description:
     named proxy with the C(DIRECT|PROXY) flags, as Windows does.
 extends_documentation_fragment:
   - proxyfleet.windows.surface
+  - proxyfleet.windows.group_policy
 options:
   proxy:
     description:

@@ -28,6 +28,7 @@ description:
   - Running services may cache the proxy; restart them (for example C(DoSvc)) after a change.
 extends_documentation_fragment:
   - proxyfleet.windows.surface
+  - proxyfleet.windows.group_policy
 options:
   proxy:
     description:

@@ -1,8 +1,9 @@
 param($Request)
 # proxyfleet.windows host agent, protocol 1 (docs/dev/agent-protocol.md).
-# Generic registry primitives driven by the JSON request; it knows nothing about proxies.
-# Windows PowerShell 5.1 compatible: no Add-Type, no here-strings, only .NET registry APIs.
-# Request data is only ever handled as data: nothing from the request is evaluated as script.
+# Generic registry and read-only WMI primitives driven by the JSON request; it knows nothing about proxies.
+# Windows PowerShell 5.1 compatible: no Add-Type, no here-strings, only .NET registry APIs and Get-CimInstance.
+# Request data is only ever handled as data: nothing from the request is evaluated as script, and no
+# query text is built from it (WMI names are validated, passed as parameters, filtered in PowerShell).
 # Nothing may reach the success stream but the one response: every .NET call that returns a
 # value is assigned or cast to [void].
 $ErrorActionPreference = 'Stop'
@@ -10,6 +11,10 @@ $ProgressPreference = 'SilentlyContinue'
 $AgentVersion = '0.1.0'
 $ProtocolVersion = 1
 $BackupRoot = 'SOFTWARE\proxyfleet\Backups'
+$WmiTimeoutSec = 30
+# \z, not $: $ also matches before a final newline.
+$WmiNamePattern = '^[A-Za-z0-9_]+\z'
+$WmiNamespacePattern = '^[A-Za-z0-9_]+(\\[A-Za-z0-9_]+)*\z'
 
 # A property of a ConvertFrom-Json object, exactly as parsed: the leading comma stops PowerShell from
 # unrolling an array on return (an empty list would become $null, a one-element list its element).
@@ -174,28 +179,81 @@ function Test-Expectation($State, $Expect) {
     return Test-SameData $State.type (Get-Field $Expect 'data') $State.data
 }
 
+function Read-KeyEntry($Address, $Base, [string]$Path) {
+    $key = $Base.OpenSubKey($Path, $false)
+    $values = New-Object System.Collections.ArrayList
+    $subkeys = [string[]]@()
+    if ($null -ne $key) {
+        try {
+            foreach ($name in $key.GetValueNames()) {
+                $state = Read-Value $key $name
+                [void]$values.Add([ordered]@{ name = $name; type = $state.type; data = $state.data })
+            }
+            $subkeys = [string[]]$key.GetSubKeyNames()
+        } finally { $key.Dispose() }
+    }
+    # Keys set in the literal: $entry.values = ... would hit the read-only Values property.
+    return [ordered]@{
+        hive = (Get-Field $Address 'hive'); path = $Path; view = (Get-Field $Address 'view')
+        exists = ($null -ne $key); values = $values.ToArray(); subkeys = $subkeys
+    }
+}
+
+# Subkey names of $Base\$Path ('' is $Base itself) in ordinal order; none when the key is missing.
+function Get-SortedSubKeyNames($Base, [string]$Path) {
+    $names = [string[]]@()
+    if ($Path -eq '') { $names = [string[]]$Base.GetSubKeyNames() } else {
+        $key = $Base.OpenSubKey($Path, $false)
+        if ($null -eq $key) { return , $names }
+        try { $names = [string[]]$key.GetSubKeyNames() } finally { $key.Dispose() }
+    }
+    [Array]::Sort($names, [StringComparer]::Ordinal)
+    return , $names
+}
+
+# The existing keys a path with '*' names (each '*' is every subkey at its level, in ordinal name
+# order): their concrete paths.
+function Expand-KeyPath($Base, [string]$Path) {
+    $paths = [string[]]@('')
+    foreach ($part in $Path.Split('\')) {
+        $next = New-Object System.Collections.ArrayList
+        foreach ($prefix in $paths) {
+            $names = [string[]]@($part)
+            if ($part -ceq '*') { $names = Get-SortedSubKeyNames $Base $prefix }
+            foreach ($name in $names) {
+                if ($prefix -eq '') { [void]$next.Add($name) } else { [void]$next.Add("$prefix\$name") }
+            }
+        }
+        $paths = [string[]]$next.ToArray()
+    }
+    $found = New-Object System.Collections.ArrayList
+    foreach ($candidate in $paths) {
+        $key = $Base.OpenSubKey($candidate, $false)
+        if ($null -ne $key) { $key.Dispose(); [void]$found.Add($candidate) }
+    }
+    return , [string[]]$found.ToArray()
+}
+
 function Invoke-Read($Operation) {
     $keys = New-Object System.Collections.ArrayList
     $addresses = Get-List $Operation 'keys'
     for ($i = 0; $i -lt $addresses.Count; $i++) {
         $address = $addresses[$i]
-        try { $key = Open-Key $address $true } catch { throw "keys[$i]: $(Get-ErrorMessage $_)" }
-        $values = New-Object System.Collections.ArrayList
-        $subkeys = [string[]]@()
-        if ($null -ne $key) {
+        try {
+            $base = Open-Base $address
             try {
-                foreach ($name in $key.GetValueNames()) {
-                    $state = Read-Value $key $name
-                    [void]$values.Add([ordered]@{ name = $name; type = $state.type; data = $state.data })
+                $path = Get-KeyPath $address $true
+                if ($path.Split('\') -cnotcontains '*') {
+                    [void]$keys.Add((Read-KeyEntry $address $base $path))
+                } else {
+                    # One entry per existing key the pattern names (none when it names nothing).
+                    foreach ($concrete in (Expand-KeyPath $base $path)) {
+                        $entry = Read-KeyEntry $address $base $concrete
+                        if ($entry['exists']) { $entry['pattern'] = $path; [void]$keys.Add($entry) }
+                    }
                 }
-                $subkeys = [string[]]$key.GetSubKeyNames()
-            } finally { $key.Dispose() }
-        }
-        # Keys set in the literal: $entry.values = ... would hit the read-only Values property.
-        [void]$keys.Add([ordered]@{
-                hive = (Get-Field $address 'hive'); path = (Get-Field $address 'path'); view = (Get-Field $address 'view')
-                exists = ($null -ne $key); values = $values.ToArray(); subkeys = $subkeys
-            })
+            } finally { $base.Dispose() }
+        } catch { throw "keys[$i]: $(Get-ErrorMessage $_)" }
     }
     return [ordered]@{ op = 'read'; status = 'ok'; keys = $keys.ToArray() }
 }
@@ -231,7 +289,8 @@ function Find-FirstMissingKey($Change) {
 function Assert-Change($Change) {
     if ([string](Get-Field $Change 'hive') -ne 'HKLM') { throw "unsupported hive '$(Get-Field $Change 'hive')' (expected HKLM)" }
     [void](Get-View (Get-Field $Change 'view'))
-    [void](Get-KeyPath $Change)
+    $path = Get-KeyPath $Change
+    if ($path.Split('\') -ccontains '*') { throw "wildcard '*' in key path '$path': wildcards are only allowed in read" }
     $action = Get-Field $Change 'action'
     if (@('set_value', 'delete_value', 'create_key', 'delete_key') -cnotcontains $action) {
         throw "unknown action '$action' (expected set_value, delete_value, create_key, delete_key)"
@@ -429,10 +488,119 @@ function Invoke-Apply($Operation) {
     return [ordered]@{ op = 'apply'; status = 'applied'; backup_id = $backupId; after = $after.ToArray() }
 }
 
+# A WMI value as the protocol reports it: strings, integers, booleans, reals and null as they are,
+# char16 as a string, byte arrays as base64, DateTime as ISO 8601 UTC, other arrays element by element.
+function ConvertTo-WmiValue($Value, [string]$Name) {
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [byte[]]) { return [Convert]::ToBase64String($Value) }
+    if ($Value -is [array]) {
+        $items = New-Object System.Collections.ArrayList
+        foreach ($item in $Value) { [void]$items.Add((ConvertTo-WmiValue $item $Name)) }
+        return , $items.ToArray()
+    }
+    if ($Value -is [string] -or $Value -is [bool] -or (Test-WmiInteger $Value) -or $Value -is [double] -or $Value -is [single]) { return $Value }
+    if ($Value -is [char]) { return [string]$Value }
+    if ($Value -is [datetime]) { return $Value.ToUniversalTime().ToString('o') }
+    throw "property '$Name' has a value of type $($Value.GetType().FullName), which wmi_query does not report"
+}
+
+function Test-WmiInteger($Value) {
+    foreach ($type in @([byte], [sbyte], [int16], [uint16], [int32], [uint32], [int64], [uint64])) { if ($Value -is $type) { return $true } }
+    return $false
+}
+
+# A 'where' value: string, boolean, null or integer. ConvertFrom-Json gives Int32/Int64, and Decimal
+# only beyond Int64 (an integral Decimal inside it was written 1.0, which is not an integer).
+function Test-WmiFilterValue($Value) {
+    if ($null -eq $Value -or $Value -is [string] -or $Value -is [bool] -or $Value -is [int] -or $Value -is [long]) { return $true }
+    if ($Value -isnot [decimal]) { return $false }
+    return $Value -eq [decimal]::Truncate($Value) -and ($Value -gt [long]::MaxValue -or $Value -lt [long]::MinValue)
+}
+
+# 'where' equality: the same JSON kind; strings ignore case (ordinal), numbers compare by value.
+function Test-WmiEqual($Value, $Wanted) {
+    if ($null -eq $Wanted) { return $null -eq $Value }
+    if ($Wanted -is [bool]) { return $Value -is [bool] -and $Value -eq $Wanted }
+    if ($Wanted -is [string]) { return $Value -is [string] -and [string]::Equals($Value, $Wanted, [StringComparison]::OrdinalIgnoreCase) }
+    return (Test-WmiInteger $Value) -and ([decimal]$Value) -eq ([decimal]$Wanted)
+}
+
+# 'namespace' or 'class' when Get-CimInstance failed because Windows has no such namespace or class
+# (WBEM_E_INVALID_NAMESPACE 0x8004100E, WBEM_E_INVALID_CLASS 0x80041010); $null for other errors.
+function Get-WmiMissing($ErrorRecord) {
+    $code = [string]$ErrorRecord.Exception.NativeErrorCode
+    $id = [string]$ErrorRecord.FullyQualifiedErrorId
+    if ($code -eq 'InvalidNamespace' -or $id -like 'HRESULT 0x8004100e,*') { return 'namespace' }
+    if ($code -eq 'InvalidClass' -or $id -like 'HRESULT 0x80041010,*') { return 'class' }
+    return $null
+}
+
+function Get-WmiRow($Instance, $Names) {
+    $row = [ordered]@{}
+    foreach ($name in $Names) {
+        $value = $null
+        foreach ($property in $Instance.CimInstanceProperties) {
+            if ($property.Name -eq $name) { $value = ConvertTo-WmiValue $property.Value $name }
+        }
+        $row[$name] = $value
+    }
+    return $row
+}
+
+# Read-only: instances of one class, only the listed properties, filtered in PowerShell by 'where'.
+function Invoke-WmiQuery($Operation) {
+    $namespace = Get-Field $Operation 'namespace'
+    if ($namespace -isnot [string]) { throw "'namespace' must be a string" }
+    if ($namespace -cnotmatch $WmiNamespacePattern) {
+        throw "invalid namespace '$namespace' (expected names of letters, digits and underscores separated by single backslashes)"
+    }
+    $class = Get-Field $Operation 'class'
+    if ($class -isnot [string]) { throw "'class' must be a string" }
+    if ($class -cnotmatch $WmiNamePattern) { throw "invalid class name '$class' (expected letters, digits and underscores)" }
+    $properties = Get-Field $Operation 'properties'
+    if ($properties -isnot [array] -or $properties.Count -eq 0) { throw "'properties' must be a non-empty list of property names" }
+    $seen = @{}
+    for ($i = 0; $i -lt $properties.Count; $i++) {
+        $name = $properties[$i]
+        if ($name -isnot [string]) { throw "properties[$i] must be a string" }
+        if ($name -cnotmatch $WmiNamePattern) { throw "invalid property name '$name' (expected letters, digits and underscores)" }
+        if ($seen.ContainsKey($name)) { throw "duplicate property '$name' in 'properties'" }
+        $seen[$name] = $true
+    }
+    $filters = New-Object System.Collections.ArrayList
+    $where = Get-Field $Operation 'where'
+    if ($null -ne $where) {
+        if ($where -isnot [System.Management.Automation.PSCustomObject]) { throw "'where' must be an object of property names and values" }
+        foreach ($field in $where.PSObject.Properties) {
+            $listed = $null
+            foreach ($name in $properties) { if ($name -eq $field.Name) { $listed = $name } }
+            if ($null -eq $listed) { throw "'where' property '$($field.Name)' is not one of 'properties'" }
+            if (-not (Test-WmiFilterValue $field.Value)) { throw "'where' value of '$($field.Name)' must be a string, an integer, a boolean or null" }
+            [void]$filters.Add(@{ property = $listed; wanted = $field.Value })
+        }
+    }
+    try {
+        $found = @(Get-CimInstance -Namespace $namespace -ClassName $class -OperationTimeoutSec $WmiTimeoutSec -ErrorAction Stop)
+    } catch {
+        $missing = Get-WmiMissing $_
+        if ($null -eq $missing) { throw }
+        return [ordered]@{ op = 'wmi_query'; status = 'ok'; instances = @(); missing = $missing }
+    }
+    $instances = New-Object System.Collections.ArrayList
+    foreach ($instance in $found) {
+        $row = Get-WmiRow $instance $properties
+        $keep = $true
+        foreach ($filter in $filters) { if (-not (Test-WmiEqual $row[$filter.property] $filter.wanted)) { $keep = $false } }
+        if ($keep) { [void]$instances.Add($row) }
+    }
+    return [ordered]@{ op = 'wmi_query'; status = 'ok'; instances = $instances.ToArray() }
+}
+
 function Invoke-Operation($Operation) {
     $name = Get-Field $Operation 'op'
     try {
         if ($name -ceq 'read') { return Invoke-Read $Operation }
+        if ($name -ceq 'wmi_query') { return Invoke-WmiQuery $Operation }
         return Invoke-Apply $Operation
     } catch {
         return [ordered]@{ op = $name; status = 'error'; error = (Get-ErrorMessage $_) }
@@ -460,7 +628,7 @@ try {
     # An unknown operation is a request-level error: check them all before anything runs.
     for ($i = 0; $i -lt $operations.Count; $i++) {
         $name = Get-Field $operations[$i] 'op'
-        if (@('read', 'apply') -cnotcontains $name) { throw "unknown operation '$name' at operations[$i] (expected read or apply)" }
+        if (@('read', 'apply', 'wmi_query') -cnotcontains $name) { throw "unknown operation '$name' at operations[$i] (expected read, apply or wmi_query)" }
     }
     $results = New-Object System.Collections.ArrayList
     foreach ($operation in $operations) { [void]$results.Add((Invoke-Operation $operation)) }

@@ -13,13 +13,15 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._created_keys import CREATED_KEYS, bookkeeping
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._gpo import Owner, owners, rsop_operations
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import (
     Change,
     KeyAddress,
     RegistrySnapshot,
+    read_operation,
 )
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry_task import apply_changes, read_keys
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry_task import apply_changes
 
 
 class Surface(t.Protocol):
@@ -44,14 +46,26 @@ class Surface(t.Protocol):
         """Things the user should know that are not drift (unreadable values, deprecated modes)."""
 
 
-def converge(session: HostSession, surfaces: list[Surface], *, check_mode: bool, diff: bool) -> dict[str, t.Any]:
+def converge(
+    session: HostSession,
+    surfaces: list[Surface],
+    *,
+    check_mode: bool,
+    diff: bool,
+    override_gpo: t.Collection[str] = (),
+) -> dict[str, t.Any]:
     """Check every surface with one read; write everything that differs with one apply.
 
-    Returns the per-surface results (``surfaces``), the combined ``drift``, ``changed``,
-    ``backup_id``, ``warnings`` and, when ``diff`` is set, the ``diff`` list.
+    Values a GPO sets are left alone unless the surface's name is in ``override_gpo`` (see
+    :func:`_hold_group_policy`). Returns the per-surface results (``surfaces``), the combined
+    ``drift``, ``changed``, ``backup_id``, ``warnings`` and, when ``diff`` is set, the ``diff`` list.
     """
     keys = list(dict.fromkeys([*(key for surface in surfaces for key in surface.registry_keys()), CREATED_KEYS]))
-    before = read_keys(session, keys)
+    # The Resultant Set of Policy travels in the same host command as the registry read.
+    read, settings, gpos = session.run([read_operation(keys), *rsop_operations()])
+    before = RegistrySnapshot.from_read_result(read)
+    owned = owners(settings, gpos)
+    held: set[str] = set()
     # Surfaces are planned in order, each against the state the earlier ones will leave, so a
     # surface whose desired state derives from another (WinHTTP source=wininet) follows this
     # task's WinINET settings, not the old ones.
@@ -64,7 +78,10 @@ def converge(session: HostSession, surfaces: list[Surface], *, check_mode: bool,
         # With several surfaces in one task, say which one a warning is about.
         prefix = f"{surface.name}: " if len(surfaces) > 1 else ""
         warnings += [prefix + warning for warning in surface.warnings(planning)]
-        plans[surface.name] = surface.plan(planning)
+        plans[surface.name], notes = _hold_group_policy(
+            surface.plan(planning), drifts[surface.name], owned, surface.name in override_gpo, held
+        )
+        warnings += [prefix + note for note in notes]
         planning = planning.overlay((change.address, change.name, change.result) for change in plans[surface.name])
     changes = [change for surface in surfaces for change in plans[surface.name]]
     changes += bookkeeping(before, planning, changes)
@@ -73,7 +90,7 @@ def converge(session: HostSession, surfaces: list[Surface], *, check_mode: bool,
     if changes and not check_mode:
         backup_id, written = apply_changes(session, changes)
         after = before.overlay(written)
-        leftover = [item for surface in surfaces for item in surface.drift(after)]
+        leftover = [item for surface in surfaces for item in surface.drift(after) if item["setting"] not in held]
         if leftover:
             raise AgentError(f"the host reads back values that still differ after writing: {leftover}", backup_id)
     results: dict[str, dict[str, t.Any]] = {}
@@ -103,6 +120,45 @@ def converge(session: HostSession, surfaces: list[Surface], *, check_mode: bool,
             if plans[surface.name]
         ]
     return outcome
+
+
+def _owner_of(setting: str, owned: dict[tuple[str, str], Owner]) -> Owner | None:
+    return next((o for o in owned.values() if setting == o.setting or setting.startswith(o.setting + ".")), None)
+
+
+def _hold_group_policy(
+    changes: list[Change],
+    drift: list[dict[str, t.Any]],
+    owned: dict[tuple[str, str], Owner],
+    override: bool,
+    held: set[str],
+) -> tuple[list[Change], list[str]]:
+    """Keep Group Policy's values unless told to override; name the owner in the drift either way.
+
+    A value a GPO sets comes back at the next policy refresh: changing it only hides the drift for
+    ninety minutes and fights whoever owns the GPO. So such a change is dropped (its drift stays,
+    with ``owner``, and ``held`` collects its settings), unless ``override`` is set.
+    """
+    for item in drift:
+        owner = _owner_of(item["setting"], owned)
+        if owner is not None:
+            item["owner"] = {"gpo": owner.gpo_name, "gpo_id": owner.gpo_id}
+    kept: list[Change] = []
+    notes: list[str] = []
+    for change in changes:
+        owner = owned.get((change.address.path.lower(), change.name.lower())) if change.address.view == 64 else None
+        where = f"{owner.key}\\{owner.value} is set by {owner.describe()}" if owner else ""
+        if owner is None:
+            kept.append(change)
+        elif override:
+            kept.append(change)
+            notes.append(f"{where}; written because override_gpo is true, but the next policy refresh reverts it")
+        else:
+            held.update(item["setting"] for item in drift if _owner_of(item["setting"], owned) is owner)
+            notes.append(
+                f"{where}; left as it is: the next policy refresh would revert it (override_gpo writes it anyway)"
+            )
+    return kept, notes
 
 
 def render(data: t.Any, indent: int = 0) -> str:

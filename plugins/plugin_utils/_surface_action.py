@@ -40,7 +40,13 @@ class SurfaceAction(ActionBase):
             raise AnsibleActionFail(str(exc)) from None
         session = HostSession(self._low_level_execute_command)
         try:
-            outcome = converge(session, [surface], check_mode=bool(self._task.check_mode), diff=bool(self._task.diff))
+            outcome = converge(
+                session,
+                [surface],
+                check_mode=bool(self._task.check_mode),
+                diff=bool(self._task.diff),
+                override_gpo={surface.name} if args.get("override_gpo") else set(),
+            )
         except AgentError as exc:
             result.update(failed=True, msg=str(exc), backup_id=exc.backup_id, host_commands=session.commands)
             return result

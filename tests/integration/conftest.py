@@ -111,6 +111,8 @@ def fixture_fleet(tmp_path: Path) -> Iterator[Fleet]:
     names = []
     for source in sorted((REPO_ROOT / "tests" / "fixtures" / "hosts").glob("*.reg")):
         shutil.copyfile(source, fleet_dir / source.name)
+        if source.with_suffix(".json").exists():  # the host's facts (RSoP rows for wmi_query)
+            shutil.copyfile(source.with_suffix(".json"), fleet_dir / f"{source.stem}.json")
         names.append(source.stem)
     with RunningFleet(fleet_dir, tmp_path) as running:
         yield Fleet(running, tmp_path, names)

@@ -100,7 +100,8 @@ def check_apply_reapply(
     }
     new_commands = fleet.running.commands()[before_reapply:]
     assert commands_per_host(new_commands) == {host: 1 for host in hosts}
-    assert {op["op"] for entry in new_commands for op in entry["operations"]} == {"read"}
+    # Reads only: the registry and, in the same command, the Resultant Set of Policy.
+    assert {op["op"] for entry in new_commands for op in entry["operations"]} == {"read", "wmi_query"}
     return check, apply
 
 

@@ -33,9 +33,11 @@ SURFACES = ["wininet", "winhttp", "telemetry", "defender", "delivery_optimizatio
 
 
 def commands_by_host(fleet, since: int = 0) -> dict[str, list[str]]:
+    """Each host's commands in order: "apply" for a write, "read" for a read (registry + RSoP)."""
     found: dict[str, list[str]] = {}
     for entry in fleet.running.commands()[since:]:
-        found.setdefault(str(entry["host"]), []).extend(op["op"] for op in entry["operations"])
+        ops = [op["op"] for op in entry["operations"]]
+        found.setdefault(str(entry["host"]), []).append("apply" if "apply" in ops else "read")
     return found
 
 

@@ -120,7 +120,8 @@ def test_check_apply_reapply(fleet) -> None:
     assert all(entry["result"]["drift"] == [] for entry in results.values())
     new_commands = fleet.running.commands()[before_reapply:]
     assert commands_per_host(new_commands) == {name: 1 for name in fleet.names}
-    assert {op["op"] for entry in new_commands for op in entry["operations"]} == {"read"}
+    # Reads only: the registry and, in the same command, the Resultant Set of Policy.
+    assert {op["op"] for entry in new_commands for op in entry["operations"]} == {"read", "wmi_query"}
 
 
 def test_backup_holds_the_prior_values_exactly(basic_fleet) -> None:
@@ -168,7 +169,7 @@ def test_backup_holds_the_prior_values_exactly(basic_fleet) -> None:
         (
             "proxy: 'p:1'\n        colour: blue",
             "Unsupported parameters for (proxyfleet.windows.winhttp_proxy) module: colour. "
-            "Supported parameters include: bypass, proxy, source, state, views.",
+            "Supported parameters include: bypass, override_gpo, proxy, source, state, views.",
         ),
     ],
     ids=["scheme", "bypass", "absent-with-proxy", "views", "unknown-option"],

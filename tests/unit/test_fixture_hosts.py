@@ -5,13 +5,18 @@ Expected blobs are spelt out byte by byte here, independently of the encoders in
 
 from __future__ import annotations
 
+import base64
 import codecs
+import json
+import typing as t
 from pathlib import Path
 
 import pytest
 
 from tests.fixtures import make_hosts
 from tests.winsim import regfile
+from tests.winsim.agent_twin import load_protocol, run_request
+from tests.winsim.fleet import Fleet
 from tests.winsim.regfile import REG_BINARY, Value
 from tests.winsim.registry import Registry
 
@@ -21,9 +26,13 @@ CONTRACT_HOSTS = (
     "srv2019-compliant",
     "srv2022-stale-netsh",
     "win10-do-group",
+    "win11-gpo-telemetry",
     "win11-mde-half",
     "win11-peruser",
 )
+# Hosts with a <host>.json facts file beside the .reg.
+FACTS_HOSTS = ("win11-gpo-telemetry",)
+RSOP = "root\\rsop\\computer"
 
 CONN = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections"
 INET = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings"
@@ -99,6 +108,26 @@ def _sz(text: str) -> Value:
 def test_the_fleet_is_exactly_the_contract_hosts() -> None:
     assert sorted(path.stem for path in HOSTS_DIR.glob("*.reg")) == list(CONTRACT_HOSTS)
     assert sorted(make_hosts.HOSTS) == list(CONTRACT_HOSTS)
+    # Beside the .reg files: the README and <host>.json facts of some hosts, nothing else.
+    assert sorted(path.stem for path in HOSTS_DIR.glob("*.json")) == list(FACTS_HOSTS)
+    assert sorted(make_hosts.FACTS) == list(FACTS_HOSTS)
+    others = {path.name for path in HOSTS_DIR.iterdir()} - {f"{name}.reg" for name in CONTRACT_HOSTS}
+    assert others == {"README.md"} | {f"{name}.json" for name in FACTS_HOSTS}
+
+
+@pytest.mark.parametrize("name", FACTS_HOSTS)
+def test_facts_file_is_what_make_hosts_generates(name: str) -> None:
+    data = (HOSTS_DIR / f"{name}.json").read_bytes()
+    assert data == make_hosts.render_facts(name), "regenerate with: python -m tests.fixtures.make_hosts"
+    assert data.isascii() and data.endswith(b"}\n")
+    assert isinstance(json.loads(data), dict)
+
+
+def test_the_simulator_loads_every_host_with_its_facts() -> None:
+    fleet = Fleet.load(HOSTS_DIR)
+    assert fleet.names() == sorted(CONTRACT_HOSTS)
+    for host in fleet:
+        assert bool(host.facts) == (host.name in FACTS_HOSTS), host.name
 
 
 @pytest.mark.parametrize("name", CONTRACT_HOSTS)
@@ -142,9 +171,11 @@ def test_simulator_writes_the_file_back_unchanged(name: str) -> None:
 
 def test_make_hosts_command_line_writes_the_same_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert make_hosts.main(["--out", str(tmp_path)]) == 0
-    assert len(capsys.readouterr().out.splitlines()) == len(CONTRACT_HOSTS)
-    for name in CONTRACT_HOSTS:
-        assert (tmp_path / f"{name}.reg").read_bytes() == (HOSTS_DIR / f"{name}.reg").read_bytes()
+    expected = sorted([f"{name}.reg" for name in CONTRACT_HOSTS] + [f"{name}.json" for name in FACTS_HOSTS])
+    assert sorted(Path(line).name for line in capsys.readouterr().out.splitlines()) == expected
+    assert sorted(path.name for path in tmp_path.iterdir()) == expected
+    for file_name in expected:
+        assert (tmp_path / file_name).read_bytes() == (HOSTS_DIR / file_name).read_bytes()
 
 
 def test_readme_describes_every_host() -> None:
@@ -163,6 +194,7 @@ OS_FACTS = {
     "win10-do-group": ("19045", "22H2", "Enterprise", "WIN10-DO-GROUP"),
     "clean-host": ("26100", "24H2", "Professional", "CLEAN-HOST"),
     "srv2019-compliant": ("17763", None, "ServerStandard", "SRV2019-COMPLY"),
+    "win11-gpo-telemetry": ("22631", "23H2", "Enterprise", "WIN11-GPO-TELEM"),
 }
 
 
@@ -181,7 +213,7 @@ def test_os_identity(name: str) -> None:
     assert len(computer_name) <= 15
 
 
-@pytest.mark.parametrize("name", ["win11-mde-half", "srv2019-compliant"])
+@pytest.mark.parametrize("name", ["win11-mde-half", "srv2019-compliant", "win11-gpo-telemetry"])
 def test_mde_hosts_are_onboarded_with_policy_neighbours(name: str) -> None:
     reg = _load(name)
     assert reg.get_value("HKLM", ATP_STATUS, "OnboardingState") == _dword(1)
@@ -311,3 +343,98 @@ def test_srv2019_compliant() -> None:
     assert reg.get_value("HKLM", DEFENDER, "ProxyBypass") == _sz(BYPASS)
     assert reg.get_value("HKLM", DO, "DODownloadMode") == _dword(1)
     assert reg.get_value("HKLM", CURRENT_VERSION, "ReleaseId") == _sz("1809")
+
+
+def _facts(name: str) -> dict[str, t.Any]:
+    facts: dict[str, t.Any] = json.loads((HOSTS_DIR / f"{name}.json").read_text(encoding="utf-8"))
+    return facts
+
+
+MDE_GPO_ID = "cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com"
+
+
+def test_win11_gpo_telemetry() -> None:
+    reg = _load("win11-gpo-telemetry")
+    assert reg.get_value("HKLM", DATA_COLLECTION, "TelemetryProxyServer") == _sz("10.0.0.9:3128")
+    assert reg.get_value("HKLM", DATA_COLLECTION, "DisableEnterpriseAuthProxy") == _dword(1)
+    assert reg.get_value("HKLM", ATP_POLICY, "PreferStaticProxyForHttpRequest") is None
+    assert reg.get_value("HKLM", DEFENDER, "ProxyServer") is None
+    assert not reg.key_exists("HKLM", INET_POLICY)
+    for view in (64, 32):
+        assert reg.get_value("HKLM", CONN, "WinHttpSettings", view=view) is None
+    rsop = _facts("win11-gpo-telemetry")["wmi"][RSOP]
+    gpos = {row["id"]: row for row in rsop["RSOP_GPO"]}
+    assert gpos[MDE_GPO_ID]["name"] == "Contoso MDE proxy"
+    assert gpos[MDE_GPO_ID]["guidName"] == "{5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8}"
+    winning = {
+        (row["registryKey"], row["valueName"]): row
+        for row in rsop["RSOP_RegistryPolicySetting"]
+        if row["precedence"] == 1
+    }
+    for value_name in ("TelemetryProxyServer", "DisableEnterpriseAuthProxy"):
+        row = winning[(DATA_COLLECTION, value_name)]
+        assert (row["GPOID"], row["name"], row["SOMID"]) == (
+            MDE_GPO_ID,
+            value_name,
+            "OU=Workstations,DC=contoso,DC=com",
+        )
+    losing = [row for row in rsop["RSOP_RegistryPolicySetting"] if row["precedence"] != 1]
+    assert [(r["valueName"], r["precedence"], gpos[r["GPOID"]]["name"]) for r in losing] == [
+        ("TelemetryProxyServer", 2, "Contoso Workstation Baseline")
+    ]
+
+
+@pytest.mark.parametrize("name", FACTS_HOSTS)
+def test_rsop_explains_the_registry(name: str) -> None:
+    """Every winning RSoP row is in HKLM with its type and data; every GPOID names an RSOP_GPO; ids unique."""
+    reg = _load(name)
+    rsop = _facts(name)["wmi"][RSOP]
+    gpo_ids = {row["id"] for row in rsop["RSOP_GPO"]}
+    rows = rsop["RSOP_RegistryPolicySetting"]
+    assert len({(row["id"], row["precedence"]) for row in rows}) == len(rows)
+    for row in rows:
+        assert row["GPOID"] in gpo_ids
+        assert row["GPOID"].startswith("cn={") and row["GPOID"].endswith(",cn=policies,cn=system,DC=contoso,DC=com")
+        assert not row["registryKey"].upper().startswith("HKEY_")
+        stored = reg.get_value("HKLM", row["registryKey"], row["valueName"])
+        assert stored is not None, row
+        if row["precedence"] == 1:
+            assert Value(row["valueType"], base64.b64decode(row["value"])) == stored, row
+        else:
+            assert Value(row["valueType"], base64.b64decode(row["value"])) != stored, row
+    # Every value under SOFTWARE\Policies comes from some GPO.
+    policies = {(r["registryKey"].lower(), r["valueName"].lower()) for r in rows if r["precedence"] == 1}
+    for key in (DATA_COLLECTION, ATP_POLICY, DEFENDER, SPYNET):
+        for value_name, _value in reg.values("HKLM", key):
+            assert (key.lower(), value_name.lower()) in policies, (key, value_name)
+
+
+def test_the_twin_answers_wmi_query_from_the_facts() -> None:
+    host = Fleet.load(HOSTS_DIR).get("win11-gpo-telemetry")
+    assert host is not None
+    protocol = load_protocol()
+    query = {
+        "op": "wmi_query",
+        "namespace": RSOP,
+        "class": "RSOP_RegistryPolicySetting",
+        "properties": ["registryKey", "valueName", "GPOID", "precedence", "name"],
+        "where": {"precedence": 1, "valueName": "TelemetryProxyServer"},
+    }
+    response = run_request(host.registry, protocol.build_request([query]), facts=host.facts)
+    assert response["results"] == [
+        {
+            "op": "wmi_query",
+            "status": "ok",
+            "instances": [
+                {
+                    "registryKey": DATA_COLLECTION,
+                    "valueName": "TelemetryProxyServer",
+                    "GPOID": MDE_GPO_ID,
+                    "precedence": 1,
+                    "name": "TelemetryProxyServer",
+                }
+            ],
+        }
+    ]
+    other = run_request(Fleet.load(HOSTS_DIR).get("clean-host").registry, protocol.build_request([query]))  # type: ignore[union-attr]
+    assert other["results"][0]["missing"] == "namespace"

@@ -1,9 +1,15 @@
 """The Python twin of the host agent (``plugins/plugin_utils/_agent.ps1``).
 
-It runs a request's operations (``read``, ``apply``) against a :class:`~tests.winsim.registry.Registry`
-exactly as ``docs/dev/agent-protocol.md`` specifies, and returns the response dict. Inputs are
-validated the way a careful PowerShell agent would: an operation with a bad hive, view, path, type
-or data fails as a whole with ``"status": "error"`` before it touches the registry.
+It runs a request's operations (``read``, ``apply``, ``wmi_query``) against a
+:class:`~tests.winsim.registry.Registry` and the host's facts exactly as ``docs/dev/agent-protocol.md``
+specifies, and returns the response dict. Inputs are validated the way a careful PowerShell agent
+would: an operation with a bad hive, view, path, type or data fails as a whole with
+``"status": "error"`` before it touches the registry.
+
+``wmi_query`` answers from the facts' ``wmi`` section (``<host>.json``):
+``{"wmi": {"root\\rsop\\computer": {"RSOP_GPO": [{row}, ...]}}}``, rows already in the protocol's
+value forms (byte arrays base64, DateTime ISO 8601). A namespace or class absent there is reported
+``missing``, as the agent reports one Windows does not have.
 
 Fault hooks (:class:`TwinFaults`) make the Nth change write of the request fail like an
 access-denied write, make the rollback itself fail, or make the backup fail.
@@ -12,8 +18,10 @@ access-denied write, make the rollback itself fail, or make the backup fail.
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import importlib.util
+import re
 import typing as t
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +39,11 @@ READ_HIVES = ("HKLM", "HKCU", "HKU", "HKCR")
 WRITE_HIVES = ("HKLM",)
 ACTIONS = ("set_value", "delete_value", "create_key", "delete_key")
 KEY_ACTIONS = ("create_key", "delete_key")
-OPERATIONS = ("read", "apply")
+OPERATIONS = ("read", "apply", "wmi_query")
+WILDCARD = "*"
+# WMI names as the agent accepts them: letters, digits, underscore; namespaces joined by backslashes.
+WMI_NAME = re.compile(r"[A-Za-z0-9_]+")
+WMI_NAMESPACE = re.compile(r"[A-Za-z0-9_]+(?:\\[A-Za-z0-9_]+)*")
 
 
 @functools.cache
@@ -120,8 +132,10 @@ class AgentTwin:
         *,
         faults: TwinFaults | None = None,
         clock: t.Callable[[], datetime] | None = None,
+        facts: dict[str, t.Any] | None = None,
     ) -> None:
         self.registry = registry
+        self.wmi: dict[str, t.Any] = (facts or {}).get("wmi") or {}
         self.faults = faults or TwinFaults()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.wrote = False
@@ -164,13 +178,14 @@ class AgentTwin:
             if not isinstance(op, dict):
                 return f"operations[{index}] must be a JSON object, got {_kind(op)}"
             if op.get("op") not in OPERATIONS:
-                return f"unknown operation {op.get('op')!r} at operations[{index}] (expected read or apply)"
+                return f"unknown operation {op.get('op')!r} at operations[{index}] (expected read, apply or wmi_query)"
         return None
 
     def _run(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
         """Run one operation; invalid input fails it before anything is touched."""
+        run = {"read": self._read, "apply": self._apply, "wmi_query": self._wmi_query}[op["op"]]
         try:
-            return self._read(op) if op["op"] == "read" else self._apply(op)
+            return run(op)
         except OperationError as exc:
             return {"op": op["op"], "status": "error", "error": str(exc)}
 
@@ -181,7 +196,35 @@ class AgentTwin:
         if not isinstance(keys, list):
             raise OperationError(f"'keys' must be a list, got {_kind(keys)}")
         addresses = [self._address(f"keys[{i}]", key, READ_HIVES, allow_root=True) for i, key in enumerate(keys)]
-        return {"op": "read", "status": "ok", "keys": [self._read_key(*address) for address in addresses]}
+        entries = []
+        for given, full, resolved in addresses:
+            parts = split_path(given["path"])
+            if WILDCARD not in parts:
+                entries.append(self._read_key(given, full, resolved))
+                continue
+            # One entry per existing key the pattern names, with its concrete path.
+            for concrete in self._expand(full, parts, given["view"]):
+                found = {**given, "path": "\\".join(concrete)}
+                entry = self._read_key(found, full, "\\".join(view_parts(full, concrete, given["view"])))
+                entries.append({**entry, "pattern": given["path"]})
+        return {"op": "read", "status": "ok", "keys": entries}
+
+    def _expand(self, full_hive: str, parts: list[str], view: int) -> list[list[str]]:
+        """The existing keys a path with ``*`` names: each ``*`` is every subkey at its level, ordinal order."""
+        prefixes: list[list[str]] = [[]]
+        for part in parts:
+            if part != WILDCARD:
+                prefixes = [[*prefix, part] for prefix in prefixes]
+                continue
+            prefixes = [
+                [*prefix, name]
+                for prefix in prefixes
+                for name in sorted(
+                    self.registry.subkey_names(full_hive, "\\".join(view_parts(full_hive, prefix, view))),
+                    key=_ordinal,
+                )
+            ]
+        return [p for p in prefixes if self.registry.key_exists(full_hive, "\\".join(view_parts(full_hive, p, view)))]
 
     def _read_key(self, given: dict[str, t.Any], full_hive: str, resolved: str) -> dict[str, t.Any]:
         exists = self.registry.key_exists(full_hive, resolved)
@@ -226,6 +269,10 @@ class AgentTwin:
         """Validate one change."""
         where = f"changes[{index}]"
         given, full, resolved = self._address(where, item, WRITE_HIVES, allow_root=False)
+        if WILDCARD in split_path(given["path"]):
+            raise OperationError(
+                f"{where}: wildcard '*' in key path '{given['path']}': wildcards are only allowed in read"
+            )
         action = item.get("action")
         if action not in ACTIONS:
             raise OperationError(f"{where}: unknown action {action!r} (expected {', '.join(ACTIONS)})")
@@ -407,6 +454,24 @@ class AgentTwin:
             entry["name"] = change.name
         return {**entry, **self._current(change)}
 
+    # -- wmi_query ---------------------------------------------------------------------------
+
+    def _wmi_query(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Rows of one class from the facts, only the listed properties, filtered by ``where``."""
+        namespace, class_name, properties, where = _wmi_request(op)
+        classes = _find_name(self.wmi, namespace)
+        if classes is None:
+            return {"op": "wmi_query", "status": "ok", "instances": [], "missing": "namespace"}
+        rows = _find_name(classes, class_name)
+        if rows is None:
+            return {"op": "wmi_query", "status": "ok", "instances": [], "missing": "class"}
+        instances = []
+        for row in rows:
+            picked = {name: copy.deepcopy(_find_name(row, name)) for name in properties}
+            if all(_wmi_equal(picked[name], wanted) for name, wanted in where):
+                instances.append(picked)
+        return {"op": "wmi_query", "status": "ok", "instances": instances}
+
 
 def run_request(
     registry: Registry,
@@ -416,10 +481,11 @@ def run_request(
     fail_rollback: bool = False,
     fail_backup: bool = False,
     clock: t.Callable[[], datetime] | None = None,
+    facts: dict[str, t.Any] | None = None,
 ) -> dict[str, t.Any]:
-    """Run one request against ``registry`` and return the response dict."""
+    """Run one request against ``registry`` (and ``facts``, for wmi_query) and return the response dict."""
     faults = TwinFaults(fail_write_at=fail_write_at, fail_rollback=fail_rollback, fail_backup=fail_backup)
-    return AgentTwin(registry, faults=faults, clock=clock).handle(request)
+    return AgentTwin(registry, faults=faults, clock=clock, facts=facts).handle(request)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -488,3 +554,84 @@ def _matches(current: dict[str, t.Any], expect: Expect) -> bool:
 def _value_entry(name: str, value: Value) -> dict[str, t.Any]:
     type_name, data = to_protocol(value)
     return {"name": name, "type": type_name, "data": data}
+
+
+def _ordinal(name: str) -> bytes:
+    """Sort key for .NET's ordinal string order (UTF-16 code units)."""
+    return name.encode("utf-16-be", "surrogatepass")
+
+
+# ---------------------------------------------------------------------------------------------
+# wmi_query helpers
+
+
+def _wmi_request(op: dict[str, t.Any]) -> tuple[str, str, list[str], list[tuple[str, t.Any]]]:
+    """Validate namespace, class, properties and where (checked in that order, as the agent does)."""
+    namespace = op.get("namespace")
+    if not isinstance(namespace, str):
+        raise OperationError("'namespace' must be a string")
+    if not WMI_NAMESPACE.fullmatch(namespace):
+        raise OperationError(
+            f"invalid namespace '{namespace}' (expected names of letters, digits and underscores"
+            " separated by single backslashes)"
+        )
+    class_name = op.get("class")
+    if not isinstance(class_name, str):
+        raise OperationError("'class' must be a string")
+    if not WMI_NAME.fullmatch(class_name):
+        raise OperationError(f"invalid class name '{class_name}' (expected letters, digits and underscores)")
+    properties = op.get("properties")
+    if not isinstance(properties, list) or not properties:
+        raise OperationError("'properties' must be a non-empty list of property names")
+    seen: set[str] = set()
+    for index, name in enumerate(properties):
+        if not isinstance(name, str):
+            raise OperationError(f"properties[{index}] must be a string")
+        if not WMI_NAME.fullmatch(name):
+            raise OperationError(f"invalid property name '{name}' (expected letters, digits and underscores)")
+        if name.lower() in seen:
+            raise OperationError(f"duplicate property '{name}' in 'properties'")
+        seen.add(name.lower())
+    return namespace, class_name, properties, _wmi_where(op.get("where"), properties)
+
+
+def _wmi_where(where: t.Any, properties: list[str]) -> list[tuple[str, t.Any]]:
+    """``where`` as (listed property, wanted value) pairs; None or {} is no filter."""
+    if where is None:
+        return []
+    if not isinstance(where, dict):
+        raise OperationError("'where' must be an object of property names and values")
+    pairs = []
+    for name, wanted in where.items():
+        listed = next((p for p in properties if p.lower() == name.lower()), None)
+        if listed is None:
+            raise OperationError(f"'where' property '{name}' is not one of 'properties'")
+        if not (wanted is None or isinstance(wanted, (str, bool, int))):
+            raise OperationError(f"'where' value of '{name}' must be a string, an integer, a boolean or null")
+        pairs.append((listed, wanted))
+    return pairs
+
+
+def _find_name(mapping: t.Any, name: str) -> t.Any:
+    """``mapping[name]`` with WMI's case-insensitive names; None when absent."""
+    if not isinstance(mapping, dict):
+        raise ValueError(f"facts: expected an object holding {name!r}, got {_kind(mapping)}")
+    if name in mapping:
+        return mapping[name]
+    return next((value for key, value in mapping.items() if key.lower() == name.lower()), None)
+
+
+def _fold(text: str) -> str:
+    """Upper case per UTF-16 unit where that maps one to one, as .NET's OrdinalIgnoreCase compares."""
+    return "".join(upper if len(upper := char.upper()) == 1 else char for char in text)
+
+
+def _wmi_equal(value: t.Any, wanted: t.Any) -> bool:
+    """The agent's ``where`` equality: same JSON kind; strings ignore case, numbers compare by value."""
+    if wanted is None:
+        return value is None
+    if isinstance(wanted, bool):
+        return isinstance(value, bool) and value == wanted
+    if isinstance(wanted, str):
+        return isinstance(value, str) and _fold(value) == _fold(wanted)
+    return isinstance(value, int) and not isinstance(value, bool) and value == wanted

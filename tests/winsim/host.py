@@ -1,4 +1,4 @@
-"""One simulated Windows host: a registry, optional facts, and the command gate.
+"""One simulated Windows host: a registry, optional facts (``wmi_query`` answers from them), the command gate.
 
 :meth:`SimHost.execute` takes what arrived in a WinRM ``rsp:Command`` (command, arguments, stdin).
 It runs only proxyfleet.windows' host agent: the command line must unwrap (``PowerShell ...
@@ -122,13 +122,15 @@ def _check_agent(agent: str, request: t.Any) -> None:
 
 
 def describe_operations(request: t.Any) -> list[dict[str, t.Any]]:
-    """Short form of a request's operations for the log: op names, and for apply its changes."""
+    """Short form of a request's operations for the log: op names, apply's changes, wmi_query's class."""
     operations = request.get("operations") if isinstance(request, dict) else None
     if not isinstance(operations, list):
         return []
     described = []
     for op in operations:
         entry: dict[str, t.Any] = {"op": op.get("op") if isinstance(op, dict) else None}
+        if entry["op"] == "wmi_query":
+            entry.update({k: op[k] for k in ("namespace", "class") if k in op})
         if entry["op"] == "apply" and isinstance(op.get("changes"), list):
             fields = ("action", "hive", "path", "view", "name")
             entry["changes"] = [
@@ -192,7 +194,7 @@ class SimHost:
             return self._run_agent(request, TwinFaults(fail_write_at=fail_write_at, fail_rollback=fail_rollback))
 
     def _run_agent(self, request: dict[str, t.Any], faults: TwinFaults) -> ExecResult:
-        twin = AgentTwin(self.registry, faults=faults)
+        twin = AgentTwin(self.registry, faults=faults, facts=self.facts)
         response = twin.handle(request)
         if twin.wrote:
             self.save()

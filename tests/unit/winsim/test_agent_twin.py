@@ -101,7 +101,7 @@ def without_backups(reg: Registry) -> Registry:
         ),
         (
             P.build_request([{"op": "read", "keys": []}, {"op": "delete_tree"}]),
-            "unknown operation 'delete_tree' at operations[1] (expected read or apply)",
+            "unknown operation 'delete_tree' at operations[1] (expected read, apply or wmi_query)",
         ),
     ],
 )
@@ -598,3 +598,346 @@ def test_a_later_failure_brings_a_deleted_key_and_its_values_back() -> None:
     [result] = results(reg, apply(delete_dc_value(), delete_dc_key(), change), fail_write_at=3)
     assert (result["status"], result["failed_index"], result["rollback"]) == ("failed", 2, {"ok": True})
     assert without_backups(reg) == without_backups(before)
+
+
+# ---------------------------------------------------------------------------------------------
+# read: wildcard key paths
+
+IS = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"
+SYSTEM_SID = "S-1-5-18"
+ALICE = "S-1-5-21-3623811015-3361044348-30300820-1013"
+BOB = "S-1-5-21-3623811015-3361044348-30300820-1014"
+
+
+def users_registry() -> Registry:
+    """HKU as Windows loads it: .DEFAULT, SYSTEM, two signed-in users (Bob has no Internet Settings)."""
+    reg = Registry()
+    reg.set_value("HKU", rf"{ALICE}\{IS}", "ProxyEnable", Value.dword(1))
+    reg.set_value("HKU", rf"{ALICE}\{IS}", "ProxyServer", Value.string("proxy.corp.example:8080"))
+    reg.create_key("HKU", rf"{ALICE}\{IS}\Connections")
+    reg.set_value("HKU", rf"{SYSTEM_SID}\{IS}", "ProxyEnable", Value.dword(0))
+    reg.create_key("HKU", rf"{BOB}\Software\Microsoft\Windows")  # the path stops short
+    reg.create_key("HKU", rf"{ALICE}_Classes\Local Settings")
+    reg.create_key("HKU", r".DEFAULT\Software")
+    return reg
+
+
+def wildcard_entry(hive: str, path: str, pattern: str, values: list[t.Any], subkeys: list[str]) -> dict[str, t.Any]:
+    return {
+        "hive": hive, "path": path, "view": 64, "pattern": pattern, "exists": True,
+        "values": values, "subkeys": subkeys,
+    }  # fmt: skip
+
+
+def test_wildcard_read_gives_one_entry_per_user_hive_that_has_the_key() -> None:
+    pattern = rf"*\{IS}"
+    [result] = results(users_registry(), {"op": "read", "keys": [{"hive": "HKU", "path": pattern, "view": 64}]})
+    assert result == {
+        "op": "read",
+        "status": "ok",
+        "keys": [
+            # Ordinal name order: "S-1-5-18" < "S-1-5-21-...".
+            wildcard_entry(
+                "HKU", rf"{SYSTEM_SID}\{IS}", pattern, [{"name": "ProxyEnable", "type": "dword", "data": 0}], []
+            ),
+            wildcard_entry(
+                "HKU",
+                rf"{ALICE}\{IS}",
+                pattern,
+                [
+                    {"name": "ProxyEnable", "type": "dword", "data": 1},
+                    {"name": "ProxyServer", "type": "string", "data": "proxy.corp.example:8080"},
+                ],
+                ["Connections"],
+            ),
+        ],
+    }
+
+
+def test_wildcards_keep_address_order_and_plain_addresses_still_report_missing_keys() -> None:
+    keys = [
+        {"hive": "HKU", "path": r"*\Software", "view": 64},
+        {"hive": "HKU", "path": rf"{BOB}\{IS}", "view": 64},
+        {"hive": "HKU", "path": r"*\Nothing\*", "view": 64},  # names nothing: no entry at all
+        {"hive": "HKU", "path": "*", "view": 64},
+    ]
+    [result] = results(users_registry(), {"op": "read", "keys": keys})
+    assert [(k["path"], k["exists"], k.get("pattern")) for k in result["keys"]] == [
+        (r".DEFAULT\Software", True, r"*\Software"),
+        (rf"{SYSTEM_SID}\Software", True, r"*\Software"),
+        (rf"{ALICE}\Software", True, r"*\Software"),
+        (rf"{BOB}\Software", True, r"*\Software"),
+        (rf"{BOB}\{IS}", False, None),
+        (".DEFAULT", True, "*"),
+        (SYSTEM_SID, True, "*"),
+        (ALICE, True, "*"),
+        (f"{ALICE}_Classes", True, "*"),
+        (BOB, True, "*"),
+    ]
+
+
+def test_nested_wildcards_expand_level_by_level_in_ordinal_order() -> None:
+    reg = Registry()
+    for vendor, product in (("b", "One"), ("A", "Two"), ("C", "Three"), ("A", "One"), ("b", "Two")):
+        reg.set_value("HKLM", rf"SOFTWARE\Vendors\{vendor}\{product}\Proxy", "Server", Value.string(vendor + product))
+    reg.create_key("HKLM", r"SOFTWARE\Vendors\C\Four")  # no Proxy below: no entry
+    reg.create_key("HKLM", r"SOFTWARE\Vendors\Empty")
+    [result] = results(
+        reg, {"op": "read", "keys": [{"hive": "HKLM", "path": r"SOFTWARE\Vendors\*\*\Proxy", "view": 64}]}
+    )
+    # Ordinal: "A" < "C" < "b" (Windows itself enumerates A, b, C); "One" < "Three" < "Two".
+    assert [(k["path"], k["values"][0]["data"]) for k in result["keys"]] == [
+        (r"SOFTWARE\Vendors\A\One\Proxy", "AOne"),
+        (r"SOFTWARE\Vendors\A\Two\Proxy", "ATwo"),
+        (r"SOFTWARE\Vendors\C\Three\Proxy", "CThree"),
+        (r"SOFTWARE\Vendors\b\One\Proxy", "bOne"),
+        (r"SOFTWARE\Vendors\b\Two\Proxy", "bTwo"),
+    ]
+    # The literal names keep the requested case; the expanded ones are the stored names.
+    [lower] = results(reg, {"op": "read", "keys": [{"hive": "HKLM", "path": r"software\vendors\*", "view": 64}]})
+    assert [k["path"] for k in lower["keys"]] == [
+        r"software\vendors\A", r"software\vendors\C", r"software\vendors\Empty", r"software\vendors\b",
+    ]  # fmt: skip
+
+
+def test_wildcard_read_that_matches_nothing_gives_no_entries() -> None:
+    reg = users_registry()
+    for path in (r"*\Nothing", r"Missing\*", rf"{BOB}\*\Nothing", r"*\*\*\*\*\*\*\*\*\*"):
+        [result] = results(reg, {"op": "read", "keys": [{"hive": "HKU", "path": path, "view": 64}]})
+        assert result == {"op": "read", "status": "ok", "keys": []}, path
+    [empty] = results(Registry(), {"op": "read", "keys": [{"hive": "HKLM", "path": "*", "view": 64}]})
+    assert empty["keys"] == []
+
+
+def test_wildcard_read_in_the_32bit_view_lists_wow6432node() -> None:
+    reg = Registry()
+    reg.create_key("HKLM", r"SOFTWARE\Native\Proxy")
+    reg.create_key("HKLM", r"SOFTWARE\Legacy\Proxy", view=32)
+    read = {"op": "read", "keys": [{"hive": "HKLM", "path": r"SOFTWARE\*\Proxy", "view": view} for view in (64, 32)]}
+    [result] = results(reg, read)
+    assert [(k["path"], k["view"]) for k in result["keys"]] == [
+        (r"SOFTWARE\Native\Proxy", 64),
+        (r"SOFTWARE\Legacy\Proxy", 32),
+    ]
+    [root] = results(reg, {"op": "read", "keys": [{"hive": "HKLM", "path": r"*\Legacy", "view": 32}]})
+    assert [k["path"] for k in root["keys"]] == [r"SOFTWARE\Legacy"]
+
+
+def test_apply_rejects_wildcards() -> None:
+    reg = host_registry()
+    before = reg.snapshot()
+    good = set_winhttp(32, NAMED, {"exists": False})
+    for path in ("*", r"SOFTWARE\*\Connections", r"SOFTWARE\Policies\*"):
+        bad = {**good, "path": path}
+        assert results(reg, apply(good, bad)) == [
+            {
+                "op": "apply",
+                "status": "error",
+                "error": f"changes[1]: wildcard '*' in key path '{path}': wildcards are only allowed in read",
+            }
+        ]
+    # Only a whole name is a wildcard: 'a*' is a literal key name.
+    [result] = results(reg, apply({**good, "path": r"SOFTWARE\a*"}))
+    assert result["status"] == "applied"
+    assert reg.key_exists("HKLM", r"SOFTWARE\a*", view=32)
+    assert without_backups(before).key_exists("HKLM", r"SOFTWARE\a*", view=32) is False
+
+
+# ---------------------------------------------------------------------------------------------
+# wmi_query
+
+RSOP = "root\\rsop\\computer"
+GPO_ID = "cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com"
+BASELINE_ID = "cn={0D6E3F7A-2C51-4B8E-9F13-6A4C2B7D8E90},cn=policies,cn=system,DC=contoso,DC=com"
+DC_KEY = r"SOFTWARE\Policies\Microsoft\Windows\DataCollection"
+
+
+def rsop_row(value_name: str, gpo_id: str, precedence: int, value: bytes) -> dict[str, t.Any]:
+    return {
+        "id": f"{{{value_name}-{precedence}}}", "precedence": precedence, "GPOID": gpo_id,
+        "SOMID": "OU=Workstations,DC=contoso,DC=com", "creationTime": "2026-03-02T07:41:12.0000000Z",
+        "registryKey": DC_KEY, "valueName": value_name, "valueType": 1, "value": b64(value),
+        "deleted": False, "command": "", "name": value_name,
+    }  # fmt: skip
+
+
+FACTS: dict[str, t.Any] = {
+    "os_build": "22631",
+    "wmi": {
+        RSOP: {
+            "RSOP_RegistryPolicySetting": [
+                rsop_row("TelemetryProxyServer", GPO_ID, 1, "10.0.0.9:3128\0".encode("utf-16-le")),
+                rsop_row("DisableEnterpriseAuthProxy", GPO_ID, 1, (1).to_bytes(4, "little")),
+                rsop_row("TelemetryProxyServer", BASELINE_ID, 2, "10.0.0.6:8080\0".encode("utf-16-le")),
+            ],
+            "RSOP_GPO": [
+                {"id": GPO_ID, "name": "Contoso MDE proxy", "guidName": "{5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8}",
+                 "enabled": True, "extensionIds": ["{35378EAC-683F-11D2-A89A-00C04FBBCFA2}"]},
+                {"id": BASELINE_ID, "name": "Contoso Workstation Baseline"},
+            ],
+        },
+        "root\\ccm": {},
+    },
+}  # fmt: skip
+
+
+def wmi(class_name: str, properties: list[str], where: t.Any = None, namespace: str = RSOP) -> dict[str, t.Any]:
+    op: dict[str, t.Any] = {"op": "wmi_query", "namespace": namespace, "class": class_name, "properties": properties}
+    if where is not None:
+        op["where"] = where
+    return op
+
+
+def wmi_results(*ops: dict[str, t.Any], facts: dict[str, t.Any] | None = FACTS) -> list[dict[str, t.Any]]:
+    response = run_request(Registry(), P.build_request(list(ops)), facts=facts)
+    assert response["ok"] is True, response
+    found: list[dict[str, t.Any]] = response["results"]
+    return found
+
+
+def test_wmi_query_returns_only_the_listed_properties_in_order() -> None:
+    [result] = wmi_results(wmi("RSOP_RegistryPolicySetting", ["valueName", "precedence", "GPOID", "value"]))
+    assert result == {
+        "op": "wmi_query",
+        "status": "ok",
+        "instances": [
+            {"valueName": "TelemetryProxyServer", "precedence": 1, "GPOID": GPO_ID,
+             "value": b64("10.0.0.9:3128\0".encode("utf-16-le"))},
+            {"valueName": "DisableEnterpriseAuthProxy", "precedence": 1, "GPOID": GPO_ID, "value": "AQAAAA=="},
+            {"valueName": "TelemetryProxyServer", "precedence": 2, "GPOID": BASELINE_ID,
+             "value": b64("10.0.0.6:8080\0".encode("utf-16-le"))},
+        ],
+    }  # fmt: skip
+    assert [list(row) for row in result["instances"]] == [["valueName", "precedence", "GPOID", "value"]] * 3
+
+
+def test_wmi_query_names_are_case_insensitive_and_absent_properties_are_null() -> None:
+    [result] = wmi_results(
+        wmi("rsop_gpo", ["NAME", "guidName", "extensionIds", "version"], namespace="ROOT\\RSOP\\Computer")
+    )
+    assert result["instances"] == [
+        {"NAME": "Contoso MDE proxy", "guidName": "{5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8}",
+         "extensionIds": ["{35378EAC-683F-11D2-A89A-00C04FBBCFA2}"], "version": None},
+        {"NAME": "Contoso Workstation Baseline", "guidName": None, "extensionIds": None, "version": None},
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("where", "names"),
+    [
+        ({"precedence": 1}, ["TelemetryProxyServer", "DisableEnterpriseAuthProxy"]),
+        ({"precedence": 1, "valueName": "telemetryproxyserver"}, ["TelemetryProxyServer"]),  # strings ignore case
+        ({"PRECEDENCE": 2}, ["TelemetryProxyServer"]),
+        ({"precedence": "1"}, []),  # the same JSON kind only
+        ({"deleted": False, "precedence": 2}, ["TelemetryProxyServer"]),
+        ({"deleted": 0}, []),  # a number is not a boolean
+        ({"precedence": True}, []),  # nor a boolean a number
+        ({"command": None}, []),
+        ({"missingProperty": None}, ["TelemetryProxyServer", "DisableEnterpriseAuthProxy", "TelemetryProxyServer"]),
+        ({}, ["TelemetryProxyServer", "DisableEnterpriseAuthProxy", "TelemetryProxyServer"]),
+    ],
+)
+def test_wmi_query_where_filters_by_equality_on_listed_properties(where: dict[str, t.Any], names: list[str]) -> None:
+    properties = ["valueName", "precedence", "deleted", "command", "missingProperty"]
+    [result] = wmi_results(wmi("RSOP_RegistryPolicySetting", properties, where))
+    assert [row["valueName"] for row in result["instances"]] == names
+
+
+def test_wmi_query_missing_namespace_or_class_is_not_an_error() -> None:
+    missing_namespace = {"op": "wmi_query", "status": "ok", "instances": [], "missing": "namespace"}
+    missing_class = {"op": "wmi_query", "status": "ok", "instances": [], "missing": "class"}
+    assert wmi_results(
+        wmi("RSOP_GPO", ["id"], namespace="root\\rsop\\user"),
+        wmi("SMS_SCI_Component", ["ItemName"], namespace="root\\sms\\site_P01"),
+        wmi("RSOP_Nothing", ["id"]),
+        wmi("CCM_SoftwareUpdatesClientConfig", ["Enabled"], namespace="root\\ccm"),  # namespace with no classes
+    ) == [missing_namespace, missing_namespace, missing_class, missing_class]
+    # A host without facts (or without their wmi section) has no namespace at all.
+    assert wmi_results(wmi("RSOP_GPO", ["id"]), facts=None) == [missing_namespace]
+    assert wmi_results(wmi("RSOP_GPO", ["id"]), facts={"os_build": "1"}) == [missing_namespace]
+
+
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ({"namespace": None}, "'namespace' must be a string"),
+        (
+            {"namespace": "root\\rsop\\"},
+            "invalid namespace 'root\\rsop\\' (expected names of letters, digits"
+            " and underscores separated by single backslashes)",
+        ),
+        (
+            {"namespace": "\\\\.\\root\\cimv2"},
+            "invalid namespace '\\\\.\\root\\cimv2' (expected names of letters,"
+            " digits and underscores separated by single backslashes)",
+        ),
+        (
+            {"namespace": "root/cimv2"},
+            "invalid namespace 'root/cimv2' (expected names of letters, digits and"
+            " underscores separated by single backslashes)",
+        ),
+        (
+            {"namespace": "root\\\\cimv2"},
+            "invalid namespace 'root\\\\cimv2' (expected names of letters, digits"
+            " and underscores separated by single backslashes)",
+        ),
+        ({"class": 5}, "'class' must be a string"),
+        (
+            {"class": "RSOP_GPO WHERE 1=1"},
+            "invalid class name 'RSOP_GPO WHERE 1=1' (expected letters, digits and underscores)",
+        ),
+        (
+            {"class": "Win32_Process'; Remove-Item C:\\"},
+            "invalid class name 'Win32_Process'; Remove-Item C:\\' (expected letters, digits and underscores)",
+        ),
+        ({"class": "RSOP_GPO\n"}, "invalid class name 'RSOP_GPO\n' (expected letters, digits and underscores)"),
+        ({"class": "Klasse\u00e9"}, "invalid class name 'Klasse\u00e9' (expected letters, digits and underscores)"),
+        ({"properties": []}, "'properties' must be a non-empty list of property names"),
+        ({"properties": "name"}, "'properties' must be a non-empty list of property names"),
+        ({"properties": ["name", 1]}, "properties[1] must be a string"),
+        ({"properties": ["name", "*"]}, "invalid property name '*' (expected letters, digits and underscores)"),
+        ({"properties": ["name", "a.b"]}, "invalid property name 'a.b' (expected letters, digits and underscores)"),
+        ({"properties": ["name", "id", "Name"]}, "duplicate property 'Name' in 'properties'"),
+        ({"where": [["name", "x"]]}, "'where' must be an object of property names and values"),
+        ({"where": "name = 'x'"}, "'where' must be an object of property names and values"),
+        ({"where": {"guidName": "x"}}, "'where' property 'guidName' is not one of 'properties'"),
+        ({"where": {"name": 1.5}}, "'where' value of 'name' must be a string, an integer, a boolean or null"),
+        ({"where": {"name": ["a"]}}, "'where' value of 'name' must be a string, an integer, a boolean or null"),
+        (
+            {"where": {"name": {"like": "a%"}}},
+            "'where' value of 'name' must be a string, an integer, a boolean or null",
+        ),
+    ],
+)
+def test_wmi_query_validation(change: dict[str, t.Any], error: str) -> None:
+    op = {**wmi("RSOP_GPO", ["name", "id"]), **change}
+    assert wmi_results(op) == [{"op": "wmi_query", "status": "error", "error": error}]
+
+
+def test_wmi_query_runs_beside_read_and_apply_in_one_request() -> None:
+    reg = host_registry()
+    response = run_request(
+        reg,
+        P.build_request(
+            [
+                {"op": "read", "keys": [{"hive": "HKLM", "path": DC_KEY, "view": 64}]},
+                apply(set_winhttp(32, NAMED, {"exists": False})),
+                wmi(
+                    "RSOP_RegistryPolicySetting", ["registryKey", "valueName", "GPOID", "precedence"], {"precedence": 1}
+                ),
+                wmi("RSOP_GPO", ["id", "name"]),
+                {**wmi("RSOP_GPO", ["id"]), "class": "bad name"},
+            ]
+        ),
+        facts=FACTS,
+        clock=clock,
+    )
+    assert [r["status"] for r in response["results"]] == ["ok", "applied", "ok", "ok", "error"]
+    assert response["results"][4]["error"] == "invalid class name 'bad name' (expected letters, digits and underscores)"
+    settings, gpos = response["results"][2:4]
+    names = {gpo["id"]: gpo["name"] for gpo in gpos["instances"]}
+    owners = {(row["registryKey"], row["valueName"]): names[row["GPOID"]] for row in settings["instances"]}
+    assert owners == {
+        (DC_KEY, "TelemetryProxyServer"): "Contoso MDE proxy",
+        (DC_KEY, "DisableEnterpriseAuthProxy"): "Contoso MDE proxy",
+    }

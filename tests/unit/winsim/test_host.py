@@ -188,7 +188,7 @@ def test_request_level_error_is_exit_0_with_ok_false(tmp_path: Path) -> None:
     response = run_ok(host, stdin_for({"op": "format_c"}))
     assert response == {
         "protocol": 1, "agent_version": P.AGENT_VERSION, "ok": False, "results": [],
-        "error": "unknown operation 'format_c' at operations[0] (expected read or apply)",
+        "error": "unknown operation 'format_c' at operations[0] (expected read, apply or wmi_query)",
     }  # fmt: skip
 
 
@@ -259,8 +259,27 @@ def test_log_record(tmp_path: Path) -> None:
         "stderr": f"winsim: command is not the proxyfleet.windows agent bootstrap ('ipconfig'): {ONLY}",
     }  # fmt: skip
     error_log = host.execute(P.BOOTSTRAP_COMMAND_LINE, [], stdin_for({"op": "x"})).log
-    assert error_log["error"] == "unknown operation 'x' at operations[0] (expected read or apply)"
+    assert error_log["error"] == "unknown operation 'x' at operations[0] (expected read, apply or wmi_query)"
     assert error_log["ok"] is False
+
+
+def test_wmi_query_answers_from_the_host_facts_file_and_is_logged(tmp_path: Path) -> None:
+    rows = [{"id": "cn={X},cn=policies,cn=system,DC=contoso,DC=com", "name": "Contoso MDE proxy", "guidName": "{X}"}]
+    (tmp_path / "ws-001.json").write_text(json.dumps({"wmi": {"root\\rsop\\computer": {"RSOP_GPO": rows}}}), "utf-8")
+    host = make_host(tmp_path)
+    saved = (tmp_path / "ws-001.reg").stat().st_mtime_ns
+    query = {"op": "wmi_query", "namespace": "root\\rsop\\computer", "class": "RSOP_GPO", "properties": ["name"]}
+    result = host.execute(P.BOOTSTRAP_COMMAND_LINE, [], stdin_for(query, {**query, "class": "RSOP_Nothing"}))
+    assert json.loads(result.stdout)["results"] == [
+        {"op": "wmi_query", "status": "ok", "instances": [{"name": "Contoso MDE proxy"}]},
+        {"op": "wmi_query", "status": "ok", "instances": [], "missing": "class"},
+    ]
+    assert result.log["operations"] == [
+        {"op": "wmi_query", "namespace": "root\\rsop\\computer", "class": "RSOP_GPO"},
+        {"op": "wmi_query", "namespace": "root\\rsop\\computer", "class": "RSOP_Nothing"},
+    ]
+    assert result.log["results"] == ["ok", "ok"]
+    assert (tmp_path / "ws-001.reg").stat().st_mtime_ns == saved  # a query never rewrites the .reg file
 
 
 def test_commands_are_serialised_per_host(tmp_path: Path) -> None:

@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import json
 import re
+import typing as t
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _agent_protocol as protocol
+from tests.winsim import agent_twin
+from tests.winsim.registry import Registry
 
 DOC = Path(__file__).resolve().parents[4] / "docs" / "dev" / "agent-protocol.md"
 SCRIPT = protocol.agent_script()
@@ -476,6 +479,10 @@ def test_every_documented_result_field_is_produced() -> None:
     fields = set(re.findall(r'"(\w+)":', DOC_TEXT)) - {"agent", "request", "action", "expect", "protocol"}
     fields -= {"agent_version", "operations", "changes", "keep", "id", "backup", "name", "type", "data", "hive"}
     fields -= {"path", "view"}  # echoed from the request
+    fields -= {"namespace", "class", "properties", "where"}  # wmi_query's request
+    # WMI property names in the wmi_query examples: data, not fields the agent writes.
+    fields -= {"registryKey", "valueName", "GPOID", "precedence", "guidName", "wmi"}
+    fields -= {"RSOP_RegistryPolicySetting", "RSOP_GPO"}
     missing = sorted(f for f in fields if not re.search(rf"\b{f} = |\['{f}'\] = ", SCRIPT))
     assert missing == []
 
@@ -484,7 +491,7 @@ def test_every_documented_result_field_is_produced() -> None:
     ("doc_phrase", "agent_message"),
     [
         ("unknown protocol", "unsupported protocol '$protocol': this agent speaks protocol $ProtocolVersion"),
-        ("unknown op", "unknown operation '$name' at operations[$i] (expected read or apply)"),
+        ("unknown op", "unknown operation '$name' at operations[$i] (expected read, apply or wmi_query)"),
     ],
 )
 def test_request_level_errors_are_reported(doc_phrase: str, agent_message: str) -> None:
@@ -494,3 +501,107 @@ def test_request_level_errors_are_reported(doc_phrase: str, agent_message: str) 
     body = SCRIPT[SCRIPT.index("$response = [ordered]@{") :]
     assert f'throw "{agent_message}"' in body
     assert "$response['ok'] = $false" in body
+
+
+# ---------------------------------------------------------------------------------------------
+# wmi_query and wildcard reads: no query text from the request, and the twin's exact behaviour
+
+
+def test_wmi_query_sends_no_query_text() -> None:
+    code = scan(SCRIPT)[0]
+    calls = [line.strip() for line in code.splitlines() if "Get-CimInstance" in line]
+    assert calls == [
+        "$found = @(Get-CimInstance -Namespace $namespace -ClassName $class"
+        " -OperationTimeoutSec $WmiTimeoutSec -ErrorAction Stop)"
+    ]
+    lowered = scan(SCRIPT)[1].lower()
+    for forbidden in ("get-wmiobject", "[wmi]", "[wmisearcher]", "[wmiclass]", "-query", "-filter", "select "):
+        assert forbidden not in lowered, forbidden
+    assert re.search(r"^\$WmiTimeoutSec = 30$", SCRIPT, re.M)
+
+
+def _dotnet_pattern(name: str) -> re.Pattern[str]:
+    """An agent regex ('^...\\z', single-quoted) as a Python pattern ('\\z' is Python's '\\Z')."""
+    found = re.search(rf"^\${name} = '([^']*)'$", SCRIPT, re.M)
+    assert found, name
+    return re.compile(found.group(1).replace("\\z", "\\Z"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["root\\rsop\\computer", "root", "RSOP_GPO", "a_1", "", "root\\", "\\root", "root\\\\cimv2", "root/cimv2",
+     "a b", "a'b", "a\n", "Klasse\u00e9", "\u0661", "\\\\.\\root"],
+)  # fmt: skip
+def test_wmi_name_patterns_match_the_twin(text: str) -> None:
+    name, namespace = _dotnet_pattern("WmiNamePattern"), _dotnet_pattern("WmiNamespacePattern")
+    # .NET character classes [A-Za-z0-9_] are ASCII like Python's; only the anchors differ.
+    assert bool(name.search(text)) == bool(agent_twin.WMI_NAME.fullmatch(text))
+    assert bool(namespace.search(text)) == bool(agent_twin.WMI_NAMESPACE.fullmatch(text))
+
+
+def test_the_agent_and_the_twin_know_the_same_operations() -> None:
+    listed = re.search(r"if \(@\(([^)]*)\) -cnotcontains \$name\) \{ throw \"unknown operation", SCRIPT)
+    assert listed
+    assert tuple(re.findall(r"'(\w+)'", listed.group(1))) == agent_twin.OPERATIONS
+
+
+WMI_OP = {"op": "wmi_query", "namespace": "root\\rsop\\computer", "class": "RSOP_GPO", "properties": ["name", "id"]}
+
+
+@pytest.mark.parametrize(
+    ("agent_message", "variables", "change"),
+    [
+        ("'namespace' must be a string", {}, {"namespace": 1}),
+        (
+            "invalid namespace '$namespace' (expected names of letters, digits and underscores separated by single"
+            " backslashes)",
+            {"namespace": "root\\"},
+            {"namespace": "root\\"},
+        ),
+        ("'class' must be a string", {}, {"class": None}),
+        (
+            "invalid class name '$class' (expected letters, digits and underscores)",
+            {"class": "A B"},
+            {"class": "A B"},
+        ),
+        ("'properties' must be a non-empty list of property names", {}, {"properties": []}),
+        ("properties[$i] must be a string", {"i": "1"}, {"properties": ["name", 2]}),
+        (
+            "invalid property name '$name' (expected letters, digits and underscores)",
+            {"name": "a-b"},
+            {"properties": ["a-b"]},
+        ),
+        ("duplicate property '$name' in 'properties'", {"name": "ID"}, {"properties": ["id", "ID"]}),
+        ("'where' must be an object of property names and values", {}, {"where": []}),
+        (
+            "'where' property '$($field.Name)' is not one of 'properties'",
+            {"($field.Name)": "x"},
+            {"where": {"x": 1}},
+        ),
+        (
+            "'where' value of '$($field.Name)' must be a string, an integer, a boolean or null",
+            {"($field.Name)": "id"},
+            {"where": {"id": 1.5}},
+        ),
+    ],
+)
+def test_wmi_query_errors_are_the_twins(
+    agent_message: str, variables: dict[str, str], change: dict[str, t.Any]
+) -> None:
+    assert f'throw "{agent_message}"' in SCRIPT
+    expected = agent_message
+    for variable, value in variables.items():
+        expected = expected.replace(f"${variable}", value)
+    [result] = agent_twin.run_request(Registry(), protocol.build_request([{**WMI_OP, **change}]))["results"]
+    assert result == {"op": "wmi_query", "status": "error", "error": expected}
+
+
+def test_apply_rejects_wildcards_with_the_twins_message() -> None:
+    message = "wildcard '*' in key path '$path': wildcards are only allowed in read"
+    assert f'throw "{message}"' in SCRIPT
+    change = {"action": "create_key", "hive": "HKLM", "path": "SOFTWARE\\*", "view": 64, "expect": {"exists": False}}
+    apply = {"op": "apply", "backup": {"id": "b", "keep": 1}, "changes": [change]}
+    [result] = agent_twin.run_request(Registry(), protocol.build_request([apply]))["results"]
+    # The agent prefixes "changes[$i]: " (Invoke-Apply), as the twin does.
+    assert result["error"] == "changes[0]: " + message.replace("$path", "SOFTWARE\\*")
+    assert 'throw "changes[$i]: $(Get-ErrorMessage $_)"' in SCRIPT

@@ -1,0 +1,220 @@
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Which proxy each Microsoft cloud consumer will use, and the rule that decided it (internal use only).
+
+Each consumer and context gets a route ``{proxy, pac_url, bypass, source, rule}``: ``proxy`` None and
+``pac_url`` None mean direct access, ``source`` names the setting that decided (``wininet.machine``,
+``wininet.user:<SID>``, ``winhttp.64``, ``telemetry``, ``defender.proxy_server``, ``defender.pac_url`` or
+``direct``) and ``rule`` is a sentence citing the table row or fallback step, for the reader of a report.
+
+The sources are the documents named in docs/findings.md: [DOPX] for Delivery Optimization, [MDEPX] for
+the Defender for Endpoint sensor, and the WindowsDefender.admx policy text [ADMX] for Defender
+Antivirus's fallback order.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_picture import (
+    ProxyPicture,
+    UserProxy,
+    WinInetSettings,
+)
+
+DIRECT = "direct"
+MACHINE_WININET = "wininet.machine"
+WINHTTP_64 = "winhttp.64"
+INTERACTIVE = "interactive user signed in"
+NETWORK_SERVICE = "no user signed in (NetworkService)"
+DO_TABLE = "[DOPX] 'Which proxy Delivery Optimization uses'"
+AV_ORDER = "[ADMX] WindowsDefender.admx fallback order (proxy server, PAC, none, system proxy settings, autodetect)"
+
+
+def _route(
+    source: str,
+    rule: str,
+    *,
+    proxy: str | None = None,
+    pac_url: str | None = None,
+    bypass: t.Iterable[str] = (),
+) -> dict[str, t.Any]:
+    return {"proxy": proxy, "pac_url": pac_url, "bypass": list(bypass), "source": source, "rule": rule}
+
+
+def _joined(base: str, notes: t.Iterable[str]) -> str:
+    return "; ".join([base, *notes])
+
+
+def _wininet_route(settings: WinInetSettings, source: str, rule: str) -> dict[str, t.Any]:
+    # The bypass list belongs to the manual proxy; a PAC file decides for itself.
+    bypass = settings.bypass if settings.proxy else ()
+    return _route(source, rule, proxy=settings.proxy, pac_url=settings.pac_url, bypass=bypass)
+
+
+def _netsh_route(picture: ProxyPicture, rule: str) -> dict[str, t.Any]:
+    settings = picture.winhttp[64].settings
+    if settings is None:
+        return _route(DIRECT, rule)
+    return _route(WINHTTP_64, rule, proxy=settings.proxy, bypass=settings.bypass_list)
+
+
+def _netsh_set(picture: ProxyPicture) -> bool:
+    # DoSvc and the sensor are 64-bit services: the 64-bit view is the netsh proxy they see.
+    return picture.winhttp[64].access_type == "named_proxy"
+
+
+def _auto_detect_note(settings: WinInetSettings) -> list[str]:
+    if settings.auto_detect and not settings.names_proxy:
+        return ["only automatic detection (WPAD) is on, so the proxy is whatever WPAD finds, direct when it finds none"]
+    return []
+
+
+def interactive_user(picture: ProxyPicture) -> tuple[UserProxy | None, list[str]]:
+    """The user whose settings stand for the interactive user in per-user mode, and what the rule says about it.
+
+    The first loaded user hive is taken: the registry cannot tell which loaded hive belongs to the user
+    at the console, so with several the choice is named in the rule.
+    """
+    if not picture.users_read:
+        return None, [
+            "the user hives were not read, so no interactive user's settings are known: evaluated as a user "
+            "without WinINET settings of their own"
+        ]
+    if not picture.users:
+        return None, [
+            "no user hive is loaded, so no interactive user's settings are known: evaluated as a user without "
+            "WinINET settings of their own"
+        ]
+    first = picture.users[0]
+    if len(picture.users) == 1:
+        return first, []
+    sids = ", ".join(user.sid for user in picture.users)
+    return first, [f"{len(picture.users)} user hives are loaded ({sids}); the first, {first.sid}, is taken"]
+
+
+def _delivery_optimization(picture: ProxyPicture) -> dict[str, dict[str, t.Any]]:
+    """Both columns of [DOPX]'s table: the WinINET scope (device-wide or current user) crossed with netsh."""
+    netsh = _netsh_set(picture)
+    user_notes: list[str] = []
+    common_notes: list[str] = []
+    if picture.per_machine:
+        settings: WinInetSettings | None = picture.wininet_machine[64]
+        scope, source, whose = "device-wide", MACHINE_WININET, "the device-wide WinINET proxy"
+    else:
+        user, user_notes = interactive_user(picture)
+        settings = user.settings if user else None
+        sid = user.sid if user else ""
+        scope, source, whose = "current user", f"wininet.user:{sid}", f"the WinINET proxy of the current user ({sid})"
+        if picture.wininet_machine[64].configured:
+            common_notes.append("ProxySettingsPerUser is not 0, so the machine WinINET settings apply to nobody here")
+    wininet = settings is not None and settings.configured
+
+    if wininet and settings is not None:
+        row = f"WinINET {scope} + netsh" if netsh else f"WinINET {scope} only"
+        interactive_notes = [*user_notes, *common_notes, *_auto_detect_note(settings)]
+        interactive = _wininet_route(
+            settings, source, _joined(f"{DO_TABLE}, row '{row}', {INTERACTIVE}: {whose}", interactive_notes)
+        )
+        if netsh:
+            network_service = _netsh_route(
+                picture, _joined(f"{DO_TABLE}, row '{row}', {NETWORK_SERVICE}: the netsh proxy", common_notes)
+            )
+        elif picture.per_machine:
+            network_service = _wininet_route(
+                settings,
+                source,
+                _joined(f"{DO_TABLE}, row '{row}', {NETWORK_SERVICE}: {whose}", _auto_detect_note(settings)),
+            )
+        else:
+            network_service = _route(
+                DIRECT, _joined(f"{DO_TABLE}, row '{row}', {NETWORK_SERVICE}: no proxy", common_notes)
+            )
+    elif netsh:
+        row = "netsh (WinHTTP) only"
+        interactive = _route(
+            DIRECT,
+            _joined(
+                f"{DO_TABLE}, row '{row}', {INTERACTIVE}: no proxy (the netsh proxy is not used with a user signed in)",
+                [*user_notes, *common_notes],
+            ),
+        )
+        network_service = _netsh_route(
+            picture, _joined(f"{DO_TABLE}, row '{row}', {NETWORK_SERVICE}: the netsh proxy", common_notes)
+        )
+    else:
+        base = "[DOPX] no WinINET or netsh proxy is configured (not a row of the table)"
+        interactive = _route(DIRECT, _joined(f"{base}, {INTERACTIVE}: direct", [*user_notes, *common_notes]))
+        network_service = _route(DIRECT, _joined(f"{base}, {NETWORK_SERVICE}: direct", common_notes))
+    return {"interactive": interactive, "network_service": network_service}
+
+
+def _mde_sensor(picture: ProxyPicture) -> dict[str, t.Any]:
+    proxy = picture.telemetry.text("proxy")
+    if proxy is not None:
+        return _route(
+            "telemetry",
+            "[MDEPX] the registry static proxy (TelemetryProxyServer) comes first; "
+            "the sensor falls back to direct access when it is unreachable",
+            proxy=proxy,
+        )
+    if _netsh_set(picture):
+        return _netsh_route(
+            picture,
+            "[MDEPX] no TelemetryProxyServer: the sensor runs as LocalSystem and uses the WinHTTP default proxy "
+            "(netsh, 64-bit view)",
+        )
+    return _route(
+        DIRECT,
+        "[MDEPX] no TelemetryProxyServer and WinHTTP is direct: the sensor connects directly "
+        "(or through WPAD or a transparent proxy)",
+    )
+
+
+def _system_settings(picture: ProxyPicture, step: str) -> dict[str, t.Any]:
+    """Defender Antivirus's steps 3 and 4: direct first, then the system proxy settings of LocalSystem."""
+    machine = picture.wininet_machine[64]
+    if picture.per_machine and machine.names_proxy:
+        return _wininet_route(
+            machine,
+            MACHINE_WININET,
+            f"{step}: a direct connection is tried first (none); when it fails, the system proxy settings, "
+            "here the device-wide WinINET proxy",
+        )
+    if _netsh_set(picture):
+        return _netsh_route(
+            picture,
+            f"{step}: a direct connection is tried first (none); when it fails, the system proxy settings, "
+            "here the WinHTTP default proxy (netsh, 64-bit view)",
+        )
+    return _route(DIRECT, f"{step}: direct (none), with no system proxy setting to fall back to")
+
+
+def _defender_av(picture: ProxyPicture) -> dict[str, t.Any]:
+    bypass = picture.defender.values.get("bypass") or []
+    if "bypass" in picture.defender.wrong_type:
+        bypass = []
+    proxy = picture.defender.text("proxy_server")
+    if proxy is not None:
+        rule = f"{AV_ORDER}, step 1: the ProxyServer policy"
+        if not proxy.lower().startswith(("http://", "https://")):
+            rule += " (it lacks the http:// or https:// that [MDEPX] requires)"
+        return _route("defender.proxy_server", rule, proxy=proxy, bypass=bypass)
+    pac_url = picture.defender.text("pac_url")
+    if pac_url is not None:
+        return _route(
+            "defender.pac_url",
+            f"{AV_ORDER}, step 2: no ProxyServer, so the ProxyPacUrl policy",
+            pac_url=pac_url,
+            bypass=bypass,
+        )
+    return _system_settings(picture, f"{AV_ORDER}, steps 3-4: no ProxyServer or ProxyPacUrl")
+
+
+def effective(picture: ProxyPicture) -> dict[str, t.Any]:
+    """The route of each consumer: Delivery Optimization with and without a user, the MDE sensor, Defender AV."""
+    return {
+        "delivery_optimization": _delivery_optimization(picture),
+        "mde_sensor": _mde_sensor(picture),
+        "defender_av": _defender_av(picture),
+    }

@@ -1,0 +1,313 @@
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Every proxy setting of one host, read in one round trip and decoded (internal use only).
+
+``proxy_facts`` reads :data:`PICTURE_KEYS` with one agent ``read`` and hands the result to
+:func:`read_picture`. The picture is the input of the effective-proxy evaluation (``_effective``) and of
+the findings (``_findings``); :meth:`ProxyPicture.as_facts` is what the module returns about each surface.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing as t
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _connection_settings as connection_codec
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_defender as defender
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_delivery_optimization as do
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_telemetry as telemetry
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_winhttp as winhttp
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_wininet as wininet
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._policy_values import PolicyValue
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import (
+    VIEWS,
+    KeyAddress,
+    RegistrySnapshot,
+    RegValue,
+)
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._winhttp_settings import split_bypass
+
+OS_VERSION_ADDRESS = KeyAddress("HKLM", r"SOFTWARE\Microsoft\Windows NT\CurrentVersion", 64)
+# Windows 11 starts at build 22000; Windows 10 and Server 2022 (20348) are below it.
+WINDOWS11_FIRST_BUILD = 22000
+
+USER_SETTINGS_PATH = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"
+USER_CONNECTIONS_PATH = USER_SETTINGS_PATH + r"\Connections"
+# The agent expands "*" to every loaded hive under HKU; the answer holds the concrete keys.
+USER_SETTINGS_WILDCARD = KeyAddress("HKU", "*\\" + USER_SETTINGS_PATH, 64)
+USER_CONNECTIONS_WILDCARD = KeyAddress("HKU", "*\\" + USER_CONNECTIONS_PATH, 64)
+# LocalSystem, LocalService and NetworkService (and .DEFAULT, LocalSystem's profile) are not users; their
+# hives are loaded on every host and say nothing about an interactive user.
+SERVICE_HIVES = frozenset({"S-1-5-18", "S-1-5-19", "S-1-5-20", ".DEFAULT"})
+FLAT_VALUES = ("ProxyEnable", "ProxyServer", "ProxyOverride", "AutoConfigURL")
+CONNECTION_BLOB = "DefaultConnectionSettings"
+
+POLICY_TABLES: dict[str, tuple[PolicyValue, ...]] = {
+    telemetry.NAME: telemetry.VALUES,
+    defender.NAME: defender.VALUES,
+    do.NAME: do.VALUES,
+}
+
+
+# What proxy_facts reads when told not to read user profiles (users: false): PICTURE_KEYS minus these.
+USER_KEYS: tuple[KeyAddress, ...] = (USER_SETTINGS_WILDCARD, USER_CONNECTIONS_WILDCARD)
+
+
+def _picture_keys() -> list[KeyAddress]:
+    keys = [winhttp.key_address(view) for view in VIEWS]
+    keys.append(wininet.POLICY_ADDRESS)
+    keys += [KeyAddress("HKLM", wininet.CONNECTIONS_PATH, view) for view in VIEWS]
+    keys.append(KeyAddress("HKLM", wininet.SETTINGS_PATH, wininet.FLAT_VALUES_VIEW))
+    for table in POLICY_TABLES.values():
+        keys += [value.address for value in table]
+    keys += [OS_VERSION_ADDRESS, *USER_KEYS]
+    # WinHttpSettings and DefaultConnectionSettings share the Connections key: read it once.
+    return list(dict.fromkeys(keys))
+
+
+PICTURE_KEYS: list[KeyAddress] = _picture_keys()
+
+
+@dataclasses.dataclass(frozen=True)
+class WinInetSettings:
+    """What one set of WinINET settings (the machine's or a user's) configures.
+
+    ``proxy`` is the manual proxy when it is enabled, ``pac_url`` the auto-config URL when it is enabled;
+    ``bypass`` is the stored bypass list. ``origin`` says where the settings came from: the
+    ``DefaultConnectionSettings`` blob, the legacy flat values (users without a blob only), or nowhere.
+    """
+
+    proxy: str | None = None
+    bypass: tuple[str, ...] = ()
+    pac_url: str | None = None
+    auto_detect: bool = False
+    origin: t.Literal["blob", "flat", "none"] = "none"
+    error: str | None = None
+
+    @property
+    def names_proxy(self) -> bool:
+        """Whether a manual proxy or a PAC file is configured (auto-detection alone names none)."""
+        return bool(self.proxy or self.pac_url)
+
+    @property
+    def configured(self) -> bool:
+        """Whether WinINET does anything but connect directly."""
+        return self.names_proxy or self.auto_detect
+
+    @classmethod
+    def from_blob(cls, settings: connection_codec.ConnectionSettings) -> WinInetSettings:
+        return cls(
+            proxy=settings.proxy if settings.manual_proxy and settings.proxy else None,
+            bypass=tuple(settings.bypass_list),
+            pac_url=settings.auto_config_url if settings.auto_config and settings.auto_config_url else None,
+            auto_detect=settings.auto_detect,
+            origin="blob",
+        )
+
+    def as_dict(self) -> dict[str, t.Any]:
+        described: dict[str, t.Any] = {
+            "proxy": self.proxy,
+            "bypass": list(self.bypass),
+            "auto_config_url": self.pac_url,
+            "auto_detect": self.auto_detect,
+            "origin": self.origin,
+        }
+        if self.error:
+            described["error"] = self.error
+        return described
+
+
+def _blob_settings(value: RegValue) -> WinInetSettings | None:
+    """The settings a DefaultConnectionSettings value holds; None when there is no such value."""
+    if not value.exists:
+        return None
+    raw = value.as_bytes()
+    if raw is None:
+        return WinInetSettings(origin="blob", error=f"{CONNECTION_BLOB} is a {value.type} value, expected binary")
+    try:
+        return WinInetSettings.from_blob(connection_codec.decode(raw, CONNECTION_BLOB))
+    except connection_codec.ConnectionSettingsError as exc:
+        return WinInetSettings(origin="blob", error=str(exc))
+
+
+def _text(value: RegValue) -> str | None:
+    if value.exists and value.type in ("string", "expandstring") and str(value.data).strip():
+        return str(value.data).strip()
+    return None
+
+
+def _flat_settings(flat: t.Mapping[str, RegValue]) -> WinInetSettings:
+    """A user's settings from the legacy flat values, which WinINET reads when the user has no blob."""
+    enable = flat["ProxyEnable"]
+    server = _text(flat["ProxyServer"])
+    proxy = server if enable.exists and enable.type == "dword" and enable.data == 1 else None
+    pac_url = _text(flat["AutoConfigURL"])
+    if proxy is None and pac_url is None:
+        return WinInetSettings()
+    return WinInetSettings(
+        proxy=proxy,
+        bypass=tuple(split_bypass(_text(flat["ProxyOverride"]))),
+        pac_url=pac_url,
+        origin="flat",
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class UserProxy:
+    """The WinINET settings of one loaded user hive (HKU\\<SID>)."""
+
+    sid: str
+    settings: WinInetSettings
+    flat: t.Mapping[str, t.Any]
+
+    def as_dict(self) -> dict[str, t.Any]:
+        return {"sid": self.sid, **self.settings.as_dict(), "flat": dict(self.flat)}
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyReading:
+    """One policy surface as found: option-term values, raw registry data, and values of the wrong type."""
+
+    values: t.Mapping[str, t.Any]
+    data: t.Mapping[str, t.Any]
+    wrong_type: frozenset[str] = frozenset()
+
+    def text(self, setting: str) -> str | None:
+        """A REG_SZ setting's text; None when missing, empty or of another registry type."""
+        value = self.data.get(setting)
+        if setting in self.wrong_type or not isinstance(value, str) or not value.strip():
+            return None
+        return value.strip()
+
+    def dword(self, setting: str) -> int | None:
+        """A REG_DWORD setting's number; None when missing or of another registry type."""
+        value = self.data.get(setting)
+        if setting in self.wrong_type or not isinstance(value, int) or isinstance(value, bool):
+            return None
+        return value
+
+
+def _policy_reading(snapshot: RegistrySnapshot, table: tuple[PolicyValue, ...]) -> PolicyReading:
+    found = {value.setting: value.current(snapshot) for value in table}
+    return PolicyReading(
+        values={value.setting: value.display(found[value.setting]) for value in table},
+        data={setting: current.data if current.exists else None for setting, current in found.items()},
+        wrong_type=frozenset(
+            value.setting for value in table if found[value.setting].exists and found[value.setting].type != value.type
+        ),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class ProxyPicture:
+    """Every proxy setting proxy_facts reads, decoded; the views are keyed 64 and 32."""
+
+    winhttp: t.Mapping[int, winhttp.ViewState]
+    per_machine: bool
+    proxy_settings_per_user: t.Any
+    wininet_machine: t.Mapping[int, WinInetSettings]
+    wininet_machine_flat: t.Mapping[str, t.Any]
+    users: tuple[UserProxy, ...]
+    users_read: bool
+    telemetry: PolicyReading
+    defender: PolicyReading
+    delivery_optimization: PolicyReading
+    os_build: int | None
+
+    @property
+    def windows11(self) -> bool:
+        """Whether the host runs Windows 11 (by build number; False when the build is unknown)."""
+        return self.os_build is not None and self.os_build >= WINDOWS11_FIRST_BUILD
+
+    def as_facts(self) -> dict[str, t.Any]:
+        """Plain JSON-able facts: each surface decoded, the loaded users' settings and the OS build."""
+        return {
+            winhttp.NAME: {str(view): state.as_dict() for view, state in self.winhttp.items()},
+            wininet.NAME: {
+                "per_machine": self.per_machine,
+                "proxy_settings_per_user": self.proxy_settings_per_user,
+                "machine": {str(view): settings.as_dict() for view, settings in self.wininet_machine.items()},
+                "flat": dict(self.wininet_machine_flat),
+            },
+            "users": [user.as_dict() for user in self.users] if self.users_read else None,
+            telemetry.NAME: dict(self.telemetry.values),
+            defender.NAME: dict(self.defender.values),
+            do.NAME: dict(self.delivery_optimization.values),
+            "os": {"build": self.os_build, "windows11": self.windows11},
+        }
+
+
+def _value(snapshot: RegistrySnapshot, address: KeyAddress, name: str) -> RegValue:
+    # A wildcard read answers only for the keys it found, so a user's Connections key may be absent.
+    try:
+        return snapshot.value(address, name)
+    except KeyError:
+        return RegValue.missing()
+
+
+def _loaded_users(read_result: t.Mapping[str, t.Any]) -> list[tuple[str, int]]:
+    """(SID, view) of every user hive the wildcard reads found, in the order of the answer."""
+    suffixes = {USER_SETTINGS_PATH.lower(), USER_CONNECTIONS_PATH.lower()}
+    found: dict[str, int] = {}
+    for entry in read_result.get("keys", []):
+        if str(entry.get("hive", "")).upper() != "HKU" or not entry.get("exists"):
+            continue
+        sid, separator, rest = str(entry.get("path", "")).partition("\\")
+        if not separator or rest.lower() not in suffixes or "*" in sid:
+            continue
+        if sid.upper() in SERVICE_HIVES or sid.lower().endswith("_classes"):
+            continue
+        found.setdefault(sid, int(entry.get("view", 64)))
+    return list(found.items())
+
+
+def _user(snapshot: RegistrySnapshot, sid: str, view: int) -> UserProxy:
+    settings_key = KeyAddress("HKU", f"{sid}\\{USER_SETTINGS_PATH}", view)
+    connections_key = KeyAddress("HKU", f"{sid}\\{USER_CONNECTIONS_PATH}", view)
+    flat = {name: _value(snapshot, settings_key, name) for name in FLAT_VALUES}
+    # WinINET reads the blob; the flat values matter only to a profile that has never written one.
+    settings = _blob_settings(_value(snapshot, connections_key, CONNECTION_BLOB)) or _flat_settings(flat)
+    return UserProxy(sid, settings, {name: value.data if value.exists else None for name, value in flat.items()})
+
+
+def _os_build(snapshot: RegistrySnapshot) -> int | None:
+    for name in ("CurrentBuild", "CurrentBuildNumber"):
+        text = _text(snapshot.value(OS_VERSION_ADDRESS, name))
+        if text is not None and text.isdigit():
+            return int(text)
+    return None
+
+
+def read_picture(read_result: dict[str, t.Any], *, users: bool = True) -> ProxyPicture:
+    """Decode the agent's answer to a read of :data:`PICTURE_KEYS`.
+
+    Args:
+        read_result: the ``read`` operation's result.
+        users: False when the read left out :data:`USER_KEYS`; the picture then says that no user's
+            settings were read, rather than that no user is loaded.
+
+    Raises:
+        KeyError: the answer lacks one of the fixed (non-wildcard) keys of PICTURE_KEYS.
+    """
+    snapshot = RegistrySnapshot.from_read_result(read_result)
+    machine: dict[int, WinInetSettings] = {}
+    for view in VIEWS:
+        value = snapshot.value(KeyAddress("HKLM", wininet.CONNECTIONS_PATH, view), CONNECTION_BLOB)
+        machine[view] = _blob_settings(value) or WinInetSettings()
+    flat_address = KeyAddress("HKLM", wininet.SETTINGS_PATH, wininet.FLAT_VALUES_VIEW)
+    policy = snapshot.value(wininet.POLICY_ADDRESS, wininet.POLICY_VALUE)
+    return ProxyPicture(
+        winhttp={view: winhttp.read_view(snapshot, view) for view in VIEWS},
+        per_machine=wininet.per_machine_mode(snapshot),
+        proxy_settings_per_user=policy.data if policy.exists else None,
+        wininet_machine=machine,
+        wininet_machine_flat={
+            name: value.data if (value := snapshot.value(flat_address, name)).exists else None for name in FLAT_VALUES
+        },
+        users=tuple(_user(snapshot, sid, view) for sid, view in _loaded_users(read_result)) if users else (),
+        users_read=users,
+        telemetry=_policy_reading(snapshot, POLICY_TABLES[telemetry.NAME]),
+        defender=_policy_reading(snapshot, POLICY_TABLES[defender.NAME]),
+        delivery_optimization=_policy_reading(snapshot, POLICY_TABLES[do.NAME]),
+        os_build=_os_build(snapshot),
+    )

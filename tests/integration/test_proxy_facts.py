@@ -1,0 +1,61 @@
+"""proxy_facts end to end on the realistic hosts: one command per host, routes, findings, GPO owners."""
+
+from __future__ import annotations
+
+PLAY = """
+- name: Facts
+  hosts: windows
+  gather_facts: false
+  tasks:
+    - name: Proxy facts
+      proxyfleet.windows.proxy_facts:
+    - name: Use them
+      ansible.builtin.set_fact:
+        network_service_proxy: "{{ ansible_facts.windows_proxy.effective.delivery_optimization.network_service.proxy }}"
+"""
+
+
+def route(result: dict, *path: str) -> tuple[object, object]:
+    node = result["ansible_facts"]["windows_proxy"]["effective"]
+    for part in path:
+        node = node[part]
+    return node["proxy"], node["source"]
+
+
+def test_facts_in_one_command_per_host(fixture_fleet) -> None:
+    original = {name: fixture_fleet.reg_bytes_of(name) for name in fixture_fleet.names}
+    run = fixture_fleet.playbook(PLAY)
+    assert run.rc == 0, run.stdout + run.stderr
+    facts = run.for_task("Proxy facts")
+    assert {host: entry["result"]["host_commands"] for host, entry in facts.items()} == {
+        name: 1 for name in fixture_fleet.names
+    }
+    assert {host: entry["status"] for host, entry in facts.items()} == {name: "ok" for name in fixture_fleet.names}
+    assert {name: fixture_fleet.reg_bytes_of(name) for name in fixture_fleet.names} == original
+
+    # A device-wide WinINET proxy plus a stale netsh proxy: NetworkService takes the netsh one.
+    stale = facts["srv2022-stale-netsh"]["result"]
+    assert route(stale, "delivery_optimization", "interactive") == ("proxy.corp.example:8080", "wininet.machine")
+    assert route(stale, "delivery_optimization", "network_service") == ("oldproxy.corp.example:3128", "winhttp.64")
+    assert [item["id"] for item in stale["findings"]] == ["DO001", "DO001", "DO002", "WH001"]
+
+    # A per-user proxy only: the user's downloads use it, NetworkService gets none.
+    peruser = facts["win11-peruser"]["result"]
+    assert route(peruser, "delivery_optimization", "network_service") == (None, "direct")
+    assert route(peruser, "delivery_optimization", "interactive")[1] == (
+        "wininet.user:S-1-5-21-3623811015-3361044348-30300820-1013"
+    )
+    assert "DO003" in [item["id"] for item in peruser["findings"]]
+
+    half = facts["win11-mde-half"]["result"]
+    assert route(half, "mde_sensor") == ("10.0.0.6:8080", "telemetry")
+    assert {item["id"] for item in half["findings"]} >= {"MDE001", "AV001"}
+
+    gpo = facts["win11-gpo-telemetry"]["result"]["ansible_facts"]["windows_proxy"]["gpo"]
+    assert [(owner["setting"], owner["gpo_name"]) for owner in gpo] == [
+        ("telemetry.proxy", "Contoso MDE proxy"),
+        ("telemetry.disable_enterprise_auth_proxy", "Contoso MDE proxy"),
+    ]
+    assert facts["srv2019-compliant"]["result"]["findings"] == []
+    used = run.for_task("Use them")["srv2022-stale-netsh"]["result"]
+    assert used["ansible_facts"]["network_service_proxy"] == "oldproxy.corp.example:3128"

@@ -1,0 +1,470 @@
+"""proxy_facts' findings: for every rule of the catalogue, a host that triggers it and one that must not.
+
+Messages are asserted exactly: reports and users read them, and they are documented in docs/findings.md.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import typing as t
+
+import pytest
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import effective
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._findings import (
+    CATALOGUE,
+    SOURCES,
+    findings,
+    not_bypassed,
+    proxy_endpoint,
+)
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_picture import read_picture
+from tests.unit.plugins.plugin_utils.test_effective import (
+    INET_PROXY,
+    NETSH_PROXY,
+    PAC,
+    SID,
+    USER_PROXY,
+    host,
+    inet_blob,
+    winhttp_blob,
+)
+
+DO_BYPASS = "<local>;*.prod.do.dsp.mp.microsoft.com"
+DOCS = pathlib.Path(__file__).parents[4] / "docs" / "findings.md"
+DOPX = "[DOPX] Delivery Optimization and proxy: https://learn.microsoft.com/windows/deployment/do/delivery-optimization-proxy"
+MDEPX = (
+    "[MDEPX] Configure your devices to connect to the Defender for Endpoint service using a proxy: "
+    "https://learn.microsoft.com/defender-endpoint/configure-proxy-internet"
+)
+AUTH_OFF = {"DisableEnterpriseAuthProxy": ("dword", 1)}
+
+
+def found(*, profile: str | None = None, **host_args: t.Any) -> list[dict[str, t.Any]]:
+    picture = read_picture(host(**host_args))
+    return findings(picture, effective(picture), profile=profile)
+
+
+def only(rule_id: str, *, profile: str | None = None, **host_args: t.Any) -> list[dict[str, t.Any]]:
+    """The findings of one rule for a host."""
+    return [item for item in found(profile=profile, **host_args) if item["id"] == rule_id]
+
+
+def messages(rule_id: str, *, profile: str | None = None, **host_args: t.Any) -> list[str]:
+    return [item["message"] for item in only(rule_id, profile=profile, **host_args)]
+
+
+# --- the catalogue ---------------------------------------------------------------------------------------------
+
+
+def test_catalogue_ids_are_unique_and_documented() -> None:
+    ids = [rule.id for rule in CATALOGUE]
+    assert ids == [
+        "DO001",
+        "DO002",
+        "DO003",
+        "DO004",
+        "DO005",
+        "WH001",
+        "MDE001",
+        "MDE002",
+        "MDE003",
+        "MDE004",
+        "AV001",
+    ]
+    documented = re.findall(r"^## (\S+):", DOCS.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    assert documented == ids
+    for rule in CATALOGUE:
+        assert rule.severity in ("high", "medium", "low")
+        assert rule.source in SOURCES
+
+
+def test_a_clean_host_has_no_findings() -> None:
+    assert (
+        found(
+            per_machine=True,
+            machine=inet_blob(INET_PROXY, DO_BYPASS),
+            telemetry={"TelemetryProxyServer": ("string", INET_PROXY), **AUTH_OFF},
+            defender={"ProxyServer": ("string", f"http://{INET_PROXY}")},
+            do={"DODownloadMode": ("dword", 1)},
+            build="22631",
+        )
+        == []
+    )
+
+
+def test_finding_shape() -> None:
+    (item,) = only("DO004", do={"DODownloadMode": ("dword", 2)})
+    assert item == {
+        "id": "DO004",
+        "severity": "low",
+        "surface": "delivery_optimization",
+        "message": "DODownloadMode is 2 (Group) without DOGroupId or DOGroupIdSource: peers are grouped by AD site "
+        "or domain by default, which may not be the group you mean",
+        "evidence": {"DODownloadMode": 2, "DOGroupId": None, "DOGroupIdSource": None},
+        "remediation": "proxyfleet.windows.delivery_optimization_policy group_id or group_id_source",
+        "source": "[ADMX] DeliveryOptimization.admx, as documented in the Delivery Optimization reference: "
+        "https://learn.microsoft.com/windows/deployment/do/waas-delivery-optimization-reference",
+    }
+
+
+# --- DO001: DO service endpoints not bypassed --------------------------------------------------------------------
+
+
+def test_do001_device_wide_proxy_without_the_do_bypass() -> None:
+    (item,) = only("DO001", per_machine=True, machine=inet_blob(INET_PROXY, "<local>;geo.prod.do.dsp.mp.microsoft.com"))
+    assert item["message"] == (
+        "Delivery Optimization (interactive and network_service) uses proxy inet.corp.example:8080 from "
+        "wininet.machine without bypassing *.prod.do.dsp.mp.microsoft.com: the DO service must be reached directly "
+        "unless the proxy leaves TLS, content and the client IP untouched"
+    )
+    assert item["evidence"]["not_bypassed"] == [
+        "array801.prod.do.dsp.mp.microsoft.com",
+        "kv801.prod.do.dsp.mp.microsoft.com",
+        "cp801.prod.do.dsp.mp.microsoft.com",
+        "disc801.prod.do.dsp.mp.microsoft.com",
+    ]
+    assert (item["surface"], item["remediation"], item["source"]) == (
+        "wininet",
+        "proxyfleet.windows.wininet_proxy bypass: add *.prod.do.dsp.mp.microsoft.com",
+        DOPX,
+    )
+
+
+def test_do001_one_finding_per_proxy_source() -> None:
+    items = only("DO001", per_machine=True, machine=inet_blob(INET_PROXY, DO_BYPASS), netsh=NETSH_PROXY)
+    assert [(item["surface"], item["message"], item["remediation"]) for item in items] == [
+        (
+            "winhttp",
+            "Delivery Optimization (network_service) uses proxy netsh.corp.example:3128 from winhttp.64 without "
+            "bypassing *.prod.do.dsp.mp.microsoft.com: the DO service must be reached directly unless the proxy "
+            "leaves TLS, content and the client IP untouched",
+            "proxyfleet.windows.winhttp_proxy bypass: add *.prod.do.dsp.mp.microsoft.com",
+        )
+    ]
+
+
+def test_do001_a_users_proxy_is_fixed_by_per_machine_mode() -> None:
+    (item,) = only("DO001", per_machine=False, users={SID: inet_blob(USER_PROXY)})
+    assert item["remediation"] == (
+        "proxyfleet.windows.wininet_proxy per_machine: true with bypass including *.prod.do.dsp.mp.microsoft.com "
+        "(the collection does not edit users' own settings)"
+    )
+
+
+@pytest.mark.parametrize(
+    "bypass",
+    ["*.prod.do.dsp.mp.microsoft.com", "*.microsoft.com", "*.DO.dsp.mp.microsoft.com", "https://*.microsoft.com", "*"],
+)
+def test_do001_not_raised_when_a_wildcard_covers_the_service(bypass: str) -> None:
+    assert messages("DO001", per_machine=True, machine=inet_blob(INET_PROXY, bypass)) == []
+
+
+def test_do001_not_raised_for_direct_or_pac_routes() -> None:
+    assert messages("DO001", per_machine=True, machine=inet_blob(pac=PAC)) == []
+    assert messages("DO001") == []
+
+
+def test_not_bypassed_ignores_local_and_loopback() -> None:
+    assert len(not_bypassed(["<local>", "<-loopback>", "microsoft.com"])) == 5
+
+
+# --- DO002: device-wide WinINET and WinHTTP disagree -------------------------------------------------------------
+
+
+def test_do002_device_wide_and_netsh_differ() -> None:
+    (item,) = only("DO002", per_machine=True, machine=inet_blob(INET_PROXY, DO_BYPASS), netsh=NETSH_PROXY)
+    assert item["message"] == (
+        "Device-wide WinINET and WinHTTP disagree: Delivery Optimization downloads with a user signed in go proxy "
+        "inet.corp.example:8080 (bypass: <local>;*.prod.do.dsp.mp.microsoft.com), without one (NetworkService) "
+        "proxy netsh.corp.example:3128 (bypass: none)"
+    )
+    assert item["remediation"] == (
+        "proxyfleet.windows.winhttp_proxy source: wininet (both contexts then use the device-wide WinINET proxy), "
+        "or proxyfleet.windows.winhttp_proxy state: absent if nothing else needs the netsh proxy"
+    )
+    assert (item["severity"], item["surface"]) == ("medium", "winhttp")
+
+
+def test_do002_direct_device_wide_with_netsh_proxy() -> None:
+    assert messages("DO002", per_machine=True, netsh=NETSH_PROXY) == [
+        "Device-wide WinINET and WinHTTP disagree: Delivery Optimization downloads with a user signed in go direct, "
+        "without one (NetworkService) proxy netsh.corp.example:3128 (bypass: none)"
+    ]
+
+
+def test_do002_not_raised_when_both_name_the_same_proxy_and_bypass() -> None:
+    assert (
+        messages(
+            "DO002",
+            per_machine=True,
+            machine=inet_blob(INET_PROXY.upper(), DO_BYPASS),
+            netsh=INET_PROXY,
+            netsh_bypass="*.prod.do.dsp.mp.microsoft.com;<local>",
+        )
+        == []
+    )
+
+
+def test_do002_not_raised_in_per_user_mode() -> None:
+    assert messages("DO002", per_machine=False, users={SID: inet_blob(USER_PROXY)}, netsh=NETSH_PROXY) == []
+
+
+# --- DO003: per-user mode, NetworkService gets no proxy ----------------------------------------------------------
+
+
+def test_do003_machine_proxy_in_per_user_mode() -> None:
+    (item,) = only("DO003", per_machine=False, machine=inet_blob(INET_PROXY), users={SID: inet_blob(USER_PROXY)})
+    assert item["message"] == (
+        "WinINET is in per-user mode (ProxySettingsPerUser is not 0) and WinHTTP is direct, so Delivery "
+        "Optimization without a signed-in user (NetworkService) gets no proxy, although the machine WinINET settings "
+        "name proxy inet.corp.example:8080 (bypass: none) and user "
+        f"{SID} uses proxy user.corp.example:8080 (bypass: none)"
+    )
+    assert item["evidence"]["ProxySettingsPerUser"] == 1
+    assert item["remediation"] == (
+        "proxyfleet.windows.wininet_proxy per_machine: true with the machine proxy, so NetworkService uses it too"
+    )
+
+
+def test_do003_policy_not_set_counts_as_per_user() -> None:
+    assert messages("DO003", machine=inet_blob(pac=PAC)) == [
+        "WinINET is in per-user mode (ProxySettingsPerUser is not 0) and WinHTTP is direct, so Delivery "
+        "Optimization without a signed-in user (NetworkService) gets no proxy, although the machine WinINET settings "
+        f"name PAC {PAC}"
+    ]
+
+
+@pytest.mark.parametrize(
+    "host_args",
+    [
+        {"per_machine": True, "machine": inet_blob(INET_PROXY)},
+        {"per_machine": False, "users": {SID: inet_blob(USER_PROXY)}, "netsh": NETSH_PROXY},
+        {"per_machine": False, "users": {SID: inet_blob(auto_detect=True)}},
+    ],
+    ids=["per-machine mode", "netsh gives NetworkService a proxy", "no proxy expected"],
+)
+def test_do003_not_raised(host_args: dict[str, t.Any]) -> None:
+    assert messages("DO003", **host_args) == []
+
+
+# --- DO004: group mode without group -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "do",
+    [
+        {"DODownloadMode": ("dword", 2), "DOGroupId": ("string", "8a6e2a3c-3f0b-4d7e-9a53-2b2f8a1f0c11")},
+        {"DODownloadMode": ("dword", 2), "DOGroupIdSource": ("dword", 1)},
+        {"DODownloadMode": ("dword", 1)},
+    ],
+    ids=["group id", "group id source", "not group mode"],
+)
+def test_do004_not_raised(do: dict[str, tuple[str, t.Any]]) -> None:
+    assert messages("DO004", do=do) == []
+
+
+def test_do004_source_zero_is_unset() -> None:
+    assert len(messages("DO004", do={"DODownloadMode": ("dword", 2), "DOGroupIdSource": ("dword", 0)})) == 1
+
+
+# --- DO005: download mode 100 on Windows 11 ---------------------------------------------------------------------
+
+
+def test_do005_bypass_mode_on_windows11() -> None:
+    (item,) = only("DO005", do={"DODownloadMode": ("dword", 100)}, build="22631")
+    assert item["message"] == "DODownloadMode is 100 (Bypass) on Windows 11 (build 22631), where it is deprecated"
+    assert item["remediation"] == (
+        "proxyfleet.windows.delivery_optimization_policy download_mode: simple (99), or http_only (0)"
+    )
+
+
+@pytest.mark.parametrize(("mode", "build"), [(100, "19045"), (100, None), (99, "22631")])
+def test_do005_not_raised(mode: int, build: str | None) -> None:
+    assert messages("DO005", do={"DODownloadMode": ("dword", mode)}, build=build) == []
+
+
+# --- WH001: WinHTTP views differ --------------------------------------------------------------------------------
+
+
+def test_wh001_views_differ() -> None:
+    (item,) = only("WH001", netsh=NETSH_PROXY, netsh_bypass="<local>", netsh32=winhttp_blob())
+    assert item["message"] == (
+        "The 64-bit and 32-bit WinHTTP views differ: 64-bit proxy netsh.corp.example:3128 (bypass: <local>), 32-bit "
+        "direct; 32-bit processes use another proxy than 64-bit ones"
+    )
+    assert (
+        item["remediation"]
+        == "proxyfleet.windows.winhttp_proxy views: [64, 32] (the default) with the proxy both should use"
+    )
+    assert item["source"] == (
+        "[NETSH] Netsh commands for WinHTTP: https://learn.microsoft.com/windows/win32/winhttp/netsh-exe-commands"
+    )
+
+
+def test_wh001_unreadable_view() -> None:
+    assert messages("WH001", netsh32=b"\x18\x00") == [
+        "The 64-bit and 32-bit WinHTTP views differ: 64-bit direct, 32-bit unreadable (WinHttpSettings blob is "
+        "truncated: header at offset 0 needs 4 bytes, 2 remain); 32-bit processes use another proxy than 64-bit ones"
+    ]
+
+
+def test_wh001_not_raised_when_views_mean_the_same() -> None:
+    same = winhttp_blob(NETSH_PROXY.upper(), "b.example;a.example")
+    assert messages("WH001", netsh=NETSH_PROXY, netsh_bypass="a.example;b.example", netsh32=same) == []
+
+
+# --- MDE001: telemetry proxy without DisableEnterpriseAuthProxy=1 ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("auth", "found_text"), [(None, "not set"), (("dword", 0), "0"), (("dword", 2), "2")], ids=["unset", "0", "2"]
+)
+def test_mde001_auth_proxy_not_disabled(auth: tuple[str, int] | None, found_text: str) -> None:
+    telemetry = {"TelemetryProxyServer": ("string", "10.0.0.6:8080")}
+    if auth is not None:
+        telemetry["DisableEnterpriseAuthProxy"] = auth
+    (item,) = only("MDE001", telemetry=telemetry)
+    assert item["message"] == (
+        f"TelemetryProxyServer 10.0.0.6:8080 is set without DisableEnterpriseAuthProxy=1 (found: {found_text}): "
+        "the sensor tries an authenticated proxy it cannot use"
+    )
+    assert (item["surface"], item["remediation"], item["source"]) == (
+        "telemetry",
+        "proxyfleet.windows.telemetry_proxy disable_enterprise_auth_proxy: true",
+        MDEPX,
+    )
+
+
+def test_mde001_not_raised() -> None:
+    assert messages("MDE001", telemetry={"TelemetryProxyServer": ("string", "10.0.0.6:8080"), **AUTH_OFF}) == []
+    assert messages("MDE001", telemetry={"DisableEnterpriseAuthProxy": ("dword", 0)}) == []
+
+
+# --- MDE002: telemetry proxy with a scheme ------------------------------------------------------------------------
+
+
+def test_mde002_scheme_in_telemetry_proxy() -> None:
+    (item,) = only("MDE002", telemetry={"TelemetryProxyServer": ("string", "http://10.0.0.6:8080/"), **AUTH_OFF})
+    assert item["message"] == (
+        "TelemetryProxyServer is http://10.0.0.6:8080/, with a scheme: it takes server:port or ip:port only"
+    )
+    assert item["remediation"] == "proxyfleet.windows.telemetry_proxy proxy: 10.0.0.6:8080"
+
+
+def test_mde002_not_raised() -> None:
+    assert messages("MDE002", telemetry={"TelemetryProxyServer": ("string", "10.0.0.6:8080"), **AUTH_OFF}) == []
+
+
+# --- MDE003: PreferStaticProxyForHttpRequest on offline devices -------------------------------------------------
+
+TELEMETRY = {"TelemetryProxyServer": ("string", "10.0.0.6:8080"), **AUTH_OFF}
+
+
+def test_mde003_offline_profile() -> None:
+    (item,) = only("MDE003", profile="offline", telemetry=TELEMETRY, netsh="10.0.0.6:8080")
+    assert item["message"] == (
+        "PreferStaticProxyForHttpRequest is not 1 while TelemetryProxyServer 10.0.0.6:8080 is set on a device of the "
+        "offline profile: the sensor's HTTP requests may not use the static proxy"
+    )
+    assert item["remediation"] == "proxyfleet.windows.telemetry_proxy prefer_static_proxy_for_http_request: true"
+
+
+def test_mde003_heuristic_telemetry_proxy_with_direct_winhttp() -> None:
+    assert messages("MDE003", telemetry=TELEMETRY, atp={"PreferStaticProxyForHttpRequest": ("dword", 0)}) == [
+        "PreferStaticProxyForHttpRequest is not 1 while TelemetryProxyServer 10.0.0.6:8080 is set and the OS has no "
+        "proxy of its own (WinHTTP direct, no device-wide WinINET proxy), as on an otherwise offline device: the "
+        "sensor's HTTP requests may not use the static proxy"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("host_args", "profile"),
+    [
+        ({"telemetry": TELEMETRY, "atp": {"PreferStaticProxyForHttpRequest": ("dword", 1)}}, "offline"),
+        ({"telemetry": TELEMETRY, "netsh": "10.0.0.6:8080"}, None),
+        ({"telemetry": TELEMETRY, "netsh": "10.0.0.6:8080"}, "online"),
+        ({"telemetry": TELEMETRY, "per_machine": True, "machine": inet_blob(INET_PROXY)}, None),
+        ({}, "offline"),
+    ],
+    ids=["set", "winhttp proxy, no profile", "other profile", "device-wide wininet proxy", "no telemetry proxy"],
+)
+def test_mde003_not_raised(host_args: dict[str, t.Any], profile: str | None) -> None:
+    assert messages("MDE003", profile=profile, **host_args) == []
+
+
+# --- MDE004: MDE, AV and WinHTTP proxies inconsistent --------------------------------------------------------------
+
+
+def test_mde004_proxies_differ() -> None:
+    (item,) = only(
+        "MDE004",
+        telemetry=TELEMETRY,
+        defender={"ProxyServer": ("string", "http://10.0.0.7:8080")},
+        netsh="10.0.0.6:8080",
+    )
+    assert item["message"] == (
+        "The Defender for Endpoint proxies differ: telemetry (sensor) 10.0.0.6:8080, Defender Antivirus "
+        "http://10.0.0.7:8080, WinHTTP 10.0.0.6:8080"
+    )
+    assert item["evidence"] == {
+        "telemetry": "10.0.0.6:8080",
+        "defender": "http://10.0.0.7:8080",
+        "winhttp": "10.0.0.6:8080",
+    }
+    assert item["remediation"] == (
+        "one proxy everywhere: proxyfleet.windows.telemetry_proxy proxy (host:port), proxyfleet.windows.defender_proxy "
+        "proxy_server (http://host:port) and proxyfleet.windows.winhttp_proxy proxy (host:port)"
+    )
+
+
+@pytest.mark.parametrize(
+    "host_args",
+    [
+        {
+            "telemetry": {"TelemetryProxyServer": ("string", "Proxy.Example:8080"), **AUTH_OFF},
+            "defender": {"ProxyServer": ("string", "https://proxy.example:8080/")},
+            "netsh": "http=other.example:80;https=proxy.example:8080",
+        },
+        {"telemetry": TELEMETRY},
+        {"defender": {"ProxyServer": ("string", "http://10.0.0.7:8080")}, "netsh": None},
+    ],
+    ids=["same proxy written differently", "telemetry only", "defender only"],
+)
+def test_mde004_not_raised(host_args: dict[str, t.Any]) -> None:
+    assert messages("MDE004", **host_args) == []
+
+
+@pytest.mark.parametrize(
+    ("proxy", "endpoint"),
+    [
+        ("http://Proxy.Example:8080/", "proxy.example:8080"),
+        ("http=a.example:80;https=b.example:443", "b.example:443"),
+        ("http=a.example:80", "a.example:80"),
+        ("10.0.0.6:8080", "10.0.0.6:8080"),
+    ],
+)
+def test_proxy_endpoint(proxy: str, endpoint: str) -> None:
+    assert proxy_endpoint(proxy) == endpoint
+
+
+# --- AV001: Defender ProxyServer without scheme --------------------------------------------------------------------
+
+
+def test_av001_proxy_server_without_scheme() -> None:
+    (item,) = only("AV001", defender={"ProxyServer": ("string", "10.0.0.6:8080")})
+    assert item["message"] == (
+        "Defender Antivirus ProxyServer is 10.0.0.6:8080, without http:// or https://, which Defender Antivirus "
+        "requires"
+    )
+    assert (item["severity"], item["surface"], item["remediation"]) == (
+        "high",
+        "defender",
+        "proxyfleet.windows.defender_proxy proxy_server: http://10.0.0.6:8080",
+    )
+
+
+@pytest.mark.parametrize("proxy", ["http://10.0.0.6:8080", "HTTPS://proxy.example:443"])
+def test_av001_not_raised(proxy: str) -> None:
+    assert messages("AV001", defender={"ProxyServer": ("string", proxy)}) == []
