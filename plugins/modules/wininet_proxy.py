@@ -53,8 +53,8 @@ options:
   per_machine:
     description:
       - V(true) sets the C(ProxySettingsPerUser) policy to C(0), so these settings apply to every user and service.
-      - V(false) leaves the policy as it is; the machine settings then apply only to services and to users without
-        settings of their own, and a warning says so.
+      - V(false) leaves the policy as it is. In per-user mode neither signed-in users nor NetworkService use the
+        machine settings (Microsoft's Delivery Optimization proxy tables), and a warning says so.
     type: bool
     default: true
   state:

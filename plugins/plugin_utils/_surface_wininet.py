@@ -229,7 +229,7 @@ class WinInetSurface:
                     warnings.append(f"{view}-bit view: {error}; the value will be rewritten")
         if not self.absent and self.desired.per_machine is None and not per_machine_mode(snapshot):
             warnings.append(
-                "ProxySettingsPerUser is not 0: WinINET uses each user's own proxy, so these machine settings apply "
-                "only to services and to users without settings of their own"
+                "ProxySettingsPerUser is not 0: WinINET works per user, so neither signed-in users nor NetworkService "
+                "(Delivery Optimization without a user) use these machine settings"
             )
         return warnings

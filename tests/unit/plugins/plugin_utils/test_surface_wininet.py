@@ -40,8 +40,8 @@ BYPASS_FORM = (
     "without spaces, quotes, ';', control or non-ASCII characters"
 )
 PER_USER_WARNING = (
-    "ProxySettingsPerUser is not 0: WinINET uses each user's own proxy, so these machine settings apply "
-    "only to services and to users without settings of their own"
+    "ProxySettingsPerUser is not 0: WinINET works per user, so neither signed-in users nor NetworkService "
+    "(Delivery Optimization without a user) use these machine settings"
 )
 IMPORT_PER_USER_WARNING = (
     "ProxySettingsPerUser is not 0: users may use proxies of their own, so the machine WinINET settings "
