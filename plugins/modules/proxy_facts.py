@@ -30,9 +30,11 @@ attributes:
     description: Reads only; the same in check mode.
   diff_mode:
     support: none
+    description: Reads only; there is nothing to diff.
   platform:
     support: full
     platforms: windows
+    description: Windows hosts reached over WinRM.
 options:
   profile:
     description:

@@ -1,7 +1,7 @@
 param($Request)
 # proxyfleet.windows host agent, protocol 1 (docs/dev/agent-protocol.md).
 # Generic registry and read-only WMI primitives driven by the JSON request; it knows nothing about proxies.
-# Windows PowerShell 5.1 compatible: no Add-Type, no here-strings, only .NET registry APIs and Get-CimInstance.
+# Windows PowerShell 5.1 compatible: no compiled C#, no here-strings; only .NET registry APIs and Get-CimInstance.
 # Request data is only ever handled as data: nothing from the request is evaluated as script, and no
 # query text is built from it (WMI names are validated, passed as parameters, filtered in PowerShell).
 # Nothing may reach the success stream but the one response: every .NET call that returns a

@@ -788,8 +788,12 @@ def wmi(class_name: str, properties: list[str], where: t.Any = None, namespace: 
     return op
 
 
-def wmi_results(*ops: dict[str, t.Any], facts: dict[str, t.Any] | None = FACTS) -> list[dict[str, t.Any]]:
-    response = run_request(Registry(), P.build_request(list(ops)), facts=facts)
+_DEFAULT_FACTS = object()
+
+
+def wmi_results(*ops: dict[str, t.Any], facts: t.Any = _DEFAULT_FACTS) -> list[dict[str, t.Any]]:
+    chosen = FACTS if facts is _DEFAULT_FACTS else facts
+    response = run_request(Registry(), P.build_request(list(ops)), facts=chosen)
     assert response["ok"] is True, response
     found: list[dict[str, t.Any]] = response["results"]
     return found
