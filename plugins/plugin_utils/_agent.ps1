@@ -337,6 +337,8 @@ function Write-Backup([string]$Id, [int]$Keep, $Changes, $Snapshots) {
                         $item.SetValue('View', [int](Get-Field $change 'view'), [Microsoft.Win32.RegistryValueKind]::DWord)
                         $item.SetValue('KeyExisted', [int]($null -eq $snapshot.firstMissingKey), [Microsoft.Win32.RegistryValueKind]::DWord)
                         $item.SetValue('ValueExisted', [int]($null -ne $state.kind), [Microsoft.Win32.RegistryValueKind]::DWord)
+                        # The topmost key the apply creates: what a restore removes again, once empty.
+                        if ($null -ne $snapshot.firstMissingKey) { $item.SetValue('FirstMissingKey', [string]$snapshot.firstMissingKey, [Microsoft.Win32.RegistryValueKind]::String) }
                         if ($null -ne $state.kind) { $item.SetValue('Data', $state.raw, $state.kind) }
                     } finally { $item.Dispose() }
                 }

@@ -116,6 +116,7 @@ class Prior:
 
     key_existed: bool
     value: tuple[str, Value] | None  # stored name and value, when it existed
+    first_missing_key: str | None = None  # the topmost key on the path that did not exist (given-path form)
 
 
 def dotnet_utc(moment: datetime) -> str:
@@ -327,7 +328,15 @@ class AgentTwin:
     def _prior(self, change: Change) -> Prior:
         key = self.registry.open_key(change.full_hive, change.resolved)
         stored = key.values.get(change.name.lower()) if key is not None and change.name is not None else None
-        return Prior(key_existed=key is not None, value=stored)
+        return Prior(key_existed=key is not None, value=stored, first_missing_key=self._first_missing_key(change))
+
+    def _first_missing_key(self, change: Change) -> str | None:
+        parts = split_path(change.path)
+        for depth in range(1, len(parts) + 1):
+            prefix = "\\".join(parts[:depth])
+            if not self.registry.key_exists(change.hive, prefix, change.view):
+                return prefix
+        return None
 
     def _write_backup(self, backup_id: str, keep: int, changes: list[Change], priors: list[Prior]) -> None:
         """Step 2: the backup key, then pruning. On failure nothing of the backup remains."""
@@ -363,6 +372,8 @@ class AgentTwin:
                 ("ValueExisted", Value.dword(int(prior.value is not None))),
             ):
                 reg.set_value("HKLM", sub, name, value)
+            if prior.first_missing_key is not None:
+                reg.set_value("HKLM", sub, "FirstMissingKey", Value.string(prior.first_missing_key))
             if prior.value is not None:
                 reg.set_value("HKLM", sub, "Data", prior.value[1])
 

@@ -275,8 +275,15 @@ def test_apply_writes_backs_up_and_reads_back() -> None:
         *record(2, CONN, "SavedLegacySettings", "delete_value", 64, 1, 1),
         ("Data", Value(3, b"\x46\0\0\0")),
     ]
-    assert reg.values("HKLM", f"{root}\\3") == record(3, r"SOFTWARE\New\Key", "", "create_key", 32, 0, 0)
-    assert reg.values("HKLM", f"{root}\\4") == record(4, r"SOFTWARE\Policies\P", "L", "set_value", 64, 0, 0)
+    # A key the apply creates records the topmost missing key on its path, for a restore.
+    assert reg.values("HKLM", f"{root}\\3") == [
+        *record(3, r"SOFTWARE\New\Key", "", "create_key", 32, 0, 0),
+        ("FirstMissingKey", Value.string(r"SOFTWARE\New")),
+    ]
+    assert reg.values("HKLM", f"{root}\\4") == [
+        *record(4, r"SOFTWARE\Policies\P", "L", "set_value", 64, 0, 0),
+        ("FirstMissingKey", Value.string(r"SOFTWARE\Policies\P")),
+    ]
     assert reg.subkey_names("HKLM", f"{root}\\0") == []
     # The backup lives in the 64-bit view only.
     assert not reg.key_exists("HKLM", "SOFTWARE\\proxyfleet", view=32)
