@@ -121,10 +121,10 @@ class RegistrySnapshot:
 class Change:
     """One planned registry write, with the state it expects to find."""
 
-    action: t.Literal["set_value", "delete_value", "delete_key"]
+    action: t.Literal["set_value", "delete_value", "create_key", "delete_key"]
     address: KeyAddress
-    name: str  # "" for delete_key
-    expect: RegValue  # for delete_key: RegValue(True), the key exists
+    name: str  # "" for key changes
+    expect: RegValue  # for key changes: whether the key exists (RegValue(True) or missing)
     value: RegValue | None = None
 
     @classmethod
@@ -132,9 +132,14 @@ class Change:
         """Delete an empty key; the agent refuses (and rolls back) if anything is left in it."""
         return cls("delete_key", address, "", expect=RegValue(True))
 
+    @classmethod
+    def create_key(cls, address: KeyAddress) -> Change:
+        """Create a missing key (and its missing parents), empty."""
+        return cls("create_key", address, "", expect=RegValue.missing())
+
     @property
     def is_key_change(self) -> bool:
-        return self.action == "delete_key"
+        return self.action in ("create_key", "delete_key")
 
     @property
     def result(self) -> RegValue:
@@ -144,7 +149,7 @@ class Change:
     def to_request(self) -> dict[str, t.Any]:
         request: dict[str, t.Any] = {"action": self.action, **self.address.to_request()}
         if self.is_key_change:
-            return {**request, "expect": {"exists": True}}
+            return {**request, "expect": {"exists": self.expect.exists}}
         request["name"] = self.name
         if self.value is not None:
             request.update(type=self.value.type, data=self.value.data)
