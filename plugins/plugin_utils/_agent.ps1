@@ -598,11 +598,37 @@ function Invoke-WmiQuery($Operation) {
     return [ordered]@{ op = 'wmi_query'; status = 'ok'; instances = $instances.ToArray() }
 }
 
+# A service by its exact name (the name is data: never a wildcard, never script text). 'restart'
+# restarts it when it runs (or always, with only_if_running false), waiting at most 60 s each way.
+function Invoke-Service($Operation) {
+    $name = Get-Field $Operation 'name'
+    if ($name -isnot [string] -or $name -cnotmatch '^[A-Za-z0-9_.-]{1,256}\z') { throw "invalid service name '$name' (letters, digits, '_', '.', '-')" }
+    $action = Get-Field $Operation 'action'
+    if (@('query', 'restart') -cnotcontains $action) { throw "unknown service action '$action' (expected query or restart)" }
+    $onlyIfRunning = Get-Field $Operation 'only_if_running'
+    if ($onlyIfRunning -isnot [bool]) { throw "'only_if_running' must be a boolean" }
+    $service = New-Object System.ServiceProcess.ServiceController -ArgumentList $name
+    try { $before = [string]$service.Status } catch { return [ordered]@{ op = 'service'; status = 'missing'; name = $name } }
+    $restart = ($action -ceq 'restart') -and ($before -ceq 'Running' -or -not $onlyIfRunning)
+    if ($restart) {
+        $wait = [TimeSpan]::FromSeconds(60)
+        if ($before -cne 'Stopped') {
+            if ($before -cne 'StopPending') { [void]$service.Stop() }
+            [void]$service.WaitForStatus([System.ServiceProcess.ServiceControllerStatus]::Stopped, $wait)
+        }
+        [void]$service.Start()
+        [void]$service.WaitForStatus([System.ServiceProcess.ServiceControllerStatus]::Running, $wait)
+    }
+    [void]$service.Refresh()
+    return [ordered]@{ op = 'service'; status = 'ok'; name = $service.ServiceName; before = $before; after = [string]$service.Status; restarted = $restart }
+}
+
 function Invoke-Operation($Operation) {
     $name = Get-Field $Operation 'op'
     try {
         if ($name -ceq 'read') { return Invoke-Read $Operation }
         if ($name -ceq 'wmi_query') { return Invoke-WmiQuery $Operation }
+        if ($name -ceq 'service') { return Invoke-Service $Operation }
         return Invoke-Apply $Operation
     } catch {
         return [ordered]@{ op = $name; status = 'error'; error = (Get-ErrorMessage $_) }
@@ -630,7 +656,7 @@ try {
     # An unknown operation is a request-level error: check them all before anything runs.
     for ($i = 0; $i -lt $operations.Count; $i++) {
         $name = Get-Field $operations[$i] 'op'
-        if (@('read', 'apply', 'wmi_query') -cnotcontains $name) { throw "unknown operation '$name' at operations[$i] (expected read, apply or wmi_query)" }
+        if (@('read', 'apply', 'wmi_query', 'service') -cnotcontains $name) { throw "unknown operation '$name' at operations[$i] (expected read, apply, wmi_query or service)" }
     }
     $results = New-Object System.Collections.ArrayList
     foreach ($operation in $operations) { [void]$results.Add((Invoke-Operation $operation)) }

@@ -39,7 +39,15 @@ READ_HIVES = ("HKLM", "HKCU", "HKU", "HKCR")
 WRITE_HIVES = ("HKLM",)
 ACTIONS = ("set_value", "delete_value", "create_key", "delete_key")
 KEY_ACTIONS = ("create_key", "delete_key")
-OPERATIONS = ("read", "apply", "wmi_query")
+OPERATIONS = ("read", "apply", "wmi_query", "service")
+SERVICE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+# Services every simulated host has unless its facts list its own (``"services": {"DoSvc": {"status": "Running"}}``).
+DEFAULT_SERVICES: dict[str, dict[str, t.Any]] = {
+    "DoSvc": {"status": "Running"},
+    "Sense": {"status": "Running"},
+    "WinDefend": {"status": "Running"},
+    "WinHttpAutoProxySvc": {"status": "Running"},
+}
 WILDCARD = "*"
 # WMI names as the agent accepts them: letters, digits, underscore; namespaces joined by backslashes.
 WMI_NAME = re.compile(r"[A-Za-z0-9_]+")
@@ -137,6 +145,10 @@ class AgentTwin:
     ) -> None:
         self.registry = registry
         self.wmi: dict[str, t.Any] = (facts or {}).get("wmi") or {}
+        # Service states live in the host's facts dict, so a restart shows in the next command too.
+        self.services: dict[str, t.Any] = (facts if facts is not None else {}).setdefault(
+            "services", copy.deepcopy(DEFAULT_SERVICES)
+        )
         self.faults = faults or TwinFaults()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.wrote = False
@@ -179,12 +191,12 @@ class AgentTwin:
             if not isinstance(op, dict):
                 return f"operations[{index}] must be a JSON object, got {_kind(op)}"
             if op.get("op") not in OPERATIONS:
-                return f"unknown operation {op.get('op')!r} at operations[{index}] (expected read, apply or wmi_query)"
+                return f"unknown operation {op.get('op')!r} at operations[{index}] (expected read, apply, wmi_query or service)"
         return None
 
     def _run(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
         """Run one operation; invalid input fails it before anything is touched."""
-        run = {"read": self._read, "apply": self._apply, "wmi_query": self._wmi_query}[op["op"]]
+        run = {"read": self._read, "apply": self._apply, "wmi_query": self._wmi_query, "service": self._service}[op["op"]]
         try:
             return run(op)
         except OperationError as exc:
@@ -464,6 +476,29 @@ class AgentTwin:
         if change.name is not None:
             entry["name"] = change.name
         return {**entry, **self._current(change)}
+
+    # -- service -----------------------------------------------------------------------------
+
+    def _service(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Query or restart a service of the facts' ``services`` (name -> status; restarts counted)."""
+        name, action, only_if_running = op.get("name"), op.get("action"), op.get("only_if_running")
+        if not isinstance(name, str) or not SERVICE_NAME.fullmatch(name):
+            raise OperationError(f"invalid service name '{name}' (letters, digits, '_', '.', '-')")
+        if action not in ("query", "restart"):
+            raise OperationError(f"unknown service action '{action}' (expected query or restart)")
+        if not isinstance(only_if_running, bool):
+            raise OperationError("'only_if_running' must be a boolean")
+        stored = _find_name(self.services, name)
+        if stored is None:
+            return {"op": "service", "status": "missing", "name": name}
+        exact = next(key for key in self.services if key.lower() == name.lower())
+        before = stored["status"]
+        restart = action == "restart" and (before == "Running" or not only_if_running)
+        if restart:
+            stored.update(status="Running", restarts=stored.get("restarts", 0) + 1)
+        return {
+            "op": "service", "status": "ok", "name": exact, "before": before, "after": stored["status"], "restarted": restart,
+        }  # fmt: skip
 
     # -- wmi_query ---------------------------------------------------------------------------
 

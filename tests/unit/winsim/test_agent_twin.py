@@ -101,7 +101,7 @@ def without_backups(reg: Registry) -> Registry:
         ),
         (
             P.build_request([{"op": "read", "keys": []}, {"op": "delete_tree"}]),
-            "unknown operation 'delete_tree' at operations[1] (expected read, apply or wmi_query)",
+            "unknown operation 'delete_tree' at operations[1] (expected read, apply, wmi_query or service)",
         ),
     ],
 )
@@ -952,3 +952,58 @@ def test_wmi_query_runs_beside_read_and_apply_in_one_request() -> None:
         (DC_KEY, "TelemetryProxyServer"): "Contoso MDE proxy",
         (DC_KEY, "DisableEnterpriseAuthProxy"): "Contoso MDE proxy",
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# service
+
+
+def service(name: t.Any, action: t.Any = "restart", only_if_running: t.Any = True) -> dict[str, t.Any]:
+    return {"op": "service", "name": name, "action": action, "only_if_running": only_if_running}
+
+
+def service_results(facts: dict[str, t.Any], *ops: dict[str, t.Any]) -> list[dict[str, t.Any]]:
+    response = run_request(Registry(), P.build_request(list(ops)), facts=facts)
+    assert response["ok"] is True, response
+    found: list[dict[str, t.Any]] = response["results"]
+    return found
+
+
+def test_service_restarts_a_running_service_and_leaves_a_stopped_one() -> None:
+    facts: dict[str, t.Any] = {"services": {"DoSvc": {"status": "Running"}, "Sense": {"status": "Stopped"}}}
+    assert service_results(facts, service("dosvc"), service("Sense"), service("Sense", "query")) == [
+        {"op": "service", "status": "ok", "name": "DoSvc", "before": "Running", "after": "Running", "restarted": True},
+        {"op": "service", "status": "ok", "name": "Sense", "before": "Stopped", "after": "Stopped", "restarted": False},
+        {"op": "service", "status": "ok", "name": "Sense", "before": "Stopped", "after": "Stopped", "restarted": False},
+    ]
+    assert facts["services"]["DoSvc"]["restarts"] == 1
+    (started,) = service_results(facts, service("Sense", only_if_running=False))
+    assert (started["after"], started["restarted"]) == ("Running", True)
+
+
+def test_service_defaults_and_missing_services() -> None:
+    facts: dict[str, t.Any] = {}
+    assert service_results(facts, service("NoSuchSvc", "query")) == [
+        {"op": "service", "status": "missing", "name": "NoSuchSvc"}
+    ]
+    assert sorted(facts["services"]) == ["DoSvc", "Sense", "WinDefend", "WinHttpAutoProxySvc"]
+    # A default set per host: one host's restart is not another's.
+    service_results(facts, service("DoSvc"))
+    other: dict[str, t.Any] = {}
+    service_results(other, service("DoSvc", "query"))
+    assert facts["services"]["DoSvc"]["restarts"] == 1
+    assert other["services"]["DoSvc"] == {"status": "Running"}
+
+
+@pytest.mark.parametrize(
+    ("op", "error"),
+    [
+        (service("Do*"), "invalid service name 'Do*' (letters, digits, '_', '.', '-')"),
+        (service("a'; Stop-Computer; '"), "invalid service name 'a'; Stop-Computer; '' (letters, digits, '_', '.', '-')"),
+        (service(7), "invalid service name '7' (letters, digits, '_', '.', '-')"),
+        (service("DoSvc", "stop"), "unknown service action 'stop' (expected query or restart)"),
+        (service("DoSvc", only_if_running="yes"), "'only_if_running' must be a boolean"),
+    ],
+)
+def test_service_input_errors(op: dict[str, t.Any], error: str) -> None:
+    assert service_results({}, op) == [{"op": "service", "status": "error", "error": error}]

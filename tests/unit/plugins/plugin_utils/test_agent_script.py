@@ -480,6 +480,7 @@ def test_every_documented_result_field_is_produced() -> None:
     fields -= {"agent_version", "operations", "changes", "keep", "id", "backup", "name", "type", "data", "hive"}
     fields -= {"path", "view"}  # echoed from the request
     fields -= {"namespace", "class", "properties", "where"}  # wmi_query's request
+    fields -= {"only_if_running"}  # service's request
     # WMI property names in the wmi_query examples: data, not fields the agent writes.
     fields -= {"registryKey", "valueName", "GPOID", "precedence", "guidName", "wmi"}
     fields -= {"RSOP_RegistryPolicySetting", "RSOP_GPO"}
@@ -491,7 +492,7 @@ def test_every_documented_result_field_is_produced() -> None:
     ("doc_phrase", "agent_message"),
     [
         ("unknown protocol", "unsupported protocol '$protocol': this agent speaks protocol $ProtocolVersion"),
-        ("unknown op", "unknown operation '$name' at operations[$i] (expected read, apply or wmi_query)"),
+        ("unknown op", "unknown operation '$name' at operations[$i] (expected read, apply, wmi_query or service)"),
     ],
 )
 def test_request_level_errors_are_reported(doc_phrase: str, agent_message: str) -> None:
