@@ -191,12 +191,17 @@ class AgentTwin:
             if not isinstance(op, dict):
                 return f"operations[{index}] must be a JSON object, got {_kind(op)}"
             if op.get("op") not in OPERATIONS:
-                return f"unknown operation {op.get('op')!r} at operations[{index}] (expected read, apply, wmi_query or service)"
+                return (
+                    f"unknown operation {op.get('op')!r} at operations[{index}] "
+                    "(expected read, apply, wmi_query or service)"
+                )
         return None
 
     def _run(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
         """Run one operation; invalid input fails it before anything is touched."""
-        run = {"read": self._read, "apply": self._apply, "wmi_query": self._wmi_query, "service": self._service}[op["op"]]
+        run = {"read": self._read, "apply": self._apply, "wmi_query": self._wmi_query, "service": self._service}[
+            op["op"]
+        ]
         try:
             return run(op)
         except OperationError as exc:
@@ -496,9 +501,8 @@ class AgentTwin:
         restart = action == "restart" and (before == "Running" or not only_if_running)
         if restart:
             stored.update(status="Running", restarts=stored.get("restarts", 0) + 1)
-        return {
-            "op": "service", "status": "ok", "name": exact, "before": before, "after": stored["status"], "restarted": restart,
-        }  # fmt: skip
+        after = stored["status"]
+        return {"op": "service", "status": "ok", "name": exact, "before": before, "after": after, "restarted": restart}
 
     # -- wmi_query ---------------------------------------------------------------------------
 

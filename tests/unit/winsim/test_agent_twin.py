@@ -999,7 +999,10 @@ def test_service_defaults_and_missing_services() -> None:
     ("op", "error"),
     [
         (service("Do*"), "invalid service name 'Do*' (letters, digits, '_', '.', '-')"),
-        (service("a'; Stop-Computer; '"), "invalid service name 'a'; Stop-Computer; '' (letters, digits, '_', '.', '-')"),
+        (
+            service("a'; Stop-Computer; '"),
+            "invalid service name 'a'; Stop-Computer; '' (letters, digits, '_', '.', '-')",
+        ),
         (service(7), "invalid service name '7' (letters, digits, '_', '.', '-')"),
         (service("DoSvc", "stop"), "unknown service action 'stop' (expected query or restart)"),
         (service("DoSvc", only_if_running="yes"), "'only_if_running' must be a boolean"),

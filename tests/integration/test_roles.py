@@ -1,0 +1,144 @@
+"""The delivery_optimization and defender_endpoint roles end to end on the realistic fixture hosts."""
+
+from __future__ import annotations
+
+import typing as t
+
+from tests.winsim.regfile import Value
+
+PROXY = "proxy.corp.example:8080"
+
+DO_PLAY = f"""
+- name: Delivery Optimization
+  hosts: windows
+  gather_facts: false
+  roles:
+    - role: proxyfleet.windows.delivery_optimization
+      vars:
+        delivery_optimization_proxy: {PROXY}
+        delivery_optimization_bypass: ["<local>", "*.corp.example"]
+"""
+
+MDE_PLAY = f"""
+- name: Defender for Endpoint
+  hosts: windows
+  gather_facts: false
+  roles:
+    - role: proxyfleet.windows.defender_endpoint
+      vars:
+        defender_endpoint_proxy: {PROXY}
+        defender_endpoint_profile: offline
+        defender_endpoint_winhttp: mirror
+"""
+
+DO_TASK = "proxyfleet.windows.delivery_optimization : Delivery Optimization proxy baseline"
+DO_ASSERT = (
+    "proxyfleet.windows.delivery_optimization : Assert both Delivery Optimization contexts use the proxy asked for"
+)
+DO_HANDLER = "proxyfleet.windows.delivery_optimization : Restart Delivery Optimization"
+MDE_TASK = "proxyfleet.windows.defender_endpoint : Defender for Endpoint proxy baseline"
+MDE_ASSERT = "proxyfleet.windows.defender_endpoint : Assert the sensor uses the proxy and no Defender finding remains"
+
+
+def commands_per_host(fleet: t.Any, since: int) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for entry in fleet.running.commands()[since:]:
+        counts[str(entry["host"])] = counts.get(str(entry["host"]), 0) + 1
+    return counts
+
+
+def test_delivery_optimization_converges_and_then_changes_nothing(fixture_fleet) -> None:
+    first = fixture_fleet.playbook(DO_PLAY)
+    assert first.rc == 2, first.stdout + first.stderr
+    baseline = first.for_task(DO_TASK)
+    drifted = {host for host, entry in baseline.items() if entry["result"]["changed"]}
+    assert drifted == set(fixture_fleet.names) - {"srv2019-compliant", "win10-do-group"}
+    checks = first.for_task(DO_ASSERT)
+    assert {host for host, entry in checks.items() if entry["status"] == "ok"} == set(fixture_fleet.names) - {
+        "win10-do-group"
+    }
+    # The group-mode host keeps a finding the role was not asked to fix: it fails, naming it.
+    assert checks["win10-do-group"]["result"]["msg"] == (
+        "Delivery Optimization is not as asked (proxy proxy.corp.example:8080 for a signed-in user and for "
+        "NetworkService, no DO finding). Signed-in user: proxy.corp.example:8080 ([DOPX] 'Which proxy Delivery "
+        "Optimization uses', row 'WinINET device-wide + netsh', interactive user signed in: the device-wide WinINET "
+        "proxy). NetworkService: proxy.corp.example:8080 ([DOPX] 'Which proxy Delivery Optimization uses', row "
+        "'WinINET device-wide + netsh', no user signed in (NetworkService): the netsh proxy). Findings: DO004 "
+        "DODownloadMode is 2 (Group) without DOGroupId or DOGroupIdSource: peers are grouped by AD site or domain by "
+        "default, which may not be the group you mean"
+    )
+    restarted = first.for_task(DO_HANDLER)
+    assert {host for host, entry in restarted.items() if entry["result"]["changed"]} == drifted
+    assert all(entry["result"]["services"][0]["name"] == "DoSvc" for entry in restarted.values())
+
+    grouped = fixture_fleet.playbook(
+        DO_PLAY.replace(
+            "        delivery_optimization_bypass:",
+            "        delivery_optimization_download_mode: group\n"
+            "        delivery_optimization_group_id_source: ad_site\n"
+            "        delivery_optimization_bypass:",
+        ),
+        limit="win10-do-group",
+    )
+    assert grouped.rc == 0, grouped.stdout + grouped.stderr
+    assert grouped.for_task(DO_TASK)["win10-do-group"]["result"]["changed"] is True
+    assert grouped.for_task(DO_HANDLER)["win10-do-group"]["result"]["services"][0]["restarted"] is True
+
+    seen = len(fixture_fleet.running.commands())
+    second = fixture_fleet.playbook(DO_PLAY, limit="all:!win10-do-group")
+    assert second.rc == 0, second.stdout + second.stderr
+    assert not [host for host, entry in second.for_task(DO_TASK).items() if entry["result"]["changed"]]
+    assert second.for_task(DO_HANDLER) == {}
+    # Steady state: the baseline's one read plus the facts read, per host.
+    assert commands_per_host(fixture_fleet, seen) == {
+        host: 2 for host in fixture_fleet.names if host != "win10-do-group"
+    }
+
+
+def test_compliance_check_of_the_role_writes_nothing(fixture_fleet) -> None:
+    before = fixture_fleet.reg_bytes()
+    seen = len(fixture_fleet.running.commands())
+    check = fixture_fleet.playbook(DO_PLAY, "--check")
+    assert fixture_fleet.reg_bytes() == before
+    # Drifted hosts are reported by the baseline; the assertion runs only where nothing drifts, and
+    # fails the group-mode host for its DO004 finding.
+    checks = check.for_task(DO_ASSERT)
+    assert {host: entry["status"] for host, entry in checks.items() if entry["status"] != "skipped"} == {
+        "srv2019-compliant": "ok",
+        "win10-do-group": "failed",
+    }
+    assert check.rc == 2
+    # The handler only queried DoSvc: it reports the restart it would do.
+    restarts = check.for_task(DO_HANDLER)
+    assert set(restarts) == set(fixture_fleet.names) - {"srv2019-compliant", "win10-do-group"}
+    assert all(entry["result"]["services"][0]["restarted"] for entry in restarts.values())
+    assert not [e for e in fixture_fleet.running.commands()[seen:] if "apply" in [op["op"] for op in e["operations"]]]
+
+
+def test_defender_endpoint_fixes_every_mde_finding(fixture_fleet) -> None:
+    run = fixture_fleet.playbook(MDE_PLAY)
+    results = run.for_task(MDE_ASSERT)
+    failed = {host: entry["result"]["msg"] for host, entry in results.items() if entry["status"] == "failed"}
+    # Group Policy sets the telemetry proxy there: the role holds it, and fails naming the finding and the GPO.
+    assert failed == {
+        "win11-gpo-telemetry": "The Defender for Endpoint sensor would use 10.0.0.9:3128 ([MDEPX] the registry static "
+        "proxy (TelemetryProxyServer) comes first; the sensor falls back to direct access when it is unreachable), "
+        "asked: proxy.corp.example:8080. Findings: MDE004 The Defender for Endpoint proxies differ: telemetry (sensor) "
+        "10.0.0.9:3128, Defender Antivirus http://proxy.corp.example:8080, WinHTTP proxy.corp.example:8080. Set by "
+        "Group Policy: telemetry.proxy by GPO 'Contoso MDE proxy', telemetry.disable_enterprise_auth_proxy by GPO "
+        "'Contoso MDE proxy'"
+    }
+    seen = len(fixture_fleet.running.commands())
+    again = fixture_fleet.playbook(MDE_PLAY, limit="all:!win11-gpo-telemetry")
+    assert again.rc == 0, again.stdout + again.stderr
+    assert not [host for host, entry in again.for_task(MDE_TASK).items() if entry["result"]["changed"]]
+    assert commands_per_host(fixture_fleet, seen) == {h: 2 for h in fixture_fleet.names if h != "win11-gpo-telemetry"}
+    registry = fixture_fleet.registry("clean-host")
+    atp = r"SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection"
+    assert registry.values("HKLM", atp) == [("PreferStaticProxyForHttpRequest", Value.dword(1))]
+    assert registry.get_value(
+        "HKLM", r"SOFTWARE\Policies\Microsoft\Windows\DataCollection", "TelemetryProxyServer"
+    ) == (Value.string(PROXY))
+    assert registry.get_value("HKLM", r"SOFTWARE\Policies\Microsoft\Windows Defender\Spynet", "SSLOptions") == (
+        Value.dword(0)
+    )
