@@ -69,6 +69,9 @@ def test_delivery_optimization_converges_and_then_changes_nothing(fixture_fleet)
     )
     restarted = first.for_task(DO_HANDLER)
     assert {host for host, entry in restarted.items() if entry["result"]["changed"]} == drifted
+    # Host commands: drifted = baseline read + write, facts read, DoSvc restart; compliant = two reads.
+    counts = commands_per_host(fixture_fleet, 0)
+    assert (counts["clean-host"], counts["srv2019-compliant"], counts["win10-do-group"]) == (4, 2, 2)
     assert all(entry["result"]["services"][0]["name"] == "DoSvc" for entry in restarted.values())
 
     grouped = fixture_fleet.playbook(
@@ -128,6 +131,8 @@ def test_defender_endpoint_fixes_every_mde_finding(fixture_fleet) -> None:
         "Group Policy: telemetry.proxy by GPO 'Contoso MDE proxy', telemetry.disable_enterprise_auth_proxy by GPO "
         "'Contoso MDE proxy'"
     }
+    # Drifted: baseline read + write and the facts read (no handler).
+    assert commands_per_host(fixture_fleet, 0)["clean-host"] == 3
     seen = len(fixture_fleet.running.commands())
     again = fixture_fleet.playbook(MDE_PLAY, limit="all:!win11-gpo-telemetry")
     assert again.rc == 0, again.stdout + again.stderr
