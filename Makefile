@@ -42,13 +42,13 @@ define find_python
 }
 endef
 
-.PHONY: help venv venv-oldest demo test unit integration sanity lint static build test-oldest clean
+.PHONY: help venv venv-oldest demo test unit integration sanity lint molecule static build test-oldest clean
 
 help:
 	@echo "make demo         set up and run the demo against a simulated fleet of Windows hosts"
 	@echo "make test         run every test: unit, integration, sanity, ansible-lint, build + install"
 	@echo "make venv         create $(VENV) (Python 3.13, newest ansible-core) from tests/requirements.txt"
-	@echo "make unit | integration | sanity | lint | build   one step of 'make test'"
+	@echo "make unit | integration | sanity | lint | molecule | build   one step of 'make test'"
 	@echo "make static       ruff and mypy on plugins/ and tests/"
 	@echo "make test-oldest  unit + integration tests on ansible-core 2.16 / Python 3.11 ($(VENV_OLDEST))"
 	@echo "make clean        remove venvs, build/ and test output"
@@ -82,7 +82,7 @@ demo: venv
 	$(PY) -m tests.demo
 
 # The steps stop at the first failure (make stops at a failed prerequisite, in order).
-test: static unit integration test-oldest sanity lint build
+test: static unit integration test-oldest sanity lint molecule build
 	@echo "==> test: all passed"
 
 unit: venv
@@ -102,6 +102,12 @@ sanity: venv
 lint: venv $(COLLECTION_LINK)
 	@echo "==> lint: ansible-lint (profile and excludes in .ansible-lint)"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/build/collections" $(VENV)/bin/ansible-lint
+
+# One scenario per role under extensions/molecule/: create starts the simulated fleet on a port the OS
+# assigns, then converge, idempotence, check, verify, destroy.
+molecule: venv $(COLLECTION_LINK)
+	@echo "==> molecule: molecule test --all (extensions/molecule, simulated fleet)"
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/molecule test --all
 
 static: venv $(COLLECTION_LINK)
 	@echo "==> static: ruff check, mypy"
@@ -124,6 +130,10 @@ build: venv
 	    [ -e "$$f" ] && [ "$${f##*/}" != __init__.py ] || continue; \
 	    m=proxyfleet.windows.$$(basename "$$f" .py); echo "    ansible-doc $$m"; \
 	    $(VENV)/bin/ansible-doc -t module "$$m" >/dev/null; \
+	  done; \
+	  for d in roles/*/; do \
+	    r=proxyfleet.windows.$$(basename "$$d"); echo "    ansible-doc -t role $$r"; \
+	    $(VENV)/bin/ansible-doc -t role "$$r" >/dev/null; \
 	  done; \
 	  for f in plugins/filter/*.yml; do \
 	    m=proxyfleet.windows.$$(basename "$$f" .yml); echo "    ansible-doc -t filter $$m"; \
