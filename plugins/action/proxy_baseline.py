@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_baseline import BASELINE_SPEC
@@ -15,7 +14,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session i
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface import Surface, converge
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surfaces import SURFACE_BUILDERS
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import validated_args
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import reports_input_errors, validated_args
 
 FQCN = "proxyfleet.windows.proxy_baseline"
 
@@ -48,14 +47,12 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = True
 
+    @reports_input_errors
     def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         result: dict[str, t.Any] = super().run(tmp, task_vars)
         del tmp
         args = validated_args(self, BASELINE_SPEC, FQCN)
-        try:
-            surfaces = build_surfaces(args)
-        except ProxyInputError as exc:
-            raise AnsibleActionFail(str(exc)) from None
+        surfaces = build_surfaces(args)
         session = HostSession(self._low_level_execute_command)
         try:
             outcome = converge(

@@ -19,7 +19,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_picture 
     read_picture,
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import read_operation
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import validated_args
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import reports_input_errors, validated_args
 
 FQCN = "proxyfleet.windows.proxy_facts"
 
@@ -30,6 +30,7 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = True
 
+    @reports_input_errors
     def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         result: dict[str, t.Any] = super().run(tmp, task_vars)
         del tmp

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_restore import RESTORE_SPEC
@@ -30,7 +29,11 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._restore import
     select,
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface import render
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import validated_args
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import (
+    TaskInputError,
+    reports_input_errors,
+    validated_args,
+)
 
 FQCN = "proxyfleet.windows.proxy_restore"
 
@@ -57,13 +60,14 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = True
 
+    @reports_input_errors
     def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         result: dict[str, t.Any] = super().run(tmp, task_vars)
         del tmp
         args = validated_args(self, RESTORE_SPEC, FQCN)
         backup_id = args["backup_id"]
         if backup_id is not None and not BACKUP_ID_PATTERN.match(backup_id):
-            raise AnsibleActionFail(
+            raise TaskInputError(
                 f"{FQCN}: backup_id must be a backup id as listed in 'backups' (1 to 64 letters, digits, '.', "
                 f"'_' or '-'), got {backup_id!r}"
             )

@@ -7,12 +7,15 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_restart_service import RESTART_SERVICE_SPEC
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import validated_args
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import (
+    TaskInputError,
+    reports_input_errors,
+    validated_args,
+)
 
 FQCN = "proxyfleet.windows.restart_service"
 # Windows service names: the agent opens them by exact name, so no wildcard may pass.
@@ -25,6 +28,7 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = True
 
+    @reports_input_errors
     def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         result: dict[str, t.Any] = super().run(tmp, task_vars)
         del tmp
@@ -32,7 +36,7 @@ class ActionModule(ActionBase):
         names: list[str] = args["name"]
         bad = [name for name in names if not SERVICE_NAME.match(name)]
         if bad or not names:
-            raise AnsibleActionFail(
+            raise TaskInputError(
                 f"{FQCN}: name must list service names (1 to 256 letters, digits, '_', '.' or '-', no wildcards), "
                 f"got {bad or names!r}"
             )
@@ -49,9 +53,7 @@ class ActionModule(ActionBase):
             return result
         check = bool(self._task.check_mode)
         only_if_running = args["only_if_running"]
-        services = [
-            _service(name, answer, only_if_running, check) for name, answer in zip(names, answers, strict=True)
-        ]
+        services = [_service(name, answer, only_if_running, check) for name, answer in zip(names, answers, strict=True)]
         errors = [f"{entry['name']}: {entry['error']}" for entry in services if "error" in entry]
         missing = [entry["name"] for entry in services if entry.get("missing")]
         result.update(

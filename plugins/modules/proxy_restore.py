@@ -51,7 +51,7 @@ notes:
 seealso:
   - module: proxyfleet.windows.proxy_baseline
 author:
-  - proxyfleet.windows contributors
+  - proxyfleet.windows contributors (@proxyfleet)
 """
 
 EXAMPLES = r"""

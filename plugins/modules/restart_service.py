@@ -42,7 +42,7 @@ options:
 seealso:
   - module: proxyfleet.windows.proxy_baseline
 author:
-  - proxyfleet.windows contributors
+  - proxyfleet.windows contributors (@proxyfleet)
 """
 
 EXAMPLES = r"""

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface import Surface, converge
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import validated_args
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import reports_input_errors, validated_args
 
 
 class SurfaceAction(ActionBase):
@@ -30,14 +28,12 @@ class SurfaceAction(ActionBase):
         """Turn validated options into the bound surface; raise ProxyInputError for bad input."""
         raise NotImplementedError
 
+    @reports_input_errors
     def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         result: dict[str, t.Any] = super().run(tmp, task_vars)
         del tmp
         args = validated_args(self, self.ARGUMENT_SPEC, self.FQCN)
-        try:
-            surface = self.build_surface(args)
-        except ProxyInputError as exc:
-            raise AnsibleActionFail(str(exc)) from None
+        surface = self.build_surface(args)
         session = HostSession(self._low_level_execute_command)
         try:
             outcome = converge(
