@@ -139,7 +139,12 @@ def test_the_newest_backup_by_default_and_a_restore_can_be_undone(basic_fleet) -
     assert basic_fleet.registry(host).get_value("HKLM", connections, "WinHttpSettings") != second
     # Undoing the restore (its own backup is now the newest) brings the second change back.
     redo = basic_fleet.playbook(restore_play(undo["backup_id"]), limit=host)
-    assert redo.for_task("Restore")[host]["result"]["restored"][0] == undo["backup_id"]
+    redone = redo.for_task("Restore")[host]["result"]
+    assert redone["restored"][0] == undo["backup_id"]
+    where = rf"HKLM\{connections} (64-bit view) value WinHttpSettings"
+    assert redone["diff"]["before"].splitlines()[:2] == [f"{where}:", "  type: binary"]
+    assert redone["diff"]["after"].splitlines()[:2] == [f"{where}:", "  type: binary"]
+    assert redone["diff"]["before"] != redone["diff"]["after"]
     assert basic_fleet.registry(host).get_value("HKLM", connections, "WinHttpSettings") == second
     # The state before the baseline: the baseline, the second change, the undo and the redo all undone.
     full = basic_fleet.playbook(restore_play(ids[1]), limit=host)
