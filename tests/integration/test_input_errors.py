@@ -29,7 +29,11 @@ CASES = [
         "proxyfleet.windows.restart_service: name must list service names (1 to 256 letters, digits, '_', '.' or '-', "
         "no wildcards), got ['Do*']",
     ),
-    ("proxyfleet.windows.proxy_facts", "profile: laptop", "value of profile must be one of: standard, offline, got: laptop"),
+    (
+        "proxyfleet.windows.proxy_facts",
+        "profile: laptop",
+        "value of profile must be one of: standard, offline, got: laptop",
+    ),
 ]
 
 
