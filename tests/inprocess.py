@@ -53,14 +53,15 @@ class ActionRun:
 class InProcessHost:
     """A simulated host plus the command lines every run against it sent."""
 
-    def __init__(self, registry: Registry, name: str = "inprocess") -> None:
-        self.sim = SimHost(name, registry)
+    def __init__(self, registry: Registry, name: str = "inprocess", facts: dict[str, t.Any] | None = None) -> None:
+        self.sim = SimHost(name, registry, facts=facts)
         self.command_lines: list[str] = []
 
     @classmethod
     def from_fixture(cls, name: str) -> InProcessHost:
-        """A host loaded from ``tests/fixtures/hosts/<name>.reg``."""
-        return cls(Registry.load(FIXTURE_HOSTS / f"{name}.reg"), name)
+        """A host loaded from ``tests/fixtures/hosts/<name>.reg`` (and ``<name>.json``, its facts, if any)."""
+        loaded = SimHost.load(FIXTURE_HOSTS / f"{name}.reg", FIXTURE_HOSTS / f"{name}.json")
+        return cls(loaded.registry, name, loaded.facts)
 
     def execute(self, cmd: str, in_data: bytes | None = None, sudoable: bool = True, **_: t.Any) -> dict[str, t.Any]:
         """What ``_low_level_execute_command`` returns, computed by the simulated host."""
