@@ -3,7 +3,9 @@
 Controller CPU is the user + system time of ansible-playbook and every process it forked (read with
 ``getrusage(RUSAGE_CHILDREN)`` around the run; the simulator is a child too, but it is reaped only
 after all runs, so it is not counted). Peak memory is the largest sum of resident set sizes of
-ansible-playbook and its descendants, sampled from /proc every 0.1 s.
+ansible-playbook and its descendants, sampled from /proc every 0.25 s; RSS counts the pages forks
+share with their parent once per fork, so the proportional set size (PSS, shared pages split among
+their users) is sampled too: it is the memory the run really takes.
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ class Measured:
     wall: float
     cpu: float
     peak_rss: int  # bytes, ansible-playbook and its forks together
+    peak_pss: int  # bytes, the same with shared pages counted once
     commands: int  # host commands the simulator logged during the run
     results: list[dict]
     stdout: str
@@ -101,12 +104,15 @@ class _TreeMemory(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.peak = 0
+        self.peak_pss = 0
         self._stop_event = threading.Event()
 
     def run(self) -> None:
         page = os.sysconf("SC_PAGE_SIZE")
-        while not self._stop_event.wait(0.1):
-            self.peak = max(self.peak, sum(_rss_pages(pid) for pid in _tree(self.pid)) * page)
+        while not self._stop_event.wait(0.25):
+            tree = _tree(self.pid)
+            self.peak = max(self.peak, sum(_rss_pages(pid) for pid in tree) * page)
+            self.peak_pss = max(self.peak_pss, sum(_pss_bytes(pid) for pid in tree))
 
     def stop(self) -> None:
         self._stop_event.set()
@@ -134,6 +140,16 @@ def _rss_pages(pid: int) -> int:
         return int(Path(f"/proc/{pid}/statm").read_text().split()[1])
     except (OSError, IndexError, ValueError):
         return 0
+
+
+def _pss_bytes(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
 
 
 def run_playbook(running: RunningFleet, work: Path, name: str, body: str, forks: int, *args: str) -> Measured:
@@ -170,4 +186,4 @@ def run_playbook(running: RunningFleet, work: Path, name: str, body: str, forks:
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     results = [json.loads(line) for line in record.read_text().splitlines()] if record.exists() else []
     commands = len(running.commands()) - commands_before
-    return Measured(process.returncode, wall, cpu, memory.peak, commands, results, stdout, stderr)
+    return Measured(process.returncode, wall, cpu, memory.peak, memory.peak_pss, commands, results, stdout, stderr)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                     return 1
                 figures[name] = per_host(measured, args.hosts)
     a, b, c = figures["a"], figures["b"], figures["c"]
-    print(f"{args.hosts} hosts, forks {args.forks}; per host:")
+    print(f"{args.hosts} hosts, forks {args.forks}, load {os.getloadavg()}; per host:")
     print(f"  {'':44} {'commands':>8} {'wall ms':>8} {'CPU ms':>8}")
     labels = {
         "a": "(a) proxy_baseline --check, every surface",

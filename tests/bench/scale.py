@@ -12,6 +12,7 @@ host is unreachable, failed or answered wrong.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         if entry["status"] in ("ok", "changed")
         and (entry["result"]["changed"], entry["result"]["drift"]) != expected[template_of(host)]
     )
-    print(f"hosts {args.hosts}, forks {args.forks}, proxy_baseline --check of every surface")
+    print(f"hosts {args.hosts}, forks {args.forks}, proxy_baseline --check of every surface; load {os.getloadavg()}")
     print(f"  answered       {len(by_host)}")
     print(f"  unreachable    {len(unreachable)} {unreachable[:5]}")
     print(f"  failed         {len(failed)} {failed[:5]}")
@@ -68,7 +69,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  host commands  {measured.commands} ({measured.commands / args.hosts:.2f} per host)")
     print(f"  wall           {measured.wall:.1f} s ({measured.wall / args.hosts * 1000:.0f} ms per host)")
     print(f"  controller CPU {measured.cpu:.1f} s ({measured.cpu / args.hosts * 1000:.0f} ms per host)")
-    print(f"  peak memory    {measured.peak_rss / 2**20:.0f} MiB (ansible-playbook and its forks together)")
+    print(
+        f"  peak memory    {measured.peak_pss / 2**20:.0f} MiB PSS, {measured.peak_rss / 2**20:.0f} MiB summed RSS "
+        "(ansible-playbook and its forks together)"
+    )
     return 1 if unreachable or failed or missing or wrong or measured.rc != 0 else 0
 
 
