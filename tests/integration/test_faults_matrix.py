@@ -51,10 +51,10 @@ POINTS = [
 # The command runs when its first Receive arrives: a drop before that leaves the old state, a drop
 # at the Signal after it the new one. A drop at Delete comes after the result is in.
 EXPECTED: dict[str, tuple[str, str]] = {
-    **{f"drop-{label}": ("unreachable", "old") for label, _, _ in POINTS},
+    **{f"drop-{label}": ("unreachable", "old") for label, *_point in POINTS},
     "drop-write-signal": ("unreachable", "new"),
     "drop-delete": ("changed", "new"),
-    **{f"delay-{label}": ("changed", "new") for label, _, _ in POINTS},
+    **{f"delay-{label}": ("changed", "new") for label, *_point in POINTS},
     **{f"fail-write-{nth}": ("failed", "old") for nth in range(1, WRITES + 1)},
 }
 LOST_READ = "the connection to the host was lost during the read command ("
@@ -116,7 +116,7 @@ def test_every_fault_leaves_old_or_new_and_a_rerun_converges(matrix_fleet: Fleet
         assert state in (old, new), f"{host}: registry is neither the old nor the new state"
         seen[host] = (results[host]["status"], "old" if state == old else "new")
     assert seen == EXPECTED
-    for label, _, _ in POINTS[:-1]:
+    for label, *_point in POINTS[:-1]:
         message = results[f"drop-{label}"]["result"]["msg"]
         assert (LOST_WRITE if label.startswith("write") else LOST_READ) in message, message
 

@@ -95,11 +95,11 @@ def test_valid_hostile_input_reaches_the_registry_as_data(fixture_fleet) -> None
 
 def test_invalid_hostile_input_fails_exactly_before_any_host_command(fixture_fleet) -> None:
     before = fixture_fleet.reg_bytes_of(HOST)
-    run = fixture_fleet.playbook(play(json.dumps([args for args, _ in INVALID]), ignore_errors=True))
+    run = fixture_fleet.playbook(play(json.dumps([args for args, _message in INVALID]), ignore_errors=True))
     task = run.for_task("Baseline")[HOST]
     assert task["status"] == "failed"
     items = task["result"]["results"]
-    assert [item["msg"] for item in items] == [message for _, message in INVALID]
+    assert [item["msg"] for item in items] == [message for _args, message in INVALID]
     assert fixture_fleet.running.commands() == []
     assert fixture_fleet.reg_bytes_of(HOST) == before
     assert "Traceback" not in run.stdout + run.stderr

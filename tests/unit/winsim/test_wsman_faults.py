@@ -231,4 +231,4 @@ def test_skip_lets_the_first_matches_pass(tmp_path: Path) -> None:
     assert book.take("a", "Command") is None  # the first Command passes
     assert book.take("a", "Command") is not None  # the second is dropped
     assert book.take("a", "Command") is None  # times: 1
-    assert [book.take_fail_write("a") is not None for _ in range(4)] == [False, False, True, True]
+    assert [book.take_fail_write("a") is not None for _attempt in range(4)] == [False, False, True, True]
