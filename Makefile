@@ -52,6 +52,8 @@ help:
 	@echo "make static       ruff and mypy on plugins/ and tests/"
 	@echo "make test-oldest  unit + integration tests on ansible-core 2.16 / Python 3.11 ($(VENV_OLDEST))"
 	@echo "make clean        remove venvs, build/ and test output"
+	@echo "make bench        proxy_baseline vs a raw no-op vs one task per value (prints figures, ~2 min)"
+	@echo "make bench-scale  one proxy_baseline check of 1,000 simulated hosts at forks 50 (prints figures)"
 
 venv: $(STAMP)
 
@@ -144,6 +146,17 @@ test-oldest: venv-oldest
 	@echo "==> test-oldest: unit + integration on ansible-core 2.16 / Python 3.11"
 	$(PY_OLDEST) -m pytest tests/unit
 	$(PY_OLDEST) -m pytest tests/integration
+
+# Benchmarks print figures (docs/performance.md); they are not tests and not part of `make test`.
+.PHONY: bench bench-scale
+
+bench: venv $(COLLECTION_LINK)
+	@echo "==> bench: tests/bench/compare.py"
+	$(PY) -m tests.bench.compare
+
+bench-scale: venv $(COLLECTION_LINK)
+	@echo "==> bench-scale: tests/bench/scale.py (1,000 hosts, forks 50)"
+	$(PY) -m tests.bench.scale
 
 clean:
 	@echo "==> clean: removing $(VENV) $(VENV_OLDEST) build/ tests/output and caches"

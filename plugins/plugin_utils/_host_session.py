@@ -13,6 +13,8 @@ import json
 import secrets
 import typing as t
 
+from ansible.errors import AnsibleConnectionFailure
+
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _agent_protocol as protocol
 
 BACKUPS_KEPT = 20
@@ -54,8 +56,14 @@ class HostSession:
         """
         stdin = protocol.build_stdin(protocol.build_request(operations))
         self.commands += 1
-        # sudoable=False: become would wrap the command and break the constant command line.
-        outcome = self._execute(protocol.BOOTSTRAP_COMMAND_LINE, in_data=stdin, sudoable=False)
+        try:
+            # sudoable=False: become would wrap the command and break the constant command line.
+            outcome = self._execute(protocol.BOOTSTRAP_COMMAND_LINE, in_data=stdin, sudoable=False)
+        except Exception as exc:
+            # Each connection plugin raises its own types when the link breaks mid-command (requests'
+            # ConnectionError, "winrm send_input failed", ...), which Ansible shows as a bare failure.
+            # The host is unreachable, and the user needs to know what that means for its registry.
+            raise AnsibleConnectionFailure(lost_connection_message(operations, exc)) from None
         response = parse_response(int(outcome.get("rc") or 0), outcome.get("stdout", ""), outcome.get("stderr", ""))
         results: list[dict[str, t.Any]] = response["results"]
         if len(results) != len(operations):
@@ -64,6 +72,18 @@ class HostSession:
             if result.get("status") == "error":
                 raise AgentError(f"the host agent's {result.get('op')} operation failed: {result.get('error')}")
         return results
+
+
+def lost_connection_message(operations: list[dict[str, t.Any]], error: BaseException) -> str:
+    """Say what a connection lost during a command means for the host's registry."""
+    detail = _first_line(str(error)) or type(error).__name__
+    if any(operation.get("op") == "apply" for operation in operations):
+        return (
+            f"the connection to the host was lost during the write command ({detail}). The host agent writes "
+            "every value or none, so the host holds either all its old values or all the new ones (the old ones "
+            "then in an on-host backup); run the task again: it reads which and finishes the job"
+        )
+    return f"the connection to the host was lost during the read command ({detail}); nothing was written"
 
 
 def parse_response(rc: int, stdout: str, stderr: str) -> dict[str, t.Any]:

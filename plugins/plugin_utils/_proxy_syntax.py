@@ -22,8 +22,9 @@ BYPASS_FORM = (
     "without spaces, quotes, ';', control or non-ASCII characters"
 )
 
-_LABEL = re.compile(r"^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$")
-_PORT = re.compile(r"^[0-9]{1,5}$")
+# \Z, not $: "$" also matches before a trailing newline, which let "proxy\n:8080" through.
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)\Z")
+_PORT = re.compile(r"[0-9]{1,5}\Z")
 _BYPASS_FORBIDDEN = re.compile(r"[\s\"';]")
 
 

@@ -97,7 +97,8 @@ def download_mode_name(value: object) -> str:
     if isinstance(value, str) and value in DOWNLOAD_MODES:
         return value
     number = value if isinstance(value, int) and not isinstance(value, bool) else None
-    if isinstance(value, str) and value.isdigit():
+    # isascii: str.isdigit() is also true for "²" and other digits int() does not read.
+    if isinstance(value, str) and value.isascii() and value.isdigit():
         number = int(value)
     for name, known in DOWNLOAD_MODES.items():
         if number == known:

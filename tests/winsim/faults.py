@@ -11,7 +11,9 @@ can change faults while the server runs. Every reload starts the ``times`` count
      {"host": "web03", "action": "Send", "kind": "hang", "seconds": 30}]
 
 - ``host``: a fleet host name or ``*``; ``action``: Create, Command, Send, Receive, Signal, Delete or
-  ``*``/absent for any; ``times``: how often the rule fires (absent: always).
+  ``*``/absent for any; ``times``: how often the rule fires (absent: always); ``skip``: how many
+  matching actions (for ``fail_write``: commands) pass untouched before it fires (absent: 0), e.g.
+  ``{"action": "Command", "skip": 1, ...}`` hits a task's second command, the write.
 - ``delay``: sleep ``seconds``, then answer normally. ``drop``: close the TCP connection without a
   reply. ``hang``: sleep ``seconds``, then drop. ``fault``: HTTP 500 with a WS-Man fault whose
   ``f:WSManFault Code`` is ``code`` (default 2150858793, the operation timeout a client retries);
@@ -53,7 +55,9 @@ class FaultRule:
     wmi_error: int | None = None
     nth: int = 1
     times: int | None = None
+    skip: int = 0
     fired: int = field(default=0, compare=False)
+    skipped: int = field(default=0, compare=False)
 
     def matches(self, host: str, action: str) -> bool:
         """True if the rule applies to ``action`` on ``host`` and has firings left."""
@@ -89,7 +93,7 @@ def _parse_rule(index: int, item: Any) -> FaultRule:
     where = f"fault rule {index}"
     if not isinstance(item, dict):
         raise FaultFileError(f"{where}: must be an object")
-    unknown = set(item) - {"host", "action", "kind", "seconds", "code", "wmi_error", "nth", "times"}
+    unknown = set(item) - {"host", "action", "kind", "seconds", "code", "wmi_error", "nth", "times", "skip"}
     if unknown:
         raise FaultFileError(f"{where}: unknown field(s) {sorted(unknown)}")
     kind = item.get("kind")
@@ -112,6 +116,7 @@ def _parse_rule(index: int, item: Any) -> FaultRule:
         wmi_error=wmi_error,
         nth=int(_number(item, "nth", 1, where)),
         times=None if item.get("times") is None else int(_number(item, "times", 0, where)),
+        skip=int(_number(item, "skip", 0, where)),
     )
 
 
@@ -165,6 +170,9 @@ class FaultBook:
             self._refresh()
             for rule in self._rules:
                 if rule.kind in kinds and rule.matches(host, action):
+                    if rule.skipped < rule.skip:
+                        rule.skipped += 1
+                        continue
                     rule.fired += 1
                     return rule
         return None

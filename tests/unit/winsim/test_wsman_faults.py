@@ -217,3 +217,18 @@ def test_times_and_defaults() -> None:
     assert rule.matches("any", "Send")
     rule.fired = 2
     assert not rule.matches("any", "Send")
+
+
+def test_skip_lets_the_first_matches_pass(tmp_path: Path) -> None:
+    path = tmp_path / "f.json"
+    path.write_text(
+        '[{"host": "a", "action": "Command", "kind": "drop", "skip": 1, "times": 1},'
+        ' {"host": "a", "kind": "fail_write", "nth": 2, "skip": 2}]',
+        encoding="utf-8",
+    )
+    book = FaultBook(path)
+    assert book.take("a", "Send") is None  # another action does not count
+    assert book.take("a", "Command") is None  # the first Command passes
+    assert book.take("a", "Command") is not None  # the second is dropped
+    assert book.take("a", "Command") is None  # times: 1
+    assert [book.take_fail_write("a") is not None for _attempt in range(4)] == [False, False, True, True]

@@ -1,0 +1,36 @@
+"""A connection lost during a host command: unreachable, with what it means for the registry."""
+
+from __future__ import annotations
+
+import typing as t
+
+import pytest
+from ansible.errors import AnsibleConnectionFailure
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import HostSession
+
+
+def broken_link(*_: t.Any, **__: t.Any) -> dict[str, t.Any]:
+    raise ConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed connection'))\nmore")
+
+
+def test_lost_during_a_read_says_nothing_was_written() -> None:
+    session = HostSession(broken_link)
+    with pytest.raises(AnsibleConnectionFailure) as info:
+        session.run([{"op": "read", "keys": []}])
+    assert info.value.message == (
+        "the connection to the host was lost during the read command (('Connection aborted.', "
+        "RemoteDisconnected('Remote end closed connection'))); nothing was written"
+    )
+    assert session.commands == 1
+
+
+def test_lost_during_a_write_says_old_or_new_and_to_run_again() -> None:
+    with pytest.raises(AnsibleConnectionFailure) as info:
+        HostSession(broken_link).run([{"op": "apply", "changes": []}])
+    assert info.value.message == (
+        "the connection to the host was lost during the write command (('Connection aborted.', "
+        "RemoteDisconnected('Remote end closed connection'))). The host agent writes every value or none, so the "
+        "host holds either all its old values or all the new ones (the old ones then in an on-host backup); run "
+        "the task again: it reads which and finishes the job"
+    )

@@ -1,0 +1,546 @@
+"""Hostile input against every module and filter: property tests (hypothesis), run in-process.
+
+Each module's real action plugin runs against a simulated host (``tests/inprocess.py``). Valid input
+is accepted, written, read back as given, survives a save/load of the host's ``.reg`` file and then
+reports no drift. Invalid input (PowerShell metacharacters, quotes, ``$()``, backticks, newlines, NUL,
+long and non-ASCII strings where they are not allowed) fails with the documented message, with no
+host command and the registry untouched. Every command line any run sends is the constant bootstrap.
+
+Example counts are bounded and derandomized so CI time stays small and failures reproduce.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import typing as t
+import uuid
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.proxyfleet.windows.plugins.filter.connection_settings import (
+    connection_settings_decode,
+    connection_settings_encode,
+)
+from ansible_collections.proxyfleet.windows.plugins.filter.winhttp_settings import (
+    winhttp_settings_decode,
+    winhttp_settings_encode,
+)
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_protocol import BOOTSTRAP_COMMAND_LINE
+from tests.inprocess import ActionRun, InProcessHost
+from tests.winsim import regfile
+from tests.winsim.registry import Registry
+
+BOUNDED = settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+FEW = settings(BOUNDED, max_examples=30)
+
+HOST_PORT_FORM = (
+    "host:port (a host name, an IPv4 address or a bracketed IPv6 address such as [fd00::1], "
+    "then a port 1-65535), e.g. proxy.corp.example:8080"
+)
+BYPASS_FORM = (
+    "a host name, address or wildcard pattern such as *.corp.example, 10.*, <local> or <-loopback>, "
+    "without spaces, quotes, ';', control or non-ASCII characters"
+)
+URL_FORM = "an http:// or https:// URL such as http://proxy.corp.example/proxy.pac"
+
+
+# ------------------------------------------------------------------------------------------ strategies
+
+LABEL = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9_-]{0,61}[A-Za-z0-9])?", fullmatch=True)
+# All-digit names are read as (possibly bad) IPv4 addresses, as Windows reads them.
+HOST_NAME = (
+    st.lists(LABEL, min_size=1, max_size=4)
+    .map(".".join)
+    .filter(lambda host: len(host) <= 253 and not host.replace(".", "").isdigit())
+)
+IPV4 = st.ip_addresses(v=4).map(str)
+IPV6 = st.ip_addresses(v=6).map(lambda address: f"[{address}]")
+HOST = st.one_of(HOST_NAME, IPV4, IPV6)
+HOST_PORT = st.builds(lambda host, port: f"{host}:{port}", HOST, st.integers(1, 65535))
+PROXY_DICT = st.dictionaries(st.sampled_from(["http", "https", "ftp", "socks"]), HOST_PORT, min_size=1)
+# Allowed in a bypass entry: every printable ASCII character but space, quotes and ';' - which keeps
+# PowerShell's $ ( ) ` & | { } < > @ in play: they must reach the registry as plain data.
+BYPASS_ENTRY = st.text(
+    st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="\"';"), min_size=1, max_size=300
+)
+BYPASS = st.lists(BYPASS_ENTRY, max_size=12)
+URL_PATH = st.text(
+    st.characters(min_codepoint=0x21, max_codepoint=0x7E, exclude_characters="\"'<>\\^`{|}"), max_size=80
+)
+URL = st.builds(
+    lambda scheme, host, port, path: f"{scheme}://{host}{port}/{path}",
+    st.sampled_from(["http", "https", "HTTP"]),
+    HOST,
+    st.one_of(st.just(""), st.integers(1, 65535).map(lambda port: f":{port}")),
+    URL_PATH,
+)
+PROXY_URL = st.builds(
+    lambda scheme, host_port, slash: f"{scheme}://{host_port}{slash}",
+    st.sampled_from(["http", "https"]),
+    HOST_PORT,
+    st.sampled_from(["", "/"]),
+)
+GUID = st.builds(
+    lambda value, form: form.format(value, value.upper()),
+    st.uuids().map(str),
+    st.sampled_from(["{0}", "{{{1}}}", "{1}"]),
+)
+
+# What users paste by mistake or attackers on purpose: shell metacharacters and fragments, control
+# characters, non-ASCII (accented, CJK, right-to-left override, emoji).
+HOSTILE = st.sampled_from(
+    [
+        " ", "\t", "\n", "\r\n", "\x00", "\x07", "\x7f", '"', "'", "`", "$", "$(Get-Process)", "`n",
+        "'; exit 1; '", '"; Remove-Item C:\\ -Recurse; "', "&", "|", ";", "<", ">", "{", "}", "@(", "\\",
+        "é", "中文", "\u202e", "\U0001f600", "ß",
+    ]
+)  # fmt: skip
+# Characters a host:port never holds, so inserting one always makes it invalid.
+HOSTILE_FOR_HOST = HOSTILE.filter(lambda text: text not in (";",))
+
+
+def insert(value: str, fragment: str, where: int) -> str:
+    position = where % (len(value) + 1)
+    return value[:position] + fragment + value[position:]
+
+
+def describe(value: str) -> str:
+    """How messages quote a value: escaped, cut at 120 characters."""
+    text = "'" + value.encode("unicode_escape").decode("ascii") + "'"
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def invalid_proxy(option: str, value: str) -> str:
+    return f"{option}: {describe(value)} is not a valid proxy; expected {HOST_PORT_FORM}"
+
+
+def invalid_bypass(option: str, index: int, value: str) -> str:
+    return f"{option}[{index}]: {describe(value)} is not a valid bypass entry; expected {BYPASS_FORM}"
+
+
+def invalid_url(option: str, value: str) -> str:
+    return f"{option}: {describe(value)} is not a valid URL; expected {URL_FORM}"
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+CLEAN_HOST = regfile.parse(InProcessHost.from_fixture("clean-host").registry_text())
+DRIFTING_HOST = regfile.parse(InProcessHost.from_fixture("win11-mde-half").registry_text())
+
+
+def fresh_host(sections: list[regfile.Section] = CLEAN_HOST) -> InProcessHost:
+    return InProcessHost(Registry.from_sections(sections))
+
+
+def run(host: InProcessHost, module: str, args: dict[str, t.Any], **kwargs: t.Any) -> ActionRun:
+    """Run one task; whatever the input, every command it sent is the constant bootstrap, byte for byte."""
+    done = host.run(module, args, **kwargs)
+    assert all(line == BOOTSTRAP_COMMAND_LINE for line in done.command_lines)
+    return done
+
+
+def assert_rejected(module: str, args: dict[str, t.Any], message: str) -> None:
+    """The task fails with exactly ``message``, sends no host command and changes nothing."""
+    host = fresh_host()
+    before = host.registry_text()
+    done = run(host, module, args)
+    assert done.error == message
+    assert done.command_lines == []
+    assert host.registry_text() == before
+
+
+def assert_round_trip(module: str, args: dict[str, t.Any], sections: list[regfile.Section] = CLEAN_HOST) -> ActionRun:
+    """Apply ``args``; then a host rebuilt from the saved .reg file reports no drift in one command."""
+    host = fresh_host(sections)
+    done = run(host, module, args)
+    assert done.error is None, done.error
+    assert done.result is not None and not done.result.get("failed"), done.result
+    assert done.result["host_commands"] == (2 if done.result["changed"] else 1)
+    reloaded = InProcessHost(Registry.from_sections(regfile.parse(host.registry_text())))
+    again = run(reloaded, module, args, check_mode=True)
+    assert again.result is not None and not again.result.get("failed"), again.result
+    assert (again.result["changed"], again.result["drift"], again.result["host_commands"]) == (False, [], 1)
+    assert after_state(again.result) == after_state(done.result)
+    return done
+
+
+def after_state(result: dict[str, t.Any]) -> t.Any:
+    """What a run says the host holds afterwards: ``after``, or every surface's for proxy_baseline."""
+    if "surfaces" in result:
+        return {name: surface["after"] for name, surface in result["surfaces"].items()}
+    return result["after"]
+
+
+# ------------------------------------------------------------------------------------------ regressions
+
+
+@pytest.mark.parametrize(
+    "value", ["proxy.corp.example:8080\n", "proxy\n.corp.example:8080", "proxy.corp.example:80\n80"]
+)
+def test_a_newline_before_the_end_is_not_a_valid_proxy(value: str) -> None:
+    # `$` in a regular expression also matches before a trailing newline; the checks must not.
+    assert_rejected("winhttp_proxy", {"proxy": value}, invalid_proxy("proxy", value))
+
+
+@pytest.mark.parametrize("value", ["²", "\u0661", "2\n"])
+def test_download_mode_digits_are_ascii_digits(value: str) -> None:
+    accepted = "http_only (0), lan (1), group (2), internet (3), simple (99), bypass (100)"
+    assert_rejected(
+        "delivery_optimization_policy",
+        {"download_mode": value},
+        f"download_mode: {value!r} is not a download mode; accepted: {accepted}",
+    )
+
+
+# ------------------------------------------------------------------------------------------ winhttp_proxy
+
+
+@BOUNDED
+@given(proxy=st.one_of(HOST_PORT, PROXY_DICT), bypass=BYPASS)
+def test_winhttp_valid_input_round_trips(proxy: str | dict[str, str], bypass: list[str]) -> None:
+    done = assert_round_trip("winhttp_proxy", {"proxy": proxy, "bypass": bypass})
+    assert done.result is not None
+    expected = proxy if isinstance(proxy, str) else ";".join(f"{k}={v}" for k, v in proxy.items())
+    for view in ("64", "32"):
+        assert done.result["after"][view]["proxy"] == expected
+        assert done.result["after"][view]["bypass"] == bypass
+
+
+@BOUNDED
+@given(valid=HOST_PORT, fragment=HOSTILE_FOR_HOST, where=st.integers(0, 300))
+def test_winhttp_hostile_proxy_is_rejected(valid: str, fragment: str, where: int) -> None:
+    value = insert(valid, fragment, where)
+    assert_rejected("winhttp_proxy", {"proxy": value}, invalid_proxy("proxy", value))
+
+
+def _forbidden_in_bypass(text: str) -> bool:
+    return any(char in " \t\r\n\"';" or not 0x20 <= ord(char) < 0x7F for char in text)
+
+
+@BOUNDED
+@given(
+    entries=st.lists(BYPASS_ENTRY, min_size=1, max_size=4),
+    index=st.integers(0, 3),
+    fragment=HOSTILE.filter(_forbidden_in_bypass),
+    where=st.integers(0, 300),
+)
+def test_winhttp_hostile_bypass_is_rejected(entries: list[str], index: int, fragment: str, where: int) -> None:
+    index %= len(entries)
+    entries[index] = insert(entries[index], fragment, where)
+    assert_rejected(
+        "winhttp_proxy",
+        {"proxy": "proxy.corp.example:8080", "bypass": entries},
+        invalid_bypass("bypass", index, entries[index]),
+    )
+
+
+def test_winhttp_very_long_host_label_is_rejected() -> None:
+    value = "a" * 64 + ".corp.example:8080"
+    assert_rejected("winhttp_proxy", {"proxy": value}, invalid_proxy("proxy", value))
+
+
+# ------------------------------------------------------------------------------------------ wininet_proxy
+
+
+@FEW
+@given(
+    proxy=st.one_of(st.none(), HOST_PORT, PROXY_DICT),
+    bypass=BYPASS,
+    auto_config_url=st.one_of(st.none(), URL),
+    auto_detect=st.booleans(),
+)
+def test_wininet_valid_input_round_trips(
+    proxy: str | dict[str, str] | None, bypass: list[str], auto_config_url: str | None, auto_detect: bool
+) -> None:
+    if proxy is None and auto_config_url is None and not auto_detect:
+        auto_detect = True
+    args = {"proxy": proxy, "bypass": bypass, "auto_config_url": auto_config_url, "auto_detect": auto_detect}
+    done = assert_round_trip("wininet_proxy", args)
+    assert done.result is not None
+    for view in ("64", "32"):
+        after = done.result["after"][view]
+        expected = (
+            None
+            if proxy is None
+            else proxy
+            if isinstance(proxy, str)
+            else ";".join(f"{k}={v}" for k, v in proxy.items())
+        )
+        assert after["proxy"] == expected
+        assert after["bypass"] == bypass
+        assert after["auto_config_url"] == auto_config_url
+        assert after["auto_detect"] is auto_detect
+
+
+@BOUNDED
+@given(
+    valid=URL,
+    fragment=HOSTILE.filter(lambda text: not text.isascii() or any(c in text for c in " \t\n\x00\x07\x7f\"'`<>{}|\\")),
+    where=st.integers(0, 300),
+)
+def test_wininet_hostile_auto_config_url_is_rejected(valid: str, fragment: str, where: int) -> None:
+    value = insert(valid, fragment, where)
+    assert_rejected("wininet_proxy", {"auto_config_url": value}, invalid_url("auto_config_url", value))
+
+
+@BOUNDED
+@given(valid=HOST_PORT, fragment=HOSTILE_FOR_HOST, where=st.integers(0, 300))
+def test_wininet_hostile_proxy_is_rejected(valid: str, fragment: str, where: int) -> None:
+    value = insert(valid, fragment, where)
+    assert_rejected("wininet_proxy", {"proxy": value}, invalid_proxy("proxy", value))
+
+
+# ------------------------------------------------------------------------------------------ telemetry_proxy
+
+
+@BOUNDED
+@given(proxy=HOST_PORT, prefer_static=st.one_of(st.none(), st.booleans()))
+def test_telemetry_valid_input_round_trips(proxy: str, prefer_static: bool | None) -> None:
+    args = {"proxy": proxy, "prefer_static_proxy_for_http_request": prefer_static}
+    done = assert_round_trip("telemetry_proxy", args, DRIFTING_HOST)
+    assert done.result is not None
+    assert done.result["after"]["proxy"] == proxy
+    if prefer_static is not None:
+        assert done.result["after"]["prefer_static_proxy_for_http_request"] is prefer_static
+
+
+@BOUNDED
+@given(valid=HOST_PORT, fragment=HOSTILE_FOR_HOST, where=st.integers(0, 300))
+def test_telemetry_hostile_proxy_is_rejected(valid: str, fragment: str, where: int) -> None:
+    value = insert(valid, fragment, where)
+    assert_rejected("telemetry_proxy", {"proxy": value}, invalid_proxy("proxy", value))
+
+
+# ------------------------------------------------------------------------------------------ defender_proxy
+
+
+@BOUNDED
+@given(
+    proxy_server=st.one_of(st.none(), PROXY_URL),
+    pac_url=st.one_of(st.none(), URL),
+    bypass=st.one_of(st.none(), BYPASS),
+    ssl_options=st.one_of(st.none(), st.integers(0, 3)),
+)
+def test_defender_valid_input_round_trips(
+    proxy_server: str | None, pac_url: str | None, bypass: list[str] | None, ssl_options: int | None
+) -> None:
+    if proxy_server is None and pac_url is None and bypass is None and ssl_options is None:
+        ssl_options = 3
+    args = {"proxy_server": proxy_server, "pac_url": pac_url, "bypass": bypass, "ssl_options": ssl_options}
+    done = assert_round_trip("defender_proxy", args)
+    assert done.result is not None
+    after = done.result["after"]
+    for setting, value in args.items():
+        if value is not None and value != []:
+            assert after[setting] == value, setting
+
+
+@BOUNDED
+@given(
+    valid=PROXY_URL,
+    fragment=HOSTILE.filter(lambda text: not text.isascii() or any(c in text for c in " \t\n\x00\x07\x7f\"'`<>{}|\\")),
+    where=st.integers(0, 300),
+)
+def test_defender_hostile_proxy_server_is_rejected(valid: str, fragment: str, where: int) -> None:
+    value = insert(valid, fragment, where)
+    assert_rejected(
+        "defender_proxy",
+        {"proxy_server": value},
+        f"proxy_server: {describe(value)} is not a valid proxy URL; expected http:// or https:// followed by "
+        "host:port, e.g. http://proxy.corp.example:8080",
+    )
+
+
+# ------------------------------------------------------------------------------------- delivery_optimization_policy
+
+DOWNLOAD_MODES = {"http_only": 0, "lan": 1, "group": 2, "internet": 3, "simple": 99, "bypass": 100}
+
+
+@BOUNDED
+@given(
+    download_mode=st.sampled_from([*DOWNLOAD_MODES, *DOWNLOAD_MODES.values(), *map(str, DOWNLOAD_MODES.values())]),
+    group_id=st.one_of(st.none(), GUID),
+    cache_hosts=st.one_of(st.none(), st.lists(st.one_of(HOST_NAME, IPV4), max_size=5)),
+    vpn=st.one_of(st.none(), st.booleans()),
+)
+def test_delivery_optimization_valid_input_round_trips(
+    download_mode: str | int, group_id: str | None, cache_hosts: list[str] | None, vpn: bool | None
+) -> None:
+    args = {
+        "download_mode": download_mode,
+        "group_id": group_id,
+        "cache_hosts": cache_hosts,
+        "disallow_cache_server_downloads_on_vpn": vpn,
+    }
+    done = assert_round_trip("delivery_optimization_policy", args)
+    assert done.result is not None
+    after = done.result["after"]
+    mode = {str(number): name for name, number in DOWNLOAD_MODES.items()}.get(str(download_mode), download_mode)
+    assert after["download_mode"] == mode
+    if group_id is not None:
+        assert after["group_id"] == str(uuid.UUID(group_id.strip("{}")))
+    if cache_hosts:
+        assert after["cache_hosts"] == cache_hosts
+
+
+@BOUNDED
+@given(
+    valid=st.uuids().map(str),
+    fragment=HOSTILE.filter(lambda text: text.strip() not in ("", "{", "}")),
+    where=st.integers(0, 40),
+)
+def test_delivery_optimization_hostile_group_id_is_rejected(valid: str, fragment: str, where: int) -> None:
+    value = insert(valid, fragment, where)
+    assert_rejected(
+        "delivery_optimization_policy",
+        {"group_id": value},
+        f"group_id: {value!r} is not a GUID; expected the form 01234567-89ab-cdef-0123-456789abcdef",
+    )
+
+
+@BOUNDED
+@given(valid=HOST_NAME, fragment=HOSTILE_FOR_HOST, where=st.integers(0, 300))
+def test_delivery_optimization_hostile_cache_host_is_rejected(valid: str, fragment: str, where: int) -> None:
+    value = insert(valid, fragment, where)
+    assert_rejected(
+        "delivery_optimization_policy",
+        {"cache_hosts": ["cache.corp.example", value]},
+        f"cache_hosts[1]: {value!r} is not a host name or IP address; Connected Cache hosts are "
+        "given as FQDN or IP, without scheme or port",
+    )
+
+
+@BOUNDED
+@given(
+    value=st.one_of(st.text(max_size=40), st.integers()).filter(
+        lambda value: str(value) not in {*DOWNLOAD_MODES, *map(str, DOWNLOAD_MODES.values())}
+    )
+)
+def test_delivery_optimization_hostile_download_mode_is_rejected(value: str | int) -> None:
+    accepted = "http_only (0), lan (1), group (2), internet (3), simple (99), bypass (100)"
+    assert_rejected(
+        "delivery_optimization_policy",
+        {"download_mode": value},
+        f"download_mode: {value!r} is not a download mode; accepted: {accepted}",
+    )
+
+
+# ------------------------------------------------------------------------------------------ proxy_baseline
+
+
+@FEW
+@given(
+    winhttp=st.one_of(st.none(), st.builds(lambda p, b: {"proxy": p, "bypass": b}, HOST_PORT, BYPASS)),
+    telemetry=st.one_of(st.none(), st.builds(lambda p: {"proxy": p}, HOST_PORT)),
+    defender=st.one_of(st.none(), st.builds(lambda p, b: {"proxy_server": p, "bypass": b}, PROXY_URL, BYPASS)),
+    delivery_optimization=st.one_of(
+        st.none(),
+        st.builds(
+            lambda m, h: {"download_mode": m, "cache_hosts": h},
+            st.sampled_from(list(DOWNLOAD_MODES)),
+            st.lists(HOST_NAME, max_size=3),
+        ),
+    ),
+)
+def test_baseline_valid_input_round_trips(
+    winhttp: dict[str, t.Any] | None,
+    telemetry: dict[str, t.Any] | None,
+    defender: dict[str, t.Any] | None,
+    delivery_optimization: dict[str, t.Any] | None,
+) -> None:
+    args = {
+        "winhttp": winhttp,
+        "telemetry": telemetry,
+        "defender": defender,
+        "delivery_optimization": delivery_optimization,
+    }
+    if not any(args.values()):
+        args["telemetry"] = {"proxy": "proxy.corp.example:8080"}
+    assert_round_trip("proxy_baseline", args, DRIFTING_HOST)
+
+
+@BOUNDED
+@given(
+    surface=st.sampled_from(["winhttp", "wininet", "telemetry"]),
+    valid=HOST_PORT,
+    fragment=HOSTILE_FOR_HOST,
+    where=st.integers(0, 300),
+)
+def test_baseline_hostile_proxy_names_the_surface(surface: str, valid: str, fragment: str, where: int) -> None:
+    value = insert(valid, fragment, where)
+    assert_rejected("proxy_baseline", {surface: {"proxy": value}}, f"{surface}." + invalid_proxy("proxy", value))
+
+
+# ------------------------------------------------------------------------------------------ proxy_facts
+
+
+@FEW
+@given(profile=st.text(max_size=30).filter(lambda text: text not in ("standard", "offline")))
+def test_facts_hostile_profile_is_rejected_by_the_spec(profile: str) -> None:
+    host = fresh_host()
+    done = run(host, "proxy_facts", {"profile": profile})
+    # ansible-core 2.19+ strips the message's trailing whitespace, 2.16 does not.
+    assert done.error is not None
+    assert done.error.strip() == f"value of profile must be one of: standard, offline, got: {profile}".strip()
+    assert done.command_lines == []
+
+
+@pytest.mark.parametrize("profile", ["standard", "offline"])
+def test_facts_read_in_one_command(profile: str) -> None:
+    done = run(fresh_host(), "proxy_facts", {"profile": profile})
+    assert done.result is not None and done.result["host_commands"] == 1
+
+
+# ------------------------------------------------------------------------------------------ filters
+
+
+@BOUNDED
+@given(proxy=HOST_PORT, bypass=BYPASS, header=st.sampled_from([0x18, 0x28, 0x46]))
+def test_winhttp_filters_round_trip(proxy: str, bypass: list[str], header: int) -> None:
+    encoded = winhttp_settings_encode({"proxy": proxy, "bypass": bypass, "header": header})
+    decoded = winhttp_settings_decode(encoded)
+    assert (decoded["proxy"], decoded["bypass"], decoded["header"]) == (proxy, bypass, header)
+
+
+@BOUNDED
+@given(proxy=st.text(min_size=1, max_size=40).filter(lambda text: not text.isascii()))
+def test_winhttp_encode_refuses_non_ascii(proxy: str) -> None:
+    with pytest.raises(AnsibleFilterError) as info:
+        winhttp_settings_encode({"proxy": proxy})
+    assert str(info.value.message) == (
+        f"winhttp_settings_encode: WinHttpSettings proxy must be ASCII (WinHTTP rejects other characters): {proxy!r}"
+    )
+
+
+@BOUNDED
+@given(proxy=HOST_PORT, bypass=BYPASS, url=st.one_of(st.just(""), URL), auto_detect=st.booleans())
+def test_connection_settings_filters_round_trip(proxy: str, bypass: list[str], url: str, auto_detect: bool) -> None:
+    encoded = connection_settings_encode(
+        {"proxy": proxy, "bypass": bypass, "auto_config_url": url, "auto_detect": auto_detect}
+    )
+    decoded = connection_settings_decode(encoded)
+    assert (decoded["proxy"], decoded["bypass"], decoded["auto_config_url"], decoded["auto_detect"]) == (
+        proxy,
+        bypass,
+        url,
+        auto_detect,
+    )
+    assert connection_settings_encode(decoded) == encoded
+
+
+@BOUNDED
+@given(blob=st.one_of(st.binary(max_size=300), st.text(max_size=300)))
+def test_decode_filters_never_crash(blob: bytes | str) -> None:
+    # Any input: a decoded dict or an AnsibleFilterError, never another exception.
+    for decode in (winhttp_settings_decode, connection_settings_decode):
+        with contextlib.suppress(AnsibleFilterError):
+            assert isinstance(decode(blob), dict)
