@@ -13,7 +13,6 @@ import importlib
 import typing as t
 from pathlib import Path
 
-from ansible.errors import AnsibleActionFail
 
 from tests.winsim.host import SimHost
 from tests.winsim.registry import Registry
@@ -37,13 +36,16 @@ class _Shell:
     tmpdir = "unused"  # TRANSFERS_FILES is False: ActionBase.run never makes a temp dir
 
 
+INPUT_FAILURE_KEYS = {"failed", "changed", "msg"}
+
+
 class _Connection:
     _shell = _Shell()
 
 
 @dataclasses.dataclass
 class ActionRun:
-    """The outcome of one task: its result, or the AnsibleActionFail message; commands sent."""
+    """The outcome of one task: its result, or the input-error message; commands sent."""
 
     result: dict[str, t.Any] | None
     error: str | None
@@ -79,11 +81,12 @@ class InProcessHost:
         action._load_name = f"ansible_collections.proxyfleet.windows.plugins.action.{module}"
         action._low_level_execute_command = self.execute  # type: ignore[method-assign]
         sent_before = len(self.command_lines)
-        try:
-            result = action.run(task_vars={})
-        except AnsibleActionFail as exc:
-            return ActionRun(None, str(exc.message), self.command_lines[sent_before:])
-        return ActionRun(result, None, self.command_lines[sent_before:])
+        result = action.run(task_vars={})
+        sent = self.command_lines[sent_before:]
+        # Bad input is a failed result of exactly these keys (reports_input_errors), never an exception.
+        if set(result) == INPUT_FAILURE_KEYS and result["failed"]:
+            return ActionRun(None, str(result["msg"]), sent)
+        return ActionRun(result, None, sent)
 
     def registry_text(self) -> bytes:
         """The host's registry as a .reg file."""

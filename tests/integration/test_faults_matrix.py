@@ -87,6 +87,21 @@ def without_backups(registry: Registry) -> bytes:
     return registry.dumps()
 
 
+RESTORE_OLDEST = """
+- name: Restore
+  hosts: windows
+  gather_facts: false
+  tasks:
+    - name: List the backups
+      proxyfleet.windows.proxy_restore:
+        list_only: true
+      register: listing
+    - name: Undo every apply
+      proxyfleet.windows.proxy_restore:
+        backup_id: "{{ listing.backups[-1].id }}"
+"""
+
+
 @pytest.fixture
 def matrix_fleet(tmp_path: Path) -> Iterator[Fleet]:
     fleet_dir = tmp_path / "fleet"
@@ -137,5 +152,9 @@ def test_every_fault_leaves_old_or_new_and_a_rerun_converges(matrix_fleet: Fleet
     check = matrix_fleet.playbook(PLAY, "--check")
     assert {entry["status"] for entry in check.for_task(TASK).values()} == {"ok"}
 
-    # proxyfleet.windows.proxy_restore (written by the lead) goes here: restore each host's newest
-    # backup and assert without_backups(registry) == old for every host.
+    # Restoring each host's oldest backup (its first apply, failed or not) brings back the old state exactly.
+    restore = matrix_fleet.playbook(RESTORE_OLDEST)
+    assert restore.rc == 0, restore.stdout + restore.stderr
+    for host in matrix_fleet.names:
+        assert without_backups(matrix_fleet.registry(host)) == old, host
+
