@@ -13,7 +13,6 @@ import importlib
 import typing as t
 from pathlib import Path
 
-
 from tests.winsim.host import SimHost
 from tests.winsim.registry import Registry
 

@@ -157,4 +157,3 @@ def test_every_fault_leaves_old_or_new_and_a_rerun_converges(matrix_fleet: Fleet
     assert restore.rc == 0, restore.stdout + restore.stderr
     for host in matrix_fleet.names:
         assert without_backups(matrix_fleet.registry(host)) == old, host
-
