@@ -147,3 +147,24 @@ def test_defender_endpoint_fixes_every_mde_finding(fixture_fleet) -> None:
     assert registry.get_value("HKLM", r"SOFTWARE\Policies\Microsoft\Windows Defender\Spynet", "SSLOptions") == (
         Value.dword(0)
     )
+
+
+def test_delivery_optimization_with_winhttp_direct_resets_a_stale_netsh_proxy(fixture_fleet) -> None:
+    host = "srv2022-stale-netsh"
+    play = DO_PLAY.replace("        delivery_optimization_bypass:", "        delivery_optimization_winhttp: direct\n"
+                           "        delivery_optimization_bypass:")  # fmt: skip
+    run = fixture_fleet.playbook(play, limit=host)
+    assert run.rc == 0, run.stdout + run.stderr
+    connections = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections"
+    for view in (64, 32):
+        blob = fixture_fleet.registry(host).get_value("HKLM", connections, "WinHttpSettings", view=view)
+        assert blob is not None and blob.raw[8:] == b"\x01\x00\x00\x00" + b"\x00" * 8, view  # direct, no lists
+    # NetworkService now follows the device-wide WinINET proxy (the document's "WinINET only" row).
+    facts = fixture_fleet.playbook(
+        "- name: Facts\n  hosts: windows\n  gather_facts: false\n  tasks:\n"
+        "    - name: Facts\n      proxyfleet.windows.proxy_facts:\n",
+        limit=host,
+    )
+    routes = facts.for_task("Facts")[host]["result"]["ansible_facts"]["windows_proxy"]["effective"]
+    assert routes["delivery_optimization"]["network_service"]["proxy"] == PROXY
+    assert routes["delivery_optimization"]["network_service"]["source"] == "wininet.machine"
