@@ -39,7 +39,7 @@ READ_HIVES = ("HKLM", "HKCU", "HKU", "HKCR")
 WRITE_HIVES = ("HKLM",)
 ACTIONS = ("set_value", "delete_value", "create_key", "delete_key")
 KEY_ACTIONS = ("create_key", "delete_key")
-OPERATIONS = ("read", "apply", "wmi_query")
+OPERATIONS = ("read", "apply", "wmi_query", "sms_sysresuse_read", "sms_sysresuse_write", "file_read", "file_write")
 WILDCARD = "*"
 # WMI names as the agent accepts them: letters, digits, underscore; namespaces joined by backslashes.
 WMI_NAME = re.compile(r"[A-Za-z0-9_]+")
@@ -136,6 +136,9 @@ class AgentTwin:
     ) -> None:
         self.registry = registry
         self.wmi: dict[str, t.Any] = (facts or {}).get("wmi") or {}
+        # The host's facts themselves: the SMS and file operations change them (facts_changed).
+        self.facts: dict[str, t.Any] = facts if facts is not None else {}
+        self.facts_changed = False
         self.faults = faults or TwinFaults()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.wrote = False
@@ -178,16 +181,37 @@ class AgentTwin:
             if not isinstance(op, dict):
                 return f"operations[{index}] must be a JSON object, got {_kind(op)}"
             if op.get("op") not in OPERATIONS:
-                return f"unknown operation {op.get('op')!r} at operations[{index}] (expected read, apply or wmi_query)"
+                return (
+                    f"unknown operation {op.get('op')!r} at operations[{index}] (expected read, apply, wmi_query,"
+                    " sms_sysresuse_read, sms_sysresuse_write, file_read or file_write)"
+                )
         return None
 
     def _run(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
         """Run one operation; invalid input fails it before anything is touched."""
+        if op["op"] in OPERATIONS[3:]:
+            return self._run_sms_or_file(op)
         run = {"read": self._read, "apply": self._apply, "wmi_query": self._wmi_query}[op["op"]]
         try:
             return run(op)
         except OperationError as exc:
             return {"op": op["op"], "status": "error", "error": str(exc)}
+
+    def _run_sms_or_file(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
+        """The site control and file operations (``agent_twin_sms_files``), on the host's facts."""
+        from . import agent_twin_sms_files as ops
+
+        try:
+            if op["op"] == "sms_sysresuse_read":
+                return ops.sysresuse_read(self.facts, op)
+            if op["op"] == "file_read":
+                return ops.file_read(self.facts, op)
+            run = ops.sysresuse_write if op["op"] == "sms_sysresuse_write" else ops.file_write
+            result, changed = run(self.facts, op)
+        except ops.InputError as exc:
+            return {"op": op["op"], "status": "error", "error": str(exc)}
+        self.facts_changed = self.facts_changed or changed
+        return result
 
     # -- read --------------------------------------------------------------------------------
 

@@ -101,7 +101,8 @@ def without_backups(reg: Registry) -> Registry:
         ),
         (
             P.build_request([{"op": "read", "keys": []}, {"op": "delete_tree"}]),
-            "unknown operation 'delete_tree' at operations[1] (expected read, apply or wmi_query)",
+            "unknown operation 'delete_tree' at operations[1] (expected read, apply, wmi_query, sms_sysresuse_read,"
+            " sms_sysresuse_write, file_read or file_write)",
         ),
     ],
 )
