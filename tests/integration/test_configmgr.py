@@ -247,3 +247,56 @@ def test_console_missing(cm_fleet: Fleet) -> None:
     failed = run_task(cm_fleet, play("configmgr_console_proxy", "ignore_missing: false"), limit="srv01")
     assert failed["status"] == "failed"
     assert failed["msg"].startswith("the ConfigMgr console is not installed on this host: no 'UI Installation")
+
+
+ROLE_PLAY = """
+- name: Site servers
+  hosts: windows
+  gather_facts: false
+  roles:
+    - role: proxyfleet.windows.configmgr_site_server
+      vars:
+        configmgr_site_server_proxy_server: proxy.contoso.com
+        configmgr_site_server_port: 8080
+        configmgr_site_server_software_update_point:
+          use_proxy: true
+          use_proxy_for_adr: true
+"""
+
+
+def role_results(run: t.Any) -> dict[str, dict[str, t.Any]]:
+    """The role's task results by task name (the argument spec validation included, as "validate")."""
+    results = {entry["task"].split(" : ")[-1]: entry for entry in run.results}
+    return {("validate" if name.startswith("Validating arguments") else name): entry for name, entry in results.items()}
+
+
+def test_role_check_apply_idempotent(cm_fleet: Fleet) -> None:
+    original = facts(cm_fleet, "cm01")
+    check = cm_fleet.playbook(ROLE_PLAY, "--check", limit="cm01")
+    assert check.rc == 0, check.stdout + check.stderr
+    tasks = role_results(check)
+    assert tasks["Site system server proxy and software update point flags"]["result"]["changed"] is True
+    assert tasks["Console ignores the system proxy where a console is installed"]["result"]["changed"] is True
+    assert tasks["Read the site system proxy back"]["status"] == "skipped"
+    assert facts(cm_fleet, "cm01") == original
+
+    apply = cm_fleet.playbook(ROLE_PLAY, limit="cm01")
+    assert apply.rc == 0, apply.stdout + apply.stderr
+    tasks = role_results(apply)
+    assert tasks["Site system server proxy and software update point flags"]["result"]["host_commands"] == 2
+    assert tasks["Console ignores the system proxy where a console is installed"]["result"]["host_commands"] == 3
+    assert tasks["Read the site system proxy back"]["result"]["drift"] == []
+    assert tasks["The site control data matches what was set"]["status"] == "ok"
+
+    again = cm_fleet.playbook(ROLE_PLAY, limit="cm01")
+    assert again.rc == 0
+    statuses = {name: entry["status"] for name, entry in role_results(again).items()}
+    assert statuses == {
+        "validate": "ok",
+        "Site system server proxy and software update point flags": "ok",
+        "Console ignores the system proxy where a console is installed": "ok",
+        "Read the site system proxy back": "skipped",
+        "The site control data matches what was set": "skipped",
+    }
+    # Host commands of the idempotent run: 1 for the site proxy, 2 for the console.
+    assert commands_on(cm_fleet, "cm01") == 3 + 2 + 3 + 1 + 1 + 2
