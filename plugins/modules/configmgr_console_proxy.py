@@ -54,6 +54,7 @@ notes:
 seealso:
   - module: proxyfleet.windows.configmgr_proxy
   - name: The defaultProxy element
+    description: The .NET Framework network setting the console reads.
     link: https://learn.microsoft.com/dotnet/framework/configure-apps/file-schema/network/defaultproxy-element-network-settings
 author:
   - proxyfleet.windows contributors (@proxyfleet)

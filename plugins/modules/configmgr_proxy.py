@@ -105,6 +105,7 @@ seealso:
     description: The session handle protocol this module follows.
     link: https://learn.microsoft.com/mem/configmgr/develop/core/understand/how-to-read-and-write-to-the-site-control-file-by-using-wmi
   - name: Proxy server support in Configuration Manager
+    description: Which roles use the site system proxy, and the proxy server account.
     link: https://learn.microsoft.com/mem/configmgr/core/plan-design/network/proxy-server-support
 author:
   - proxyfleet.windows contributors (@proxyfleet)
@@ -155,7 +156,7 @@ server:
   type: str
   sample: cm01.contoso.com
 before:
-  description: The proxy settings as found. RV(before.software_update_point) is null when the server has no SUP.
+  description: The proxy settings as found. Its C(software_update_point) is null when the server has no SUP.
   returned: when the host has an SMS Provider
   type: dict
   sample:

@@ -293,7 +293,8 @@ def planned_data(data: ServerData, changes: list[dict[str, t.Any]]) -> ServerDat
         if change["set"] is None:
             continue
         props = after.role(change["role"])
-        assert props is not None
+        if props is None:  # write_changes only plans properties of roles the server has
+            continue
         found = after.prop(change["role"], change["name"])
         props[found[0] if found else change["name"]] = Prop(**change["set"])
     return after
