@@ -774,7 +774,10 @@ function Get-LocalSiteCode {
 function Invoke-ScfMethod($Session, [string]$Method, [string]$Parameter, [string]$Value) {
     $parameters = $Session.scf.GetMethodParameters($Method)
     $parameters[$Parameter] = $Value
-    $options = New-Object System.Management.InvokeMethodOptions($Session.context, [TimeSpan]::FromSeconds($WmiTimeoutSec))
+    # Options are filled in by property: New-Object would unroll the (enumerable) context into arguments.
+    $options = New-Object System.Management.InvokeMethodOptions
+    $options.Context = $Session.context
+    $options.Timeout = [TimeSpan]::FromSeconds($WmiTimeoutSec)
     $out = $Session.scf.InvokeMethod($Method, $parameters, $options)
     $code = $out['ReturnValue']
     if ($null -ne $code -and [long]$code -ne 0) { throw "SMS_SiteControlFile.$Method returned $code" }
@@ -803,7 +806,9 @@ function Close-ScfSession($Session) {
 
 # The server's SMS_SCI_SysResUse instances in the session's copy (NetworkOSPath is \\<server>).
 function Get-SysResUse($Session, [string]$Server) {
-    $class = New-WmiClass $Session.scope 'SMS_SCI_SysResUse' (New-Object System.Management.ObjectGetOptions($Session.context))
+    $getOptions = New-Object System.Management.ObjectGetOptions
+    $getOptions.Context = $Session.context
+    $class = New-WmiClass $Session.scope 'SMS_SCI_SysResUse' $getOptions
     $enumeration = New-Object System.Management.EnumerationOptions
     $enumeration.Context = $Session.context
     $enumeration.Timeout = [TimeSpan]::FromSeconds($WmiTimeoutSec)
@@ -966,7 +971,8 @@ function Invoke-SysResUseWrite($Operation) {
             return [ordered]@{ op = 'sms_sysresuse_write'; status = 'written'; site_code = $siteCode; server = $server; committed = $false; after = @() }
         }
         try {
-            $putOptions = New-Object System.Management.PutOptions($session.context)
+            $putOptions = New-Object System.Management.PutOptions
+            $putOptions.Context = $session.context
             $putOptions.Type = [System.Management.PutType]::UpdateOnly
             foreach ($instance in $touched) { [void]$instance.Put($putOptions) }
         } catch {

@@ -195,3 +195,23 @@ def test_the_agent_checks_paths_with_the_twins_pattern() -> None:
     from tests.winsim import agent_twin_sms_files
 
     assert found.group(1) == "^" + agent_twin_sms_files.FILE_PATH.pattern + "\\z"
+
+
+def test_every_site_control_session_is_released() -> None:
+    # ReleaseSessionHandle runs in `finally` after every successful GetSessionHandle (and after a failed refresh).
+    assert SCRIPT.count("$session = Open-ScfSession $siteCode") == 2
+    assert SCRIPT.count("} finally { Close-ScfSession $session }") == 2
+    assert "catch { Close-ScfSession $session; throw }" in SCRIPT
+
+
+def test_wmi_options_get_the_context_by_property() -> None:
+    # New-Object would enumerate a ManagementNamedValueCollection argument into its keys.
+    assert not re.search(r"New-Object System\.Management\.\w*Options\(", SCRIPT)
+    for options in ("$options", "$getOptions", "$putOptions", "$enumeration"):
+        assert f"{options}.Context = $" in SCRIPT, options
+
+
+def test_session_handle_is_the_context_value_the_sdk_names() -> None:
+    assert "[void]$context.Add('SessionHandle', [string]$out['SessionHandle'])" in SCRIPT
+    for method in ("'GetSessionHandle'", "'RefreshSCF'", "'CommitSCF'", "'ReleaseSessionHandle'"):
+        assert method in SCRIPT
