@@ -31,6 +31,8 @@ def test_built_tarball_installs_and_checks_a_host(tmp_path: Path) -> None:
     installed = tmp_path / "collections"
     install = subprocess.run(
         [str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "-p", str(installed), str(tarball)],
+        # Only the throwaway path: a copy in ~/.ansible/collections would make galaxy skip the install.
+        env=ansible_env({"ANSIBLE_COLLECTIONS_PATH": str(installed)}),
         capture_output=True,
         text=True,
         check=False,
