@@ -101,6 +101,9 @@ sanity: venv
 
 # .ansible-lint says offline (no network), in which ansible-lint does not install this collection
 # for itself: it finds proxyfleet.windows.* through the collections-path link instead.
+# ansible-lint puts $ANSIBLE_HOME/collections (default ~/.ansible) first: another copy of the collection
+# installed there would shadow this checkout, so it gets an ANSIBLE_HOME of its own.
+lint: export ANSIBLE_HOME := $(CURDIR)/build/ansible-home
 lint: venv $(COLLECTION_LINK)
 	@echo "==> lint: ansible-lint (profile and excludes in .ansible-lint)"
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/build/collections" $(VENV)/bin/ansible-lint

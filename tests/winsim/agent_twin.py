@@ -39,7 +39,6 @@ READ_HIVES = ("HKLM", "HKCU", "HKU", "HKCR")
 WRITE_HIVES = ("HKLM",)
 ACTIONS = ("set_value", "delete_value", "create_key", "delete_key")
 KEY_ACTIONS = ("create_key", "delete_key")
-OPERATIONS = ("read", "apply", "wmi_query", "service")
 SERVICE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
 # Services every simulated host has unless its facts list its own (``"services": {"DoSvc": {"status": "Running"}}``).
 DEFAULT_SERVICES: dict[str, dict[str, t.Any]] = {
@@ -48,6 +47,8 @@ DEFAULT_SERVICES: dict[str, dict[str, t.Any]] = {
     "WinDefend": {"status": "Running"},
     "WinHttpAutoProxySvc": {"status": "Running"},
 }
+SMS_AND_FILE_OPERATIONS = ("sms_sysresuse_read", "sms_sysresuse_write", "file_read", "file_write")
+OPERATIONS = ("read", "apply", "wmi_query", "service", *SMS_AND_FILE_OPERATIONS)
 WILDCARD = "*"
 # WMI names as the agent accepts them: letters, digits, underscore; namespaces joined by backslashes.
 WMI_NAME = re.compile(r"[A-Za-z0-9_]+")
@@ -145,10 +146,12 @@ class AgentTwin:
     ) -> None:
         self.registry = registry
         self.wmi: dict[str, t.Any] = (facts or {}).get("wmi") or {}
-        # Service states live in the host's facts dict, so a restart shows in the next command too.
-        self.services: dict[str, t.Any] = (facts if facts is not None else {}).setdefault(
-            "services", copy.deepcopy(DEFAULT_SERVICES)
-        )
+        # Services listed in the host's facts keep their state (and restart counts) across commands;
+        # without a list, every command sees the default services, fresh.
+        self.services: dict[str, t.Any] = (facts or {}).get("services") or copy.deepcopy(DEFAULT_SERVICES)
+        # The host's facts themselves: the SMS and file operations change them (facts_changed).
+        self.facts: dict[str, t.Any] = facts if facts is not None else {}
+        self.facts_changed = False
         self.faults = faults or TwinFaults()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.wrote = False
@@ -192,13 +195,15 @@ class AgentTwin:
                 return f"operations[{index}] must be a JSON object, got {_kind(op)}"
             if op.get("op") not in OPERATIONS:
                 return (
-                    f"unknown operation {op.get('op')!r} at operations[{index}] "
-                    "(expected read, apply, wmi_query or service)"
+                    f"unknown operation {op.get('op')!r} at operations[{index}] (expected read, apply, wmi_query,"
+                    " service, sms_sysresuse_read, sms_sysresuse_write, file_read or file_write)"
                 )
         return None
 
     def _run(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
         """Run one operation; invalid input fails it before anything is touched."""
+        if op["op"] in SMS_AND_FILE_OPERATIONS:
+            return self._run_sms_or_file(op)
         run = {"read": self._read, "apply": self._apply, "wmi_query": self._wmi_query, "service": self._service}[
             op["op"]
         ]
@@ -206,6 +211,22 @@ class AgentTwin:
             return run(op)
         except OperationError as exc:
             return {"op": op["op"], "status": "error", "error": str(exc)}
+
+    def _run_sms_or_file(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
+        """The site control and file operations (``agent_twin_sms_files``), on the host's facts."""
+        from . import agent_twin_sms_files as ops
+
+        try:
+            if op["op"] == "sms_sysresuse_read":
+                return ops.sysresuse_read(self.facts, op)
+            if op["op"] == "file_read":
+                return ops.file_read(self.facts, op)
+            run = ops.sysresuse_write if op["op"] == "sms_sysresuse_write" else ops.file_write
+            result, changed = run(self.facts, op)
+        except ops.InputError as exc:
+            return {"op": op["op"], "status": "error", "error": str(exc)}
+        self.facts_changed = self.facts_changed or changed
+        return result
 
     # -- read --------------------------------------------------------------------------------
 

@@ -150,8 +150,10 @@ class SimHost:
         *,
         facts: dict[str, t.Any] | None = None,
         reg_path: str | os.PathLike[str] | None = None,
+        facts_path: str | os.PathLike[str] | None = None,
     ) -> None:
         self.name = name
+        self.facts_path = Path(facts_path) if facts_path is not None else None
         self.registry = registry if registry is not None else Registry()
         self.facts: dict[str, t.Any] = facts or {}
         self.reg_path = Path(reg_path) if reg_path is not None else None
@@ -167,12 +169,20 @@ class SimHost:
             facts = json.loads(Path(facts_path).read_text(encoding="utf-8"))
             if not isinstance(facts, dict):
                 raise ValueError(f"{facts_path}: facts must be a JSON object")
-        return cls(reg_path.stem, Registry.load(reg_path), facts=facts, reg_path=reg_path)
+        return cls(reg_path.stem, Registry.load(reg_path), facts=facts, reg_path=reg_path, facts_path=facts_path)
 
     def save(self) -> None:
         """Write the registry back to its ``.reg`` file (atomically); no-op without one."""
         if self.reg_path is not None:
             self.registry.save(self.reg_path)
+
+    def save_facts(self) -> None:
+        """Write the facts back to ``<host>.json`` (atomically); no-op without one."""
+        if self.facts_path is None:
+            return
+        temporary = self.facts_path.with_name(self.facts_path.name + ".tmp")
+        temporary.write_text(json.dumps(self.facts, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(temporary, self.facts_path)
 
     def execute(
         self,
@@ -198,6 +208,8 @@ class SimHost:
         response = twin.handle(request)
         if twin.wrote:
             self.save()
+        if twin.facts_changed:
+            self.save_facts()
         stdout = json.dumps(response, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\r\n"
         log: dict[str, t.Any] = {
             "host": self.name,

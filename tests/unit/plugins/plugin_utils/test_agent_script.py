@@ -484,6 +484,8 @@ def test_every_documented_result_field_is_produced() -> None:
     # WMI property names in the wmi_query examples: data, not fields the agent writes.
     fields -= {"registryKey", "valueName", "GPOID", "precedence", "guidName", "wmi"}
     fields -= {"RSOP_RegistryPolicySetting", "RSOP_GPO"}
+    # sms_sysresuse_write's request ("set") and the simulator's facts file in the ConfigMgr section.
+    fields -= {"set", "sms", "pending_edits", "files", "base64", "text", "fqdn", "program_data"}
     missing = sorted(f for f in fields if not re.search(rf"\b{f} = |\['{f}'\] = ", SCRIPT))
     assert missing == []
 
@@ -492,7 +494,11 @@ def test_every_documented_result_field_is_produced() -> None:
     ("doc_phrase", "agent_message"),
     [
         ("unknown protocol", "unsupported protocol '$protocol': this agent speaks protocol $ProtocolVersion"),
-        ("unknown op", "unknown operation '$name' at operations[$i] (expected read, apply, wmi_query or service)"),
+        (
+            "unknown op",
+            "unknown operation '$name' at operations[$i] (expected read, apply, wmi_query, service, sms_sysresuse_read,"
+            " sms_sysresuse_write, file_read or file_write)",
+        ),
     ],
 )
 def test_request_level_errors_are_reported(doc_phrase: str, agent_message: str) -> None:

@@ -1,0 +1,78 @@
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of proxyfleet.windows.configmgr_proxy: the site system server proxy in the site control data."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.proxyfleet.windows.plugins.modules.configmgr_proxy import ARGUMENT_SPEC
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _configmgr_site as site
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import reports_input_errors, validated_args
+
+FQCN = "proxyfleet.windows.configmgr_proxy"
+NO_PROVIDER = (
+    "this host has no SMS Provider (WMI namespace root\\SMS is missing): run proxyfleet.windows.configmgr_proxy"
+    " against the site server or another SMS Provider host of the site"
+)
+
+
+class ActionModule(ActionBase):
+    """Checks in one host command (read in a site control session), changes in two (read, then write)."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = True
+
+    @reports_input_errors
+    def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
+        result: dict[str, t.Any] = super().run(tmp, task_vars)
+        del tmp
+        args = validated_args(self, ARGUMENT_SPEC, FQCN)
+        desired = site.desired_from_options(args)
+        session = HostSession(self._low_level_execute_command)
+        try:
+            result.update(self._converge(session, desired))
+        except (AgentError, ProxyInputError) as exc:
+            result.update(failed=True, msg=str(exc))
+        result["host_commands"] = session.commands
+        return result
+
+    def _converge(self, session: HostSession, desired: site.Desired) -> dict[str, t.Any]:
+        read_op = {"op": "sms_sysresuse_read", "site_code": desired.site_code, "server": desired.server}
+        [read] = session.run([read_op])
+        if read.get("missing") == "provider":
+            return {"failed": True, "msg": NO_PROVIDER}
+        data = site.ServerData.from_read(read)
+        changes = site.write_changes(data, site.planned_props(desired, data))
+        before = data.view()
+        after = site.planned_data(data, changes).view()
+        outcome: dict[str, t.Any] = {
+            "changed": bool(changes),
+            "site_code": data.site_code,
+            "server": data.server,
+            "before": before,
+            "after": after,
+            "drift": site.drift(before, after),
+        }
+        if self._task.diff and changes:
+            outcome["diff"] = {"before": before, "after": after}
+        if not changes or self._task.check_mode:
+            return outcome
+        write_op = {"op": "sms_sysresuse_write", "site_code": data.site_code, "server": data.server, "changes": changes}
+        [written] = session.run([write_op])
+        if written["status"] == "precondition_failed":
+            return {**outcome, "changed": False, "failed": True, "msg": site.conflict_message(written, changes)}
+        if written["status"] != "written":
+            message = (
+                f"writing the site control data of {data.server} failed at {written.get('stage')}:"
+                f" {written.get('error')}; nothing was committed"
+            )
+            return {**outcome, "changed": False, "failed": True, "msg": message}
+        unexpected = site.read_back_mismatches(written, changes)
+        if unexpected:
+            return {**outcome, "failed": True, "msg": f"committed, but reading back shows {unexpected}"}
+        return outcome
