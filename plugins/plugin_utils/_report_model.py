@@ -81,7 +81,17 @@ class SettingRow:
     action: str
 
     def as_dict(self) -> dict[str, t.Any]:
-        return dataclasses.asdict(self)
+        # Not dataclasses.asdict: it rebuilds containers by calling their type, which templating types refuse.
+        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+
+
+def plain(value: t.Any) -> t.Any:
+    """A copy made of plain dicts, lists and scalars (registered variables arrive in templating containers)."""
+    if isinstance(value, t.Mapping):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
 
 
 @dataclasses.dataclass
@@ -155,12 +165,29 @@ class ComplianceReport:
             self._add_owner(report, row)
         return True
 
+    def add_registered(self, host: str, registered: t.Any, action: str = NAMESPACE + "registered") -> None:
+        """Take what a task registered (a result, or a loop's ``results``); no result at all is unknown."""
+        registered = plain(registered)
+        if not isinstance(registered, dict):
+            self.add_failure(host, action, "no result registered (unreachable, or the task did not run)")
+            return
+        for result in registered.get("results") or [registered]:
+            if not isinstance(result, dict):
+                continue
+            if result.get("unreachable") or result.get("failed"):
+                message = str(result.get("msg") or "no message")
+                self.add_failure(host, action, message, unreachable=bool(result.get("unreachable")))
+            elif not result.get("skipped"):
+                self.add_result(host, action, result)
+
     def add_failure(self, host: str, action: str, message: str, *, unreachable: bool = False) -> None:
         """A task that could not check the host: the host is unknown, with the reason."""
         report = self.host(host)
         report.unreachable = report.unreachable or unreachable
         what = "unreachable" if unreachable else "failed"
-        report.problems.append(f"{action} {what}: {message}".strip())
+        problem = f"{action} {what}: {message}".strip()
+        if problem not in report.problems:  # a failed loop reports each item and then the task
+            report.problems.append(problem)
 
     @staticmethod
     def _single_surface_name(action: str, drift: list[t.Any]) -> str:
