@@ -40,7 +40,8 @@ def value_text(value: t.Any) -> str:
 
 
 def to_json(document: t.Mapping[str, t.Any]) -> str:
-    return json.dumps(document, indent=1, sort_keys=False, default=str) + "\n"
+    # Compact: 5,000 hosts x 20 settings stay near 15 MB; `python -m json.tool` indents it for reading.
+    return json.dumps(document, separators=(",", ":"), default=str) + "\n"
 
 
 def to_csv(document: t.Mapping[str, t.Any]) -> str:

@@ -68,7 +68,7 @@ def surface_of_module(action: str) -> str:
     return name
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class SettingRow:
     """One setting of one host: what it is, what it should be, whether that is so, who owns it."""
 
@@ -81,8 +81,17 @@ class SettingRow:
     action: str
 
     def as_dict(self) -> dict[str, t.Any]:
-        # Not dataclasses.asdict: it rebuilds containers by calling their type, which templating types refuse.
-        return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
+        # Not dataclasses.asdict: it rebuilds containers by calling their type, which templating types refuse
+        # (and it is slow at 100,000 rows).
+        return {
+            "setting": self.setting,
+            "surface": self.surface,
+            "current": self.current,
+            "desired": self.desired,
+            "compliant": self.compliant,
+            "owner": self.owner,
+            "action": self.action,
+        }
 
 
 def plain(value: t.Any) -> t.Any:
@@ -99,8 +108,8 @@ class HostReport:
     """Everything the run learnt about one host."""
 
     name: str
-    settings: dict[str, SettingRow] = dataclasses.field(default_factory=dict)
-    surfaces: dict[str, str] = dataclasses.field(default_factory=dict)  # surface -> action that checked it
+    # surface -> setting -> row; a later result of a surface replaces the surface's rows as a whole.
+    by_surface: dict[str, dict[str, SettingRow]] = dataclasses.field(default_factory=dict)
     findings: dict[str, list[dict[str, t.Any]]] = dataclasses.field(default_factory=dict)  # by action
     owners: dict[str, dict[str, t.Any]] = dataclasses.field(default_factory=dict)  # by setting
     problems: list[str] = dataclasses.field(default_factory=list)
@@ -110,24 +119,27 @@ class HostReport:
     @property
     def status(self) -> str:
         """``unknown`` when a check failed or the host was unreachable (never compliant by default)."""
-        if self.unreachable or self.problems or not (self.surfaces or self.findings):
+        if self.unreachable or self.problems or not (self.by_surface or self.findings):
             return "unknown"
-        if any(not row.compliant for row in self.settings.values()):
+        if any(not row.compliant for row in self.rows()):
             return "drifted"
         return "compliant"
+
+    def rows(self) -> list[SettingRow]:
+        return [row for rows in self.by_surface.values() for row in rows.values()]
 
     def all_findings(self) -> list[dict[str, t.Any]]:
         return [finding for found in self.findings.values() for finding in found]
 
     def as_dict(self) -> dict[str, t.Any]:
-        rows = sorted(self.settings.values(), key=lambda row: (row.compliant, row.setting))
+        rows = sorted(self.rows(), key=lambda row: (row.compliant, row.setting))
         return {
             "name": self.name,
             "status": self.status,
             "unreachable": self.unreachable,
             "problems": list(self.problems),
             "host_commands": self.host_commands,
-            "surfaces": sorted(self.surfaces),
+            "surfaces": sorted(self.by_surface),
             "settings": [row.as_dict() for row in rows],
             "findings": self.all_findings(),
             "owners": [self.owners[setting] for setting in sorted(self.owners)],
@@ -197,31 +209,27 @@ class ComplianceReport:
         return surface_of_module(action)
 
     def _add_surface(self, report: HostReport, surface: str, action: str, result: t.Mapping[str, t.Any]) -> None:
-        report.settings = {key: row for key, row in report.settings.items() if row.surface != surface}
-        report.surfaces[surface] = action
+        rows = report.by_surface[surface] = {}
         drift = [item for item in result.get("drift") or [] if isinstance(item, dict) and "setting" in item]
         for item in drift:
             setting = str(item["setting"])
             owner = item.get("owner") if isinstance(item.get("owner"), dict) else None
-            report.settings[setting] = SettingRow(
-                setting, surface, item.get("current"), item.get("desired"), False, owner, action
-            )
+            rows[setting] = SettingRow(setting, surface, item.get("current"), item.get("desired"), False, owner, action)
             if owner:
                 report.owners.setdefault(setting, {"setting": setting, **owner})
-        drifted = [str(item["setting"]) for item in drift]
+        drifted = list(rows)
         before, after = result.get("before"), result.get("after")
         if not isinstance(before, dict):
             return
         after = after if isinstance(after, dict) else before
         # The modules name a drifting setting <surface>.<key>[.<deeper>]; a top-level key of `before`
         # nothing drifts under is compliant and reported under the same kind of name.
+        drifting = {name.split(".", 2)[1] for name in drifted if name.startswith(surface + ".") and "." in name}
         for key, current in before.items():
             setting = f"{surface}.{key}"
-            if any(name == setting or name.startswith(setting + ".") for name in drifted):
+            if setting in rows or str(key) in drifting:
                 continue
-            report.settings[setting] = SettingRow(
-                setting, surface, current, after.get(key, current), True, None, action
-            )
+            rows[setting] = SettingRow(setting, surface, current, after.get(key, current), True, None, action)
 
     @staticmethod
     def _add_owner(report: HostReport, row: dict[str, t.Any]) -> None:
@@ -247,7 +255,7 @@ class ComplianceReport:
         hosts = []
         for name in sorted(self.hosts):
             report = self.hosts[name]
-            for row in report.settings.values():
+            for row in report.rows() if report.owners else ():
                 if row.owner is None:
                     owner = self.owner_of(report, row.setting)
                     if owner is not None:
