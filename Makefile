@@ -130,6 +130,10 @@ build: venv
 	  for f in plugins/filter/*.yml; do \
 	    m=proxyfleet.windows.$$(basename "$$f" .yml); echo "    ansible-doc -t filter $$m"; \
 	    $(VENV)/bin/ansible-doc -t filter "$$m" >/dev/null; \
+	  done; \
+	  for f in plugins/callback/*.py; do \
+	    m=proxyfleet.windows.$$(basename "$$f" .py); echo "    ansible-doc -t callback $$m"; \
+	    $(VENV)/bin/ansible-doc -t callback "$$m" >/dev/null; \
 	  done
 
 # The end-to-end tests render the compliance report page in headless Chromium (Debian package chromium).

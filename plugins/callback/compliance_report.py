@@ -4,6 +4,23 @@
 
 from __future__ import annotations
 
+import datetime
+import os
+import typing as t
+
+from ansible import context
+from ansible.errors import AnsibleError
+from ansible.plugins.callback import CallbackBase
+from ansible.release import __version__ as ansible_version
+from ansible.template import Templar
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_files import unknown_formats, write_reports
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_formats import console_summary
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import (
+    ComplianceReport,
+    is_collection_action,
+)
+
 DOCUMENTATION = r"""
 name: compliance_report
 type: aggregate
@@ -89,21 +106,6 @@ options:
       - name: proxyfleet_compliance_report_title
 """
 
-import datetime
-import os
-import typing as t
-
-from ansible import context
-from ansible.plugins.callback import CallbackBase
-from ansible.release import __version__ as ansible_version
-
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_files import unknown_formats, write_reports
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_formats import console_summary
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import (
-    ComplianceReport,
-    is_collection_action,
-)
-
 # What ansible-playbook itself returns for failed hosts: AWX, cron and CI all read it as a failure.
 EXIT_DRIFT = 2
 _VAR_NAMES = (
@@ -146,7 +148,12 @@ class CallbackModule(CallbackBase):
         variables = play.get_variable_manager().get_vars(play=play)
         wanted = {name: variables[name] for name in _VAR_NAMES if name in variables}
         if wanted:
-            self.set_options(var_options=wanted)
+            # Rendered like task arguments: "/reports/{{ awx_job_id }}" names one directory per job.
+            templar = Templar(loader=play._loader, variables=variables)
+            try:
+                self.set_options(var_options={name: templar.template(value) for name, value in wanted.items()})
+            except AnsibleError as exc:
+                self._display.warning(f"compliance_report: options from {', '.join(wanted)} not used: {exc}")
 
     def v2_runner_on_ok(self, result: t.Any) -> None:
         if "results" not in result._result:  # a loop's items arrive one by one in v2_runner_item_on_ok
@@ -177,7 +184,7 @@ class CallbackModule(CallbackBase):
             formats = [name for name in formats if name not in bad]
         document = self.report.document(
             {
-                "generated_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "generated_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
                 "ansible_version": ansible_version,
                 "playbooks": self.playbooks,
                 "check_mode": bool(context.CLIARGS.get("check", False)),

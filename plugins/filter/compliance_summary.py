@@ -15,7 +15,9 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model i
 def compliance_summary(hostvars: t.Any, hosts: t.Any, registered: t.Any, limit: int = 100) -> dict[str, t.Any]:
     """Summarise what ``registered`` (a variable name, or a list of them) holds on each of ``hosts``."""
     if not isinstance(hostvars, c.Mapping):
-        raise AnsibleFilterError(f"compliance_summary: input must be hostvars (a mapping), got {type(hostvars).__name__}")
+        raise AnsibleFilterError(
+            f"compliance_summary: input must be hostvars (a mapping), got {type(hostvars).__name__}"
+        )
     if isinstance(hosts, str) or not isinstance(hosts, c.Iterable):
         raise AnsibleFilterError("compliance_summary: hosts must be a list of host names, e.g. ansible_play_hosts_all")
     names = [registered] if isinstance(registered, str) else registered
@@ -28,7 +30,7 @@ def compliance_summary(hostvars: t.Any, hosts: t.Any, registered: t.Any, limit: 
         raise AnsibleFilterError(f"compliance_summary: limit must be a non-negative integer, got {limit!r}")
     report = ComplianceReport()
     for host in hosts:
-        variables = hostvars[host] if host in hostvars else {}
+        variables = hostvars.get(host, {})
         for name in names:
             report.add_registered(str(host), variables.get(name) if name in variables else None)
     return stats_summary(report.document({}), limit)

@@ -24,7 +24,9 @@ def unknown_formats(formats: t.Iterable[str]) -> list[str]:
     return [name for name in formats if name not in FORMATS]
 
 
-def write_reports(document: t.Mapping[str, t.Any], directory: str | os.PathLike[str], formats: t.Iterable[str]) -> list[str]:
+def write_reports(
+    document: t.Mapping[str, t.Any], directory: str | os.PathLike[str], formats: t.Iterable[str]
+) -> list[str]:
     """Write each format; each file is replaced whole (a reader never sees half a report). Returns the paths."""
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)

@@ -99,11 +99,11 @@ def to_junit(document: t.Mapping[str, t.Any]) -> str:
             failures += 1
             message = _drift_message(row)
             cases.append(
-                _testcase(host["name"], row["setting"], f"<failure message={quoteattr(message)}>{escape(message)}</failure>")
+                _testcase(
+                    host["name"], row["setting"], f"<failure message={quoteattr(message)}>{escape(message)}</failure>"
+                )
             )
-    attributes = (
-        f'name="proxyfleet.windows compliance" tests="{len(cases)}" failures="{failures}" errors="{errors}"'
-    )
+    attributes = f'name="proxyfleet.windows compliance" tests="{len(cases)}" failures="{failures}" errors="{errors}"'
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<testsuites {attributes}>\n<testsuite {attributes} "

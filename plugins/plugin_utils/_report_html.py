@@ -113,7 +113,8 @@ _PAGE = """<!DOCTYPE html>
 <header><h1>@@TITLE@@</h1><p id="run"></p></header>
 <section id="totals" aria-label="Totals"></section>
 <section><h2>Compliance per surface</h2><table id="surfaces" class="grid"><thead><tr><th>Surface</th>
-<th class="num">Hosts</th><th class="num">Compliant</th><th class="num">Drifted</th><th>Compliance</th></tr></thead><tbody></tbody></table></section>
+<th class="num">Hosts</th><th class="num">Compliant</th><th class="num">Drifted</th><th>Compliance</th></tr></thead>
+<tbody></tbody></table></section>
 <section><h2>Hosts</h2>
 <div class="controls"><label>Filter <input id="filter" type="search" placeholder="host, setting or finding"></label>
 <label>Status <select id="status"><option value="">any</option><option value="0">compliant</option>
@@ -124,7 +125,8 @@ _PAGE = """<!DOCTYPE html>
 <span id="count"></span></div>
 <table id="hosts" class="grid"><thead><tr><th data-key="0">Host</th><th data-key="1">Status</th>
 <th data-key="2" class="num">Drifted settings</th><th data-key="3" class="num">Settings</th>
-<th data-key="4" class="num">Findings</th><th data-key="5" class="num">High</th><th data-key="6" class="num">GPO-owned</th></tr></thead><tbody></tbody></table>
+<th data-key="4" class="num">Findings</th><th data-key="5" class="num">High</th>
+<th data-key="6" class="num">GPO-owned</th></tr></thead><tbody></tbody></table>
 <div class="pager"><button id="first">&laquo;</button><button id="prev">&lsaquo; Previous</button>
 <span id="page"></span><button id="next">Next &rsaquo;</button><button id="last">&raquo;</button></div>
 </section>
@@ -260,7 +262,8 @@ _SCRIPT = r"""
     $("detail-problems").textContent = h[7];
     const settings = document.createElement("tbody");
     for (const r of h[8]) settings.appendChild(row([el("td", S[r[0]], "value"),
-      el("td", r[4] ? "yes" : "no", r[4] ? "s0" : "s1"), el("td", S[r[2]] || "(not set)", "value"), el("td", S[r[3]] || "(not set)", "value"),
+      el("td", r[4] ? "yes" : "no", r[4] ? "s0" : "s1"), el("td", S[r[2]] || "(not set)", "value"),
+      el("td", S[r[3]] || "(not set)", "value"),
       r[5] >= 0 ? S[r[5]] : ""]));
     $("detail-settings").replaceChild(settings, $("detail-settings").tBodies[0]);
     const box = $("detail-findings");

@@ -18,11 +18,11 @@ from tests.simfleet import link_collection
 
 sys.path.insert(0, str(link_collection()))
 
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_files import (  # noqa: E402
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_files import (
     FORMATS,
     write_reports,
 )
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import ComplianceReport  # noqa: E402
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import ComplianceReport
 
 SURFACES = ("wininet", "winhttp", "telemetry", "defender", "delivery_optimization")
 PROXY = "proxy.corp.example:8080"
@@ -40,7 +40,9 @@ def baseline_result(rng: random.Random, settings: int) -> dict[str, t.Any]:
         desired: t.Any = BYPASS if index % 4 == 0 else PROXY
         current: t.Any = desired
         if drifting and rng.random() < 0.25:
-            current = rng.choice([None, "oldproxy.corp.example:3128", f"10.0.{rng.randrange(256)}.{rng.randrange(256)}:8080"])
+            current = rng.choice(
+                [None, "oldproxy.corp.example:3128", f"10.0.{rng.randrange(256)}.{rng.randrange(256)}:8080"]
+            )
             entry["drift"].append({"setting": f"{surface}.{key}", "current": current, "desired": desired})
             entry["changed"] = True
         entry["before"][key], entry["after"][key] = current, desired
@@ -73,7 +75,10 @@ def main() -> None:
     parser.add_argument("--settings", type=int, default=20)
     options = parser.parse_args()
     rng = random.Random(7)
-    results = [(f"host{n:05d}.corp.example", baseline_result(rng, options.settings), facts_result(rng)) for n in range(options.hosts)]
+    results = [
+        (f"host{n:05d}.corp.example", baseline_result(rng, options.settings), facts_result(rng))
+        for n in range(options.hosts)
+    ]
     unreachable = set(rng.sample(range(options.hosts), options.hosts // 100))
 
     start, cpu_start = time.perf_counter(), time.process_time()
@@ -84,11 +89,15 @@ def main() -> None:
             continue
         report.add_result(host, "proxyfleet.windows.proxy_facts", facts)
         report.add_result(host, "proxyfleet.windows.proxy_baseline", baseline)
-    document = report.document({"generated_at": "bench", "ansible_version": "bench", "playbooks": [], "check_mode": True})
+    document = report.document(
+        {"generated_at": "bench", "ansible_version": "bench", "playbooks": [], "check_mode": True}
+    )
     model, model_cpu = time.perf_counter() - start, time.process_time() - cpu_start
-    print(f"compliance report, {options.hosts} hosts x {options.settings} settings "
-          f"({document['totals']['settings']} rows; {document['totals']['drifted']} drifted, "
-          f"{document['totals']['unknown']} unknown hosts)")
+    print(
+        f"compliance report, {options.hosts} hosts x {options.settings} settings "
+        f"({document['totals']['settings']} rows; {document['totals']['drifted']} drifted, "
+        f"{document['totals']['unknown']} unknown hosts)"
+    )
     # CPU time beside wall time: on a shared machine the wall clock also counts other processes' turns.
     print(f"  {'':<30}{'wall':>8}  {'cpu':>8}  {'size':>9}")
     print(f"  {'model (results -> document)':<30}{model:8.3f}s {model_cpu:8.3f}s")

@@ -46,7 +46,8 @@ PLAY = f"""
         per_host: false
         aggregate: false
         data:
-          proxyfleet_compliance: "{{{{ hostvars | proxyfleet.windows.compliance_summary(ansible_play_hosts_all, 'proxy_check') }}}}"
+          proxyfleet_compliance: >-
+            {{{{ hostvars | proxyfleet.windows.compliance_summary(ansible_play_hosts_all, 'proxy_check') }}}}
 
 - name: A short module name resolved through the collections keyword
   hosts: clean-host
@@ -108,9 +109,7 @@ def run(fleet: Fleet, body: str, *args: str, env: dict[str, str] | None = None) 
         "ANSIBLE_FORKS": "20",
         **(env or {}),
     }
-    return subprocess.run(
-        command, env=ansible_env(variables), capture_output=True, text=True, timeout=300, check=False
-    )
+    return subprocess.run(command, env=ansible_env(variables), capture_output=True, text=True, timeout=300, check=False)
 
 
 class _Text(HTMLParser):
@@ -306,11 +305,23 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
 
 def test_fail_on_drift_sets_the_exit_code(fixture_fleet: Fleet) -> None:
     # From extra vars (an AWX survey), with every host checked: drifted and unknown hosts fail the run.
-    failing = run(fixture_fleet, PLAY, "--check", "-e", "proxyfleet_compliance_fail_on_drift=true")
+    # The directory is a template, rendered with the play's variables as AWX's {{ awx_job_id }} would be.
+    failing = run(
+        fixture_fleet,
+        PLAY,
+        "--check",
+        "-e",
+        "proxyfleet_compliance_fail_on_drift=true",
+        "-e",
+        "awx_job_id=42",
+        "-e",
+        f"proxyfleet_compliance_report_dir={fixture_fleet.work}/job-{{{{ awx_job_id }}}}",
+    )
     assert failing.returncode == 2, failing.stdout + failing.stderr
     assert "compliance_report: fail_on_drift: 6 host(s) drifted, 1 unknown; exiting with 2" in failing.stderr
     assert "PLAY RECAP" in failing.stdout  # the stdout callback's recap comes first
-    assert (fixture_fleet.work / "report" / "compliance.json").exists()
+    assert (fixture_fleet.work / "job-42" / "compliance.json").exists()
+    assert not (fixture_fleet.work / "report").exists()
 
     # From the environment, on the compliant host only: nothing to report, exit 0.
     passing = run(

@@ -43,7 +43,11 @@ def sample() -> dict[str, object]:
     report.add_result(
         "ok-host",
         "proxyfleet.windows.defender_proxy",
-        {"before": {"bypass": ["<local>", "*.corp.example"]}, "after": {"bypass": ["<local>", "*.corp.example"]}, "drift": []},
+        {
+            "before": {"bypass": ["<local>", "*.corp.example"]},
+            "after": {"bypass": ["<local>", "*.corp.example"]},
+            "drift": [],
+        },
     )
     report.add_failure("gone-host", "proxyfleet.windows.proxy_facts", "connection refused", unreachable=True)
     return report.document(RUN)
@@ -51,7 +55,14 @@ def sample() -> dict[str, object]:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(None, ""), ("a b", "a b"), (True, "true"), (3, "3"), (["<local>", "x"], '["<local>","x"]'), ({"b": 1, "a": 2}, '{"a":2,"b":1}')],
+    [
+        (None, ""),
+        ("a b", "a b"),
+        (True, "true"),
+        (3, "3"),
+        (["<local>", "x"], '["<local>","x"]'),
+        ({"b": 1, "a": 2}, '{"a":2,"b":1}'),
+    ],
 )
 def test_values_in_one_line(value: object, text: str) -> None:
     assert _report_formats.value_text(value) == text
@@ -66,13 +77,43 @@ def test_csv_one_row_per_host_and_setting() -> None:
     rows = list(csv.reader(io.StringIO(_report_formats.to_csv(sample()))))
     assert rows == [
         list(_report_formats.CSV_COLUMNS),
-        ["drifted-host", "drifted", "telemetry", "telemetry.proxy", "false", EVIL, "proxy.corp.example:8080",
-         "Contoso MDE proxy", "{5C1A}", "proxyfleet.windows.telemetry_proxy"],
-        ["drifted-host", "drifted", "telemetry", "telemetry.disable_enterprise_auth_proxy", "true", "true", "true",
-         "", "", "proxyfleet.windows.telemetry_proxy"],
+        [
+            "drifted-host",
+            "drifted",
+            "telemetry",
+            "telemetry.proxy",
+            "false",
+            EVIL,
+            "proxy.corp.example:8080",
+            "Contoso MDE proxy",
+            "{5C1A}",
+            "proxyfleet.windows.telemetry_proxy",
+        ],
+        [
+            "drifted-host",
+            "drifted",
+            "telemetry",
+            "telemetry.disable_enterprise_auth_proxy",
+            "true",
+            "true",
+            "true",
+            "",
+            "",
+            "proxyfleet.windows.telemetry_proxy",
+        ],
         ["gone-host", "unknown", "", "", "", "", "", "", "", ""],
-        ["ok-host", "compliant", "defender", "defender.bypass", "true", '["<local>","*.corp.example"]',
-         '["<local>","*.corp.example"]', "", "", "proxyfleet.windows.defender_proxy"],
+        [
+            "ok-host",
+            "compliant",
+            "defender",
+            "defender.bypass",
+            "true",
+            '["<local>","*.corp.example"]',
+            '["<local>","*.corp.example"]',
+            "",
+            "",
+            "proxyfleet.windows.defender_proxy",
+        ],
     ]
 
 

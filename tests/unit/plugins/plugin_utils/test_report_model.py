@@ -19,7 +19,12 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model i
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[4] / "docs" / "schemas" / "compliance-report-1.schema.json").read_text()
 )
-RUN = {"generated_at": "2026-11-23T12:00:00+00:00", "ansible_version": "2.21.5", "playbooks": ["x.yml"], "check_mode": True}
+RUN = {
+    "generated_at": "2026-11-23T12:00:00+00:00",
+    "ansible_version": "2.21.5",
+    "playbooks": ["x.yml"],
+    "check_mode": True,
+}
 OWNER = {"gpo": "Contoso MDE proxy", "gpo_id": "cn={5C1A9E27}"}
 
 
