@@ -4,23 +4,6 @@
 
 from __future__ import annotations
 
-import datetime
-import os
-import typing as t
-
-from ansible import context
-from ansible.errors import AnsibleError
-from ansible.plugins.callback import CallbackBase
-from ansible.release import __version__ as ansible_version
-from ansible.template import Templar
-
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_files import unknown_formats, write_reports
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_formats import console_summary
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import (
-    ComplianceReport,
-    is_collection_action,
-)
-
 DOCUMENTATION = r"""
 name: compliance_report
 type: aggregate
@@ -105,6 +88,23 @@ options:
     vars:
       - name: proxyfleet_compliance_report_title
 """
+
+import datetime
+import os
+import typing as t
+
+from ansible import context
+from ansible.errors import AnsibleError
+from ansible.plugins.callback import CallbackBase
+from ansible.release import __version__ as ansible_version
+from ansible.template import Templar
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_files import unknown_formats, write_reports
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_formats import console_summary
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import (
+    ComplianceReport,
+    is_collection_action,
+)
 
 # What ansible-playbook itself returns for failed hosts: AWX, cron and CI all read it as a failure.
 EXIT_DRIFT = 2

@@ -103,7 +103,7 @@ def main() -> None:
     print(f"  {'model (results -> document)':<30}{model:8.3f}s {model_cpu:8.3f}s")
     total, total_cpu = model, model_cpu
     with tempfile.TemporaryDirectory() as directory:
-        for name, (file_name, _) in FORMATS.items():
+        for name, (file_name, _writer) in FORMATS.items():
             begin, cpu_begin = time.perf_counter(), time.process_time()
             [path] = write_reports(document, directory, [name])
             spent, spent_cpu = time.perf_counter() - begin, time.process_time() - cpu_begin
