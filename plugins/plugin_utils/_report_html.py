@@ -298,8 +298,24 @@ _SCRIPT = r"""
   $("prev").addEventListener("click", () => { page -= 1; draw(); });
   $("next").addEventListener("click", () => { page += 1; draw(); });
   $("last").addEventListener("click", () => { page = 1e9; draw(); });
+  // The view can be given in the address (bookmarks, links from alerts): ?q=text&status=drifted&findings=1
+  // &sort=<column 0-6>&dir=asc|desc&rows=<page size>&page=<1-based>; #<host> opens that host's detail.
+  const params = new URLSearchParams(location.search);
+  if (params.has("q")) $("filter").value = params.get("q");
+  if (STATUS.includes(params.get("status"))) $("status").value = String(STATUS.indexOf(params.get("status")));
+  $("with-findings").checked = params.get("findings") === "1";
+  const rows = Number(params.get("rows"));
+  if (Number.isInteger(rows) && rows > 0) {
+    if (![...$("page-size").options].some((o) => Number(o.value) === rows)) $("page-size").add(new Option(rows, rows));
+    $("page-size").value = String(rows);
+  }
+  if (/^[0-6]$/.test(params.get("sort") || "")) {
+    sortKey = Number(params.get("sort"));
+    sortDir = params.get("dir") === "asc" ? 1 : -1;
+  }
   const wanted = decodeURIComponent(location.hash.slice(1));
   apply();
+  if (params.has("page")) { page = Number(params.get("page")) - 1 || 0; draw(); }
   const start = D.hosts.findIndex((h) => h[0] === wanted);
   if (start >= 0) detail(start);
 })();

@@ -73,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--hosts", type=int, default=5000)
     parser.add_argument("--settings", type=int, default=20)
+    parser.add_argument("--keep", type=Path, help="also write the four files to this directory, to look at them")
     options = parser.parse_args()
     rng = random.Random(7)
     results = [
@@ -111,6 +112,8 @@ def main() -> None:
             size = Path(path).stat().st_size
             print(f"  {file_name:<30}{spent:8.3f}s {spent_cpu:8.3f}s {size / 1e6:7.2f} MB")
     print(f"  {'total':<30}{total:8.3f}s {total_cpu:8.3f}s   (targets: < 2 s in total, compliance.html < 5 MB)")
+    if options.keep:
+        print("  kept: " + ", ".join(write_reports(document, options.keep, FORMATS)))
 
 
 if __name__ == "__main__":
