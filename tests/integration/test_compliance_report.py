@@ -58,6 +58,10 @@ PLAY = f"""
       defender_proxy:
         proxy_server: http://proxy.corp.example:8080
         bypass: {BYPASS}
+    - name: Telemetry in a loop (its items are the results)
+      proxyfleet.windows.telemetry_proxy:
+        proxy: "{{{{ item }}}}"
+      loop: [proxy.corp.example:8080]
 
 - name: Tasks of other collections are not part of the report
   hosts: localhost
@@ -237,6 +241,8 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
     # The short name resolved to the FQCN, and its result replaced the baseline's for that surface.
     defender = [row for row in hosts["clean-host"]["settings"] if row["surface"] == "defender"]
     assert {row["action"] for row in defender} == {"proxyfleet.windows.defender_proxy"}
+    telemetry = [row for row in hosts["clean-host"]["settings"] if row["surface"] == "telemetry"]
+    assert {row["action"] for row in telemetry} == {"proxyfleet.windows.telemetry_proxy"}
     assert "localhost" not in hosts
 
     with (report / "compliance.csv").open(encoding="utf-8", newline="") as stream:
