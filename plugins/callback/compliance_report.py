@@ -190,14 +190,20 @@ class CallbackModule(CallbackBase):
                 "check_mode": bool(context.CLIARGS.get("check", False)),
             }
         )
-        written = write_reports(document, self.get_option("output_dir"), formats)
+        written: list[str] = []
+        try:
+            written = write_reports(document, self.get_option("output_dir"), formats)
+        except OSError as exc:
+            self._display.error(f"compliance_report: cannot write the report to {self.get_option('output_dir')}: {exc}")
         if self.get_option("summary"):
             self._display.display(console_summary(document, written))
         totals = document["totals"]
-        if self.get_option("fail_on_drift") and (totals["drifted"] or totals["unknown"]):
+        # A report that could not be written is as much a reason to alert as drift.
+        unwritten = len(written) < len(formats)
+        if self.get_option("fail_on_drift") and (totals["drifted"] or totals["unknown"] or unwritten):
             self._display.error(
                 f"compliance_report: fail_on_drift: {totals['drifted']} host(s) drifted, "
-                f"{totals['unknown']} unknown; exiting with {EXIT_DRIFT}"
+                f"{totals['unknown']} unknown{', report not written' if unwritten else ''}; exiting with {EXIT_DRIFT}"
             )
             # ansible-core catches Exception from callbacks and turns it into a warning; SystemExit is not an
             # Exception, so it ends ansible-playbook (its own cleanup runs in finally blocks) with this code.

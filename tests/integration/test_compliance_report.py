@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shutil
 import socket
@@ -367,4 +366,20 @@ def test_fail_on_drift_sets_the_exit_code(fixture_fleet: Fleet) -> None:
     assert passing.returncode == 0, passing.stdout + passing.stderr
     document = json.loads((fixture_fleet.work / "report" / "compliance.json").read_text(encoding="utf-8"))
     assert (document["totals"]["hosts"], document["totals"]["compliant"]) == (1, 1)
-    assert os.environ.get("PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT") is None
+
+    # A report that cannot be written fails the run too (here: the directory is a file).
+    blocked = fixture_fleet.work / "blocked"
+    blocked.write_text("not a directory", encoding="utf-8")
+    unwritten = run(
+        fixture_fleet,
+        PLAY,
+        "--check",
+        "--limit",
+        "srv2019-compliant,localhost",
+        env={"PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "true", "PROXYFLEET_COMPLIANCE_REPORT_DIR": str(blocked)},
+    )
+    assert unwritten.returncode == 2, unwritten.stdout + unwritten.stderr
+    stderr = " ".join(unwritten.stderr.split())
+    assert f"compliance_report: cannot write the report to {blocked}: [Errno 17] File exists" in stderr
+    message = "compliance_report: fail_on_drift: 0 host(s) drifted, 0 unknown, report not written; exiting with 2"
+    assert message in stderr
