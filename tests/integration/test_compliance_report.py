@@ -379,7 +379,10 @@ def test_fail_on_drift_sets_the_exit_code(fixture_fleet: Fleet) -> None:
         env={"PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "true", "PROXYFLEET_COMPLIANCE_REPORT_DIR": str(blocked)},
     )
     assert unwritten.returncode == 2, unwritten.stdout + unwritten.stderr
-    stderr = " ".join(unwritten.stderr.split())
-    assert f"compliance_report: cannot write the report to {blocked}: [Errno 17] File exists" in stderr
-    message = "compliance_report: fail_on_drift: 0 host(s) drifted, 0 unknown, report not written; exiting with 2"
-    assert message in stderr
+    # ansible-core 2.16 also breaks lines inside the path, at a hyphen: compare without any white space.
+    stderr = "".join(unwritten.stderr.split())
+    for message in (
+        f"compliance_report: cannot write the report to {blocked}: [Errno 17] File exists",
+        "compliance_report: fail_on_drift: 0 host(s) drifted, 0 unknown, report not written; exiting with 2",
+    ):
+        assert "".join(message.split()) in stderr
