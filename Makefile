@@ -54,6 +54,8 @@ help:
 	@echo "make clean        remove venvs, build/ and test output"
 	@echo "make bench        proxy_baseline vs a raw no-op vs one task per value (prints figures, ~2 min)"
 	@echo "make bench-scale  one proxy_baseline check of 1,000 simulated hosts at forks 50 (prints figures)"
+	@echo "make ee           check execution-environment.yml with ansible-builder create (no container engine)"
+	@echo "make bench-report time and size of the compliance report for 5,000 hosts x 20 settings"
 
 venv: $(STAMP)
 
@@ -84,7 +86,7 @@ demo: venv
 	$(PY) -m tests.demo
 
 # The steps stop at the first failure (make stops at a failed prerequisite, in order).
-test: static unit integration test-oldest sanity lint molecule build
+test: static unit integration test-oldest sanity lint molecule build ee
 	@echo "==> test: all passed"
 
 unit: venv
@@ -143,7 +145,37 @@ build: venv
 	  for f in plugins/filter/*.yml; do \
 	    m=proxyfleet.windows.$$(basename "$$f" .yml); echo "    ansible-doc -t filter $$m"; \
 	    $(VENV)/bin/ansible-doc -t filter "$$m" >/dev/null; \
+	  done; \
+	  for f in plugins/callback/*.py; do \
+	    m=proxyfleet.windows.$$(basename "$$f" .py); echo "    ansible-doc -t callback $$m"; \
+	    $(VENV)/bin/ansible-doc -t callback "$$m" >/dev/null; \
 	  done
+
+# The end-to-end tests render the compliance report page in headless Chromium (Debian package chromium).
+CHROMIUM := /usr/bin/chromium
+.PHONY: ee bench-report
+integration test-oldest: $(CHROMIUM)
+
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then \
+	  echo "==> chromium: apt-get install chromium (the report tests render the HTML page in it)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else \
+	  echo "error: $(CHROMIUM) is missing: run 'sudo apt-get install --no-install-recommends chromium'" >&2; exit 1; \
+	fi
+
+# ansible-builder create writes the build context (Containerfile and _build/) and validates the file
+# against the v3 schema; building the image would need podman or docker.
+ee: venv
+	@echo "==> ee: ansible-builder create (execution-environment.yml, bindep.txt, requirements.txt)"
+	@rm -rf build/ee
+	$(VENV)/bin/ansible-builder create --file execution-environment.yml --context build/ee >/dev/null
+	@test -s build/ee/_build/requirements.txt && test -s build/ee/_build/bindep.txt && test -s build/ee/_build/requirements.yml
+	@echo "    build/ee: $$(ls build/ee | tr '\n' ' ')"
+
+bench-report: venv
+	@echo "==> bench-report: compliance report for 5,000 hosts x 20 settings"
+	$(PY) -m tests.bench.report_bench
 
 test-oldest: venv-oldest
 	@echo "==> test-oldest: unit + integration on ansible-core 2.16 / Python 3.11"

@@ -1,0 +1,43 @@
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filter compliance_summary: the compliance counts of registered results, as set_stats data for AWX."""
+
+from __future__ import annotations
+
+import collections.abc as c
+import typing as t
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import ComplianceReport, stats_summary
+
+
+def compliance_summary(hostvars: t.Any, hosts: t.Any, registered: t.Any, limit: int = 100) -> dict[str, t.Any]:
+    """Summarise what ``registered`` (a variable name, or a list of them) holds on each of ``hosts``."""
+    if not isinstance(hostvars, c.Mapping):
+        raise AnsibleFilterError(
+            f"compliance_summary: input must be hostvars (a mapping), got {type(hostvars).__name__}"
+        )
+    if isinstance(hosts, str) or not isinstance(hosts, c.Iterable):
+        raise AnsibleFilterError("compliance_summary: hosts must be a list of host names, e.g. ansible_play_hosts_all")
+    names = [registered] if isinstance(registered, str) else registered
+    if not isinstance(names, list) or not names or not all(isinstance(name, str) for name in names):
+        raise AnsibleFilterError(
+            "compliance_summary: registered must be the name of a registered variable or a list of names, "
+            f"got {registered!r}"
+        )
+    if not isinstance(limit, int) or limit < 0:
+        raise AnsibleFilterError(f"compliance_summary: limit must be a non-negative integer, got {limit!r}")
+    report = ComplianceReport()
+    for host in hosts:
+        variables = hostvars.get(host, {})
+        for name in names:
+            report.add_registered(str(host), variables.get(name) if name in variables else None)
+    return stats_summary(report.document({}), limit)
+
+
+class FilterModule:
+    """The compliance summary filter."""
+
+    def filters(self) -> dict[str, t.Callable[..., t.Any]]:
+        return {"compliance_summary": compliance_summary}

@@ -1,0 +1,322 @@
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""compliance.html: one self-contained page (no external assets) for the compliance report (internal use only).
+
+The page carries the report as compact JSON and draws it with a little script: every string (setting names,
+values, messages) is stored once in a table and referred to by index, which keeps 5,000 hosts x 20 settings
+near 1.5 MB; the host table is paginated, so the browser only ever builds one page of rows. Everything is
+put in the page with ``textContent``: values read from hosts are never parsed as HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from html import escape
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_formats import value_text
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import STATUSES
+
+
+class _Strings:
+    """Interns strings: each distinct one is stored once and referred to by its index."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+        self.table: list[str] = []
+
+    def __call__(self, text: t.Any) -> int:
+        key = "" if text is None else str(text)
+        found = self.index.get(key)
+        if found is None:
+            found = self.index[key] = len(self.table)
+            self.table.append(key)
+        return found
+
+
+def page_data(document: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The document in the page's compact form (see the script: H_*, R_*, F_*, O_* field positions)."""
+    intern = _Strings()
+    hosts = []
+    for host in document["hosts"]:
+        rows = [
+            [
+                intern(row["setting"]),
+                intern(row["surface"]),
+                intern(value_text(row["current"])),
+                intern(value_text(row["desired"])),
+                1 if row["compliant"] else 0,
+                intern((row["owner"] or {}).get("gpo")) if row["owner"] else -1,
+            ]
+            for row in host["settings"]
+        ]
+        findings = [
+            [
+                intern(finding.get("id")),
+                intern(finding.get("severity")),
+                intern(finding.get("surface")),
+                intern(finding.get("message")),
+                intern(finding.get("remediation")),
+                intern(finding.get("source")),
+            ]
+            for finding in host["findings"]
+        ]
+        owners = [[intern(o.get("setting")), intern(o.get("gpo")), intern(o.get("gpo_id"))] for o in host["owners"]]
+        hosts.append(
+            [
+                host["name"],
+                STATUSES.index(host["status"]),
+                sum(1 for row in host["settings"] if not row["compliant"]),
+                len(host["settings"]),
+                len(host["findings"]),
+                sum(1 for finding in host["findings"] if finding.get("severity") == "high"),
+                len(host["owners"]),
+                "; ".join(host["problems"]),
+                rows,
+                findings,
+                owners,
+            ]
+        )
+    return {
+        "strings": intern.table,
+        "run": document["run"],
+        "totals": document["totals"],
+        "surfaces": document["surfaces"],
+        "hosts": hosts,
+    }
+
+
+def _script_json(data: t.Any) -> str:
+    # "<" only occurs inside JSON strings, where \u003c means the same: no "</script>" can end the block.
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str).replace("<", "\\u003c")
+
+
+def to_html(document: t.Mapping[str, t.Any], title: str = "Proxy compliance") -> str:
+    """The whole page as one string."""
+    return (
+        _PAGE.replace("@@TITLE@@", escape(title))
+        .replace("@@STYLE@@", _STYLE)
+        .replace("@@SCRIPT@@", _SCRIPT)
+        .replace("@@DATA@@", _script_json(page_data(document)))
+    )
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>@@TITLE@@</title>
+<style>@@STYLE@@</style>
+</head>
+<body>
+<header><h1>@@TITLE@@</h1><p id="run"></p></header>
+<section id="totals" aria-label="Totals"></section>
+<section><h2>Compliance per surface</h2><table id="surfaces" class="grid"><thead><tr><th>Surface</th>
+<th class="num">Hosts</th><th class="num">Compliant</th><th class="num">Drifted</th><th>Compliance</th></tr></thead>
+<tbody></tbody></table></section>
+<section><h2>Hosts</h2>
+<div class="controls"><label>Filter <input id="filter" type="search" placeholder="host, setting or finding"></label>
+<label>Status <select id="status"><option value="">any</option><option value="0">compliant</option>
+<option value="1">drifted</option><option value="2">unknown</option></select></label>
+<label><input id="with-findings" type="checkbox"> with findings</label>
+<label>Rows <select id="page-size"><option>25</option><option selected>50</option><option>100</option>
+<option>250</option></select></label>
+<span id="count"></span></div>
+<table id="hosts" class="grid"><thead><tr><th data-key="0">Host</th><th data-key="1">Status</th>
+<th data-key="2" class="num">Drifted settings</th><th data-key="3" class="num">Settings</th>
+<th data-key="4" class="num">Findings</th><th data-key="5" class="num">High</th>
+<th data-key="6" class="num">GPO-owned</th></tr></thead><tbody></tbody></table>
+<div class="pager"><button id="first">&laquo;</button><button id="prev">&lsaquo; Previous</button>
+<span id="page"></span><button id="next">Next &rsaquo;</button><button id="last">&raquo;</button></div>
+</section>
+<section id="detail" hidden><h2 id="detail-title"></h2><p id="detail-problems" class="problem"></p>
+<h3>Settings</h3><table id="detail-settings" class="grid"><thead><tr><th>Setting</th><th>Compliant</th>
+<th>Current</th><th>Desired</th><th>Owner</th></tr></thead><tbody></tbody></table>
+<h3>Findings</h3><div id="detail-findings"></div>
+<h3>Group Policy owners</h3><table id="detail-owners" class="grid"><thead><tr><th>Setting</th><th>GPO</th>
+<th>GPO id</th></tr></thead><tbody></tbody></table></section>
+<section><h2>Unreachable and unknown hosts</h2><table id="unknown" class="grid"><thead><tr><th>Host</th>
+<th>Reason</th></tr></thead><tbody></tbody></table></section>
+<script type="application/json" id="report-data">@@DATA@@</script>
+<script>@@SCRIPT@@</script>
+</body>
+</html>
+"""
+
+_STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:0 24px 40px;color:#1b1f24;background:#fff}
+h1{margin:16px 0 4px;font-size:22px}h2{font-size:17px;margin:24px 0 8px}h3{font-size:15px;margin:16px 0 6px}
+#run{color:#57606a;margin:0}
+#totals{display:flex;flex-wrap:wrap;gap:12px;margin-top:16px}
+.card{border:1px solid #d0d7de;border-radius:6px;padding:10px 16px;min-width:110px}
+.card b{display:block;font-size:24px}.card span{color:#57606a}
+.grid{border-collapse:collapse;width:100%}.grid th,.grid td{border-bottom:1px solid #d8dee4;padding:4px 8px;
+text-align:left;vertical-align:top}.grid th{background:#f6f8fa;position:sticky;top:0}
+#hosts th{cursor:pointer;user-select:none}#hosts tbody tr{cursor:pointer}#hosts tbody tr:hover{background:#f3f6fa}
+td.num,th.num{text-align:right}
+.s0{color:#1a7f37;font-weight:600}.s1{color:#bc4c00;font-weight:600}.s2{color:#8250df;font-weight:600}
+.bar{background:#eaeef2;height:10px;width:160px;display:inline-block;border-radius:5px;overflow:hidden}
+.bar i{display:block;height:100%;background:#2da44e}
+.controls{display:flex;flex-wrap:wrap;gap:16px;align-items:center;margin-bottom:8px}
+.pager{display:flex;gap:8px;align-items:center;margin-top:8px}
+.finding{border-left:4px solid #bc4c00;padding:4px 10px;margin:6px 0;background:#fff8f0}
+.finding.high{border-color:#cf222e}.finding.low{border-color:#9a6700}
+.finding p{margin:2px 0}.remediation{font-family:ui-monospace,monospace}.problem{color:#8250df}
+code,.value{font-family:ui-monospace,monospace;word-break:break-all}
+"""
+
+_SCRIPT = r"""
+"use strict";
+(function () {
+  const D = JSON.parse(document.getElementById("report-data").textContent);
+  const S = D.strings, STATUS = ["compliant", "drifted", "unknown"];
+  // Host fields: 0 name, 1 status, 2 drifted, 3 settings, 4 findings, 5 high, 6 owners, 7 problems,
+  // 8 rows [setting, surface, current, desired, compliant, owner], 9 findings [id, severity, surface,
+  // message, remediation, source], 10 owners [setting, gpo, gpo_id]; numbers in rows index D.strings.
+  const $ = (id) => document.getElementById(id);
+  function el(tag, text, cls) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (cls) node.className = cls;
+    return node;
+  }
+  function row(cells) {
+    const tr = document.createElement("tr");
+    for (const cell of cells) tr.appendChild(cell instanceof Node ? cell : el("td", cell));
+    return tr;
+  }
+  const run = D.run || {};
+  $("run").textContent = "Generated " + (run.generated_at || "") + (run.check_mode ? " (check mode)" : "") +
+    (run.playbooks && run.playbooks.length ? " by " + run.playbooks.join(", ") : "") +
+    (run.ansible_version ? ", ansible-core " + run.ansible_version : "");
+  const T = D.totals;
+  const cards = [["hosts", T.hosts], ["compliant", T.compliant], ["drifted", T.drifted], ["unknown", T.unknown],
+    ["settings drifted", T.settings_drifted + " / " + T.settings], ["findings (high)",
+      (T.findings.high + T.findings.medium + T.findings.low) + " (" + T.findings.high + ")"],
+    ["GPO-owned settings", T.gpo_owned_settings]];
+  for (const [label, value] of cards) {
+    const card = el("div", null, "card");
+    card.dataset.total = label;
+    card.appendChild(el("b", value));
+    card.appendChild(el("span", label));
+    $("totals").appendChild(card);
+  }
+  const surfaceBody = $("surfaces").tBodies[0];
+  for (const [name, c] of Object.entries(D.surfaces)) {
+    const pct = c.hosts ? Math.round(1000 * c.compliant / c.hosts) / 10 : 100;
+    const bar = el("td"); const outer = el("span", null, "bar"); const inner = el("i");
+    inner.style.width = pct + "%"; outer.appendChild(inner); bar.appendChild(outer);
+    bar.appendChild(document.createTextNode(" " + pct + " %"));
+    surfaceBody.appendChild(row([name, el("td", c.hosts, "num"), el("td", c.compliant, "num"),
+      el("td", c.drifted, "num"), bar]));
+  }
+  const unknownBody = $("unknown").tBodies[0];
+  for (const h of D.hosts) if (h[1] === 2) unknownBody.appendChild(row([h[0], h[7] || "no result"]));
+  if (!unknownBody.rows.length) unknownBody.appendChild(row(["none", ""]));
+
+  // Search text per host, built once: name, drifting settings, finding ids and messages.
+  const haystack = D.hosts.map((h) => (h[0] + " " + h[8].filter((r) => !r[4]).map((r) => S[r[0]]).join(" ") + " " +
+    h[9].map((f) => S[f[0]] + " " + S[f[3]]).join(" ") + " " + h[7]).toLowerCase());
+  let view = D.hosts.map((_, i) => i), sortKey = 1, sortDir = -1, page = 0;
+  function apply() {
+    const text = $("filter").value.trim().toLowerCase(), status = $("status").value,
+      withFindings = $("with-findings").checked;
+    view = [];
+    for (let i = 0; i < D.hosts.length; i++) {
+      const h = D.hosts[i];
+      if (status !== "" && h[1] !== Number(status)) continue;
+      if (withFindings && !h[4]) continue;
+      if (text && !haystack[i].includes(text)) continue;
+      view.push(i);
+    }
+    const k = sortKey, dir = sortDir;
+    view.sort((a, b) => {
+      const x = D.hosts[a][k], y = D.hosts[b][k];
+      const c = typeof x === "string" ? x.localeCompare(y) : x - y;
+      return c * dir || D.hosts[a][0].localeCompare(D.hosts[b][0]);
+    });
+    page = 0;
+    draw();
+  }
+  function draw() {
+    const size = Number($("page-size").value), pages = Math.max(1, Math.ceil(view.length / size));
+    page = Math.min(Math.max(page, 0), pages - 1);
+    const body = document.createElement("tbody");
+    for (const i of view.slice(page * size, page * size + size)) {
+      const h = D.hosts[i];
+      const tr = row([h[0], el("td", STATUS[h[1]], "s" + h[1]), el("td", h[2], "num"), el("td", h[3], "num"),
+        el("td", h[4], "num"), el("td", h[5], "num"), el("td", h[6], "num")]);
+      tr.dataset.host = h[0];
+      tr.addEventListener("click", () => detail(i));
+      body.appendChild(tr);
+    }
+    $("hosts").replaceChild(body, $("hosts").tBodies[0]);
+    $("count").textContent = view.length + " of " + D.hosts.length + " hosts";
+    $("page").textContent = "Page " + (page + 1) + " of " + pages;
+  }
+  function detail(i) {
+    const h = D.hosts[i];
+    $("detail").hidden = false;
+    $("detail-title").textContent = h[0] + ": " + STATUS[h[1]];
+    $("detail-problems").textContent = h[7];
+    const settings = document.createElement("tbody");
+    for (const r of h[8]) settings.appendChild(row([el("td", S[r[0]], "value"),
+      el("td", r[4] ? "yes" : "no", r[4] ? "s0" : "s1"), el("td", S[r[2]] || "(not set)", "value"),
+      el("td", S[r[3]] || "(not set)", "value"),
+      r[5] >= 0 ? S[r[5]] : ""]));
+    $("detail-settings").replaceChild(settings, $("detail-settings").tBodies[0]);
+    const box = $("detail-findings");
+    box.replaceChildren();
+    for (const f of h[9]) {
+      const item = el("div", null, "finding " + S[f[1]]);
+      item.appendChild(el("p", S[f[0]] + " (" + S[f[1]] + ", " + S[f[2]] + ")")).style.fontWeight = "600";
+      item.appendChild(el("p", S[f[3]]));
+      item.appendChild(el("p", "Remediation: " + S[f[4]], "remediation"));
+      item.appendChild(el("p", S[f[5]]));
+      box.appendChild(item);
+    }
+    if (!h[9].length) box.appendChild(el("p", "none"));
+    const owners = document.createElement("tbody");
+    for (const o of h[10]) owners.appendChild(row([el("td", S[o[0]], "value"), S[o[1]], el("td", S[o[2]], "value")]));
+    $("detail-owners").replaceChild(owners, $("detail-owners").tBodies[0]);
+    $("detail").scrollIntoView();
+  }
+  for (const th of $("hosts").tHead.rows[0].cells) {
+    th.addEventListener("click", () => {
+      const k = Number(th.dataset.key);
+      sortDir = k === sortKey ? -sortDir : (k === 0 ? 1 : -1);
+      sortKey = k;
+      apply();
+    });
+  }
+  let timer = 0;
+  $("filter").addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(apply, 150); });
+  for (const id of ["status", "with-findings"]) $(id).addEventListener("change", apply);
+  $("page-size").addEventListener("change", draw);
+  $("first").addEventListener("click", () => { page = 0; draw(); });
+  $("prev").addEventListener("click", () => { page -= 1; draw(); });
+  $("next").addEventListener("click", () => { page += 1; draw(); });
+  $("last").addEventListener("click", () => { page = 1e9; draw(); });
+  // The view can be given in the address (bookmarks, links from alerts): ?q=text&status=drifted&findings=1
+  // &sort=<column 0-6>&dir=asc|desc&rows=<page size>&page=<1-based>; #<host> opens that host's detail.
+  const params = new URLSearchParams(location.search);
+  if (params.has("q")) $("filter").value = params.get("q");
+  if (STATUS.includes(params.get("status"))) $("status").value = String(STATUS.indexOf(params.get("status")));
+  $("with-findings").checked = params.get("findings") === "1";
+  const rows = Number(params.get("rows"));
+  if (Number.isInteger(rows) && rows > 0) {
+    if (![...$("page-size").options].some((o) => Number(o.value) === rows)) $("page-size").add(new Option(rows, rows));
+    $("page-size").value = String(rows);
+  }
+  if (/^[0-6]$/.test(params.get("sort") || "")) {
+    sortKey = Number(params.get("sort"));
+    sortDir = params.get("dir") === "asc" ? 1 : -1;
+  }
+  const wanted = decodeURIComponent(location.hash.slice(1));
+  apply();
+  if (params.has("page")) { page = Number(params.get("page")) - 1 || 0; draw(); }
+  const start = D.hosts.findIndex((h) => h[0] === wanted);
+  if (start >= 0) detail(start);
+})();
+"""

@@ -1,0 +1,271 @@
+"""The compliance report model: which results count, how hosts and settings are classified."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import (
+    ComplianceReport,
+    carries_report_data,
+    is_collection_action,
+    stats_summary,
+    surface_of_module,
+)
+
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[4] / "docs" / "schemas" / "compliance-report-1.schema.json").read_text()
+)
+RUN = {
+    "generated_at": "2026-11-23T12:00:00+00:00",
+    "ansible_version": "2.21.5",
+    "playbooks": ["x.yml"],
+    "check_mode": True,
+}
+OWNER = {"gpo": "Contoso MDE proxy", "gpo_id": "cn={5C1A9E27}"}
+
+
+def telemetry_result(proxy: str = "10.0.0.9:3128", owner: dict[str, str] | None = None) -> dict[str, object]:
+    """A telemetry_proxy check-mode result whose proxy drifts from proxy.corp.example:8080."""
+    drift: dict[str, object] = {"setting": "telemetry.proxy", "current": proxy, "desired": "proxy.corp.example:8080"}
+    if owner:
+        drift["owner"] = owner
+    before = {"proxy": proxy, "disable_enterprise_auth_proxy": True, "prefer_static_proxy_for_http_request": None}
+    return {
+        "changed": True,
+        "before": before,
+        "after": {**before, "proxy": "proxy.corp.example:8080"},
+        "drift": [drift],
+        "host_commands": 1,
+        "backup_id": None,
+    }
+
+
+def compliant_winhttp() -> dict[str, object]:
+    view = {"access_type": "named_proxy", "proxy": "proxy.corp.example:8080", "bypass": ["<local>"]}
+    return {"changed": False, "before": {"64": view, "32": view}, "after": {"64": view, "32": view}, "drift": []}
+
+
+def document(report: ComplianceReport) -> dict[str, object]:
+    built = report.document(RUN)
+    jsonschema.validate(built, SCHEMA)
+    return built
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        ("proxyfleet.windows.proxy_baseline", True),
+        ("proxyfleet.windows.configmgr_proxy", True),  # a module added later counts without being listed
+        ("proxy_baseline", False),  # unresolved short names are never guessed at
+        ("ansible.windows.win_regedit", False),
+        ("proxyfleet.windowsx.thing", False),
+        (None, False),
+    ],
+)
+def test_collection_actions_by_resolved_name(action: str | None, expected: bool) -> None:
+    assert is_collection_action(action) is expected
+
+
+def test_results_need_the_collection_shapes() -> None:
+    assert carries_report_data({"drift": []})
+    assert carries_report_data({"surfaces": {}})
+    assert carries_report_data({"findings": []})
+    assert carries_report_data({"ansible_facts": {"windows_proxy": {"findings": []}}})
+    assert not carries_report_data({"changed": False, "msg": "done"})
+    assert not carries_report_data({"drift": "yes"})
+
+
+def test_other_collections_and_other_shapes_are_ignored() -> None:
+    report = ComplianceReport()
+    assert not report.add_result("a", "ansible.builtin.set_fact", {"drift": [{"setting": "x.y"}]})
+    assert not report.add_result("a", "proxyfleet.windows.some_helper", {"changed": False})
+    assert report.hosts == {}
+
+
+@pytest.mark.parametrize(
+    ("action", "surface"),
+    [
+        ("proxyfleet.windows.telemetry_proxy", "telemetry"),
+        ("proxyfleet.windows.delivery_optimization_policy", "delivery_optimization"),
+        ("proxyfleet.windows.configmgr_proxy", "configmgr"),
+        ("proxyfleet.windows.proxy_endpoint_check", "proxy_endpoint_check"),
+    ],
+)
+def test_surface_of_a_single_surface_module(action: str, surface: str) -> None:
+    assert surface_of_module(action) == surface
+
+
+def test_a_drifting_setting_and_its_compliant_neighbours() -> None:
+    report = ComplianceReport()
+    assert report.add_result("h", "proxyfleet.windows.telemetry_proxy", telemetry_result())
+    [host] = document(report)["hosts"]
+    assert host["status"] == "drifted"
+    assert host["surfaces"] == ["telemetry"]
+    assert host["host_commands"] == 1
+    assert host["settings"] == [
+        {
+            "setting": "telemetry.proxy",
+            "surface": "telemetry",
+            "current": "10.0.0.9:3128",
+            "desired": "proxy.corp.example:8080",
+            "compliant": False,
+            "owner": None,
+            "action": "proxyfleet.windows.telemetry_proxy",
+        },
+        {
+            "setting": "telemetry.disable_enterprise_auth_proxy",
+            "surface": "telemetry",
+            "current": True,
+            "desired": True,
+            "compliant": True,
+            "owner": None,
+            "action": "proxyfleet.windows.telemetry_proxy",
+        },
+        {
+            "setting": "telemetry.prefer_static_proxy_for_http_request",
+            "surface": "telemetry",
+            "current": None,
+            "desired": None,
+            "compliant": True,
+            "owner": None,
+            "action": "proxyfleet.windows.telemetry_proxy",
+        },
+    ]
+
+
+def test_a_compliant_single_surface_result_is_named_after_its_module() -> None:
+    report = ComplianceReport()
+    report.add_result("h", "proxyfleet.windows.winhttp_proxy", compliant_winhttp())
+    built = document(report)
+    assert [(row["setting"], row["compliant"]) for row in built["hosts"][0]["settings"]] == [
+        ("winhttp.32", True),
+        ("winhttp.64", True),
+    ]
+    assert built["totals"]["compliant"] == 1
+    assert built["surfaces"] == {"winhttp": {"hosts": 1, "compliant": 1, "drifted": 0}}
+
+
+def test_deeper_drift_names_hide_the_top_level_key_they_are_under() -> None:
+    result = compliant_winhttp()
+    result["drift"] = [{"setting": "winhttp.64.proxy", "current": None, "desired": "proxy.corp.example:8080"}]
+    report = ComplianceReport()
+    report.add_result("h", "proxyfleet.windows.winhttp_proxy", result)
+    rows = document(report)["hosts"][0]["settings"]
+    assert [(row["setting"], row["compliant"]) for row in rows] == [("winhttp.64.proxy", False), ("winhttp.32", True)]
+
+
+def test_baseline_surfaces_each_count_and_a_later_result_replaces_a_surface() -> None:
+    report = ComplianceReport()
+    baseline = {
+        "changed": True,
+        "drift": [],
+        "surfaces": {"telemetry": telemetry_result(), "winhttp": compliant_winhttp()},
+        "host_commands": 1,
+    }
+    report.add_result("h", "proxyfleet.windows.proxy_baseline", baseline)
+    assert document(report)["hosts"][0]["status"] == "drifted"
+    # The remediation's own later check of the surface is compliant: the host is too.
+    fixed = telemetry_result(proxy="proxy.corp.example:8080")
+    fixed["drift"] = []
+    report.add_result("h", "proxyfleet.windows.telemetry_proxy", fixed)
+    built = document(report)
+    assert built["hosts"][0]["status"] == "compliant"
+    assert built["hosts"][0]["host_commands"] == 2
+    assert {row["action"] for row in built["hosts"][0]["settings"] if row["surface"] == "telemetry"} == {
+        "proxyfleet.windows.telemetry_proxy"
+    }
+
+
+def test_gpo_owners_from_drift_and_from_facts() -> None:
+    report = ComplianceReport()
+    report.add_result("h", "proxyfleet.windows.telemetry_proxy", telemetry_result(owner=OWNER))
+    facts = {
+        "changed": False,
+        "findings": [],
+        "ansible_facts": {
+            "windows_proxy": {
+                "findings": [],
+                "gpo": [
+                    {
+                        "setting": "telemetry.disable_enterprise_auth_proxy",
+                        "key": "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DataCollection",
+                        "value": "DisableEnterpriseAuthProxy",
+                        "gpo_name": "Contoso MDE proxy",
+                        "gpo_id": "cn={5C1A9E27}",
+                        "precedence": 1,
+                    }
+                ],
+            }
+        },
+    }
+    report.add_result("h", "proxyfleet.windows.proxy_facts", facts)
+    built = document(report)
+    rows = {row["setting"]: row["owner"] for row in built["hosts"][0]["settings"]}
+    assert rows == {
+        "telemetry.proxy": OWNER,
+        "telemetry.disable_enterprise_auth_proxy": OWNER,
+        "telemetry.prefer_static_proxy_for_http_request": None,
+    }
+    assert [owner["setting"] for owner in built["hosts"][0]["owners"]] == [
+        "telemetry.disable_enterprise_auth_proxy",
+        "telemetry.proxy",
+    ]
+    assert built["totals"]["gpo_owned_settings"] == 2
+
+
+def test_findings_only_host_and_findings_replaced_per_action() -> None:
+    report = ComplianceReport()
+    finding = {"id": "DO004", "severity": "low", "surface": "delivery_optimization", "message": "m", "remediation": "r"}
+    report.add_result("h", "proxyfleet.windows.proxy_facts", {"findings": [finding, finding]})
+    report.add_result("h", "proxyfleet.windows.proxy_facts", {"findings": [finding]})
+    report.add_result("h", "proxyfleet.windows.proxy_endpoint_check", {"findings": [{**finding, "severity": "high"}]})
+    built = document(report)
+    assert built["hosts"][0]["status"] == "compliant"
+    assert built["totals"]["findings"] == {"high": 1, "medium": 0, "low": 1}
+    assert built["totals"]["hosts_with_findings"] == 1
+
+
+def test_failed_and_unreachable_hosts_are_unknown_never_compliant() -> None:
+    report = ComplianceReport()
+    report.add_result("ok-then-failed", "proxyfleet.windows.winhttp_proxy", compliant_winhttp())
+    report.add_failure("ok-then-failed", "proxyfleet.windows.telemetry_proxy", "agent error")
+    report.add_failure("ok-then-failed", "proxyfleet.windows.telemetry_proxy", "agent error")
+    report.add_failure("gone", "proxyfleet.windows.proxy_facts", "connection refused", unreachable=True)
+    built = document(report)
+    hosts = {host["name"]: host for host in built["hosts"]}
+    assert hosts["ok-then-failed"]["status"] == "unknown"
+    assert hosts["ok-then-failed"]["problems"] == ["proxyfleet.windows.telemetry_proxy failed: agent error"]
+    assert (hosts["gone"]["status"], hosts["gone"]["unreachable"]) == ("unknown", True)
+    assert hosts["gone"]["problems"] == ["proxyfleet.windows.proxy_facts unreachable: connection refused"]
+    assert (built["totals"]["unknown"], built["totals"]["compliant"]) == (2, 0)
+
+
+def test_registered_results_loops_and_missing_ones() -> None:
+    report = ComplianceReport()
+    report.add_registered("looped", {"results": [telemetry_result(), {"skipped": True}]})
+    report.add_registered("failed", {"failed": True, "msg": "boom"})
+    report.add_registered("absent", None)
+    summary = stats_summary(document(report))
+    assert summary == {
+        "schema_version": 1,
+        "hosts": 3,
+        "compliant": 0,
+        "drifted": 1,
+        "unknown": 2,
+        "compliant_percent": 0.0,
+        "drifted_hosts": ["looped"],
+        "unknown_hosts": ["absent", "failed"],
+        "surfaces": {"telemetry": {"hosts": 1, "compliant": 0, "drifted": 1}},
+    }
+
+
+def test_summary_of_an_empty_run_and_its_host_limit() -> None:
+    assert stats_summary(ComplianceReport().document(RUN))["compliant_percent"] == 100.0
+    report = ComplianceReport()
+    for number in range(5):
+        report.add_failure(f"h{number}", "proxyfleet.windows.proxy_facts", "x", unreachable=True)
+    assert stats_summary(report.document(RUN), limit=2)["unknown_hosts"] == ["h0", "h1"]
