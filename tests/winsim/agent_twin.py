@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
+from . import probe_twin
 from .regfile import Value
 from .registry import Registry, RegistryError, from_protocol, hive_name, split_path, to_protocol, view_parts
 
@@ -39,7 +40,7 @@ READ_HIVES = ("HKLM", "HKCU", "HKU", "HKCR")
 WRITE_HIVES = ("HKLM",)
 ACTIONS = ("set_value", "delete_value", "create_key", "delete_key")
 KEY_ACTIONS = ("create_key", "delete_key")
-OPERATIONS = ("read", "apply", "wmi_query")
+OPERATIONS = ("read", "apply", "wmi_query", "tls_probe")
 WILDCARD = "*"
 # WMI names as the agent accepts them: letters, digits, underscore; namespaces joined by backslashes.
 WMI_NAME = re.compile(r"[A-Za-z0-9_]+")
@@ -136,6 +137,7 @@ class AgentTwin:
     ) -> None:
         self.registry = registry
         self.wmi: dict[str, t.Any] = (facts or {}).get("wmi") or {}
+        self.facts: dict[str, t.Any] = facts or {}
         self.faults = faults or TwinFaults()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.wrote = False
@@ -178,12 +180,20 @@ class AgentTwin:
             if not isinstance(op, dict):
                 return f"operations[{index}] must be a JSON object, got {_kind(op)}"
             if op.get("op") not in OPERATIONS:
-                return f"unknown operation {op.get('op')!r} at operations[{index}] (expected read, apply or wmi_query)"
+                return (
+                    f"unknown operation {op.get('op')!r} at operations[{index}]"
+                    " (expected read, apply, wmi_query or tls_probe)"
+                )
         return None
 
     def _run(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
         """Run one operation; invalid input fails it before anything is touched."""
-        run = {"read": self._read, "apply": self._apply, "wmi_query": self._wmi_query}[op["op"]]
+        run = {
+            "read": self._read,
+            "apply": self._apply,
+            "wmi_query": self._wmi_query,
+            "tls_probe": self._tls_probe,
+        }[op["op"]]
         try:
             return run(op)
         except OperationError as exc:
@@ -471,6 +481,16 @@ class AgentTwin:
             if all(_wmi_equal(picked[name], wanted) for name, wanted in where):
                 instances.append(picked)
         return {"op": "wmi_query", "status": "ok", "instances": instances}
+
+
+    # -- tls_probe ---------------------------------------------------------------------------
+
+    def _tls_probe(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Answers from the facts' ``network`` section (see ``probe_twin``); nothing touches a network."""
+        try:
+            return probe_twin.tls_probe(self.registry, self.facts, op)
+        except probe_twin.ProbeInputError as exc:
+            raise OperationError(str(exc)) from None
 
 
 def run_request(

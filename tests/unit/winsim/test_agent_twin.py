@@ -101,7 +101,7 @@ def without_backups(reg: Registry) -> Registry:
         ),
         (
             P.build_request([{"op": "read", "keys": []}, {"op": "delete_tree"}]),
-            "unknown operation 'delete_tree' at operations[1] (expected read, apply or wmi_query)",
+            "unknown operation 'delete_tree' at operations[1] (expected read, apply, wmi_query or tls_probe)",
         ),
     ],
 )

@@ -188,7 +188,7 @@ def test_request_level_error_is_exit_0_with_ok_false(tmp_path: Path) -> None:
     response = run_ok(host, stdin_for({"op": "format_c"}))
     assert response == {
         "protocol": 1, "agent_version": P.AGENT_VERSION, "ok": False, "results": [],
-        "error": "unknown operation 'format_c' at operations[0] (expected read, apply or wmi_query)",
+        "error": "unknown operation 'format_c' at operations[0] (expected read, apply, wmi_query or tls_probe)",
     }  # fmt: skip
 
 
@@ -259,7 +259,7 @@ def test_log_record(tmp_path: Path) -> None:
         "stderr": f"winsim: command is not the proxyfleet.windows agent bootstrap ('ipconfig'): {ONLY}",
     }  # fmt: skip
     error_log = host.execute(P.BOOTSTRAP_COMMAND_LINE, [], stdin_for({"op": "x"})).log
-    assert error_log["error"] == "unknown operation 'x' at operations[0] (expected read, apply or wmi_query)"
+    assert error_log["error"] == "unknown operation 'x' at operations[0] (expected read, apply, wmi_query or tls_probe)"
     assert error_log["ok"] is False
 
 

@@ -491,7 +491,7 @@ def test_every_documented_result_field_is_produced() -> None:
     ("doc_phrase", "agent_message"),
     [
         ("unknown protocol", "unsupported protocol '$protocol': this agent speaks protocol $ProtocolVersion"),
-        ("unknown op", "unknown operation '$name' at operations[$i] (expected read, apply or wmi_query)"),
+        ("unknown op", "unknown operation '$name' at operations[$i] (expected read, apply, wmi_query or tls_probe)"),
     ],
 )
 def test_request_level_errors_are_reported(doc_phrase: str, agent_message: str) -> None:
