@@ -482,7 +482,6 @@ class AgentTwin:
                 instances.append(picked)
         return {"op": "wmi_query", "status": "ok", "instances": instances}
 
-
     # -- tls_probe ---------------------------------------------------------------------------
 
     def _tls_probe(self, op: dict[str, t.Any]) -> dict[str, t.Any]:

@@ -92,7 +92,9 @@ def _target(index: int, item: t.Any, route_count: int) -> dict[str, t.Any]:
         raise ProbeInputError(f"{where}: port must be an integer 1..65535")
     path = item.get("path")
     if not isinstance(path, str) or not PATH.fullmatch(path):
-        raise ProbeInputError(f"{where}: invalid path (expected '/' followed by printable ASCII characters without spaces)")
+        raise ProbeInputError(
+            f"{where}: invalid path (expected '/' followed by printable ASCII characters without spaces)"
+        )
     routes = item.get("routes")
     if not isinstance(routes, list) or not routes:
         raise ProbeInputError(f"{where}: 'routes' must be a non-empty list of route indexes")
