@@ -159,7 +159,15 @@ def _endpoint(index: int, item: object) -> list[Endpoint]:
     parsed = parse_url(text) if isinstance(text, str) else None
     if parsed is None:
         raise ProxyInputError(f"{where}: {_describe(text)} is not a valid URL; expected {URL_FORM}")
-    return [Endpoint(t.cast(str, text), *parsed, service=service)]
+    return [Endpoint(t.cast(str, text), *parsed, service=service or service_of(parsed[1]))]
+
+
+def service_of(host: str) -> str | None:
+    """The service a URL of one's own belongs to when its host is one the shipped sets name (or DO's domain)."""
+    for service, shipped in urls_data.URL_SETS.items():
+        if any(parse_url(item.url)[1] == host for item in shipped):  # type: ignore[index]
+            return service
+    return urls_data.DELIVERY_OPTIMIZATION if host.endswith(DO_SERVICE.lstrip("*")) else None
 
 
 def _shipped(service: str, shipped: urls_data.ShippedUrl) -> Endpoint:
@@ -467,25 +475,27 @@ def _do_intercepted(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
     for (via, proxy), hits in groups.items():
         hosts = list(dict.fromkeys(str(parse_url(hit["url"])[1]) for hit in hits))  # type: ignore[index]
         roots = list(dict.fromkeys(str(hit["chain_root"]) for hit in hits))
-        where = f"proxy {proxy}" if proxy else "the direct path (a transparent proxy or firewall)"
+        place = f"proxy {proxy}" if proxy else "the direct path"
+        where = place if proxy else f"{place} (a transparent proxy or firewall)"
         found.append(
             {
                 "id": "EP001",
                 "severity": "high",
                 "surface": "delivery_optimization",
-                "message": f"TLS to the Delivery Optimization service is intercepted on {_route_words(hits[0])} "
-                f"(via {via}): {', '.join(hosts)} presented a chain issued by {', '.join(roots)}, not a Microsoft "
+                "message": f"TLS to the Delivery Optimization service is intercepted on {where} (via {via}): "
+                f"{', '.join(hosts)} presented a chain issued by {', '.join(roots)}, not a Microsoft "
                 "public root; Delivery Optimization pins its certificates, so peer-to-peer and Connected Cache "
                 "fail and downloads fall back to HTTP",
                 "evidence": {
                     "via": via,
                     "proxy": proxy,
                     "consumers": sorted({consumer for hit in hits for consumer in hit["consumers"]}),
+                    "sources": list(dict.fromkeys(hit["source"] for hit in hits)),
                     "hosts": hosts,
                     "chain_roots": roots,
                     "chains": {hit["url"]: (hit["tls"] or {}).get("chain", []) for hit in hits},
                 },
-                "remediation": f"on {where}: exempt geo.prod.do.dsp.mp.microsoft.com and "
+                "remediation": f"on {place}: exempt geo.prod.do.dsp.mp.microsoft.com and "
                 "array*.prod.do.dsp.mp.microsoft.com from TLS inspection (cloud proxies such as Zscaler: bypass "
                 "*.do.dsp.mp.microsoft.com from inspection and send it direct); or let the clients reach "
                 f"{DO_SERVICE} directly: {COLLECTION}.wininet_proxy and {COLLECTION}.winhttp_proxy bypass: add "
