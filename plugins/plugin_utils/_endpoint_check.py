@@ -139,6 +139,14 @@ def parse_url(text: str) -> tuple[str, str, int, str] | None:
     return scheme, host.lower(), port, slash + path if slash else "/"
 
 
+def host_of(url: str) -> str:
+    """The host of a URL that passed :func:`parse_url` (a shipped or a validated one)."""
+    parsed = parse_url(url)
+    if parsed is None:
+        raise ValueError(f"not a checked URL: {url!r}")
+    return parsed[1]
+
+
 def _endpoint(index: int, item: object) -> list[Endpoint]:
     where = f"urls[{index}]"
     if isinstance(item, str) and item in urls_data.URL_SETS:
@@ -165,14 +173,15 @@ def _endpoint(index: int, item: object) -> list[Endpoint]:
 def service_of(host: str) -> str | None:
     """The service a URL of one's own belongs to when its host is one the shipped sets name (or DO's domain)."""
     for service, shipped in urls_data.URL_SETS.items():
-        if any(parse_url(item.url)[1] == host for item in shipped):  # type: ignore[index]
+        if any(host_of(item.url) == host for item in shipped):
             return service
     return urls_data.DELIVERY_OPTIMIZATION if host.endswith(DO_SERVICE.lstrip("*")) else None
 
 
 def _shipped(service: str, shipped: urls_data.ShippedUrl) -> Endpoint:
     parsed = parse_url(shipped.url)
-    assert parsed is not None, shipped.url  # the shipped sets are tested
+    if parsed is None:
+        raise ValueError(f"shipped URL {shipped.url!r} does not parse")  # the shipped sets are tested
     return Endpoint(shipped.url, *parsed, service=service, source=shipped.source)
 
 
@@ -473,7 +482,7 @@ def _do_intercepted(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
             groups.setdefault((result["via"], result["proxy"]), []).append(result)
     found = []
     for (via, proxy), hits in groups.items():
-        hosts = list(dict.fromkeys(str(parse_url(hit["url"])[1]) for hit in hits))  # type: ignore[index]
+        hosts = list(dict.fromkeys(host_of(hit["url"]) for hit in hits))
         roots = list(dict.fromkeys(str(hit["chain_root"]) for hit in hits))
         place = f"proxy {proxy}" if proxy else "the direct path"
         where = place if proxy else f"{place} (a transparent proxy or firewall)"
