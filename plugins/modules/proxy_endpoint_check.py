@@ -45,8 +45,9 @@ options:
         URLs (plain C(http://)).
       - A URL is C(http://) or C(https://), a host name or address, an optional port and a path without spaces,
         quotes, backticks, C(#) or control characters.
-      - An item may be a dict C({url, service}) with O(urls[].service) V(delivery_optimization) or
-        V(defender_endpoint), so that a URL of your own counts as that service's for the routes and findings.
+      - An item may be a dict C({url, service}) with C(service) V(delivery_optimization) or
+        V(defender_endpoint), so that a URL of your own counts as that service's for the routes and findings. A URL
+        on a host the sets name (or under C(*.prod.do.dsp.mp.microsoft.com)) counts as that service's anyway.
       - The sets and the source of every URL are in C(plugins/plugin_utils/_endpoint_urls.py).
     type: list
     elements: raw

@@ -130,7 +130,7 @@ def parse_url(text: str) -> tuple[str, str, int, str] | None:
     authority, slash, path = rest.partition("/")
     host, port = authority, 443 if scheme == "https" else 80
     if not authority.endswith("]") and ":" in authority:
-        host, _, digits = authority.rpartition(":")
+        host, _colon, digits = authority.rpartition(":")
         if not _PORT.fullmatch(digits) or not 1 <= int(digits) <= 65535:
             return None
         port = int(digits)
