@@ -805,7 +805,7 @@ function Invoke-Probe($Target, [int]$TargetIndex, $Proxy, [int]$TimeoutMs) {
                 if ($status -ne 200) { throw "the proxy answered CONNECT with HTTP $status" }
             }
             $result['stage'] = 'tls'
-            $result['tls'] = Invoke-TlsHandshake $stream $Target.host.Trim('[', ']')
+            $result['tls'] = Invoke-TlsHandshake $stream ($Target.host.Trim('[', ']'))
             $result['timings']['tls_ms'] = $clock.ElapsedMilliseconds
         } else {
             $result['stage'] = 'http'
