@@ -31,7 +31,16 @@ def test_built_tarball_installs_and_checks_a_host(tmp_path: Path) -> None:
     installed = tmp_path / "collections"
     # --force: a proxyfleet.windows already in ~/.ansible/collections would otherwise make galaxy skip the install.
     install = subprocess.run(
-        [str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "--force", "-p", str(installed), str(tarball)],
+        [
+            str(BIN / "ansible-galaxy"),
+            "collection",
+            "install",
+            "--offline",
+            "--force",
+            "-p",
+            str(installed),
+            str(tarball),
+        ],
         capture_output=True,
         text=True,
         check=False,
