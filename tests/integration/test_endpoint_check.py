@@ -151,26 +151,43 @@ HOSTILE_REJECTED = [
 ]
 
 
-@pytest.mark.parametrize(("url", "shown"), HOSTILE_REJECTED)
-def test_hostile_urls_are_rejected_before_any_host_command(endpoint_fleet: Fleet, url: str, shown: str) -> None:
+def cases_play(arguments: list[str]) -> str:
+    """One task per case (named "Case <i>"), each allowed to fail, so one fleet serves every case."""
+    tasks = "".join(
+        f"""    - name: Case {index}
+      proxyfleet.windows.proxy_endpoint_check:
+        {argument}
+      ignore_errors: true
+"""
+        for index, argument in enumerate(arguments)
+    )
+    return f"""
+- name: Cases
+  hosts: windows
+  gather_facts: false
+  tasks:
+{tasks}"""
+
+
+def test_hostile_urls_are_rejected_before_any_host_command(endpoint_fleet: Fleet) -> None:
+    urls = [url for url, _shown in HOSTILE_REJECTED]
     run = endpoint_fleet.playbook(
-        play("""      proxyfleet.windows.proxy_endpoint_check:
-        urls: ["{{ hostile }}"]
-"""),
+        cases_play([f'urls: ["{{{{ hostile[{index}] }}}}"]' for index in range(len(urls))]),
         "-e",
-        f"@{write_vars(endpoint_fleet, url)}",
+        f"@{write_vars(endpoint_fleet, urls)}",
         limit=DIRECT,
     )
-    result = run.for_task("Check")[DIRECT]
-    assert result["status"] == "failed"
-    assert result["result"]["msg"].startswith(f"urls[0]: {shown} is not a valid URL; expected an http:// or https://")
+    for index, (_url, shown) in enumerate(HOSTILE_REJECTED):
+        result = run.for_task(f"Case {index}")[DIRECT]
+        assert result["status"] == "failed"
+        assert result["result"]["msg"] == f"urls[0]: {shown} is not a valid URL; expected {URL_FORM}"
     assert endpoint_fleet.running.commands() == []
 
 
-def write_vars(fleet: Fleet, url: str) -> Path:
-    """An extra-vars file holding the URL exactly (no shell or YAML quoting in between)."""
+def write_vars(fleet: Fleet, hostile: str | list[str]) -> Path:
+    """An extra-vars file holding the URLs exactly (no shell or YAML quoting in between)."""
     path = fleet.work / "hostile.json"
-    path.write_text(json.dumps({"hostile": url}), encoding="utf-8")
+    path.write_text(json.dumps({"hostile": hostile}), encoding="utf-8")
     return path
 
 
@@ -210,23 +227,18 @@ URL_FORM = (
 )
 
 
-@pytest.mark.parametrize(
-    ("arguments", "message"),
-    [
-        ("via: [named]", f"proxy: required when via includes named; {PROXY_FORM}"),
-        ("proxy: proxy.corp.example:8080", f"proxy: given, but via does not include named; {NOT_NAMED}"),
-        ("via: [named]\n        proxy: 'proxy corp:80'", f"proxy: 'proxy corp:80' is not a valid proxy; {PROXY_FORM}"),
-        ("timeout: 0", "timeout: 0 is out of range; expected whole seconds 1-60"),
-        ("urls: []", f"urls: name at least one URL or URL set; expected a list of {URL_FORM}"),
-    ],
-)  # fmt: skip
-def test_bad_options_fail_before_any_host_command(endpoint_fleet: Fleet, arguments: str, message: str) -> None:
-    run = endpoint_fleet.playbook(
-        play(f"""      proxyfleet.windows.proxy_endpoint_check:
-        {arguments}
-"""),
-        limit=DIRECT,
-    )
-    result = run.for_task("Check")[DIRECT]
-    assert (result["status"], result["result"]["msg"]) == ("failed", message)
+BAD_OPTIONS = [
+    ("via: [named]", f"proxy: required when via includes named; {PROXY_FORM}"),
+    ("proxy: proxy.corp.example:8080", f"proxy: given, but via does not include named; {NOT_NAMED}"),
+    ("via: [named]\n        proxy: 'proxy corp:80'", f"proxy: 'proxy corp:80' is not a valid proxy; {PROXY_FORM}"),
+    ("timeout: 0", "timeout: 0 is out of range; expected whole seconds 1-60"),
+    ("urls: []", f"urls: name at least one URL or URL set; expected a list of {URL_FORM}"),
+]
+
+
+def test_bad_options_fail_before_any_host_command(endpoint_fleet: Fleet) -> None:
+    run = endpoint_fleet.playbook(cases_play([arguments for arguments, _message in BAD_OPTIONS]), limit=DIRECT)
+    for index, (_arguments, message) in enumerate(BAD_OPTIONS):
+        result = run.for_task(f"Case {index}")[DIRECT]
+        assert (result["status"], result["result"]["msg"]) == ("failed", message)
     assert endpoint_fleet.running.commands() == []
