@@ -307,6 +307,31 @@ def test_pac_routes_are_reported_not_probed() -> None:
     )
 
 
+def test_a_users_own_proxy_is_reported_not_probed() -> None:
+    registry = fleet.base_registry()
+    sid = "S-1-5-21-3623811015-3361044348-30300820-1013"
+    blob = fleet.connection_blob("userproxy.corp.example:3128", "<local>")
+    registry.set_value(
+        "HKU",
+        f"{sid}\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections",
+        "DefaultConnectionSettings",
+        Value(REG_BINARY, blob),
+    )
+    results = run(registry, fleet.DIRECT_NETWORK, urls=["https://geo.prod.do.dsp.mp.microsoft.com/"])
+    interactive = next(r for r in results if r["consumers"] == ["delivery_optimization.interactive"])
+    assert (interactive["source"], interactive["proxy"], interactive["probed"]) == (
+        f"wininet.user:{sid}",
+        "userproxy.corp.example:3128",
+        False,
+    )
+    assert interactive["error"] == (
+        "not probed: the route is a user's own WinINET proxy, which the probe does not read; check it with "
+        "via: named and that proxy"
+    )
+    network_service = next(r for r in results if r["consumers"] == ["delivery_optimization.network_service"])
+    assert (network_service["source"], network_service["reachable"]) == ("direct", True)
+
+
 def test_a_proxy_the_host_reads_differently_is_not_taken_for_the_probe() -> None:
     checked = request(urls=["https://kv801.prod.do.dsp.mp.microsoft.com/"], via=["winhttp_default"])
     operation, keys = probe_operation(checked)
