@@ -29,6 +29,7 @@ def test_built_tarball_installs_and_checks_a_host(tmp_path: Path) -> None:
     assert tarball.exists()
 
     installed = tmp_path / "collections"
+    # --force: a proxyfleet.windows already in ~/.ansible/collections would otherwise make galaxy skip the install.
     install = subprocess.run(
         [str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "-p", str(installed), str(tarball)],
         # Only this path: a proxyfleet.windows in ~/.ansible/collections would make galaxy skip the install.

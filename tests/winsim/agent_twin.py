@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
+from . import probe_twin
 from .regfile import Value
 from .registry import Registry, RegistryError, from_protocol, hive_name, split_path, to_protocol, view_parts
 
@@ -48,7 +49,7 @@ DEFAULT_SERVICES: dict[str, dict[str, t.Any]] = {
     "WinHttpAutoProxySvc": {"status": "Running"},
 }
 SMS_AND_FILE_OPERATIONS = ("sms_sysresuse_read", "sms_sysresuse_write", "file_read", "file_write")
-OPERATIONS = ("read", "apply", "wmi_query", "service", *SMS_AND_FILE_OPERATIONS)
+OPERATIONS = ("read", "apply", "wmi_query", "service", *SMS_AND_FILE_OPERATIONS, "tls_probe")
 WILDCARD = "*"
 # WMI names as the agent accepts them: letters, digits, underscore; namespaces joined by backslashes.
 WMI_NAME = re.compile(r"[A-Za-z0-9_]+")
@@ -196,7 +197,7 @@ class AgentTwin:
             if op.get("op") not in OPERATIONS:
                 return (
                     f"unknown operation {op.get('op')!r} at operations[{index}] (expected read, apply, wmi_query,"
-                    " service, sms_sysresuse_read, sms_sysresuse_write, file_read or file_write)"
+                    " service, sms_sysresuse_read, sms_sysresuse_write, file_read, file_write or tls_probe)"
                 )
         return None
 
@@ -204,9 +205,13 @@ class AgentTwin:
         """Run one operation; invalid input fails it before anything is touched."""
         if op["op"] in SMS_AND_FILE_OPERATIONS:
             return self._run_sms_or_file(op)
-        run = {"read": self._read, "apply": self._apply, "wmi_query": self._wmi_query, "service": self._service}[
-            op["op"]
-        ]
+        run = {
+            "read": self._read,
+            "apply": self._apply,
+            "wmi_query": self._wmi_query,
+            "service": self._service,
+            "tls_probe": self._tls_probe,
+        }[op["op"]]
         try:
             return run(op)
         except OperationError as exc:
@@ -542,6 +547,15 @@ class AgentTwin:
             if all(_wmi_equal(picked[name], wanted) for name, wanted in where):
                 instances.append(picked)
         return {"op": "wmi_query", "status": "ok", "instances": instances}
+
+    # -- tls_probe ---------------------------------------------------------------------------
+
+    def _tls_probe(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
+        """Answers from the facts' ``network`` section (see ``probe_twin``); nothing touches a network."""
+        try:
+            return probe_twin.tls_probe(self.registry, self.facts, op)
+        except probe_twin.ProbeInputError as exc:
+            raise OperationError(str(exc)) from None
 
 
 def run_request(

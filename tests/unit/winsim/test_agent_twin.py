@@ -102,7 +102,7 @@ def without_backups(reg: Registry) -> Registry:
         (
             P.build_request([{"op": "read", "keys": []}, {"op": "delete_tree"}]),
             "unknown operation 'delete_tree' at operations[1] (expected read, apply, wmi_query, service,"
-            " sms_sysresuse_read, sms_sysresuse_write, file_read or file_write)",
+            " sms_sysresuse_read, sms_sysresuse_write, file_read, file_write or tls_probe)",
         ),
     ],
 )

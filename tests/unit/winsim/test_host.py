@@ -189,7 +189,7 @@ def test_request_level_error_is_exit_0_with_ok_false(tmp_path: Path) -> None:
     assert response == {
         "protocol": 1, "agent_version": P.AGENT_VERSION, "ok": False, "results": [],
         "error": "unknown operation 'format_c' at operations[0] (expected read, apply, wmi_query, service,"
-        " sms_sysresuse_read, sms_sysresuse_write, file_read or file_write)",
+        " sms_sysresuse_read, sms_sysresuse_write, file_read, file_write or tls_probe)",
     }  # fmt: skip
 
 
@@ -262,7 +262,7 @@ def test_log_record(tmp_path: Path) -> None:
     error_log = host.execute(P.BOOTSTRAP_COMMAND_LINE, [], stdin_for({"op": "x"})).log
     assert error_log["error"] == (
         "unknown operation 'x' at operations[0] (expected read, apply, wmi_query, service, sms_sysresuse_read,"
-        " sms_sysresuse_write, file_read or file_write)"
+        " sms_sysresuse_write, file_read, file_write or tls_probe)"
     )
     assert error_log["ok"] is False
 

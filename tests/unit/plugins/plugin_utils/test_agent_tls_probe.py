@@ -1,0 +1,298 @@
+"""Static checks of the agent's tls_probe operation (no PowerShell here), and its twin's exact behaviour.
+
+The agent's messages, patterns and proxy-text reading must be the twin's, since the end-to-end tests only
+ever run the twin; what can be read from the script text is checked against it.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+import typing as t
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _agent_protocol as protocol
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._findings import proxy_endpoint
+from tests.unit.plugins.plugin_utils.test_agent_script import SCRIPT, scan
+from tests.winsim import agent_twin, probe_twin
+from tests.winsim.regfile import REG_BINARY, Value
+from tests.winsim.registry import Registry
+
+CONNECTIONS = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections"
+
+
+def function_body(name: str) -> str:
+    """The text of one agent function (from its header to the matching brace)."""
+    start = SCRIPT.index(f"function {name}(")
+    code = scan(SCRIPT)[0]
+    depth = 0
+    for index in range(code.index("{", start), len(code)):
+        depth += {"{": 1, "}": -1}.get(code[index], 0)
+        if depth == 0:
+            return SCRIPT[start : index + 1]
+    raise AssertionError(f"unclosed function {name}")
+
+
+def _dotnet_pattern(name: str) -> re.Pattern[str]:
+    found = re.search(rf"^\${name} = '([^']*)'$", SCRIPT, re.M)
+    assert found, name
+    return re.compile(found.group(1).replace("\\z", "\\Z"))
+
+
+# --- the agent's text ----------------------------------------------------------------------------------------
+
+
+def test_every_network_step_is_bounded_by_the_timeout() -> None:
+    probe = function_body("Invoke-Probe")
+    assert "$pending.AsyncWaitHandle.WaitOne($TimeoutMs)" in probe
+    assert "$client.ReceiveTimeout = $TimeoutMs" in probe
+    assert "$client.SendTimeout = $TimeoutMs" in probe
+    # The stream is read byte by byte up to a fixed size, never to the end of an endless answer.
+    assert "while ($bytes.Count -lt $ProbeMaxHeadBytes)" in function_body("Read-HttpHead")
+
+
+def test_tls_is_pinned_to_1_2_without_process_wide_settings() -> None:
+    handshake = function_body("Invoke-TlsHandshake")
+    assert "[System.Security.Authentication.SslProtocols]::Tls12, $false)" in handshake
+    lowered = scan(SCRIPT)[1].lower()
+    # A process-wide certificate callback or protocol switch would outlive the probe in a psrp runspace.
+    for forbidden in ("servicepointmanager", "invoke-webrequest", "webclient", "httpwebrequest", "set-itemproperty"):
+        assert forbidden not in lowered, forbidden
+
+
+def test_the_certificate_callback_calls_no_agent_function() -> None:
+    handshake = function_body("Invoke-TlsHandshake")
+    callback = handshake[handshake.index("$accept = {") : handshake.index(".GetNewClosure()")]
+    agent_functions = set(re.findall(r"^function ([A-Za-z]+-[A-Za-z]+)\(", SCRIPT, re.M))
+    used = {name for name in agent_functions if name in callback}
+    # A closure made with GetNewClosure() does not see the agent's functions.
+    assert used == set()
+    assert "return $true" in callback
+
+
+def test_request_lines_are_built_from_validated_fields_only() -> None:
+    probe = function_body("Invoke-Probe")
+    sent = re.findall(r'Send-Ascii \$stream "([^"]*)"', probe)
+    assert sent == [
+        "CONNECT $tunnel HTTP/1.1`r`nHost: $tunnel`r`n`r`n",
+        "GET $requestTarget HTTP/1.1`r`nHost: $authority`r`nUser-Agent: proxyfleet-probe`r`nConnection: close`r`n`r`n",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["geo.prod.do.dsp.mp.microsoft.com", "10.0.0.6", "[fd00::1]", "a_b", "", "-a", "a b", "a'b", "a\nb", "a$(x)",
+     "\u00e9.example", "[::1", "a.", "x" * 254],
+)  # fmt: skip
+def test_host_patterns_are_the_twins(text: str) -> None:
+    agent = bool(_dotnet_pattern("ProbeHostPattern").search(text) or _dotnet_pattern("ProbeIPv6Pattern").search(text))
+    assert agent == probe_twin._is_host(text)
+
+
+@pytest.mark.parametrize("text", ["/", "/test", "/$(x);&(y)", "", "x", "/a b", "/a\n", "/\u00e9", "/" + "a" * 2048])
+def test_path_pattern_is_the_twins(text: str) -> None:
+    assert bool(_dotnet_pattern("ProbePathPattern").search(text)) == bool(probe_twin.PATH.fullmatch(text))
+
+
+PROBE = {"op": "tls_probe", "timeout_ms": 5000, "routes": [{"type": "direct"}]}
+TARGET = {"scheme": "https", "host": "a.example", "port": 443, "path": "/", "routes": [0]}
+
+
+@pytest.mark.parametrize(
+    ("agent_message", "variables", "change"),
+    [
+        ("'timeout_ms' must be an integer 100..120000", {}, {"timeout_ms": 99}),
+        ("'$Name' must be a list", {"Name": "routes"}, {"routes": {}}),
+        ("targets[$Index]: scheme must be 'http' or 'https'", {"Index": "0"}, {"targets": [{**TARGET, "scheme": "x"}]}),
+        (
+            "targets[$Index]: invalid host '$hostName' (expected a host name, an IPv4 address or a bracketed IPv6"
+            " address)",
+            {"Index": "0", "hostName": "a$(b)"},
+            {"targets": [{**TARGET, "host": "a$(b)"}]},
+        ),
+        ("targets[$Index]: port must be an integer 1..65535", {"Index": "0"}, {"targets": [{**TARGET, "port": 0}]}),
+        (
+            "targets[$Index]: invalid path (expected '/' followed by printable ASCII characters without spaces)",
+            {"Index": "0"},
+            {"targets": [{**TARGET, "path": "/a\r\nHost: x"}]},
+        ),
+        (
+            "targets[$Index]: 'routes' must be a non-empty list of route indexes",
+            {"Index": "0"},
+            {"targets": [{**TARGET, "routes": []}]},
+        ),
+        (
+            "targets[$Index]: route index '$route' is not one of 'routes'",
+            {"Index": "0", "route": "1"},
+            {"targets": [{**TARGET, "routes": [1]}]},
+        ),
+        ("routes[$Index]: type must be 'direct' or 'proxy'", {"Index": "0"}, {"routes": [{"type": "socks"}]}),
+        (
+            "routes[$Index]: proxy '$literal' is not host:port",
+            {"Index": "0", "literal": "proxy"},
+            {"routes": [{"type": "proxy", "proxy": "proxy"}]},
+        ),
+        ("routes[$Index]: a proxy route needs 'proxy' or 'from'", {"Index": "0"}, {"routes": [{"type": "proxy"}]}),
+    ],
+)  # fmt: skip
+def test_input_errors_are_the_twins(agent_message: str, variables: dict[str, str], change: dict[str, t.Any]) -> None:
+    assert f'throw "{agent_message}"' in SCRIPT
+    expected = agent_message
+    for variable, value in variables.items():
+        expected = expected.replace(f"${variable}", value)
+    operation = {**PROBE, "targets": [TARGET], **change}
+    [result] = agent_twin.run_request(Registry(), protocol.build_request([operation]))["results"]
+    assert result == {"op": "tls_probe", "status": "error", "error": expected}
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "connecting to $($peer.host):$($peer.port) timed out after $TimeoutMs ms",
+        "the proxy answered CONNECT with HTTP $status",
+        "the answer does not start with an HTTP status line: '$line'",
+        "value '$name' has $($bytes.Length) bytes, too few for a length at offset $offset",
+        "value '$name' announces $length bytes at offset $offset but has fewer",
+        "value '$name' is a $($state.type) value, expected string or binary",
+    ],
+)
+def test_documented_probe_errors_are_the_agents(message: str) -> None:
+    assert f'throw "{message}"' in SCRIPT
+    assert "'the connection closed before an HTTP status line arrived'" in SCRIPT
+
+
+# --- proxy text: the agent's reading is the controller's --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "endpoint"),
+    [
+        ("proxy.corp.example:8080", "proxy.corp.example:8080"),
+        ("http://PROXY.corp.example:8080/", "proxy.corp.example:8080"),
+        ("http=a:80;https=b:8443", "b:8443"),
+        ("http=a:80", "a:80"),
+        ("ftp=f:21;socks=s:1080", "f:21"),
+        ("https=;http=a:80", "a:80"),
+        (" 10.0.0.6:8080 ", "10.0.0.6:8080"),
+    ],
+)
+def test_proxy_endpoint_is_the_controllers(text: str, endpoint: str) -> None:
+    assert probe_twin.proxy_endpoint(text) == proxy_endpoint(text) == endpoint
+
+
+@given(st.text(alphabet=st.sampled_from("ab:=;/ .hHtTpPsS0189"), max_size=30))
+def test_proxy_endpoint_matches_the_controller_on_any_text(text: str) -> None:
+    assert probe_twin.proxy_endpoint(text) == proxy_endpoint(text)
+
+
+def test_get_proxy_endpoint_follows_the_same_steps() -> None:
+    body = function_body("Get-ProxyEndpoint")
+    steps = ["$value = $Text.Trim()", "IndexOf('://')", "$value.TrimEnd('/')", "$value.Contains('=')", "Split(';')",
+             "@('https', 'http')", "return $value.TrimEnd('/').ToLowerInvariant()"]  # fmt: skip
+    positions = [body.index(step) for step in steps]
+    assert positions == sorted(positions)
+
+
+# --- the twin ----------------------------------------------------------------------------------------------------
+
+
+def lp(text: str) -> bytes:
+    return struct.pack("<I", len(text)) + text.encode("ascii")
+
+
+def twin_probe(registry: Registry, facts: dict[str, t.Any], **operation: t.Any) -> dict[str, t.Any]:
+    request = protocol.build_request([{**PROBE, "targets": [TARGET], **operation}])
+    [result] = agent_twin.run_request(registry, request, facts=facts)["results"]
+    return result
+
+
+def from_value(name: str, offset: int | None = 12) -> dict[str, t.Any]:
+    source: dict[str, t.Any] = {"hive": "HKLM", "path": CONNECTIONS, "view": 64, "name": name}
+    if offset is not None:
+        source["offset"] = offset
+    return {"type": "proxy", "from": source}
+
+
+def test_routes_from_registry_values() -> None:
+    registry = Registry()
+    registry.set_value("HKLM", CONNECTIONS, "WinHttpSettings", Value(REG_BINARY, bytes(12) + lp("Old.Corp:3128")))
+    registry.set_value("HKLM", CONNECTIONS, "Short", Value(REG_BINARY, bytes(10)))
+    registry.set_value("HKLM", CONNECTIONS, "Text", Value.string("http=a:80;https=b:8443"))
+    registry.set_value("HKLM", CONNECTIONS, "Word", Value.dword(1))
+    registry.set_value("HKLM", CONNECTIONS, "NoPort", Value.string("proxy"))
+    routes = [
+        from_value("WinHttpSettings"),
+        from_value("Short"),
+        from_value("Text", None),
+        from_value("Word"),
+        from_value("Missing"),
+        from_value("NoPort"),
+    ]
+    result = twin_probe(registry, {}, routes=routes, targets=[{**TARGET, "routes": [0, 2, 4]}])
+    assert result["routes"] == [
+        {"index": 0, "type": "proxy", "proxy": "old.corp:3128", "text": "Old.Corp:3128"},
+        {
+            "index": 1,
+            "type": "proxy",
+            "proxy": None,
+            "text": None,
+            "error": "value 'Short' has 10 bytes, too few for a length at offset 12",
+        },
+        {"index": 2, "type": "proxy", "proxy": "b:8443", "text": "http=a:80;https=b:8443"},
+        {
+            "index": 3,
+            "type": "proxy",
+            "proxy": None,
+            "text": None,
+            "error": "value 'Word' is a dword value, expected string or binary",
+        },
+        {"index": 4, "type": "proxy", "proxy": None, "text": None},
+        {"index": 5, "type": "proxy", "proxy": None, "text": "proxy", "error": "proxy 'proxy' is not host:port"},
+    ]
+    # The missing value names no proxy: not tried. The other two are two ways out.
+    assert [probe["via"] for probe in result["probes"]] == ["old.corp:3128", "b:8443"]
+
+
+NETWORK = {
+    "chains": {"ca": [{"subject": "CN=a.example", "issuer": "CN=Some CA", "thumbprint": "AB", "not_before": "x",
+                       "not_after": "y"}]},
+    "rules": [
+        {"host": "a.example", "port": 443, "via": "p:1",
+         "answer": {"stage": "proxy", "error": "denied", "proxy_status": 407}},
+        {"host": "*.EXAMPLE", "port": 443, "answer": {"chain": "ca"}},
+        {"host": "*.example", "port": 80, "via": "direct", "answer": {"http_status": 301}},
+    ],
+}  # fmt: skip
+
+
+def test_probes_follow_the_first_matching_rule() -> None:
+    routes = [{"type": "direct"}, {"type": "proxy", "proxy": "P:1"}, {"type": "proxy", "proxy": "p:1"}]
+    targets = [
+        {**TARGET, "routes": [0, 1, 2]},
+        {**TARGET, "scheme": "http", "port": 80, "routes": [0, 1]},
+        {**TARGET, "host": "b.test", "routes": [0]},
+    ]
+    result = twin_probe(Registry(), {"network": NETWORK}, routes=routes, targets=targets)
+    summary = [
+        (p["target"], p["via"], p["ok"], p["stage"], p["error"], p["proxy_status"], p["http_status"])
+        for p in result["probes"]
+    ]
+    assert summary == [
+        (0, "direct", True, "done", None, None, None),
+        (0, "p:1", False, "proxy", "denied", 407, None),  # the two spellings of one proxy share a probe
+        (1, "direct", True, "done", None, None, 301),
+        (1, "p:1", False, "connect", "No such host is known", None, None),
+        (2, "direct", False, "connect", "No such host is known", None, None),
+    ]
+    first = result["probes"][0]
+    assert first["tls"] == {"protocol": "Tls12", "policy_errors": "None", "chain": NETWORK["chains"]["ca"]}
+    assert first["timings"] == {"connect_ms": 3, "proxy_ms": None, "tls_ms": 6, "http_ms": None, "total_ms": 6}
+
+
+def test_the_request_is_data_even_when_it_looks_like_script() -> None:
+    target = {**TARGET, "path": "/$(Remove-Item%20C:\\);`whoami`"}
+    result = twin_probe(Registry(), {"network": NETWORK}, targets=[target])
+    assert result["probes"][0]["ok"] is True

@@ -1,0 +1,373 @@
+"""proxy_endpoint_check's controller side: option checks, the probe request, the per-route decision, findings.
+
+The decision tests run the real request through the agent twin (read + tls_probe in one request), so what
+is decided is what the module would decide from that host.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import struct
+import typing as t
+
+import pytest
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _agent_protocol as protocol
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _endpoint_urls as urls_data
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import effective
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._endpoint_check import (
+    FINDING_IDS,
+    URL_FORM,
+    Request,
+    chain_root,
+    check_request,
+    decide,
+    findings,
+    intercepted,
+    parse_url,
+    probe_operation,
+)
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_picture import PICTURE_KEYS, read_picture
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import read_operation
+from tests import endpoint_fleet as fleet
+from tests.winsim.agent_twin import run_request
+from tests.winsim.regfile import REG_BINARY, Value
+from tests.winsim.registry import Registry
+
+DOCS = pathlib.Path(__file__).parents[4] / "docs" / "findings.md"
+DEFAULTS = {"urls": ["delivery_optimization", "defender_endpoint"], "via": ["effective"], "proxy": None, "timeout": 5}
+PROXY_FORM = "expected host:port or http://host:port, e.g. proxy.corp.example:8080"
+
+
+def request(**args: t.Any) -> Request:
+    return check_request({**DEFAULTS, **args})
+
+
+def error(**args: t.Any) -> str:
+    with pytest.raises(ProxyInputError) as caught:
+        request(**args)
+    return str(caught.value)
+
+
+# --- the shipped sets ------------------------------------------------------------------------------------------
+
+
+def test_the_default_sets_have_sources_and_the_do_hosts_microsoft_names() -> None:
+    checked = request()
+    hosts = [endpoint.host for endpoint in checked.endpoints]
+    assert "geo.prod.do.dsp.mp.microsoft.com" in hosts
+    assert any(re.fullmatch(r"array\d+\.prod\.do\.dsp\.mp\.microsoft\.com", host) for host in hosts)
+    assert {endpoint.service for endpoint in checked.endpoints} == set(urls_data.SERVICES)
+    assert all(endpoint.source and endpoint.source.startswith("[") for endpoint in checked.endpoints)
+    assert all(parse_url(item.url) for items in urls_data.URL_SETS.values() for item in items)
+    assert [e.url for e in checked.endpoints if e.scheme == "http"] == [
+        "http://crl.microsoft.com/",
+        "http://ctldl.windowsupdate.com/",
+    ]
+
+
+def test_sets_and_urls_side_by_side_first_mention_wins() -> None:
+    checked = request(
+        urls=[
+            "https://Cache1.corp.example:8443/x?y=1",
+            {"url": "https://cache2.corp.example/", "service": "delivery_optimization"},
+            "delivery_optimization",
+            "https://geo.prod.do.dsp.mp.microsoft.com/",
+        ]
+    )
+    first = checked.endpoints[0]
+    assert (first.scheme, first.host, first.port, first.path, first.service) == (
+        "https",
+        "cache1.corp.example",
+        8443,
+        "/x?y=1",
+        None,
+    )
+    assert checked.endpoints[1].service == "delivery_optimization"
+    # geo came with the set first: one endpoint, with the set's source.
+    geo = [e for e in checked.endpoints if e.host == "geo.prod.do.dsp.mp.microsoft.com"]
+    assert len(geo) == 1 and geo[0].source is not None
+
+
+@pytest.mark.parametrize(
+    ("url", "service"),
+    [
+        ("https://geo.prod.do.dsp.mp.microsoft.com/other", "delivery_optimization"),
+        ("https://array999.prod.do.dsp.mp.microsoft.com/", "delivery_optimization"),
+        ("https://winatp-gw-cus.microsoft.com/test", "defender_endpoint"),
+        ("https://contoso.example/", None),
+    ],
+)
+def test_a_url_of_ones_own_on_a_known_host_belongs_to_its_service(url: str, service: str | None) -> None:
+    assert request(urls=[url]).endpoints[0].service == service
+
+
+# --- option checks ---------------------------------------------------------------------------------------------
+
+
+def test_bad_options_have_exact_messages() -> None:
+    assert error(urls=[]) == f"urls: name at least one URL or URL set; expected a list of {URL_FORM}"
+    assert error(via=[]) == "via: name at least one route of effective, winhttp_default, direct, named"
+    assert (
+        error(via=["wpad"]) == "via: 'wpad' is not a route; expected any of effective, winhttp_default, direct, named"
+    )
+    assert error(via=["named"]) == f"proxy: required when via includes named; {PROXY_FORM}"
+    assert error(proxy="p:1") == "proxy: given, but via does not include named; add named to via or leave proxy out"
+    assert error(via=["named"], proxy="p") == f"proxy: 'p' is not a valid proxy; {PROXY_FORM}"
+    assert error(via=["named"], proxy="https://p:1") == f"proxy: 'https://p:1' is not a valid proxy; {PROXY_FORM}"
+    assert error(timeout=0) == "timeout: 0 is out of range; expected whole seconds 1-60"
+    assert error(timeout=61) == "timeout: 61 is out of range; expected whole seconds 1-60"
+    assert error(urls=["delivery_optimization", {"url": "https://a.example/", "service": "edr"}]) == (
+        "urls[1]: {'url': 'https://a.example/', 'service': 'edr'} is not a URL entry; expected "
+        "{url: <URL>, service: delivery_optimization or defender_endpoint} (service optional)"
+    )
+    assert error(urls=[{"uri": "https://a.example/"}]) == (
+        "urls[0]: {'uri': 'https://a.example/'} is not a URL entry; expected "
+        "{url: <URL>, service: delivery_optimization or defender_endpoint} (service optional)"
+    )
+
+
+def test_named_proxy_accepts_both_forms() -> None:
+    assert request(via=["named"], proxy="http://Proxy.Corp.example:8080/").proxy == "proxy.corp.example:8080"
+    assert request(via=["named"], proxy="10.0.0.6:3128").proxy == "10.0.0.6:3128"
+
+
+HOSTILE = [
+    "https://a.example/'; Remove-Item C:\\ -Recurse",
+    'https://a.example/"',
+    "https://a.example/`whoami`",
+    "https://a.example/\r\nHost: evil",
+    "https://a.example/\n",
+    "https://a.example/\x00",
+    "https://$(whoami).example/",
+    "https://a.example:443$(x)/",
+    "https://a.example/ space",
+    "https://a.example/#frag",
+    "https://us\u00e9r.example/",
+    "https://user@a.example/",
+    "https://a.example:0/",
+    "https://a.example:65536/",
+    "ftp://a.example/",
+    "a.example",
+    "https:///",
+    "defender",
+    12,
+    None,
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE)
+def test_hostile_or_malformed_urls_are_rejected_naming_the_item(url: object) -> None:
+    shown = "'" + url.encode("unicode_escape").decode("ascii") + "'" if isinstance(url, str) else repr(url)
+    assert error(urls=["delivery_optimization", url]) == f"urls[1]: {shown} is not a valid URL; expected {URL_FORM}"
+
+
+def test_shell_syntax_in_a_path_is_kept_as_data() -> None:
+    url = "https://a.example/$(Get-Process);&(calc)"
+    operation, _keys = probe_operation(request(urls=[url], via=["direct"]))
+    assert operation["targets"] == [
+        {"scheme": "https", "host": "a.example", "port": 443, "path": "/$(Get-Process);&(calc)", "routes": [0]}
+    ]
+
+
+# --- the probe request -----------------------------------------------------------------------------------------
+
+
+def test_effective_carries_every_candidate_route_of_the_urls_consumers() -> None:
+    operation, keys = probe_operation(request(urls=["delivery_optimization", "defender_endpoint"]))
+    assert keys == ["direct", "wininet.machine", "winhttp.64", "telemetry"]
+    assert operation["timeout_ms"] == 5000
+    assert operation["routes"][0] == {"type": "direct"}
+    assert operation["routes"][3]["from"]["name"] == "TelemetryProxyServer"
+    assert operation["routes"][1]["from"] == {
+        "hive": "HKLM",
+        "path": r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections",
+        "view": 64,
+        "name": "DefaultConnectionSettings",
+        "offset": 12,
+    }
+    routes_by_host = {target["host"]: target["routes"] for target in operation["targets"]}
+    assert routes_by_host["geo.prod.do.dsp.mp.microsoft.com"] == [0, 1, 2]
+    assert routes_by_host["winatp-gw-cus.microsoft.com"] == [0, 3, 2]
+
+
+def test_direct_and_named_need_no_read() -> None:
+    checked = request(urls=["https://a.example/"], via=["direct", "named"], proxy="p.example:8080", timeout=2)
+    operation, keys = probe_operation(checked)
+    assert not checked.needs_picture
+    assert keys == ["direct", "named"]
+    assert operation["routes"] == [{"type": "direct"}, {"type": "proxy", "proxy": "p.example:8080"}]
+    assert operation["timeout_ms"] == 2000
+
+
+# --- decision --------------------------------------------------------------------------------------------------
+
+
+def run(registry: Registry, network: dict[str, t.Any], **args: t.Any) -> list[dict[str, t.Any]]:
+    """Check a host the way the action plugin does, the host played by the agent twin."""
+    checked = request(**args)
+    operation, keys = probe_operation(checked)
+    operations = [read_operation(PICTURE_KEYS), operation] if checked.needs_picture else [operation]
+    response = run_request(registry, protocol.build_request(operations), facts={"network": network})
+    assert response["ok"], response
+    picture = read_picture(response["results"][0]) if checked.needs_picture else None
+    return decide(checked, response["results"][-1], keys, picture, effective(picture) if picture else None)
+
+
+def test_bypassed_hosts_go_direct_and_the_rest_through_the_proxy() -> None:
+    results = run(fleet.inspected_registry(), fleet.INSPECTED_NETWORK, urls=["delivery_optimization"])
+    summary = {
+        (r["url"].split("//")[1].split(".")[0], tuple(r["consumers"]), r["proxy"], r["source"], r["intercepted"])
+        for r in results
+    }
+    interactive, network_service = ("delivery_optimization.interactive",), ("delivery_optimization.network_service",)
+    assert ("geo", interactive, None, "wininet.machine", False) in summary
+    assert ("geo", network_service, None, "winhttp.64", False) in summary
+    assert ("array801", interactive, fleet.PROXY, "wininet.machine", True) in summary
+    geo = next(r for r in results if r["url"].startswith("https://geo."))
+    assert geo["rule"].endswith(
+        "the bypass entry 'geo.prod.do.dsp.mp.microsoft.com' sends geo.prod.do.dsp.mp.microsoft.com direct"
+    )
+    assert [f["id"] for f in findings(results)] == ["EP001"]
+
+
+def test_findings_have_the_proxy_facts_shape_and_exact_text() -> None:
+    results = run(fleet.inspected_registry(), fleet.INSPECTED_NETWORK)
+    ep001, ep002 = findings(results)
+    assert set(ep001) == set(ep002) == {"id", "severity", "surface", "message", "evidence", "remediation", "source"}
+    assert (ep001["id"], ep001["severity"], ep001["surface"]) == ("EP001", "high", "delivery_optimization")
+    assert ep001["remediation"] == (
+        f"on proxy {fleet.PROXY}: exempt geo.prod.do.dsp.mp.microsoft.com and array*.prod.do.dsp.mp.microsoft.com "
+        "from TLS inspection (cloud proxies such as Zscaler: bypass *.do.dsp.mp.microsoft.com from inspection and "
+        "send it direct); or let the clients reach *.prod.do.dsp.mp.microsoft.com directly: "
+        "proxyfleet.windows.wininet_proxy and proxyfleet.windows.winhttp_proxy bypass: add "
+        "*.prod.do.dsp.mp.microsoft.com"
+    )
+    assert ep001["evidence"]["sources"] == ["wininet.machine", "winhttp.64"]
+    assert ep001["source"].startswith("[DOPX] Delivery Optimization and proxy: https://")
+    assert (ep002["id"], ep002["surface"]) == ("EP002", "telemetry")
+    assert ep002["remediation"] == (
+        f"allow these URLs on proxy {fleet.PROXY}, or give the sensor a proxy that reaches them: "
+        "proxyfleet.windows.telemetry_proxy proxy: host:port"
+    )
+    assert ep002["evidence"]["failures"] == [
+        {
+            "url": "https://events.data.microsoft.com/",
+            "stage": "proxy",
+            "error": "the proxy answered CONNECT with HTTP 403",
+            "proxy_status": 403,
+        }
+    ]
+
+
+def test_interception_on_the_direct_path_names_it() -> None:
+    network = {"chains": fleet.CHAINS, "rules": [{"host": "*", "answer": {"chain": "zscaler"}}]}
+    [found] = findings(run(fleet.base_registry(), network, urls=["https://geo.prod.do.dsp.mp.microsoft.com/"]))
+    assert found["message"].startswith(
+        "TLS to the Delivery Optimization service is intercepted on the direct path (a transparent proxy or "
+        "firewall) (via effective): geo.prod.do.dsp.mp.microsoft.com presented a chain issued by Zscaler Root CA"
+    )
+    assert found["remediation"].startswith("on the direct path: exempt")
+
+
+def test_a_direct_host_that_reaches_everything_has_no_findings() -> None:
+    results = run(fleet.base_registry(), fleet.DIRECT_NETWORK)
+    assert findings(results) == []
+    assert all(r["reachable"] and r["source"] == "direct" for r in results)
+
+
+def test_winhttp_default_uses_the_netsh_proxy_and_its_bypass() -> None:
+    results = run(
+        fleet.inspected_registry(),
+        fleet.INSPECTED_NETWORK,
+        urls=["https://geo.prod.do.dsp.mp.microsoft.com/", "https://kv801.prod.do.dsp.mp.microsoft.com/"],
+        via=["winhttp_default"],
+    )
+    assert [(r["proxy"], r["source"], r["chain_root"]) for r in results] == [
+        (None, "winhttp.64", "DigiCert Global Root G2"),
+        (fleet.PROXY, "winhttp.64", "Zscaler Root CA"),
+    ]
+
+
+def test_pac_routes_are_reported_not_probed() -> None:
+    registry = fleet.base_registry()
+    lp = fleet.length_prefixed
+    pac_blob = struct.pack("<III", 0x46, 1, 0x05) + lp("") + lp("") + lp("http://wpad/proxy.pac") + bytes(32)
+    registry.set_value("HKLM", fleet.WININET_POLICY, "ProxySettingsPerUser", Value.dword(0))
+    registry.set_value("HKLM", fleet.CONNECTIONS, "DefaultConnectionSettings", Value(REG_BINARY, pac_blob))
+    [result] = run(registry, fleet.DIRECT_NETWORK, urls=["https://geo.prod.do.dsp.mp.microsoft.com/"])
+    # Both contexts take the same PAC route (device-wide WinINET, no netsh): one shared result.
+    assert result["consumers"] == ["delivery_optimization.interactive", "delivery_optimization.network_service"]
+    assert (result["probed"], result["reachable"], result["source"]) == (False, None, "wininet.machine")
+    assert result["error"] == (
+        "not probed: the route is the PAC file http://wpad/proxy.pac, which decides per URL and is not evaluated; "
+        "check the proxy it returns with via: named"
+    )
+
+
+def test_a_users_own_proxy_is_reported_not_probed() -> None:
+    registry = fleet.base_registry()
+    sid = "S-1-5-21-3623811015-3361044348-30300820-1013"
+    blob = fleet.connection_blob("userproxy.corp.example:3128", "<local>")
+    registry.set_value(
+        "HKU",
+        f"{sid}\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections",
+        "DefaultConnectionSettings",
+        Value(REG_BINARY, blob),
+    )
+    results = run(registry, fleet.DIRECT_NETWORK, urls=["https://geo.prod.do.dsp.mp.microsoft.com/"])
+    interactive = next(r for r in results if r["consumers"] == ["delivery_optimization.interactive"])
+    assert (interactive["source"], interactive["proxy"], interactive["probed"]) == (
+        f"wininet.user:{sid}",
+        "userproxy.corp.example:3128",
+        False,
+    )
+    assert interactive["error"] == (
+        "not probed: the route is a user's own WinINET proxy, which the probe does not read; check it with "
+        "via: named and that proxy"
+    )
+    network_service = next(r for r in results if r["consumers"] == ["delivery_optimization.network_service"])
+    assert (network_service["source"], network_service["reachable"]) == ("direct", True)
+
+
+def test_a_proxy_the_host_reads_differently_is_not_taken_for_the_probe() -> None:
+    checked = request(urls=["https://kv801.prod.do.dsp.mp.microsoft.com/"], via=["winhttp_default"])
+    operation, keys = probe_operation(checked)
+    registry = fleet.inspected_registry()
+    response = run_request(
+        registry,
+        protocol.build_request([read_operation(PICTURE_KEYS), operation]),
+        facts={"network": fleet.INSPECTED_NETWORK},
+    )
+    probe = response["results"][1]
+    probe["routes"][keys.index("winhttp.64")]["proxy"] = "other.example:1"
+    picture = read_picture(response["results"][0])
+    [result] = decide(checked, probe, keys, picture, effective(picture))
+    assert result["probed"] is False
+    assert result["error"] == (
+        "not probed: the host read the proxy of winhttp.64 as something else than proxy.corp.example:8080 "
+        "(found 'other.example:1')"
+    )
+
+
+@pytest.mark.parametrize(
+    ("issuer", "root", "is_intercepted"),
+    [
+        ("CN=DigiCert Global Root G2, OU=www.digicert.com, O=DigiCert Inc, C=US", "DigiCert Global Root G2", False),
+        ("CN=Microsoft RSA Root Certificate Authority 2017, O=Microsoft Corporation", None, False),
+        ("CN=Zscaler Root CA, OU=Zscaler Inc.", "Zscaler Root CA", True),
+        ("O=Contoso, CN=Contoso Inspection CA", "Contoso Inspection CA", True),
+    ],
+)
+def test_the_chain_root_decides_interception(issuer: str, root: str | None, is_intercepted: bool) -> None:
+    found = chain_root([{"issuer": "CN=leaf"}, {"issuer": issuer}])
+    assert found == (root or "Microsoft RSA Root Certificate Authority 2017")
+    assert intercepted(found) is is_intercepted
+    assert chain_root([]) is None and intercepted(None) is None
+
+
+def test_every_finding_id_is_documented() -> None:
+    documented = re.findall(r"^### (EP\d+):", DOCS.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    assert tuple(documented) == FINDING_IDS
