@@ -7,11 +7,11 @@ ANSIBLE_COLLECTIONS_PATH)::
 
     python docs/site/build.py --out build/docs [--changelog build/changelog/CHANGELOG.md]
 
-Steps: stage docs/**/*.md (docs/site excepted) and docs/site/index.rst into OUT/src, let
-antsibull-docs write a page for every plugin and role it finds in the installed collection into
-OUT/src/collections, stage the release notes preview `make changelog` renders as changelog.md, check that each module and filter page has examples and return values, then
-run Sphinx with warnings as errors into OUT/html. New plugins and new docs/*.md pages appear without
-editing anything here.
+Steps: stage docs/**/*.md (docs/site excepted) and docs/site/index.rst into OUT/src; let
+antsibull-docs write a page for every plugin and role of the installed collection into
+OUT/src/collections; stage the release notes preview of `make changelog` as changelog.md; check
+that each module and filter page has examples and return values; run Sphinx with warnings as errors
+into OUT/html. New plugins and new docs/*.md pages appear without editing anything here.
 """
 
 from __future__ import annotations
@@ -111,9 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(REPO_DIR / "build" / "docs"), help="output directory")
     parser.add_argument("--changelog", help="rendered CHANGELOG.md to publish as the changelog page")
     args = parser.parse_args(argv)
-    out = pathlib.Path(args.out).resolve()
-    src = out / "src"
-    shutil.rmtree(out, ignore_errors=True)
+    out = pathlib.Path(args.out).resolve() / "html"
+    src = out.parent / "src"
+    shutil.rmtree(out.parent, ignore_errors=True)
     src.mkdir(parents=True)
 
     pages = stage_guide(src)
@@ -129,10 +129,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     # -n: every reference must resolve; -W --keep-going: report every warning, then fail.
     run(
-        ["sphinx-build", "-q", "-n", "-W", "--keep-going", "-b", "html", "-c", str(SITE_DIR), str(src), str(out / "html")],
+        ["sphinx-build", "-q", "-n", "-W", "--keep-going", "-b", "html", "-c", str(SITE_DIR), str(src), str(out)],
         cwd=REPO_DIR,
     )
-    print(f"    site: {out / 'html' / 'index.html'}")
+    print(f"    site: {out / 'index.html'}")
     return 0
 
 
