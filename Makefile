@@ -14,6 +14,8 @@ STAMP := $(VENV)/.requirements.stamp
 STAMP_OLDEST := $(VENV_OLDEST)/.requirements.stamp
 # Documentation site and changelog tools (antsibull-docs, Sphinx, antsibull-changelog) live apart from
 # the test tools, so their pins never have to agree with ansible-lint's.
+VENV_2_19 := .venv-2.19
+STAMP_2_19 := $(VENV_2_19)/.requirements.stamp
 VENV_DOCS := .venv-docs
 PY_DOCS := $(VENV_DOCS)/bin/python
 STAMP_DOCS := $(VENV_DOCS)/.requirements.stamp
@@ -56,6 +58,7 @@ help:
 	@echo "make unit | integration | sanity | lint | build   one step of 'make test'"
 	@echo "make static       ruff and mypy on plugins/ and tests/"
 	@echo "make test-oldest  unit + integration tests on ansible-core 2.16 / Python 3.11 ($(VENV_OLDEST))"
+	@echo "make test-2.19    transport checks + one end-to-end suite on ansible-core 2.19 ($(VENV_2_19))"
 	@echo "make docs         build the documentation site into build/docs/html (any warning fails it)"
 	@echo "make changelog    antsibull-changelog lint, and a preview of the next release's notes"
 	@echo "make clean        remove venvs, build/ and test output"
@@ -80,6 +83,16 @@ $(STAMP_OLDEST): tests/requirements-oldest.txt
 	  $(PY_OLDEST) -m pip install --quiet -r tests/requirements-oldest.txt
 	@touch $@
 
+venv-2.19: $(STAMP_2_19)
+
+$(STAMP_2_19): tests/requirements-2.19.txt
+	@echo "==> venv-2.19: creating $(VENV_2_19) with Python 3.13 from tests/requirements-2.19.txt"
+	@py=$$($(call find_python,3.13)); echo "    using $$py"; \
+	  rm -rf $(VENV_2_19); "$$py" -m venv $(VENV_2_19); \
+	  $(VENV_2_19)/bin/python -m pip install --quiet --upgrade pip; \
+	  $(VENV_2_19)/bin/python -m pip install --quiet -r tests/requirements-2.19.txt
+	@touch $@
+
 venv-docs: $(STAMP_DOCS)
 
 $(STAMP_DOCS): docs/site/requirements.txt
@@ -102,8 +115,8 @@ demo: venv
 test: static unit integration test-oldest sanity lint build
 	@echo "==> test: all passed"
 # Appended to test's prerequisites (make runs them after the ones above, in this order).
-test: changelog docs
-.PHONY: venv-docs changelog docs
+test: test-2.19 changelog docs
+.PHONY: venv-docs changelog docs venv-2.19 test-2.19
 
 unit: venv
 	@echo "==> unit: pytest tests/unit"
@@ -150,6 +163,13 @@ build: venv
 	    $(VENV)/bin/ansible-doc -t filter "$$m" >/dev/null; \
 	  done
 
+# ansible-core 2.19 sends the agent's command line in a third shape (split at spaces, no second
+# PowerShell): the transport checks and one end-to-end suite pin it, at about a minute (the full
+# suites run on 2.16 and 2.21).
+test-2.19: venv-2.19
+	@echo "==> test-2.19: transport checks + winhttp_proxy end-to-end on ansible-core 2.19"
+	$(VENV_2_19)/bin/python -m pytest tests/unit/plugins/plugin_utils/test_transport_compat.py tests/integration/test_winhttp_proxy.py
+
 # The fragments must lint, and must render: `antsibull-changelog release` runs on a copy in
 # build/changelog (it rewrites changelog.yaml and deletes fragments, which only a release may do).
 changelog: venv-docs $(COLLECTION_LINK)
@@ -177,5 +197,5 @@ test-oldest: venv-oldest
 clean:
 	@echo "==> clean: removing $(VENV) $(VENV_OLDEST) build/ tests/output and caches"
 	rm -rf $(VENV) $(VENV_OLDEST) build tests/output .pytest_cache .mypy_cache .ruff_cache
-	rm -rf $(VENV_DOCS)
+	rm -rf $(VENV_DOCS) $(VENV_2_19)
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
