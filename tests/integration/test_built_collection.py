@@ -30,7 +30,18 @@ def test_built_tarball_installs_and_checks_a_host(tmp_path: Path) -> None:
 
     installed = tmp_path / "collections"
     install = subprocess.run(
-        [str(BIN / "ansible-galaxy"), "collection", "install", "--offline", "-p", str(installed), str(tarball)],
+        # --force: ansible-core 2.16 skips the install ("already installed") when any configured
+        # collections path, such as ~/.ansible/collections, holds some proxyfleet.windows.
+        [
+            str(BIN / "ansible-galaxy"),
+            "collection",
+            "install",
+            "--offline",
+            "--force",
+            "-p",
+            str(installed),
+            str(tarball),
+        ],
         capture_output=True,
         text=True,
         check=False,
