@@ -52,19 +52,29 @@ default_role = "any"
 ANSIBLE_DOCS = "https://docs.ansible.com/projects/ansible/latest/"
 ANSIBLE_LABELS = {
     "action_plugins": "plugins/action.html",
+    "callback_plugins": "plugins/callback.html",
+    "filter_plugins": "plugins/filter.html",
+    "inventory_plugins": "plugins/inventory.html",
+    "lookup_plugins": "plugins/lookup.html",
+    "test_plugins": "plugins/test.html",
     "common_return_values": "reference_appendices/common_return_values.html",
     "ansible_configuration_settings": "reference_appendices/config.html",
 }
 _OTHER_COLLECTION_PLUGIN = re.compile(r"ansible_collections\.([a-z0-9_]+)\.([a-z0-9_]+)\.([a-z0-9_]+)_([a-z]+)$")
-# Markdown pages may link to repository files outside docs/ (../README.md, ../plugins/...): such a
-# link becomes a link to the file on the project's web site when the file exists, and stays broken
-# (a build warning) when it does not.
+# Markdown pages may link to repository files that are not pages of the site (../README.md,
+# ../plugins/..., docs/schemas/*.json): such a link becomes a link to the file on the project's web
+# site when the file exists, and stays broken (a build warning) when it does not.
 REPOSITORY_URL = "https://github.com/proxyfleet/windows/blob/main/"
 REPO_DIR = pathlib.Path(__file__).resolve().parents[2]
 _MARKDOWN_LINK = re.compile(r"\]\(([^)\s#]+)(#[^)\s]*)?\)")
 
 
-def _ansible_docs_uri(target: str) -> str | None:
+def _ansible_docs_uri(reftype: str, target: str) -> str | None:
+    if reftype == "envvar":
+        # Ansible's own settings (ANSIBLE_CALLBACKS_ENABLED, ...) are documented on its configuration page.
+        if target.startswith("ANSIBLE_"):
+            return f"{ANSIBLE_DOCS}reference_appendices/config.html#envvar-{target}"
+        return None
     if target in ANSIBLE_LABELS:
         return ANSIBLE_DOCS + ANSIBLE_LABELS[target]
     match = _OTHER_COLLECTION_PLUGIN.match(target)
@@ -77,9 +87,9 @@ def _ansible_docs_uri(target: str) -> str | None:
 def resolve_ansible_docs_reference(app: t.Any, env: t.Any, node: t.Any, contnode: t.Any) -> t.Any:
     """Turn a reference to a label of Ansible's published documentation into a link to it."""
     del app, env
-    if node.get("reftype") != "ref":
+    if node.get("reftype") not in ("ref", "envvar"):
         return None
-    uri = _ansible_docs_uri(node["reftarget"])
+    uri = _ansible_docs_uri(node["reftype"], node["reftarget"])
     if uri is None:
         return None
     reference = nodes.reference("", "", internal=False, refuri=uri)
@@ -99,8 +109,8 @@ def link_repository_files(app: t.Any, docname: str, source: list[str]) -> None:
         if "://" in target or target.startswith("mailto:"):
             return match.group(0)
         resolved = (page_dir / target).resolve()
-        docs_dir = REPO_DIR / "docs"
-        if resolved.is_relative_to(docs_dir) or not resolved.exists() or not resolved.is_relative_to(REPO_DIR):
+        is_page = resolved.is_relative_to(REPO_DIR / "docs") and resolved.suffix in (".md", ".rst")
+        if is_page or not resolved.is_file() or not resolved.is_relative_to(REPO_DIR):
             return match.group(0)
         return f"]({REPOSITORY_URL}{resolved.relative_to(REPO_DIR).as_posix()}{anchor})"
 
