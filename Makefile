@@ -12,6 +12,13 @@ PY_OLDEST := $(VENV_OLDEST)/bin/python
 # Re-created only when its requirements file changes.
 STAMP := $(VENV)/.requirements.stamp
 STAMP_OLDEST := $(VENV_OLDEST)/.requirements.stamp
+# Documentation site and changelog tools (antsibull-docs, Sphinx, antsibull-changelog) live apart from
+# the test tools, so their pins never have to agree with ansible-lint's.
+VENV_2_19 := .venv-2.19
+STAMP_2_19 := $(VENV_2_19)/.requirements.stamp
+VENV_DOCS := .venv-docs
+PY_DOCS := $(VENV_DOCS)/bin/python
+STAMP_DOCS := $(VENV_DOCS)/.requirements.stamp
 
 # The checkout as an installed collection, for tools that look collections up by name: the same
 # link tests/conftest.py makes for pytest.
@@ -51,6 +58,9 @@ help:
 	@echo "make unit | integration | sanity | lint | molecule | build   one step of 'make test'"
 	@echo "make static       ruff and mypy on plugins/ and tests/"
 	@echo "make test-oldest  unit + integration tests on ansible-core 2.16 / Python 3.11 ($(VENV_OLDEST))"
+	@echo "make test-2.19    transport checks + one end-to-end suite on ansible-core 2.19 ($(VENV_2_19))"
+	@echo "make docs         build the documentation site into build/docs/html (any warning fails it)"
+	@echo "make changelog    antsibull-changelog lint, and a preview of the next release's notes"
 	@echo "make clean        remove venvs, build/ and test output"
 	@echo "make bench        proxy_baseline vs a raw no-op vs one task per value (prints figures, ~2 min)"
 	@echo "make bench-scale  one proxy_baseline check of 1,000 simulated hosts at forks 50 (prints figures)"
@@ -77,6 +87,26 @@ $(STAMP_OLDEST): tests/requirements-oldest.txt
 	  $(PY_OLDEST) -m pip install --quiet -r tests/requirements-oldest.txt
 	@touch $@
 
+venv-2.19: $(STAMP_2_19)
+
+$(STAMP_2_19): tests/requirements-2.19.txt
+	@echo "==> venv-2.19: creating $(VENV_2_19) with Python 3.13 from tests/requirements-2.19.txt"
+	@py=$$($(call find_python,3.13)); echo "    using $$py"; \
+	  rm -rf $(VENV_2_19); "$$py" -m venv $(VENV_2_19); \
+	  $(VENV_2_19)/bin/python -m pip install --quiet --upgrade pip; \
+	  $(VENV_2_19)/bin/python -m pip install --quiet -r tests/requirements-2.19.txt
+	@touch $@
+
+venv-docs: $(STAMP_DOCS)
+
+$(STAMP_DOCS): docs/site/requirements.txt
+	@echo "==> venv-docs: creating $(VENV_DOCS) with Python 3.13 from docs/site/requirements.txt"
+	@py=$$($(call find_python,3.13)); echo "    using $$py"; \
+	  rm -rf $(VENV_DOCS); "$$py" -m venv $(VENV_DOCS); \
+	  $(PY_DOCS) -m pip install --quiet --upgrade pip; \
+	  $(PY_DOCS) -m pip install --quiet -r docs/site/requirements.txt
+	@touch $@
+
 $(COLLECTION_LINK):
 	@mkdir -p $(@D)
 	ln -sfn "$(CURDIR)" $@
@@ -88,6 +118,9 @@ demo: venv
 # The steps stop at the first failure (make stops at a failed prerequisite, in order).
 test: static unit integration test-oldest sanity lint molecule build ee
 	@echo "==> test: all passed"
+# Appended to test's prerequisites (make runs them after the ones above, in this order).
+test: test-2.19 changelog docs
+.PHONY: venv-docs changelog docs venv-2.19 test-2.19
 
 unit: venv
 	@echo "==> unit: pytest tests/unit"
@@ -176,6 +209,31 @@ ee: venv
 bench-report: venv
 	@echo "==> bench-report: compliance report for 5,000 hosts x 20 settings"
 	$(PY) -m tests.bench.report_bench
+# ansible-core 2.19 sends the agent's command line in a third shape (split at spaces, no second
+# PowerShell): the transport checks and one end-to-end suite pin it, at about a minute (the full
+# suites run on 2.16 and 2.21).
+test-2.19: venv-2.19
+	@echo "==> test-2.19: transport checks + winhttp_proxy end-to-end on ansible-core 2.19"
+	$(VENV_2_19)/bin/python -m pytest tests/unit/plugins/plugin_utils/test_transport_compat.py tests/integration/test_winhttp_proxy.py
+
+# The fragments must lint, and must render: `antsibull-changelog release` runs on a copy in
+# build/changelog (it rewrites changelog.yaml and deletes fragments, which only a release may do).
+changelog: venv-docs $(COLLECTION_LINK)
+	@echo "==> changelog: antsibull-changelog lint; release preview -> build/changelog/CHANGELOG.md"
+	$(VENV_DOCS)/bin/antsibull-changelog lint
+	@rm -rf build/changelog && mkdir -p build/changelog && cp -r galaxy.yml changelogs build/changelog/
+	cd build/changelog && PATH="$(CURDIR)/$(VENV_DOCS)/bin:$$PATH" \
+	  ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/build/collections" "$(CURDIR)/$(VENV_DOCS)/bin/antsibull-changelog" release
+
+# Plugin docs are linted (semantic markup references, schema), then the site is built from the
+# installed collection and docs/ (docs/site/build.py); a Sphinx warning or a broken internal link or
+# anchor fails it. External links are not checked: the build runs offline.
+docs: venv-docs $(COLLECTION_LINK) changelog
+	@echo "==> docs: antsibull-docs lint-collection-docs; site -> build/docs/html"
+	cd $(COLLECTION_LINK) && PATH="$(CURDIR)/$(VENV_DOCS)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/build/collections" \
+	  "$(CURDIR)/$(VENV_DOCS)/bin/antsibull-docs" lint-collection-docs --plugin-docs --validate-collection-refs self --skip-rstcheck .
+	PATH="$(CURDIR)/$(VENV_DOCS)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/build/collections" \
+	  $(PY_DOCS) docs/site/build.py --out build/docs --changelog build/changelog/CHANGELOG.md
 
 test-oldest: venv-oldest
 	@echo "==> test-oldest: unit + integration on ansible-core 2.16 / Python 3.11"
@@ -196,4 +254,5 @@ bench-scale: venv $(COLLECTION_LINK)
 clean:
 	@echo "==> clean: removing $(VENV) $(VENV_OLDEST) build/ tests/output and caches"
 	rm -rf $(VENV) $(VENV_OLDEST) build tests/output .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV_DOCS) $(VENV_2_19)
 	find . -name __pycache__ -type d -prune -not -path './.git/*' -exec rm -rf {} +
