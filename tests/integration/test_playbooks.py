@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 import yaml
@@ -91,3 +92,24 @@ def test_remediate_then_compliance_is_clean_then_restore_puts_everything_back(fi
     assert restore.rc == 0, restore.stdout + restore.stderr
     for host in fixture_fleet.names:
         assert without_own_tree(fixture_fleet.registry(host)) == original[host], host
+
+
+def test_compliance_playbook_feeds_the_compliance_report(fixture_fleet) -> None:
+    from tests.integration.test_compliance_report import run as run_with_report
+
+    done = run_with_report(
+        fixture_fleet,
+        "- name: Shipped playbook\n  ansible.builtin.import_playbook: proxyfleet.windows.compliance\n",
+        "-i",
+        groups_inventory(fixture_fleet),
+    )
+    report = json.loads((fixture_fleet.work / "report" / "compliance.json").read_text(encoding="utf-8"))
+    statuses = {host["name"]: host["status"] for host in report["hosts"]}
+    # The unreachable inventory entry is reported as unknown (and makes ansible-playbook exit 4).
+    assert done.returncode == 4, done.stdout + done.stderr
+    assert statuses == {**{name: "drifted" for name in fixture_fleet.names}, "win-offline": "unknown"}
+    assert report["totals"]["findings"] == {"high": 5, "medium": 5, "low": 1}
+    assert {name: surface["drifted"] for name, surface in report["surfaces"].items()} == {
+        "defender": 5, "delivery_optimization": 7, "telemetry": 4, "winhttp": 5, "wininet": 5,
+    }  # fmt: skip
+    assert (fixture_fleet.work / "report" / "compliance.html").stat().st_size > 0
