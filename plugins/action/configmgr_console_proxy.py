@@ -7,11 +7,10 @@ from __future__ import annotations
 import base64
 import typing as t
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.proxyfleet.windows.plugins.modules.configmgr_console_proxy import ARGUMENT_SPEC
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _console_config as config
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _console_locate as locate
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import (
     BACKUPS_KEPT,
     AgentError,
@@ -20,38 +19,30 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session i
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import (
     TaskInputError,
-    reports_input_errors,
-    validated_args,
 )
 
 FQCN = "proxyfleet.windows.configmgr_console_proxy"
 _PATH_CHARACTERS = set('<>"/|?*')
 
 
-class ActionModule(ActionBase):
+class ActionModule(AgentAction):
     """One host command to check with ``path`` given (two when the path is discovered), one more to write."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = True
+    FQCN = FQCN
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    HOST_ERRORS = (AgentError, config.ConfigFileError)
 
-    @reports_input_errors
-    def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        result: dict[str, t.Any] = super().run(tmp, task_vars)
-        del tmp
-        args = validated_args(self, ARGUMENT_SPEC, FQCN)
+    def prepare(self, args: dict[str, t.Any]) -> dict[str, t.Any]:
         path = args.get("path")
         if path is not None and not _is_local_path(path):
             raise TaskInputError(
                 "path must be an absolute local Windows path such as C:\\Program Files (x86)\\Microsoft Endpoint"
                 f" Manager\\AdminConsole\\bin\\Microsoft.ConfigurationManagement.exe.config; got '{path}'"
             )
-        session = HostSession(self._low_level_execute_command)
-        try:
-            result.update(self._converge(session, path, args))
-        except (AgentError, config.ConfigFileError) as exc:
-            result.update(failed=True, msg=str(exc))
-        result["host_commands"] = session.commands
-        return result
+        return args
+
+    def act(self, session: HostSession, prepared: dict[str, t.Any]) -> dict[str, t.Any]:
+        return self._converge(session, prepared.get("path"), prepared)
 
     def _converge(self, session: HostSession, path: str | None, args: dict[str, t.Any]) -> dict[str, t.Any]:
         if path is None:
@@ -78,9 +69,9 @@ class ActionModule(ActionBase):
             ],
             "backup_id": None,
         }  # fmt: skip
-        if self._task.diff and changed:
+        if self.diff_mode and changed:
             outcome["diff"] = {"before": text, "after": new_text, "before_header": path, "after_header": path}
-        if not changed or self._task.check_mode:
+        if not changed or self.check_mode:
             return outcome
         content = base64.b64encode(config.encode(new_text, encoded)).decode("ascii")
         write = {

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.proxyfleet.windows.plugins.modules.configmgr_proxy import ARGUMENT_SPEC
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _configmgr_site as site
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import reports_input_errors, validated_args
 
 FQCN = "proxyfleet.windows.configmgr_proxy"
 NO_PROVIDER = (
@@ -21,25 +19,19 @@ NO_PROVIDER = (
 )
 
 
-class ActionModule(ActionBase):
+class ActionModule(AgentAction):
     """Checks in one host command (read in a site control session), changes in two (read, then write)."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = True
+    FQCN = FQCN
+    ARGUMENT_SPEC = ARGUMENT_SPEC
+    # What the server's data rules out (no site system role, SUP flags without a proxy) is found after the read.
+    HOST_ERRORS = (AgentError, ProxyInputError)
 
-    @reports_input_errors
-    def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        result: dict[str, t.Any] = super().run(tmp, task_vars)
-        del tmp
-        args = validated_args(self, ARGUMENT_SPEC, FQCN)
-        desired = site.desired_from_options(args)
-        session = HostSession(self._low_level_execute_command)
-        try:
-            result.update(self._converge(session, desired))
-        except (AgentError, ProxyInputError) as exc:
-            result.update(failed=True, msg=str(exc))
-        result["host_commands"] = session.commands
-        return result
+    def prepare(self, args: dict[str, t.Any]) -> site.Desired:
+        return site.desired_from_options(args)
+
+    def act(self, session: HostSession, prepared: site.Desired) -> dict[str, t.Any]:
+        return self._converge(session, prepared)
 
     def _converge(self, session: HostSession, desired: site.Desired) -> dict[str, t.Any]:
         read_op = {"op": "sms_sysresuse_read", "site_code": desired.site_code, "server": desired.server}
@@ -58,9 +50,9 @@ class ActionModule(ActionBase):
             "after": after,
             "drift": site.drift(before, after),
         }
-        if self._task.diff and changes:
+        if self.diff_mode and changes:
             outcome["diff"] = {"before": before, "after": after}
-        if not changes or self._task.check_mode:
+        if not changes or self.check_mode:
             return outcome
         write_op = {"op": "sms_sysresuse_write", "site_code": data.site_code, "server": data.server, "changes": changes}
         [written] = session.run([write_op])

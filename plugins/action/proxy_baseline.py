@@ -7,14 +7,12 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_baseline import BASELINE_SPEC
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface import Surface, converge
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surfaces import SURFACE_BUILDERS
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import reports_input_errors, validated_args
 
 FQCN = "proxyfleet.windows.proxy_baseline"
 
@@ -41,32 +39,19 @@ def _in_surface(surface: str, message: str) -> str:
     return f"{surface}.{message}" if option in options else f"{surface}: {message}"
 
 
-class ActionModule(ActionBase):
+class ActionModule(AgentAction):
     """Checks every surface in one host command, changes them all in a second."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = True
+    FQCN = FQCN
+    ARGUMENT_SPEC = BASELINE_SPEC
 
-    @reports_input_errors
-    def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        result: dict[str, t.Any] = super().run(tmp, task_vars)
-        del tmp
-        args = validated_args(self, BASELINE_SPEC, FQCN)
-        surfaces = build_surfaces(args)
-        session = HostSession(self._low_level_execute_command)
-        try:
-            outcome = converge(
-                session,
-                surfaces,
-                check_mode=bool(self._task.check_mode),
-                diff=bool(self._task.diff),
-                override_gpo={name for name in SURFACE_BUILDERS if (args.get(name) or {}).get("override_gpo")},
-            )
-        except AgentError as exc:
-            result.update(failed=True, msg=str(exc), backup_id=exc.backup_id, host_commands=session.commands)
-            return result
-        warnings = outcome.pop("warnings")
-        result.update(outcome, host_commands=session.commands)
-        if warnings:
-            result["warnings"] = warnings
-        return result
+    def prepare(self, args: dict[str, t.Any]) -> tuple[list[Surface], set[str]]:
+        overridden = {name for name in SURFACE_BUILDERS if (args.get(name) or {}).get("override_gpo")}
+        return build_surfaces(args), overridden
+
+    def act(self, session: HostSession, prepared: tuple[list[Surface], set[str]]) -> dict[str, t.Any]:
+        surfaces, overridden = prepared
+        outcome = converge(session, surfaces, check_mode=self.check_mode, diff=self.diff_mode, override_gpo=overridden)
+        if not outcome["warnings"]:
+            del outcome["warnings"]
+        return outcome

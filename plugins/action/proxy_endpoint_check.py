@@ -6,55 +6,42 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_endpoint_check import ENDPOINT_CHECK_SPEC
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import effective
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._endpoint_check import (
+    Request,
     check_request,
     decide,
     findings,
     probe_operation,
 )
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_picture import PICTURE_KEYS, read_picture
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import read_operation
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import reports_input_errors, validated_args
 
 FQCN = "proxyfleet.windows.proxy_endpoint_check"
 
 
-class ActionModule(ActionBase):
+class ActionModule(AgentAction):
     """Reads the proxy picture and probes every URL on every candidate route in the same host command."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = True
+    FQCN = FQCN
+    ARGUMENT_SPEC = ENDPOINT_CHECK_SPEC
 
-    @reports_input_errors
-    def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        result: dict[str, t.Any] = super().run(tmp, task_vars)
-        del tmp
-        args = validated_args(self, ENDPOINT_CHECK_SPEC, FQCN)
-        request = check_request(args)
+    def prepare(self, args: dict[str, t.Any]) -> Request:
+        return check_request(args)
+
+    def act(self, session: HostSession, prepared: Request) -> dict[str, t.Any]:
+        request = prepared
         probe, keys = probe_operation(request)
         operations = [read_operation(PICTURE_KEYS), probe] if request.needs_picture else [probe]
-        session = HostSession(self._low_level_execute_command)
-        try:
-            answers = session.run(operations)
-        except AgentError as exc:
-            result.update(failed=True, msg=str(exc), host_commands=session.commands)
-            return result
+        answers = session.run(operations)
         picture = read_picture(answers[0]) if request.needs_picture else None
         routes = effective(picture) if picture is not None else None
         results = decide(request, answers[-1], keys, picture, routes)
         # It only reads and connects: the same in check mode, never a change, never drift from a desired state.
-        result.update(
-            changed=False,
-            results=results,
-            findings=findings(results),
-            drift=[],
-            host_commands=session.commands,
-        )
+        result: dict[str, t.Any] = {"changed": False, "results": results, "findings": findings(results), "drift": []}
         if routes is not None:
             result["effective"] = routes
         return result

@@ -6,53 +6,37 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_facts import FACTS_SPEC
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import effective
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._findings import findings
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._gpo import owners, rsop_operations
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_picture import (
     PICTURE_KEYS,
     USER_KEYS,
     read_picture,
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import read_operation
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import reports_input_errors, validated_args
 
 FQCN = "proxyfleet.windows.proxy_facts"
 
 
-class ActionModule(ActionBase):
+class ActionModule(AgentAction):
     """Reads every surface, the loaded user profiles and the Resultant Set of Policy at once."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = True
+    FQCN = FQCN
+    ARGUMENT_SPEC = FACTS_SPEC
 
-    @reports_input_errors
-    def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        result: dict[str, t.Any] = super().run(tmp, task_vars)
-        del tmp
-        args = validated_args(self, FACTS_SPEC, FQCN)
+    def act(self, session: HostSession, prepared: dict[str, t.Any]) -> dict[str, t.Any]:
+        args = prepared
         keys = [key for key in PICTURE_KEYS if args["users"] or key not in USER_KEYS]
         operations = [read_operation(keys), *(rsop_operations() if args["group_policy"] else [])]
-        session = HostSession(self._low_level_execute_command)
-        try:
-            answers = session.run(operations)
-        except AgentError as exc:
-            result.update(failed=True, msg=str(exc), host_commands=session.commands)
-            return result
+        answers = session.run(operations)
         picture = read_picture(answers[0], users=args["users"])
         routes = effective(picture)
         found = findings(picture, routes, profile=args["profile"])
         facts: dict[str, t.Any] = {**picture.as_facts(), "effective": routes, "findings": found}
         if args["group_policy"]:
             facts["gpo"] = [owner.as_dict() for owner in owners(answers[1], answers[2]).values()]
-        result.update(
-            changed=False,
-            ansible_facts={"windows_proxy": facts},
-            findings=found,
-            host_commands=session.commands,
-        )
-        return result
+        return {"changed": False, "ansible_facts": {"windows_proxy": facts}, "findings": found}

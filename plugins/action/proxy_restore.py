@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_restore import RESTORE_SPEC
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._created_keys import CREATED_KEYS
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_picture import PICTURE_KEYS, USER_KEYS
@@ -31,8 +30,6 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._restore import
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface import render
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import (
     TaskInputError,
-    reports_input_errors,
-    validated_args,
 )
 
 FQCN = "proxyfleet.windows.proxy_restore"
@@ -54,30 +51,24 @@ def _with_parents(keys: list[KeyAddress]) -> list[KeyAddress]:
 KNOWN_KEYS: list[KeyAddress] = _with_parents([key for key in PICTURE_KEYS if key not in USER_KEYS] + [CREATED_KEYS])
 
 
-class ActionModule(ActionBase):
+class ActionModule(AgentAction):
     """One command reads the backups and the surfaces' keys; a second writes the restore (itself backed up)."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = True
+    FQCN = FQCN
+    ARGUMENT_SPEC = RESTORE_SPEC
+    HOST_ERRORS = (AgentError, RestoreError)
 
-    @reports_input_errors
-    def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        result: dict[str, t.Any] = super().run(tmp, task_vars)
-        del tmp
-        args = validated_args(self, RESTORE_SPEC, FQCN)
+    def prepare(self, args: dict[str, t.Any]) -> dict[str, t.Any]:
         backup_id = args["backup_id"]
         if backup_id is not None and not BACKUP_ID_PATTERN.match(backup_id):
             raise TaskInputError(
                 f"{FQCN}: backup_id must be a backup id as listed in 'backups' (1 to 64 letters, digits, '.', "
                 f"'_' or '-'), got {backup_id!r}"
             )
-        session = HostSession(self._low_level_execute_command)
-        try:
-            result.update(self._restore(session, backup_id, list_only=args["list_only"]))
-        except (AgentError, RestoreError) as exc:
-            result.update(failed=True, msg=str(exc), backup_id=getattr(exc, "backup_id", None))
-        result["host_commands"] = session.commands
-        return result
+        return args
+
+    def act(self, session: HostSession, prepared: dict[str, t.Any]) -> dict[str, t.Any]:
+        return self._restore(session, prepared["backup_id"], list_only=prepared["list_only"])
 
     def _restore(self, session: HostSession, backup_id: str | None, *, list_only: bool) -> dict[str, t.Any]:
         answer = session.run([read_operation([*backup_read_keys(), *KNOWN_KEYS])])[0]
@@ -94,9 +85,9 @@ class ActionModule(ActionBase):
         changes = plan_restore(chosen, snapshot)
         outcome = {**listing, "restored": [backup.id for backup in chosen], "changes": _describe(changes, snapshot)}
         outcome["changed"] = bool(changes)
-        if self._task.diff and changes:
+        if self.diff_mode and changes:
             outcome["diff"] = _diff(changes, snapshot)
-        if changes and not self._task.check_mode:
+        if changes and not self.check_mode:
             outcome["backup_id"] = apply_changes(session, changes)[0]
         return outcome
 

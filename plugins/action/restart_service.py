@@ -7,14 +7,11 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ansible.plugins.action import ActionBase
-
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_restart_service import RESTART_SERVICE_SPEC
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import (
     TaskInputError,
-    reports_input_errors,
-    validated_args,
 )
 
 FQCN = "proxyfleet.windows.restart_service"
@@ -22,17 +19,13 @@ FQCN = "proxyfleet.windows.restart_service"
 SERVICE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}\Z")
 
 
-class ActionModule(ActionBase):
+class ActionModule(AgentAction):
     """Every named service in one host command; check mode only queries."""
 
-    TRANSFERS_FILES = False
-    _requires_connection = True
+    FQCN = FQCN
+    ARGUMENT_SPEC = RESTART_SERVICE_SPEC
 
-    @reports_input_errors
-    def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
-        result: dict[str, t.Any] = super().run(tmp, task_vars)
-        del tmp
-        args = validated_args(self, RESTART_SERVICE_SPEC, FQCN)
+    def prepare(self, args: dict[str, t.Any]) -> dict[str, t.Any]:
         names: list[str] = args["name"]
         bad = [name for name in names if not SERVICE_NAME.match(name)]
         if bad or not names:
@@ -40,27 +33,24 @@ class ActionModule(ActionBase):
                 f"{FQCN}: name must list service names (1 to 256 letters, digits, '_', '.' or '-', no wildcards), "
                 f"got {bad or names!r}"
             )
-        action = "query" if self._task.check_mode else "restart"
+        return args
+
+    def act(self, session: HostSession, prepared: dict[str, t.Any]) -> dict[str, t.Any]:
+        names, only_if_running = prepared["name"], prepared["only_if_running"]
+        action = "query" if self.check_mode else "restart"
         operations = [
-            {"op": "service", "name": name, "action": action, "only_if_running": args["only_if_running"]}
-            for name in names
+            {"op": "service", "name": name, "action": action, "only_if_running": only_if_running} for name in names
         ]
-        session = HostSession(self._low_level_execute_command)
-        try:
-            answers = session.run(operations)
-        except AgentError as exc:
-            result.update(failed=True, msg=str(exc), host_commands=session.commands)
-            return result
-        check = bool(self._task.check_mode)
-        only_if_running = args["only_if_running"]
-        services = [_service(name, answer, only_if_running, check) for name, answer in zip(names, answers, strict=True)]
-        errors = [f"{entry['name']}: {entry['error']}" for entry in services if "error" in entry]
+        answers = session.run(operations)
+        services = [
+            _service(name, answer, only_if_running, self.check_mode)
+            for name, answer in zip(names, answers, strict=True)
+        ]
+        result: dict[str, t.Any] = {"changed": any(entry["restarted"] for entry in services), "services": services}
         missing = [entry["name"] for entry in services if entry.get("missing")]
-        result.update(
-            changed=any(entry["restarted"] for entry in services), services=services, host_commands=session.commands
-        )
         if missing:
             result["warnings"] = [f"not installed on this host, nothing to restart: {', '.join(missing)}"]
+        errors = [f"{entry['name']}: {entry['error']}" for entry in services if "error" in entry]
         if errors:
             result.update(failed=True, msg="could not restart " + "; ".join(errors))
         return result
