@@ -242,3 +242,14 @@ def test_bad_options_fail_before_any_host_command(endpoint_fleet: Fleet) -> None
         result = run.for_task(f"Case {index}")[DIRECT]
         assert (result["status"], result["result"]["msg"]) == ("failed", message)
     assert endpoint_fleet.running.commands() == []
+
+
+def test_results_feed_the_compliance_report(endpoint_fleet: Fleet) -> None:
+    from tests.integration.test_compliance_report import run as run_with_report
+
+    done = run_with_report(endpoint_fleet, CHECK, "--check", "--limit", ",".join(endpoint_fleet.names))
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = json.loads((endpoint_fleet.work / "report" / "compliance.json").read_text(encoding="utf-8"))
+    found = {host["name"]: sorted({f["id"] for f in host["findings"]}) for host in report["hosts"]}
+    # EP001 (DO endpoints intercepted) and EP002 (an MDE URL unreachable) reach the report.
+    assert found == {INSPECTED: ["EP001", "EP002"], DIRECT: []}
