@@ -78,7 +78,7 @@ class ActionModule(AgentAction):
             return listing
         chosen = select(backups, backup_id)
         snapshot = RegistrySnapshot.from_read_result(answer)
-        unread = [address for address in keys_to_read(chosen) if not _has(snapshot, address)]
+        unread = [address for address in keys_to_read(chosen) if not snapshot.includes(address)]
         if unread:
             extra = session.run([read_operation(unread)])[0]
             snapshot = RegistrySnapshot.from_read_result({"keys": [*answer["keys"], *extra["keys"]]})
@@ -90,14 +90,6 @@ class ActionModule(AgentAction):
         if changes and not self.check_mode:
             outcome["backup_id"] = apply_changes(session, changes)[0]
         return outcome
-
-
-def _has(snapshot: RegistrySnapshot, address: KeyAddress) -> bool:
-    try:
-        snapshot.key(address)
-    except KeyError:
-        return False
-    return True
 
 
 def _where(change: Change) -> str:

@@ -90,6 +90,10 @@ class RegistrySnapshot:
             states.append(KeyState(address, bool(entry["exists"]), values, tuple(entry.get("subkeys") or ())))
         return cls(states)
 
+    def includes(self, address: KeyAddress) -> bool:
+        """Whether the read that made this snapshot covered ``address`` (existing or not)."""
+        return address.lookup in self._keys
+
     def key(self, address: KeyAddress) -> KeyState:
         try:
             return self._keys[address.lookup]
