@@ -1,4 +1,4 @@
-"""The WinHttpSettings codec against the shared Wine vectors and round-trip properties."""
+"""The WinHttpSettings codec against the Wine vectors and round-trip properties."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _winhttp_settings as codec
 
-VECTORS_FILE = Path(__file__).resolve().parents[5] / "shared" / "vectors" / "winhttp_settings_wine.json"
+# A byte-identical copy of the Wine vectors, inside the repository (see tests/fixtures/vectors/README.md).
+VECTORS_FILE = Path(__file__).resolve().parents[3] / "fixtures" / "vectors" / "winhttp_settings_wine.json"
 VECTORS = json.loads(VECTORS_FILE.read_text(encoding="utf-8"))["vectors"]
 ACCESS_TYPES = {1: "direct", 3: "named_proxy"}
 
