@@ -35,7 +35,9 @@ def test_decode_accepts_every_input_form(value: object) -> None:
         "proxy": "10.0.0.6:8080",
         "bypass": ["<local>"],
         "header": 24,
+        "counter": 0,
         "flags": 2,
+        "trailing": "",
     }
 
 
@@ -45,7 +47,9 @@ def test_decode_direct() -> None:
         "proxy": None,
         "bypass": [],
         "header": 24,
+        "counter": 0,
         "flags": 1,
+        "trailing": "",
     }
 
 
@@ -69,9 +73,92 @@ def test_encode_then_decode() -> None:
         (winhttp_settings_decode, [300], "winhttp_settings_decode: input as a list must hold integers 0-255"),
         (
             winhttp_settings_decode,
-            "18000000",
+            "1800000000000000030000001700000070707070",
             "winhttp_settings_decode: WinHttpSettings blob is truncated: "
-            "second DWORD at offset 4 needs 4 bytes, 0 remain",
+            "proxy length 23 at offset 12 exceeds the 4 bytes that follow",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": 8080},
+            "winhttp_settings_encode: proxy must be a string (host:port or http=host:port;https=host:port), got int",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": ["a:1"]},
+            "winhttp_settings_encode: proxy must be a string (host:port or http=host:port;https=host:port), got list",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": True},
+            "winhttp_settings_encode: proxy must be a string (host:port or http=host:port;https=host:port), got bool",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": "p:1", "bypass": 5},
+            "winhttp_settings_encode: bypass must be a list of strings or a ';'-separated string, got int",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": "p:1", "bypass": True},
+            "winhttp_settings_encode: bypass must be a list of strings or a ';'-separated string, got bool",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": "p:1", "bypass": [1]},
+            "winhttp_settings_encode: bypass must be a list of strings or a ';'-separated string, got list",
+        ),
+        (
+            winhttp_settings_encode,
+            {"access_type": ["direct"]},
+            "winhttp_settings_encode: access_type ['direct'] is not one of direct, named_proxy",
+        ),
+        (
+            winhttp_settings_encode,
+            {"access_type": True},
+            "winhttp_settings_encode: access_type True is not one of direct, named_proxy",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": "p:1", "header": True},
+            "winhttp_settings_encode: header True is not an integer 0-4294967295",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": "p:1", "header": "24"},
+            "winhttp_settings_encode: header '24' is not an integer 0-4294967295",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": "p:1", "counter": [0]},
+            "winhttp_settings_encode: counter [0] is not an integer 0-4294967295",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": "p:1", "flags": False},
+            "winhttp_settings_encode: flags False is not an integer 0-4294967295",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": "p:1", "trailing": 5},
+            "winhttp_settings_encode: trailing must be a hex string, bytes or a list of integers, got int",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": "p:1", "server": "x"},
+            "winhttp_settings_encode: unknown key(s) server; expected some of access_type, proxy, bypass, header, "
+            "counter, flags, trailing",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": "p:1\0x"},
+            "winhttp_settings_encode: WinHttpSettings proxy must not contain a NUL character "
+            "(WinHTTP ends the string there): 'p:1\\x00x'",
+        ),
+        (
+            winhttp_settings_encode,
+            {"proxy": "p:1", "bypass": ["<local>\0x"]},
+            "winhttp_settings_encode: WinHttpSettings bypass must not contain a NUL character "
+            "(WinHTTP ends the string there): '<local>\\x00x'",
         ),
         (winhttp_settings_encode, "x", "winhttp_settings_encode: expected a dict, got str"),
         (
