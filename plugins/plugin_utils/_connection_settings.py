@@ -17,7 +17,8 @@ import struct
 import typing as t
 import urllib.parse
 
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import same_bypass, same_proxy
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_forms import proxy_key, same_proxy
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import same_bypass
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._winhttp_settings import split_bypass
 
 VERSION_CURRENT = 0x46
@@ -277,7 +278,7 @@ def same_meaning(left: ConnectionSettings, right: ConnectionSettings, *, compare
 def _disabled_key(settings: ConnectionSettings) -> tuple[object, ...]:
     parts = settings.disabled_parts
     return (
-        parts.get("proxy", "").lower(),
+        proxy_key(parts.get("proxy", "")),
         frozenset(entry.lower() for entry in parts.get("bypass", [])),
         _url_key(parts.get("auto_config_url", "")),
     )
