@@ -72,7 +72,8 @@ options:
     description:
       - V(present) sets the proxy. At least one of O(proxy), O(auto_config_url) or O(auto_detect=true) is required.
       - V(absent) sets direct access (blobs without proxy, PAC or auto-detect, C(ProxyEnable=0), C(AutoConfigURL)
-        removed) and removes the C(ProxySettingsPerUser) policy value. A missing C(ProxyEnable) already means C(0).
+        removed, C(ProxyServer) and C(ProxyOverride) removed if they were in use) and removes the
+        C(ProxySettingsPerUser) policy value. A missing C(ProxyEnable) already means C(0).
     type: str
     choices: [present, absent]
     default: present

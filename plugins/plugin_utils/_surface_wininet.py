@@ -216,10 +216,13 @@ class WinInetSurface:
     def _flat_changes(self, snapshot: RegistrySnapshot, view: int) -> list[tuple[dict[str, t.Any], Change]]:
         found = []
         address = KeyAddress("HKLM", SETTINGS_PATH, view)
+        # Without a proxy, ProxyServer and ProxyOverride beside ProxyEnable 0 are unused text, kept like the
+        # blob's; text that was in use goes with the proxy, as it does from the blob.
+        proxy_in_use = _same_flat("ProxyEnable", snapshot.value(address, "ProxyEnable"), RegValue(True, "dword", 1))
+        keep_text = not (self.desired.proxy or self.desired.clear_disabled or proxy_in_use)
         for name, wanted in self.desired.flat_values().items():
             current = snapshot.value(address, name)
-            # Without a proxy, ProxyServer and ProxyOverride are unused text, kept like the blob's.
-            unused = name in _PROXY_TEXT_VALUES and not self.desired.proxy and not self.desired.clear_disabled
+            unused = name in _PROXY_TEXT_VALUES and keep_text
             if unused or _same_flat(name, current, wanted):
                 continue
             drift = {"setting": f"{NAME}.{view}.{name}", "current": current.data, "desired": wanted.data}

@@ -562,8 +562,8 @@ def test_absent_on_a_configured_host_goes_direct_keeping_version_and_trailing_by
         },
         flat={**FLAT_PROXY, "AutoConfigURL": ("string", PAC)},
     )
-    # clear_disabled: the proxy text beside ProxyEnable=0 goes too (without it, it is kept: next test).
-    surface = surface_from_options(options(state="absent", clear_disabled=True))
+    # The proxy text was in use, so it goes with the proxy; text already unused is kept (next test).
+    surface = surface_from_options(options(state="absent"))
     changes = surface.plan(state)
     assert changes == [
         Change("delete_value", POLICY_KEY, "ProxySettingsPerUser", expect=RegValue(True, "dword", 0)),
