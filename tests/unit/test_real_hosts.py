@@ -17,44 +17,7 @@ from tests.inprocess import InProcessHost
 from tests.winsim.registry import Registry
 
 REAL_HOSTS_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "real-hosts"
-CARNIVAL_BYPASS = (
-    "localhost;127.0.0.1;www1.syscarnival.com;secure1.syscarnival.com;www2.syscarnival.com;secure2.syscarnival.com;"
-    "www3.syscarnival.com;secure3.syscarnival.com;www4.syscarnival.com;secure4.syscarnival.com;www1.uatcarnival.com;"
-    "secure1.uatcarnival.com;www2.uatcarnival.com;secure2.uatcarnival.com;www3.uatcarnival.com;"
-    "secure3.uatcarnival.com;www4.uatcarnival.com;secure4.uatcarnival.com;*.carnivalcorp.com;*.carnivalcruises.com;"
-    "*.carnivalmeetings.com;*.bookccl.com;10.*.*.*;192.168.*.*;172.30.*.*;172.25.*.*;172.26.*.*;172.17.*.*;"
-    "172.16.*.*;172.18.*.*;172.31.*.*;172.19.*.*;172.22.*.*;*.pcb;*.hq.halw.com;*.funships.com;*.costa.it;*.hal.com;"
-    "*.pcb.com;*.carnivalmaritime.com;*.carnivalplc.com;*.poprincess.com;*.carnivaluk.com;"
-    "navigator.carnivalaustralia.com;*.cruises.princess.com;*.cclinternet.com;*.princess.com;172.28.121.*;"
-    "*.carnivalgroup.com;www.goccl.com;goccl3.uatcarnival.com;funpass.carnival.com;*.carnival.com;*.*carnival.com;"
-    "uk1.uatcarnival.com;uk2.uatcarnival.com;uk3.uatcarnival.com;uk4.uatcarnival.com;*.carnival.co.uk;"
-    "*.carnivalgiftcards.com"
-)
-
-# Each real host and its own configuration as a task would declare it (module, options).
-DECLARED: dict[str, list[tuple[str, dict[str, t.Any]]]] = {
-    "real-carnival-manual": [
-        # The stock modules' string form of the bypass list would be a list; the PAC URL stored with its
-        # flag off is not declared and must not count.
-        ("wininet_proxy", {"proxy": "proxy.carnival.com:8080", "bypass": CARNIVAL_BYPASS.split(";")}),
-        ("winhttp_proxy", {"proxy": ""}),
-    ],
-    "real-dialog-autodetect": [
-        ("wininet_proxy", {"auto_detect": True}),
-        ("winhttp_proxy", {"state": "absent"}),
-    ],
-    "real-netsh-0x28": [
-        (
-            "winhttp_proxy",
-            {"proxy": "http=localhost:8080;https=localhost:8443", "bypass": ["*.whatever.com", "localhost"]},
-        ),
-        ("wininet_proxy", {"state": "absent"}),
-    ],
-    "real-netsh-reset-19": [
-        ("winhttp_proxy", {"state": "absent"}),
-        ("wininet_proxy", {"proxy": ""}),
-    ],
-}
+DECLARED = make_hosts.REAL_HOSTS_OWN_CONFIGURATION
 
 
 def host(name: str) -> InProcessHost:
