@@ -126,8 +126,9 @@ changed:
   returned: always
   type: bool
 before:
-  description: The per-machine mode and, per view, the proxy, bypass, PAC URL and auto-detect the blob holds, and the
-    flat values.
+  description: The per-machine mode and, per view, the proxy, PAC URL and auto-detect WinINET uses from the blob (null
+    when unused), the stored bypass list, under C(disabled) the proxy or PAC URL text the blob keeps without using
+    it (only when there is some), and the flat values.
   returned: always
   type: dict
   sample:

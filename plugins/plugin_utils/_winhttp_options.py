@@ -68,7 +68,7 @@ def stock_equivalents(args: dict[str, t.Any]) -> dict[str, t.Any]:
     # ansible's list type turns '' into ['']: the stock modules' empty bypass.
     if args.get("bypass") in ([""], []):
         args["bypass"] = None
-    if args.get("proxy") == "" and args.get("state", "present") == "present":
+    if args.get("proxy") == "":
         args["proxy"] = None
-        args["proxy_removed"] = args.get("source") is None
+        args["proxy_removed"] = args.get("state", "present") == "present" and args.get("source") is None
     return args

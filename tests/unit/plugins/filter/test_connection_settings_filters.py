@@ -417,3 +417,31 @@ def test_encode_decode_round_trip(
         "trailing": (padding if trailing is None else trailing).hex(),
     }
     assert connection_settings_encode(decoded) == encoded
+
+
+WRONG_TYPES = {"number": 5, "list": [1], "bool": True, "dict": {"a": 1}}
+# The types each key takes; every other wrong type must fail naming the key.
+CONNECTION_KEYS = {
+    "version": ("number",),
+    "counter": ("number",),
+    "flags": ("number",),
+    "manual_proxy": ("bool",),
+    "auto_config": ("bool",),
+    "auto_detect": ("bool",),
+    "proxy": (),
+    "bypass": (),
+    "auto_config_url": (),
+    "trailing": ("list",),
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "kind"),
+    [(key, kind) for key, valid in CONNECTION_KEYS.items() for kind in WRONG_TYPES if kind not in valid],
+)
+def test_encode_names_the_key_for_every_wrong_type(key: str, kind: str) -> None:
+    with pytest.raises(AnsibleFilterError) as info:
+        connection_settings_encode({key: WRONG_TYPES[kind]})
+    message = str(info.value)
+    assert message.startswith(f"connection_settings_encode: {key} "), message
+    assert "Error" not in message and "object" not in message

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import struct
+
 import pytest
 from ansible.errors import AnsibleFilterError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.proxyfleet.windows.plugins.filter.winhttp_settings import (
     FilterModule,
@@ -188,3 +192,57 @@ def test_errors(call: object, value: object, message: str) -> None:
     with pytest.raises(AnsibleFilterError) as info:
         call(value)  # type: ignore[operator]
     assert str(info.value) == message
+
+
+WRONG_TYPES = {"number": 5, "list": [1], "bool": True, "dict": {"a": 1}}
+# The types each key takes; every other wrong type must fail naming the key.
+WINHTTP_KEYS = {
+    "proxy": (),
+    "bypass": (),
+    "access_type": (),
+    "header": ("number",),
+    "counter": ("number",),
+    "flags": ("number",),
+    "trailing": ("list",),
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "kind"),
+    [(key, kind) for key, valid in WINHTTP_KEYS.items() for kind in WRONG_TYPES if kind not in valid],
+)
+def test_encode_names_the_key_for_every_wrong_type(key: str, kind: str) -> None:
+    settings = {"proxy": "p:1", key: WRONG_TYPES[kind]}
+    with pytest.raises(AnsibleFilterError) as info:
+        winhttp_settings_encode(settings)
+    message = str(info.value)
+    assert message.startswith(f"winhttp_settings_encode: {key} "), message
+    assert "Error" not in message and "object" not in message
+
+
+_text = st.text(alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E, blacklist_characters=";"), max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    proxy=_text.filter(bool),
+    bypass=st.lists(_text.filter(bool), max_size=5),
+    header=st.sampled_from([0x18, 0x28, 0x3C, 0x46]),
+    counter=st.integers(0, 0xFFFFFFFF),
+    trailing=st.binary(max_size=16),
+)
+def test_decode_then_encode_gives_the_same_bytes_where_the_docs_promise_it(
+    proxy: str, bypass: list[str], header: int, counter: int, trailing: bytes
+) -> None:
+    classic = header == 0x18
+    named = (
+        struct.pack("<III", header, 0 if classic else counter, 3)
+        + struct.pack("<I", len(proxy))
+        + proxy.encode()
+        + struct.pack("<I", len(";".join(bypass)))
+        + ";".join(bypass).encode()
+        + (b"" if classic else trailing)
+    )
+    direct = struct.pack("<IIIII", header, 0 if classic else counter, 1, 0, 0)
+    for blob in (named, direct):
+        assert winhttp_settings_encode(winhttp_settings_decode(blob)) == blob.hex()
