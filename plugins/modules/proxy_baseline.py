@@ -47,6 +47,8 @@ options:
       auto_config_url:
         description:
         - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://).
+        - Unlike M(ansible.windows.win_inet_proxy), V('') is refused rather than read as "no PAC URL", because alone
+          it would silently mean direct access. Leave the option out instead.
         type: str
       auto_detect:
         description:
