@@ -123,3 +123,22 @@ def test_header_0x28_second_dword_is_kept_on_rewrite() -> None:
         winhttp_codec.WinHttpSettings("named_proxy", "q:2", "", settings.header, settings.counter, settings.flags)
     )
     assert rewritten[:12] == bytes.fromhex("280000000000000003000000")
+
+
+@pytest.mark.parametrize(
+    ("index", "entry"), list(enumerate(BLOBS)), ids=[f"blob{index}" for index in range(len(BLOBS))]
+)
+def test_every_cut_and_every_flipped_byte_decodes_or_fails_with_the_codecs_own_error(index: int, entry: dict) -> None:
+    blob = bytes.fromhex(entry["hex"])
+    winhttp = entry["kind"] == "WinHttpSettings"
+    codec_error = winhttp_codec.WinHttpSettingsError if winhttp else connection_codec.ConnectionSettingsError
+    decode = winhttp_codec.decode if winhttp else connection_codec.decode
+    variants = [blob[:length] for length in range(len(blob))]
+    variants += [
+        blob[:position] + bytes([blob[position] ^ 0xFF]) + blob[position + 1 :] for position in range(len(blob))
+    ]
+    for variant in variants:
+        try:
+            decode(variant)
+        except codec_error:
+            pass
