@@ -27,7 +27,7 @@ def desired_from_options(args: dict[str, t.Any]) -> tuple[Desired | None, list[i
         ProxyInputError: with a message naming the option, the value and the accepted form.
     """
     views = check_views(args.get("views"))
-    args = stock_equivalents(args)
+    args = _stock_equivalents(args)
     if args.get("proxy_removed"):
         if args.get("bypass"):
             raise ProxyInputError(
@@ -60,7 +60,7 @@ def desired_from_options(args: dict[str, t.Any]) -> tuple[Desired | None, list[i
     return Desired("named_proxy", proxy, tuple(bypass)), views
 
 
-def stock_equivalents(args: dict[str, t.Any]) -> dict[str, t.Any]:
+def _stock_equivalents(args: dict[str, t.Any]) -> dict[str, t.Any]:
     """The options with the stock modules' spellings turned into ours (``proxy_removed`` marks ``proxy: ''``)."""
     args = dict(args)
     if args.get("source") == "ie":
