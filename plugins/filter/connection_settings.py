@@ -26,6 +26,8 @@ _ENCODE_KEYS = (
     "auto_config_url",
     "trailing",
 )
+# What WinINET makes of the blob: returned by decode, derived from the other keys, ignored by encode.
+_DERIVED_KEYS = ("proxy_effective", "auto_config_effective")
 
 
 def connection_settings_decode(value: t.Any) -> dict[str, t.Any]:
@@ -44,6 +46,8 @@ def connection_settings_decode(value: t.Any) -> dict[str, t.Any]:
         "proxy": settings.proxy,
         "bypass": settings.bypass_list,
         "auto_config_url": settings.auto_config_url,
+        "proxy_effective": settings.proxy_effective,
+        "auto_config_effective": settings.auto_config_effective,
         # Returned so that decode -> encode gives back the same bytes.
         "trailing": settings.trailing.hex(),
     }
@@ -58,12 +62,20 @@ def _dword_option(settings: t.Mapping[str, t.Any], key: str, default: int) -> in
     return value
 
 
+_STRING_FORMS = {
+    "proxy": "host:port or http=host:port;https=host:port",
+    "auto_config_url": "an http:// or https:// URL",
+}
+
+
 def _string_option(settings: t.Mapping[str, t.Any], key: str) -> str:
     value = settings.get(key)
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise AnsibleFilterError(f"{_ENCODE}: {key} must be a string, got {type(value).__name__}")
+        raise AnsibleFilterError(
+            f"{_ENCODE}: {key} must be a string ({_STRING_FORMS[key]}), got {type(value).__name__}"
+        )
     return value
 
 
@@ -88,7 +100,7 @@ def _bool_option(settings: t.Mapping[str, t.Any], key: str, default: bool) -> bo
         return default
     # Only real booleans: a string such as "false" is truthy and would silently enable the setting.
     if not isinstance(value, bool):
-        raise AnsibleFilterError(f"{_ENCODE}: {key} must be a boolean, got {type(value).__name__}")
+        raise AnsibleFilterError(f"{_ENCODE}: {key} must be a boolean (true or false), got {type(value).__name__}")
     return value
 
 
@@ -102,7 +114,7 @@ def connection_settings_encode(settings: t.Any) -> str:
     """
     if not isinstance(settings, t.Mapping):
         raise AnsibleFilterError(f"{_ENCODE}: expected a dict, got {type(settings).__name__}")
-    unknown = sorted(str(key) for key in settings if key not in _ENCODE_KEYS)
+    unknown = sorted(str(key) for key in settings if key not in _ENCODE_KEYS + _DERIVED_KEYS)
     if unknown:
         raise AnsibleFilterError(
             f"{_ENCODE}: unknown key(s) {', '.join(unknown)}; expected some of {', '.join(_ENCODE_KEYS)}"
@@ -121,11 +133,8 @@ def connection_settings_encode(settings: t.Any) -> str:
     ):
         enabled = _bool_option(settings, key, bool(flags & bit) if has_flags else implied)
         flags = flags | bit if enabled else flags & ~bit
-    # An enabled feature with nothing to use is a mistake in the input, not a state worth writing.
-    if flags & codec.FLAG_PROXY and not proxy:
-        raise AnsibleFilterError(f"{_ENCODE}: manual_proxy is enabled but proxy is empty")
-    if flags & codec.FLAG_AUTO_PROXY_URL and not auto_config_url:
-        raise AnsibleFilterError(f"{_ENCODE}: auto_config is enabled but auto_config_url is empty")
+    # An enabled flag with an empty string is written as given: Windows itself leaves such blobs when the
+    # text is cleared in the Internet Options dialog (docs/dev/real-blobs.md), and WinINET does not use it.
     raw_trailing = settings.get("trailing")
     trailing = (
         codec.windows_padding(version) if raw_trailing is None else blob_from(raw_trailing, f"{_ENCODE}: trailing")

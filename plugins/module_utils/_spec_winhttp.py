@@ -12,5 +12,6 @@ WINHTTP_SPEC: dict[str, dict[str, object]] = {
     "override_gpo": {"type": "bool", "default": False},
     # No `choices` for views: ansible-core 2.16 crashes formatting the error for integer choices.
     "views": {"type": "list", "elements": "int", "default": [64, 32]},
-    "source": {"type": "str", "choices": ["wininet"]},
+    # ie: what ansible.windows.win_http_proxy calls it.
+    "source": {"type": "str", "choices": ["wininet", "ie"]},
 }

@@ -11,6 +11,7 @@ WININET_SPEC: dict[str, dict[str, object]] = {
     "auto_config_url": {"type": "str"},
     "auto_detect": {"type": "bool", "default": False},
     "per_machine": {"type": "bool", "default": True},
+    "clear_disabled": {"type": "bool", "default": False},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "override_gpo": {"type": "bool", "default": False},
     # No `choices` for views: ansible-core 2.16 crashes formatting the error for integer choices.

@@ -18,18 +18,25 @@ description:
     32-bit registry view, because C(netsh) from C(System32) and from C(SysWOW64) each manage only one of them.
   - Compares by meaning, not bytes. Host names and bypass entries compare case-insensitively and bypass
     entries in any order; the value is rewritten only when the meaning differs, in the order you gave.
-  - Keeps the blob header version the host already uses (C(0x18) when the value is missing) and writes a
-    named proxy with the C(DIRECT|PROXY) flags, as Windows does.
+  - Keeps the blob header version and second DWORD the host already uses (C(0x18) when the value is missing)
+    and writes a named proxy with the C(DIRECT|PROXY) flags, as Windows does.
+  - Reads the value as WinHTTP does; a value without the proxy flag is direct access whatever follows it.
 extends_documentation_fragment:
   - proxyfleet.windows.surface
   - proxyfleet.windows.group_policy
 options:
   proxy:
     description:
-      - The proxy as V(host:port), or a dict of scheme to V(host:port) for per-scheme proxies
-        (schemes V(http), V(https), V(ftp), V(socks)), written as C(http=host:port;https=host:port).
+      - The proxy as V(host:port), or per scheme as the string V(http=host:port;https=host:port) (the form this
+        module returns and C(netsh winhttp show proxy) shows) or as a dict of scheme to V(host:port) (schemes
+        V(http), V(https), V(ftp), V(socks)), written as C(http=host:port;https=host:port).
       - The host is a host name, an IPv4 address or a bracketed IPv6 address such as V([fd00::1]); the port is
-        1-65535. No scheme prefix such as V(http://).
+        1-65535. As in M(ansible.windows.win_http_proxy), the port may be left out (the proxy is then reached on
+        port 80; which port WinHTTP fills in is unverified, see the migration guide) and a V(http://) prefix is
+        accepted; the value is written as given and compares equal to the same proxy on port 80 or without the
+        prefix.
+      - V('') (an empty string) means direct access, as in M(ansible.windows.win_http_proxy), the same as
+        O(state=absent).
       - Required when O(state=present) unless O(source) is set.
     type: raw
   bypass:
@@ -38,7 +45,7 @@ options:
         V(*.corp.example) or V(10.*); V(<local>) bypasses every host name without a dot, V(<-loopback>)
         sends loopback addresses through the proxy.
       - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
-      - Omit it or give V([]) for no bypass list.
+      - Omit it or give V([]) or V('') for no bypass list.
     type: list
     elements: str
   state:
@@ -65,8 +72,10 @@ options:
         is reported as a warning, as is a machine that is not in per-machine proxy mode.
       - Cannot be combined with O(proxy), O(bypass) or O(state=absent).
       - In M(proxyfleet.windows.proxy_baseline) it copies the WinINET settings the same task writes.
+      - V(ie) is the same as V(wininet), the name M(ansible.windows.win_http_proxy) uses. Unlike that module, which
+        imports the settings of the account it connects with, both copy the device-wide settings.
     type: str
-    choices: [wininet]
+    choices: [wininet, ie]
 notes:
   - The WinHTTP proxy has no auto-detection, no PAC and no proxy authentication. Laptops that move between
     networks are better served by the device-wide WinINET proxy or, for Defender for Endpoint, the telemetry proxy.

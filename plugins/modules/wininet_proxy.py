@@ -24,7 +24,8 @@ description:
   - The legacy flat values C(ProxyEnable), C(ProxyServer), C(ProxyOverride) and C(AutoConfigURL) beside them, kept
     consistent with the blob.
   - Unlike M(ansible.windows.win_inet_proxy), auto-detection (WPAD) is never switched on unless asked for, and the
-    settings are the machine's, not those of the account WinRM connects with.
+    settings are the machine's, not those of the account WinRM connects with (there is no C(connection) option;
+    the device-wide settings apply to every connection). The migration guide lists every difference.
   - Running services may cache the proxy; restart them (for example C(DoSvc)) after a change.
 extends_documentation_fragment:
   - proxyfleet.windows.surface
@@ -32,22 +33,34 @@ extends_documentation_fragment:
 options:
   proxy:
     description:
-      - The proxy as V(host:port), or a dict of scheme to V(host:port) (schemes V(http), V(https), V(ftp),
-        V(socks)), written as C(http=host:port;https=host:port).
+      - The proxy as V(host:port), or per scheme as the string V(http=host:port;https=host:port) or a dict of scheme
+        to V(host:port) (schemes V(http), V(https), V(ftp), V(socks)), written as C(http=host:port;https=host:port).
+      - As in M(ansible.windows.win_inet_proxy), the port may be left out (the proxy is then reached on port 80;
+        unverified, see the migration guide) and a V(http://) prefix, as the Internet Options dialog stores it, is
+        accepted. The value is written as given and compares equal to the same proxy on port 80 or without the
+        prefix.
+      - V('') (an empty string) means no proxy; with nothing else set it is the same as O(state=absent).
     type: raw
   bypass:
     description:
       - Hosts reached without the proxy, in order. V(<local>) bypasses every host name without a dot.
       - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
+      - WinINET uses the list only with O(proxy). Omit it or give V([]) or V('') for no bypass list.
     type: list
     elements: str
   auto_config_url:
     description:
       - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://).
+      - Unlike M(ansible.windows.win_inet_proxy), V('') is refused rather than read as "no PAC URL", because alone it
+        would silently mean direct access. Leave the option out instead.
     type: str
   auto_detect:
     description:
       - Whether WinINET looks for a proxy with WPAD. Off unless you ask for it.
+      - M(ansible.windows.win_inet_proxy) defaults this to V(true). Here it is V(false) on purpose, because WPAD lets
+        whoever answers for C(wpad) on the network choose the proxy, and Microsoft's proxy guidance for
+        Delivery Optimization and Defender for Endpoint recommends a fixed proxy. Give O(auto_detect=true) to
+        keep the stock module's behaviour.
     type: bool
     default: false
   per_machine:
@@ -60,11 +73,21 @@ options:
   state:
     description:
       - V(present) sets the proxy. At least one of O(proxy), O(auto_config_url) or O(auto_detect=true) is required.
-      - V(absent) sets direct access (blobs without proxy, PAC or auto-detect, C(ProxyEnable=0), the other flat values
-        removed) and removes the C(ProxySettingsPerUser) policy value.
+      - V(absent) sets direct access (blobs without proxy, PAC or auto-detect, C(ProxyEnable=0), C(AutoConfigURL)
+        removed, C(ProxyServer) and C(ProxyOverride) removed if they were in use) and removes the
+        C(ProxySettingsPerUser) policy value. A missing C(ProxyEnable) already means C(0).
     type: str
     choices: [present, absent]
     default: present
+  clear_disabled:
+    description:
+      - Settings compare by what WinINET does. Text Windows keeps but does not use, a proxy or PAC URL whose box is
+        unticked (its flag off), a bypass list without a proxy, C(ProxyServer) and C(ProxyOverride) beside
+        C(ProxyEnable=0), never counts as drift and is kept when the blob is rewritten, as the Internet Options
+        dialog keeps it.
+      - V(true) removes that text too, and its presence then counts as drift.
+    type: bool
+    default: false
   views:
     description:
       - The registry views to check and write; each element is V(64) or V(32). The policy value is always in the
@@ -105,8 +128,9 @@ changed:
   returned: always
   type: bool
 before:
-  description: The per-machine mode and, per view, the proxy, bypass, PAC URL and auto-detect the blob holds, and the
-    flat values.
+  description: The per-machine mode and, per view, the proxy, PAC URL and auto-detect WinINET uses from the blob (null
+    when unused), the stored bypass list, under C(disabled) the proxy or PAC URL text the blob keeps without using
+    it (only when there is some), and the flat values.
   returned: always
   type: dict
   sample:

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import struct
+import typing as t
 import urllib.parse
 
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import same_bypass, same_proxy
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_forms import proxy_key, same_proxy
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import same_bypass
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._winhttp_settings import split_bypass
 
 VERSION_CURRENT = 0x46
@@ -25,8 +27,6 @@ FLAG_DIRECT = 0x01
 FLAG_PROXY = 0x02
 FLAG_AUTO_PROXY_URL = 0x04
 FLAG_AUTO_DETECT = 0x08
-# The bits that carry meaning for same_meaning(); DIRECT is always set by encode(), so it says nothing.
-MEANINGFUL_FLAGS = FLAG_PROXY | FLAG_AUTO_PROXY_URL | FLAG_AUTO_DETECT
 DWORD_MAX = 0xFFFFFFFF
 
 _BLOB_NAME = "DefaultConnectionSettings"
@@ -73,6 +73,33 @@ class ConnectionSettings:
     def bypass_list(self) -> list[str]:
         """The bypass entries in stored order, without empty entries."""
         return split_bypass(self.bypass)
+
+    @property
+    def proxy_effective(self) -> bool:
+        """Whether WinINET uses the manual proxy: flag on, DIRECT on, and a proxy to use.
+
+        A blob with 0x02 but without DIRECT does not enable the proxy (a real case, docs/dev/real-blobs.md:
+        "if I change it from 02 -> 03 manually, its working"), and Windows leaves flag 0x02 set with an
+        empty proxy after the text is cleared in the dialog.
+        """
+        return bool(self.flags & FLAG_DIRECT and self.manual_proxy and self.proxy.strip())
+
+    @property
+    def auto_config_effective(self) -> bool:
+        """Whether WinINET uses the auto-config URL: flag on and a URL (Windows stores a cleared one as " ")."""
+        return self.auto_config and bool(self.auto_config_url.strip())
+
+    @property
+    def disabled_parts(self) -> dict[str, t.Any]:
+        """Text WinINET keeps but does not use: a proxy or PAC URL whose flag is off, a bypass without proxy."""
+        parts: dict[str, t.Any] = {}
+        if self.proxy and not self.proxy_effective:
+            parts["proxy"] = self.proxy
+        if self.bypass_list and not self.proxy_effective:
+            parts["bypass"] = self.bypass_list
+        if self.auto_config_url and not self.auto_config_effective:
+            parts["auto_config_url"] = self.auto_config_url
+        return parts
 
 
 def windows_padding(version: int) -> bytes:
@@ -139,6 +166,10 @@ def _string(value: str, field: str) -> bytes:
         raise ConnectionSettingsError(
             f"{_BLOB_NAME} {field} must be ASCII (other characters depend on the host's code page): {value!r}"
         ) from exc
+    if b"\0" in data:
+        raise ConnectionSettingsError(
+            f"{_BLOB_NAME} {field} must not contain a NUL character (WinINET ends the string there): {value!r}"
+        )
     return struct.pack("<I", len(data)) + data
 
 
@@ -150,7 +181,7 @@ def encode(settings: ConnectionSettings) -> bytes:
     written as given. Use :func:`build` to get the counter and padding Windows would write.
 
     Raises:
-        ConnectionSettingsError: a string is not ASCII or a number does not fit a DWORD.
+        ConnectionSettingsError: a string is not ASCII or holds a NUL, or a number does not fit a DWORD.
     """
     return (
         _dword(settings.version, "version")
@@ -170,6 +201,7 @@ def build(
     bypass: str,
     auto_config_url: str,
     auto_detect: bool,
+    keep_disabled: bool = True,
 ) -> ConnectionSettings:
     """The settings to write when changing a host whose current blob is ``previous``.
 
@@ -178,6 +210,10 @@ def build(
     previous blob the result is what a fresh Windows install would write after one change: version
     0x46, counter 1 (one change since an implicit 0) and 32 zero bytes of padding. A flag is set for
     each non-empty string and for ``auto_detect``; DIRECT is always set.
+
+    With ``keep_disabled`` the text ``previous`` keeps but does not use (a proxy or PAC URL whose flag
+    is off, a bypass list without a proxy) stays, still off, where nothing new replaces it, as the
+    Internet Options dialog keeps it when a box is unticked.
     """
     flags = FLAG_DIRECT
     if proxy:
@@ -186,6 +222,15 @@ def build(
         flags |= FLAG_AUTO_PROXY_URL
     if auto_detect:
         flags |= FLAG_AUTO_DETECT
+    if keep_disabled and previous is not None:
+        disabled = previous.disabled_parts
+        if not proxy:
+            proxy_kept = disabled.get("proxy", "")
+            bypass = bypass or ";".join(disabled.get("bypass", []))
+            # The proxy text goes back with its flag off, so it stays unused.
+            proxy = proxy_kept
+        if not auto_config_url:
+            auto_config_url = disabled.get("auto_config_url", "")
     if previous is None:
         version, counter, trailing = VERSION_CURRENT, 1, windows_padding(VERSION_CURRENT)
     else:
@@ -205,18 +250,35 @@ def _url_key(url: str) -> tuple[str, ...]:
     return (parts.scheme.lower(), userinfo + at_sign + hostport.lower(), parts.path, parts.query, parts.fragment)
 
 
-def same_meaning(left: ConnectionSettings, right: ConnectionSettings) -> bool:
-    """Whether two blobs configure WinINET the same way.
+def same_meaning(left: ConnectionSettings, right: ConnectionSettings, *, compare_disabled: bool = False) -> bool:
+    """Whether two blobs make WinINET behave the same way.
 
-    Compares the manual-proxy, auto-config and auto-detect flags, the proxy (case-insensitive), the
-    bypass entries (case-insensitive, any order) and the auto-config URL (scheme and host
-    case-insensitive, path exact). The strings are compared even when their flag is off because
-    WinINET keeps and shows them. The version, counter, DIRECT bit and trailing bytes are ignored:
-    they change on every write without changing what WinINET does.
+    Compares what WinINET uses: whether the manual proxy is used and then the proxy (host
+    case-insensitive) and its bypass entries (case-insensitive, any order); whether the auto-config
+    URL is used and then the URL (scheme and host case-insensitive, path exact); and auto-detect.
+    Text WinINET keeps but does not use (:attr:`ConnectionSettings.disabled_parts`) is ignored unless
+    ``compare_disabled``. The version, counter, DIRECT bit and trailing bytes are ignored: they change
+    on every write without changing what WinINET does.
     """
+    if left.proxy_effective != right.proxy_effective or left.auto_config_effective != right.auto_config_effective:
+        return False
+    if left.auto_detect != right.auto_detect:
+        return False
+    if left.proxy_effective and not (
+        same_proxy(left.proxy, right.proxy) and same_bypass(left.bypass_list, right.bypass_list)
+    ):
+        return False
+    if left.auto_config_effective and _url_key(left.auto_config_url) != _url_key(right.auto_config_url):
+        return False
+    if compare_disabled:
+        return _disabled_key(left) == _disabled_key(right)
+    return True
+
+
+def _disabled_key(settings: ConnectionSettings) -> tuple[object, ...]:
+    parts = settings.disabled_parts
     return (
-        left.flags & MEANINGFUL_FLAGS == right.flags & MEANINGFUL_FLAGS
-        and same_proxy(left.proxy, right.proxy)
-        and same_bypass(left.bypass_list, right.bypass_list)
-        and _url_key(left.auto_config_url) == _url_key(right.auto_config_url)
+        proxy_key(parts.get("proxy", "")),
+        frozenset(entry.lower() for entry in parts.get("bypass", [])),
+        _url_key(parts.get("auto_config_url", "")),
     )

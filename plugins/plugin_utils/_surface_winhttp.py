@@ -12,10 +12,8 @@ import typing as t
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_wininet as wininet
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _winhttp_settings as codec
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import (
-    same_bypass,
-    same_proxy,
-)
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_forms import same_proxy
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import same_bypass
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import (
     Change,
     KeyAddress,
@@ -153,7 +151,7 @@ class WinHttpSurface:
         settings, error = wininet.read_blob(snapshot, 64, "DefaultConnectionSettings")[1:]
         if error:
             return None
-        if settings is None or not settings.manual_proxy or not settings.proxy:
+        if settings is None or not settings.proxy_effective:
             return Desired("direct")
         return Desired("named_proxy", settings.proxy, tuple(settings.bypass_list))
 

@@ -14,7 +14,8 @@ import dataclasses
 import typing as t
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _connection_settings as codec
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import same_proxy, same_url
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_forms import same_proxy
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import same_url
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import (
     Change,
     KeyAddress,
@@ -44,6 +45,9 @@ class Desired:
     auto_config_url: str = ""
     auto_detect: bool = False
     per_machine: bool | None = True
+    # Text Windows keeps but does not use (a proxy or PAC URL whose flag is off, a bypass list without
+    # a proxy) is kept and never drift, unless this asks to remove it.
+    clear_disabled: bool = False
 
     @property
     def is_direct(self) -> bool:
@@ -56,6 +60,7 @@ class Desired:
             bypass=";".join(self.bypass),
             auto_config_url=self.auto_config_url,
             auto_detect=self.auto_detect,
+            keep_disabled=not self.clear_disabled,
         )
 
     def flat_values(self) -> dict[str, RegValue]:
@@ -87,17 +92,34 @@ def read_blob(
 
 
 def describe_blob(settings: codec.ConnectionSettings | None) -> dict[str, t.Any]:
+    """What WinINET uses from a blob, and the bypass list as stored (used only with the proxy).
+
+    A proxy or PAC URL stored with its flag off, or a flag on with nothing to use, is listed under
+    ``disabled``: Windows keeps that text, and it never counts as drift unless clear_disabled is set.
+    """
     if settings is None:
         return {"proxy": None, "bypass": [], "auto_config_url": None, "auto_detect": False}
-    return {
-        "proxy": settings.proxy if settings.manual_proxy else None,
+    described: dict[str, t.Any] = {
+        "proxy": settings.proxy if settings.proxy_effective else None,
         "bypass": settings.bypass_list,
-        "auto_config_url": settings.auto_config_url if settings.auto_config else None,
+        "auto_config_url": settings.auto_config_url if settings.auto_config_effective else None,
         "auto_detect": settings.auto_detect,
     }
+    disabled = {name: text for name, text in settings.disabled_parts.items() if name != "bypass"}
+    if disabled:
+        described["disabled"] = disabled
+    return described
+
+
+# A flat value Windows treats as this when it is missing (ProxyEnable absent = 0 = no proxy).
+_FLAT_DEFAULTS = {"ProxyEnable": RegValue(True, "dword", 0)}
+# Flat values that mean something only while ProxyEnable is 1.
+_PROXY_TEXT_VALUES = ("ProxyServer", "ProxyOverride")
 
 
 def _same_flat(name: str, current: RegValue, wanted: RegValue) -> bool:
+    current = current if current.exists else _FLAT_DEFAULTS.get(name, current)
+    wanted = wanted if wanted.exists else _FLAT_DEFAULTS.get(name, wanted)
     if current.exists != wanted.exists:
         return False
     if not wanted.exists:
@@ -127,9 +149,9 @@ class WinInetSurface:
     name = NAME
     title = TITLE
 
-    def __init__(self, desired: Desired | None, views: list[int]) -> None:
+    def __init__(self, desired: Desired | None, views: list[int], *, clear_disabled: bool = False) -> None:
         # None is state=absent: direct access, and the per-machine policy removed.
-        self.desired = desired or Desired(per_machine=None)
+        self.desired = desired or Desired(per_machine=None, clear_disabled=clear_disabled)
         self.absent = desired is None
         self.views = views
 
@@ -179,7 +201,9 @@ class WinInetSurface:
             if not value.exists and self.desired.is_direct:
                 continue  # no blob at all already means direct access
             wanted = self.desired.settings(settings)
-            if settings is not None and codec.same_meaning(settings, wanted):
+            if settings is not None and codec.same_meaning(
+                settings, wanted, compare_disabled=self.desired.clear_disabled
+            ):
                 continue
             blob = base64.b64encode(codec.encode(wanted)).decode("ascii")
             change = Change("set_value", address, name, expect=value, value=RegValue(True, "binary", blob))
@@ -192,9 +216,14 @@ class WinInetSurface:
     def _flat_changes(self, snapshot: RegistrySnapshot, view: int) -> list[tuple[dict[str, t.Any], Change]]:
         found = []
         address = KeyAddress("HKLM", SETTINGS_PATH, view)
+        # Without a proxy, ProxyServer and ProxyOverride beside ProxyEnable 0 are unused text, kept like the
+        # blob's; text that was in use goes with the proxy, as it does from the blob.
+        proxy_in_use = _same_flat("ProxyEnable", snapshot.value(address, "ProxyEnable"), RegValue(True, "dword", 1))
+        keep_text = not (self.desired.proxy or self.desired.clear_disabled or proxy_in_use)
         for name, wanted in self.desired.flat_values().items():
             current = snapshot.value(address, name)
-            if _same_flat(name, current, wanted):
+            unused = name in _PROXY_TEXT_VALUES and keep_text
+            if unused or _same_flat(name, current, wanted):
                 continue
             drift = {"setting": f"{NAME}.{view}.{name}", "current": current.data, "desired": wanted.data}
             if wanted.exists:

@@ -33,8 +33,9 @@ TASK = "Set the WinHTTP proxy"
 def expected_blob(host: str) -> bytes:
     """Exactly what the module must leave in both views."""
     if host == "ws-007":
-        # Header 0x28 is kept and its counter incremented (4 -> 5).
-        return winhttp_blob(PROXY, ";".join(BYPASS), header=0x28, counter=5)
+        # Header 0x28 and its second DWORD (4) are kept: Windows writes 0 there after netsh set proxy, so it
+        # is not a change counter (docs/dev/real-blobs.md).
+        return winhttp_blob(PROXY, ";".join(BYPASS), header=0x28, counter=4)
     return winhttp_blob(PROXY, ";".join(BYPASS))
 
 
@@ -150,8 +151,8 @@ def test_backup_holds_the_prior_values_exactly(basic_fleet) -> None:
     ("args", "message"),
     [
         (
-            "proxy: 'http://proxy.corp.example:8080'",
-            "proxy: 'http://proxy.corp.example:8080' is not a valid proxy; expected host:port (a host name, an IPv4 "
+            "proxy: 'https://proxy.corp.example:8080'",
+            "proxy: 'https://proxy.corp.example:8080' is not a valid proxy; expected host:port (a host name, an IPv4 "
             "address or a bracketed IPv6 address such as [fd00::1], then a port 1-65535), e.g. proxy.corp.example:8080 "
             "without a scheme",
         ),

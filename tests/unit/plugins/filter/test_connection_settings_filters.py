@@ -26,6 +26,8 @@ PAC_ONLY = {
     "proxy": "",
     "bypass": [],
     "auto_config_url": PAC_URL,
+    "proxy_effective": False,
+    "auto_config_effective": True,
     "trailing": "00" * 32,
 }
 EMPTY_STRINGS_HEX = "00000000" * 3
@@ -85,6 +87,8 @@ def test_decode_auto_detect_only() -> None:
         "proxy": "",
         "bypass": [],
         "auto_config_url": "",
+        "proxy_effective": False,
+        "auto_config_effective": False,
         "trailing": "00" * 32,
     }
 
@@ -114,6 +118,14 @@ def test_decode_manual_proxy_with_bypass() -> None:
 def test_encode_the_published_pac_only_example() -> None:
     assert connection_settings_encode({"counter": 4, "auto_config_url": PAC_URL}) == PAC_ONLY_HEX
     assert connection_settings_encode(PAC_ONLY) == PAC_ONLY_HEX
+
+
+def test_an_enabled_flag_with_an_empty_string_is_written_as_windows_leaves_it() -> None:
+    # Windows keeps flags 0x0F after the proxy text is cleared in the dialog (real_world_blobs entry 6).
+    assert (
+        connection_settings_encode({"manual_proxy": True}) == "460000000000000003000000" + EMPTY_STRINGS_HEX + "00" * 32
+    )
+    assert connection_settings_decode(connection_settings_encode({"flags": 3}))["proxy_effective"] is False
 
 
 def test_encode_defaults() -> None:
@@ -232,11 +244,18 @@ def test_encode_bypass_forms_and_long_lists() -> None:
             {"version": "70"},
             "connection_settings_encode: version '70' is not an integer 0-4294967295",
         ),
-        (connection_settings_encode, {"proxy": 5}, "connection_settings_encode: proxy must be a string, got int"),
+        (
+            connection_settings_encode,
+            {"proxy": 5},
+            (
+                "connection_settings_encode: proxy must be a string (host:port or http=host:port;https=host:port), "
+                "got int"
+            ),
+        ),
         (
             connection_settings_encode,
             {"auto_config_url": ["u"]},
-            "connection_settings_encode: auto_config_url must be a string, got list",
+            "connection_settings_encode: auto_config_url must be a string (an http:// or https:// URL), got list",
         ),
         (
             connection_settings_encode,
@@ -251,32 +270,60 @@ def test_encode_bypass_forms_and_long_lists() -> None:
         (
             connection_settings_encode,
             {"manual_proxy": "yes"},
-            "connection_settings_encode: manual_proxy must be a boolean, got str",
+            "connection_settings_encode: manual_proxy must be a boolean (true or false), got str",
         ),
         (
             connection_settings_encode,
             {"auto_config": 1},
-            "connection_settings_encode: auto_config must be a boolean, got int",
+            "connection_settings_encode: auto_config must be a boolean (true or false), got int",
         ),
         (
             connection_settings_encode,
             {"auto_detect": "false"},
-            "connection_settings_encode: auto_detect must be a boolean, got str",
+            "connection_settings_encode: auto_detect must be a boolean (true or false), got str",
         ),
         (
             connection_settings_encode,
-            {"manual_proxy": True},
-            "connection_settings_encode: manual_proxy is enabled but proxy is empty",
+            {"proxy": "p:1\0x"},
+            "connection_settings_encode: DefaultConnectionSettings proxy must not contain a NUL character "
+            "(WinINET ends the string there): 'p:1\\x00x'",
         ),
         (
             connection_settings_encode,
-            {"flags": 3},
-            "connection_settings_encode: manual_proxy is enabled but proxy is empty",
+            {"bypass": ["a\0b"]},
+            "connection_settings_encode: DefaultConnectionSettings bypass must not contain a NUL character "
+            "(WinINET ends the string there): 'a\\x00b'",
         ),
         (
             connection_settings_encode,
-            {"auto_config": True},
-            "connection_settings_encode: auto_config is enabled but auto_config_url is empty",
+            {"proxy": True},
+            "connection_settings_encode: proxy must be a string (host:port or http=host:port;https=host:port), "
+            "got bool",
+        ),
+        (
+            connection_settings_encode,
+            {"auto_config_url": 8080},
+            "connection_settings_encode: auto_config_url must be a string (an http:// or https:// URL), got int",
+        ),
+        (
+            connection_settings_encode,
+            {"bypass": True},
+            "connection_settings_encode: bypass must be a list of strings or a ';'-separated string, got bool",
+        ),
+        (
+            connection_settings_encode,
+            {"counter": True},
+            "connection_settings_encode: counter True is not an integer 0-4294967295",
+        ),
+        (
+            connection_settings_encode,
+            {"flags": [3]},
+            "connection_settings_encode: flags [3] is not an integer 0-4294967295",
+        ),
+        (
+            connection_settings_encode,
+            {"trailing": True},
+            "connection_settings_encode: trailing must be a hex string, bytes or a list of integers, got bool",
         ),
         (
             connection_settings_encode,
@@ -365,6 +412,36 @@ def test_encode_decode_round_trip(
         "proxy": proxy,
         "bypass": bypass,
         "auto_config_url": auto_config_url,
+        "proxy_effective": bool(proxy),
+        "auto_config_effective": bool(auto_config_url),
         "trailing": (padding if trailing is None else trailing).hex(),
     }
     assert connection_settings_encode(decoded) == encoded
+
+
+WRONG_TYPES = {"number": 5, "list": [1], "bool": True, "dict": {"a": 1}}
+# The types each key takes; every other wrong type must fail naming the key.
+CONNECTION_KEYS = {
+    "version": ("number",),
+    "counter": ("number",),
+    "flags": ("number",),
+    "manual_proxy": ("bool",),
+    "auto_config": ("bool",),
+    "auto_detect": ("bool",),
+    "proxy": (),
+    "bypass": (),
+    "auto_config_url": (),
+    "trailing": ("list",),
+}
+
+
+@pytest.mark.parametrize(
+    ("key", "kind"),
+    [(key, kind) for key, valid in CONNECTION_KEYS.items() for kind in WRONG_TYPES if kind not in valid],
+)
+def test_encode_names_the_key_for_every_wrong_type(key: str, kind: str) -> None:
+    with pytest.raises(AnsibleFilterError) as info:
+        connection_settings_encode({key: WRONG_TYPES[kind]})
+    message = str(info.value)
+    assert message.startswith(f"connection_settings_encode: {key} "), message
+    assert "Error" not in message and "object" not in message

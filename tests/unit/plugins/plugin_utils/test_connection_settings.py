@@ -217,7 +217,7 @@ def test_encoder_refuses_bad_values_naming_the_field(field: str, value: object, 
     [
         (
             codec.ConnectionSettings(0x46, 1, 0x03, "Proxy.Corp:8080"),
-            codec.ConnectionSettings(0x3C, 9, 0x02, "proxy.corp:8080"),
+            codec.ConnectionSettings(0x3C, 9, 0x03, "proxy.corp:8080"),
         ),
         (
             codec.ConnectionSettings(flags=3, proxy="p:1", bypass="<local>;*.Corp.example"),
@@ -232,8 +232,29 @@ def test_encoder_refuses_bad_values_naming_the_field(field: str, value: object, 
             codec.ConnectionSettings(auto_config_url="http://[::1"),
             codec.ConnectionSettings(auto_config_url="http://[::1"),
         ),
+        # Text WinINET keeps but does not use (real_world_blobs entries 10-23, 38) is not a difference.
+        (codec.ConnectionSettings(flags=1, proxy="old:1", bypass="a"), codec.ConnectionSettings(flags=1)),
+        (
+            codec.ConnectionSettings(flags=3, proxy="p:1", auto_config_url="http://old/p.pac"),
+            codec.ConnectionSettings(flags=3, proxy="p:1"),
+        ),
+        (
+            codec.ConnectionSettings(flags=0x0F, auto_config_url="http://w/p.pac"),
+            codec.ConnectionSettings(flags=0x0D, auto_config_url="http://w/p.pac"),
+        ),
+        (codec.ConnectionSettings(flags=5, auto_config_url=" "), codec.ConnectionSettings(flags=1)),
     ],
-    ids=["proxy-case-version-counter-direct", "bypass-case-order", "url-scheme-host-case", "unknown-bits", "bad-url"],
+    ids=[
+        "proxy-case-version-counter-direct",
+        "bypass-case-order",
+        "url-scheme-host-case",
+        "unknown-bits",
+        "bad-url",
+        "disabled-proxy-and-bypass",
+        "disabled-pac-url",
+        "proxy-flag-without-proxy",
+        "pac-flag-with-blank-url",
+    ],
 )
 def test_same_meaning(first: codec.ConnectionSettings, second: codec.ConnectionSettings) -> None:
     # Symmetric: both orders give the same answer.
@@ -250,22 +271,37 @@ def test_same_meaning(first: codec.ConnectionSettings, second: codec.ConnectionS
             codec.ConnectionSettings(flags=5, auto_config_url="u"),
             codec.ConnectionSettings(flags=1, auto_config_url="u"),
         ),
-        (codec.ConnectionSettings(proxy="p:1"), codec.ConnectionSettings(proxy="p:2")),
-        (codec.ConnectionSettings(bypass="a;b"), codec.ConnectionSettings(bypass="a")),
+        (codec.ConnectionSettings(flags=3, proxy="p:1"), codec.ConnectionSettings(flags=3, proxy="p:2")),
         (
-            codec.ConnectionSettings(auto_config_url="http://w/Proxy.pac"),
-            codec.ConnectionSettings(auto_config_url="http://w/proxy.pac"),
+            codec.ConnectionSettings(flags=3, proxy="p:1", bypass="a;b"),
+            codec.ConnectionSettings(flags=3, proxy="p:1", bypass="a"),
         ),
         (
-            codec.ConnectionSettings(auto_config_url="http://w/p.pac?A=1"),
-            codec.ConnectionSettings(auto_config_url="http://w/p.pac?a=1"),
+            codec.ConnectionSettings(flags=5, auto_config_url="http://w/Proxy.pac"),
+            codec.ConnectionSettings(flags=5, auto_config_url="http://w/proxy.pac"),
         ),
         (
-            codec.ConnectionSettings(auto_config_url="http://User@w/p.pac"),
-            codec.ConnectionSettings(auto_config_url="http://user@w/p.pac"),
+            codec.ConnectionSettings(flags=5, auto_config_url="http://w/p.pac?A=1"),
+            codec.ConnectionSettings(flags=5, auto_config_url="http://w/p.pac?a=1"),
         ),
+        (
+            codec.ConnectionSettings(flags=5, auto_config_url="http://User@w/p.pac"),
+            codec.ConnectionSettings(flags=5, auto_config_url="http://user@w/p.pac"),
+        ),
+        # 0x02 without DIRECT does not enable the proxy (real_world_blobs entry 45).
+        (codec.ConnectionSettings(0x46, 1, 0x03, "p:1"), codec.ConnectionSettings(0x46, 1, 0x02, "p:1")),
     ],
-    ids=["manual-proxy", "auto-detect", "auto-config", "proxy", "bypass", "url-path", "url-query", "url-userinfo"],
+    ids=[
+        "manual-proxy",
+        "auto-detect",
+        "auto-config",
+        "proxy",
+        "bypass",
+        "url-path",
+        "url-query",
+        "url-userinfo",
+        "proxy-flag-without-direct",
+    ],
 )
 def test_different_meaning(first: codec.ConnectionSettings, second: codec.ConnectionSettings) -> None:
     assert not codec.same_meaning(first, second)
@@ -351,3 +387,24 @@ def test_decoder_never_crashes_on_garbage(blob: bytes) -> None:
             assert codec.decode(codec.encode(decoded)) == dataclasses.replace(
                 decoded, flags=decoded.flags | codec.FLAG_DIRECT
             )
+
+
+def test_disabled_text_differs_only_when_asked_to_compare_it() -> None:
+    kept = codec.ConnectionSettings(flags=1, proxy="old:1", auto_config_url="http://old/p.pac")
+    cleared = codec.ConnectionSettings(flags=1)
+    assert codec.same_meaning(kept, cleared)
+    assert not codec.same_meaning(kept, cleared, compare_disabled=True)
+    assert codec.same_meaning(kept, kept, compare_disabled=True)
+    assert kept.disabled_parts == {"proxy": "old:1", "auto_config_url": "http://old/p.pac"}
+
+
+def test_build_keeps_disabled_text_unless_told_not_to() -> None:
+    # The Carnival export (real_world_blobs entry 38): a PAC URL stored with its flag off.
+    previous = codec.ConnectionSettings(flags=3, proxy="p:1", bypass="<local>", auto_config_url="http://p/array.dll")
+    kept = codec.build(previous, proxy="", bypass="", auto_config_url="", auto_detect=False)
+    assert (kept.flags, kept.proxy, kept.bypass, kept.auto_config_url) == (1, "", "", "http://p/array.dll")
+    previous = codec.ConnectionSettings(flags=1, proxy="old:1", bypass="<local>", auto_config_url="http://p/x.pac")
+    kept = codec.build(previous, proxy="", bypass="", auto_config_url="http://new/p.pac", auto_detect=True)
+    assert (kept.flags, kept.proxy, kept.bypass, kept.auto_config_url) == (13, "old:1", "<local>", "http://new/p.pac")
+    cleared = codec.build(previous, proxy="", bypass="", auto_config_url="", auto_detect=False, keep_disabled=False)
+    assert (cleared.flags, cleared.proxy, cleared.bypass, cleared.auto_config_url) == (1, "", "", "")

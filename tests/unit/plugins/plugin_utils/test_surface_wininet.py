@@ -189,7 +189,7 @@ FLAT_PROXY = {
             "auto_detect cannot be used with state=absent, which sets direct access and removes the per-machine policy",
         ),
         (
-            {"proxy": PROXY, "bypass": [], "auto_config_url": PAC, "auto_detect": True},
+            {"proxy": PROXY, "bypass": ["<local>"], "auto_config_url": PAC, "auto_detect": True},
             "proxy and bypass and auto_config_url and auto_detect cannot be used with state=absent, which sets "
             "direct access and removes the per-machine policy",
         ),
@@ -216,23 +216,27 @@ def test_present_needs_proxy_pac_or_auto_detect(args: dict[str, t.Any]) -> None:
     ("proxy", "message"),
     [
         (
-            "http://proxy.corp.example:8080",
-            f"proxy: 'http://proxy.corp.example:8080' is not a valid proxy; expected {HOST_PORT} without a scheme",
+            "http://bad host:8080",
+            f"proxy: 'http://bad host:8080' is not a valid proxy; expected {HOST_PORT}, optionally after http://",
         ),
         (
-            "http=proxy.corp.example:8080",
-            f"proxy: 'http=proxy.corp.example:8080' is not a valid proxy; expected {HOST_PORT}; give per-scheme "
-            "proxies as a dict, e.g. {http: 'proxy:80', https: 'proxy:8443'}",
+            "https://proxy.corp.example:8080",
+            f"proxy: 'https://proxy.corp.example:8080' is not a valid proxy; expected {HOST_PORT} without a scheme",
         ),
-        ("proxy.corp.example", f"proxy: 'proxy.corp.example' is not a valid proxy; expected {HOST_PORT}"),
-        ("", f"proxy: '' is not a valid proxy; expected {HOST_PORT}"),
+        (
+            "http=proxy.corp.example:8080;<local>",
+            "proxy: '<local>' in 'http=proxy.corp.example:8080;<local>' is not scheme=host:port; expected a "
+            "per-scheme proxy such as http=proxy.corp.example:8080;https=proxy.corp.example:8443",
+        ),
+        ("gopher=p:70", "proxy: unknown scheme 'gopher'; accepted schemes: http, https, ftp, socks"),
+        ("proxy.corp.example:0", f"proxy: 'proxy.corp.example:0' is not a valid proxy; expected {HOST_PORT}"),
         (8080, f"proxy: 8080 is not a valid proxy; expected {HOST_PORT}"),
         ({}, "proxy: the per-scheme dict is empty; name at least one of http, https, ftp, socks"),
         (
             {"gopher": "p:70"},
             "proxy: unknown scheme 'gopher'; accepted schemes: http, https, ftp, socks",
         ),
-        ({"https": "p"}, f"proxy.https: 'p' is not a valid proxy; expected {HOST_PORT}"),
+        ({"https": "p:0"}, f"proxy.https: 'p:0' is not a valid proxy; expected {HOST_PORT}"),
     ],
 )
 def test_bad_proxy(proxy: t.Any, message: str) -> None:
@@ -262,6 +266,47 @@ def test_bad_auto_config_url(url: str) -> None:
         f"auto_config_url: '{url}' is not a valid URL; expected an http:// or https:// URL such as "
         "http://proxy.corp.example/proxy.pac"
     )
+
+
+@pytest.mark.parametrize(
+    "proxy",
+    [
+        # What ansible.windows.win_inet_proxy takes, and what WinINET stores (real_world_blobs entry 2).
+        "http=proxy.corp.example:8080;https=proxy.corp.example:8443",
+        "proxy.corp.example",
+        "http://127.20.20.20:3128",
+        {"http": "proxy.corp.example", "https": "http://proxy.corp.example:8443"},
+    ],
+)
+def test_stock_proxy_forms_are_stored_as_given(proxy: t.Any) -> None:
+    expected = proxy if isinstance(proxy, str) else ";".join(f"{k}={v}" for k, v in proxy.items())
+    assert surface_from_options(options(proxy=proxy)).desired.proxy == expected
+
+
+def test_an_empty_proxy_alone_is_state_absent() -> None:
+    surface = surface_from_options(options(proxy="", bypass=[""]))
+    assert (surface.absent, surface.desired) == (True, wininet.Desired(per_machine=None))
+    assert surface_from_options(options(proxy="", auto_detect=True)).desired == wininet.Desired(auto_detect=True)
+    assert raises(options(proxy="", bypass=["<local>"])) == (
+        "bypass cannot be used with proxy='' alone, which sets direct access (as in ansible.windows.win_inet_proxy) "
+        "like state=absent"
+    )
+
+
+def test_a_host_without_port_complies_with_the_same_host_on_port_80() -> None:
+    state = snapshot(
+        policy={"ProxySettingsPerUser": ("dword", 0)},
+        blobs={
+            64: {
+                name: blob("http://Proxy.corp.example:80", "<local>", flags=0x03)
+                for name in ("DefaultConnectionSettings", "SavedLegacySettings")
+            }
+        },
+        flat={"ProxyEnable": ("dword", 1), "ProxyServer": ("string", "proxy.corp.example:80"),
+              "ProxyOverride": ("string", "<local>")},
+    )  # fmt: skip
+    surface = surface_from_options(options(proxy="proxy.corp.example", bypass=["<local>"], views=[64]))
+    assert (surface.drift(state), surface.plan(state)) == ([], [])
 
 
 def test_empty_auto_config_url_is_rejected_not_taken_for_direct_access() -> None:
@@ -393,8 +438,15 @@ def test_describe_in_meaning_not_bytes() -> None:
                 "AutoConfigURL": PAC,
             },
         },
-        # The PAC URL is stored but its flag is off; the proxy flag is on with an empty proxy.
-        "32": {"proxy": "", "bypass": ["<local>"], "auto_config_url": None, "auto_detect": False},
+        # The PAC URL is stored but its flag is off; the proxy flag is on with an empty proxy: WinINET uses
+        # neither (real_world_blobs entries 6 and 38), so both read as unused.
+        "32": {
+            "proxy": None,
+            "bypass": ["<local>"],
+            "auto_config_url": None,
+            "auto_detect": False,
+            "disabled": {"auto_config_url": PAC},
+        },
     }
 
 
@@ -510,6 +562,7 @@ def test_absent_on_a_configured_host_goes_direct_keeping_version_and_trailing_by
         },
         flat={**FLAT_PROXY, "AutoConfigURL": ("string", PAC)},
     )
+    # The proxy text was in use, so it goes with the proxy; text already unused is kept (next test).
     surface = surface_from_options(options(state="absent"))
     changes = surface.plan(state)
     assert changes == [
@@ -577,6 +630,42 @@ def test_absent_on_a_configured_host_goes_direct_keeping_version_and_trailing_by
     assert surface.plan(after) == []
 
 
+def test_absent_keeps_disabled_text_unless_clear_disabled() -> None:
+    # A direct host whose dialog kept the old proxy and PAC text with their boxes unticked
+    # (real_world_blobs entries 20-23): that is direct already, so nothing drifts and nothing is written.
+    kept = blob(PROXY, "<local>", PAC, flags=0x01, counter=4)
+    state = snapshot(
+        blobs={64: {"DefaultConnectionSettings": kept}},
+        flat={"ProxyEnable": ("dword", 0), "ProxyServer": ("string", PROXY), "ProxyOverride": ("string", "<local>")},
+    )
+    surface = surface_from_options(options(state="absent", views=[64]))
+    assert (surface.drift(state), surface.plan(state)) == ([], [])
+    clearing = surface_from_options(options(state="absent", views=[64], clear_disabled=True))
+    direct = {"proxy": None, "bypass": [], "auto_config_url": None, "auto_detect": False}
+    assert clearing.drift(state) == [
+        {
+            "setting": "wininet.64.DefaultConnectionSettings",
+            "current": {**direct, "bypass": ["<local>"], "disabled": {"proxy": PROXY, "auto_config_url": PAC}},
+            "desired": direct,
+        },
+        {"setting": "wininet.64.ProxyServer", "current": PROXY, "desired": None},
+        {"setting": "wininet.64.ProxyOverride", "current": "<local>", "desired": None},
+    ]
+    after = state.overlay((change.address, change.name, change.result) for change in clearing.plan(state))
+    assert after.value(connections(64), "DefaultConnectionSettings").as_bytes() == blob(counter=5)
+    assert clearing.drift(after) == []
+
+
+def test_a_present_write_keeps_disabled_text() -> None:
+    # The Carnival export (real_world_blobs entry 38): a PAC URL stored with its flag off stays, still off.
+    stored = blob("old.corp.example:3128", "<local>", PAC, flags=0x03, counter=7)
+    state = snapshot(blobs={64: {"DefaultConnectionSettings": stored}}, flat=FLAT_PROXY)
+    surface = surface_from_options(options(proxy=PROXY, bypass=list(BYPASS), views=[64]))
+    (change,) = [change for change in surface.plan(state) if change.name == "DefaultConnectionSettings"]
+    assert change.value is not None
+    assert change.value.as_bytes() == blob(PROXY, ";".join(BYPASS), PAC, flags=0x03, counter=8)
+
+
 def test_absent_with_the_per_user_policy_deletes_it_and_does_not_warn() -> None:
     state = snapshot(policy={"ProxySettingsPerUser": ("dword", 1)}, flat={"ProxyEnable": ("dword", 0)})
     surface = surface_from_options(options(state="absent"))
@@ -591,12 +680,9 @@ def test_absent_on_a_host_without_blobs_writes_no_blob() -> None:
     surface = surface_from_options(options(state="absent"))
     state = snapshot(policy={"EnableAutoProxyResultCache": ("dword", 0)}, flat={"ProxyEnable": ("dword", 0)})
     assert (surface.drift(state), surface.plan(state), surface.warnings(state)) == ([], [], [])
-    # Without ProxyEnable the only write is ProxyEnable=0, as documented; still no blob.
+    # A freshly installed machine has no ProxyEnable: Windows reads that as 0, so nothing drifts.
     bare = snapshot()
-    assert surface.plan(bare) == [
-        Change("set_value", settings_key(), "ProxyEnable", expect=RegValue.missing(), value=RegValue(True, "dword", 0))
-    ]
-    assert surface.drift(bare) == [{"setting": "wininet.64.ProxyEnable", "current": None, "desired": 0}]
+    assert (surface.drift(bare), surface.plan(bare), surface.warnings(bare)) == ([], [], [])
 
 
 def test_absent_leaves_a_direct_blob_as_it_is() -> None:

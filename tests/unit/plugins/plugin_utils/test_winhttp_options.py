@@ -43,28 +43,31 @@ def test_valid_proxies(proxy: object, expected: str) -> None:
 @pytest.mark.parametrize(
     ("proxy", "message"),
     [
-        ("proxy.corp.example", f"proxy: 'proxy.corp.example' is not a valid proxy; expected {HOST_PORT}"),
         ("proxy:0", f"proxy: 'proxy:0' is not a valid proxy; expected {HOST_PORT}"),
         ("proxy:65536", f"proxy: 'proxy:65536' is not a valid proxy; expected {HOST_PORT}"),
         ("fd00::1:3128", f"proxy: 'fd00::1:3128' is not a valid proxy; expected {HOST_PORT}"),
         ("256.1.1.1:80", f"proxy: '256.1.1.1:80' is not a valid proxy; expected {HOST_PORT}"),
         (
-            "http://proxy:8080",
-            f"proxy: 'http://proxy:8080' is not a valid proxy; expected {HOST_PORT} without a scheme",
+            "socks5://proxy:8080",
+            f"proxy: 'socks5://proxy:8080' is not a valid proxy; expected {HOST_PORT} without a scheme",
         ),
         (
-            "http=a:1;https=b:2",
-            f"proxy: 'http=a:1;https=b:2' is not a valid proxy; expected {HOST_PORT}; "
-            "give per-scheme proxies as a dict, "
-            "e.g. {http: 'proxy:80', https: 'proxy:8443'}",
+            "http://proxy:0",
+            f"proxy: 'http://proxy:0' is not a valid proxy; expected {HOST_PORT}, optionally after http://",
         ),
+        (
+            "http=a:1;https",
+            "proxy: 'https' in 'http=a:1;https' is not scheme=host:port; expected a per-scheme proxy such as "
+            "http=proxy.corp.example:8080;https=proxy.corp.example:8443",
+        ),
+        ("http=a:1;https=b:0", f"proxy.https: 'b:0' is not a valid proxy; expected {HOST_PORT}"),
         ("a b:80", f"proxy: 'a b:80' is not a valid proxy; expected {HOST_PORT}"),
         ("$(calc):80", f"proxy: '$(calc):80' is not a valid proxy; expected {HOST_PORT}"),
         ("pr\u00f6xy:80", f"proxy: 'pr\\xf6xy:80' is not a valid proxy; expected {HOST_PORT}"),
         ("-bad.example:80", f"proxy: '-bad.example:80' is not a valid proxy; expected {HOST_PORT}"),
         (8080, f"proxy: 8080 is not a valid proxy; expected {HOST_PORT}"),
         ({"gopher": "g:70"}, "proxy: unknown scheme 'gopher'; accepted schemes: http, https, ftp, socks"),
-        ({"https": "b"}, f"proxy.https: 'b' is not a valid proxy; expected {HOST_PORT}"),
+        ({"https": "b c"}, f"proxy.https: 'b c' is not a valid proxy; expected {HOST_PORT}"),
         ({}, "proxy: the per-scheme dict is empty; name at least one of http, https, ftp, socks"),
     ],
 )
@@ -84,7 +87,7 @@ def test_invalid_proxies(proxy: object, message: str) -> None:
         (["tab\there"], f"bypass[0]: 'tab\\there' is not a valid bypass entry; expected {BYPASS}"),
         (["nul\x00"], f"bypass[0]: 'nul\\x00' is not a valid bypass entry; expected {BYPASS}"),
         (["caf\u00e9.example"], f"bypass[0]: 'caf\\xe9.example' is not a valid bypass entry; expected {BYPASS}"),
-        ([""], f"bypass[0]: '' is not a valid bypass entry; expected {BYPASS}"),
+        (["<local>", ""], f"bypass[1]: '' is not a valid bypass entry; expected {BYPASS}"),
     ],
 )
 def test_invalid_bypass(bypass: list[str], message: str) -> None:
@@ -105,6 +108,32 @@ def test_state_absent_is_direct() -> None:
 
 
 @pytest.mark.parametrize(
+    "proxy",
+    [
+        # What ansible.windows.win_http_proxy takes and winhttp_proxy returns: stored as given.
+        "http=proxy.corp.example:8080;https=proxy.corp.example:8443",
+        "proxy.corp.example",
+        "http://proxy.corp.example:8080",
+        "https=proxy.corp.example",
+    ],
+)
+def test_stock_proxy_forms(proxy: str) -> None:
+    assert desired_from_options(options(proxy=proxy, bypass=[""]))[0] == Desired("named_proxy", proxy, ())
+
+
+def test_stock_spellings_of_removal_and_import() -> None:
+    assert desired_from_options(options(proxy=""))[0] == Desired("direct")
+    assert desired_from_options(options(proxy="", bypass=[""]))[0] == Desired("direct")
+    assert desired_from_options(options(source="ie", views=[64])) == (None, [64])
+    with pytest.raises(ProxyInputError) as info:
+        desired_from_options(options(proxy="", bypass=["<local>"]))
+    assert str(info.value) == (
+        "bypass cannot be used with proxy='', which sets direct access (as in ansible.windows.win_http_proxy); "
+        "remove it or give a proxy"
+    )
+
+
+@pytest.mark.parametrize(
     ("given", "message"),
     [
         (
@@ -112,7 +141,7 @@ def test_state_absent_is_direct() -> None:
             "proxy cannot be used with state=absent, which sets direct access; remove it or use state=present",
         ),
         (
-            {"state": "absent", "proxy": "p:1", "bypass": []},
+            {"state": "absent", "proxy": "p:1", "bypass": ["<local>"]},
             "proxy and bypass cannot be used with state=absent, which sets direct access; "
             "remove them or use state=present",
         ),

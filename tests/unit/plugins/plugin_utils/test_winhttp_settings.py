@@ -54,7 +54,9 @@ def test_named_proxy_flags_and_zero_second_dword_under_0x18() -> None:
     assert blob[:12] == bytes.fromhex("180000000000000003000000")
 
 
-def test_other_headers_are_kept_counter_incremented_trailing_preserved() -> None:
+def test_other_headers_and_second_dword_are_kept_trailing_preserved() -> None:
+    # Windows writes 0 as the second DWORD under 0x28 after `netsh winhttp set proxy` (real_world_blobs
+    # entry 39), so the value is kept as read, not counted up.
     blob = (
         bytes.fromhex("28000000050000000300000003000000") + b"p:1" + bytes.fromhex("00000000") + b"\x07\x00\x00\x00tail"
     )
@@ -67,7 +69,7 @@ def test_other_headers_are_kept_counter_incremented_trailing_preserved() -> None
         )
     )
     assert rewritten == (
-        bytes.fromhex("28000000060000000300000003000000")
+        bytes.fromhex("28000000050000000300000003000000")
         + b"q:2"
         + bytes.fromhex("07000000")
         + b"<local>"
@@ -98,12 +100,50 @@ def test_bypass_longer_than_255_bytes_round_trips() -> None:
 
 
 @pytest.mark.parametrize(
+    ("blob_hex", "why"),
+    [
+        ("28000000000000000100000000000000000000", "the published 19-byte netsh reset value"),
+        ("280000000000000001000000ffffffff", "no PROXY flag: whatever follows is not read"),
+        ("18000000000000000300000003000000703a31", "0x18 and shorter than 20 bytes: Wine ignores it"),
+        ("1800000001000000030000000300000070" + "3a3100000000", "0x18 with a second DWORD of 1: Wine ignores it"),
+    ],
+)
+def test_blobs_wine_ignores_or_without_the_proxy_flag_are_direct(blob_hex: str, why: str) -> None:
+    blob = bytes.fromhex(blob_hex)
+    settings = codec.decode(blob)
+    assert (settings.access_type, settings.proxy, settings.bypass) == ("direct", None, None), why
+    assert codec.wine_access_type(blob) == "direct"
+
+
+def test_wine_reads_a_whole_0x18_named_proxy() -> None:
+    blob = codec.encode(codec.WinHttpSettings("named_proxy", "p:1", "<local>"))
+    assert codec.wine_access_type(blob) == "named_proxy"
+    assert codec.wine_access_type(blob[:-1]) == "direct"
+
+
+def test_a_nul_ends_a_string_as_winhttp_reads_it() -> None:
+    blob = bytes.fromhex("18000000000000000300000007000000") + b"p:1\0xyz" + bytes.fromhex("00000000")
+    assert codec.decode(blob).proxy == "p:1"
+
+
+@pytest.mark.parametrize("field", ["proxy", "bypass"])
+def test_encoder_refuses_a_nul(field: str) -> None:
+    values = {"proxy": "p:1", "bypass": "<local>"}
+    values[field] = values[field] + "\0x"
+    with pytest.raises(codec.WinHttpSettingsError) as info:
+        codec.encode(codec.WinHttpSettings("named_proxy", values["proxy"], values["bypass"]))
+    assert str(info.value) == (
+        f"WinHttpSettings {field} must not contain a NUL character (WinHTTP ends the string there): {values[field]!r}"
+    )
+
+
+@pytest.mark.parametrize(
     ("blob_hex", "message"),
     [
         ("1800", "WinHttpSettings blob is truncated: header at offset 0 needs 4 bytes, 2 remain"),
         (
-            "18000000000000000300000017000000" + "70",
-            "WinHttpSettings blob is truncated: proxy length 23 at offset 12 exceeds the 1 bytes that follow",
+            "18000000000000000300000017000000" + "70" * 5,
+            "WinHttpSettings blob is truncated: proxy length 23 at offset 12 exceeds the 5 bytes that follow",
         ),
     ],
 )
@@ -137,7 +177,7 @@ def test_round_trip_named_proxy(proxy: str, bypass: list[str], header: int, coun
     back = codec.decode(codec.encode(original))
     assert (back.access_type, back.proxy, back.bypass, back.header) == ("named_proxy", proxy, ";".join(bypass), header)
     assert back.bypass_list == bypass
-    assert back.counter == (0 if header == 0x18 else (counter + 1) & 0xFFFFFFFF)
+    assert back.counter == (0 if header == 0x18 else counter)
     assert back.trailing == (b"" if header == 0x18 else trailing)
 
 
