@@ -49,7 +49,7 @@ define find_python
 }
 endef
 
-.PHONY: help venv venv-oldest demo test unit integration sanity lint molecule static build test-oldest clean
+.PHONY: help venv venv-oldest demo fleet test unit integration sanity lint molecule static build test-oldest clean
 
 help:
 	@echo "make demo         set up and run the demo against a simulated fleet of Windows hosts"
@@ -67,7 +67,9 @@ help:
 	@echo "make ee           check execution-environment.yml with ansible-builder create (no container engine)"
 	@echo "make bench-report time and size of the compliance report for 5,000 hosts x 20 settings"
 
-venv: $(STAMP)
+# The collections-path link comes with the venv: ansible.cfg points ansible-doc and ansible-playbook run from
+# the checkout at it.
+venv: $(STAMP) $(COLLECTION_LINK)
 
 $(STAMP): tests/requirements.txt
 	@echo "==> venv: creating $(VENV) with Python 3.13 from tests/requirements.txt"
@@ -114,6 +116,12 @@ $(COLLECTION_LINK):
 demo: venv
 	@echo "==> demo: running the product against the simulated Windows fleet (python -m tests.demo)"
 	$(PY) -m tests.demo
+
+# The demo's fleet in the foreground, with an inventory whose groups choose the roles; prints the commands to
+# run against it (docs/playbooks.md). Ctrl-C stops it.
+fleet: venv
+	@echo "==> fleet: the simulated Windows fleet in the foreground (python -m tests.fleet); Ctrl-C stops it"
+	@$(PY) -m tests.fleet
 
 # The steps stop at the first failure (make stops at a failed prerequisite, in order).
 test: static unit integration test-oldest sanity lint molecule build ee
