@@ -184,7 +184,10 @@ build: venv
 	@mkdir -p build
 	$(VENV)/bin/ansible-galaxy collection build --force --output-path build .
 	@echo "==> build: installing $(TARBALL) into a temporary collections path"
-	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; export ANSIBLE_COLLECTIONS_PATH="$$tmp"; \
+	@# Only the installed tarball, nothing from sys.path: no other copy of the collection can stand in for it.
+	@# (ansible-doc -t role still warns that ansible-core's own ansible._protomatter has no MANIFEST.json:
+	@# ansible/ansible#85689, not this collection.)
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; export ANSIBLE_COLLECTIONS_PATH="$$tmp" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false; \
 	  $(VENV)/bin/ansible-galaxy collection install --offline $(TARBALL) >/dev/null; \
 	  $(VENV)/bin/ansible-galaxy collection list proxyfleet.windows | tail -n 1; \
 	  for f in plugins/modules/*.py; do \
