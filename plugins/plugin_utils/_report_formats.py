@@ -51,7 +51,8 @@ def to_csv(document: t.Mapping[str, t.Any]) -> str:
     Every cell is neutralised: a value read from a host never becomes a spreadsheet formula.
     """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF as RFC 4180 has it; it also makes Python 3.11 quote a field holding a bare CR (3.12+ always does).
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for host in document["hosts"]:
         if not host["settings"]:

@@ -264,6 +264,7 @@ HOSTILE = {
     "cr": "\rproxy:8080",
     "control": "proxy\x00\x1b[31m:8080\x08",
     "surrogate": "proxy\udc80:8080",
+    "newline": "p:80\r\n=1+1\rx",
     "credentials": "http://svc-proxy:S3cret!pw@proxy.corp.example:8080",
     "scheme_list": "http=alice:hunter2@p1:80;https=bob:pa@ss@p2:443",
 }
@@ -295,6 +296,8 @@ def test_csv_cells_never_start_a_formula() -> None:
     assert current["telemetry.at"] == "'@SUM(A1)"
     assert current["telemetry.tab"] == "'\tproxy:8080"
     assert current["telemetry.cr"] == "'\rproxy:8080"
+    assert current["telemetry.newline"] == "p:80\r\n=1+1\rx"  # one cell: line breaks inside it do not split the row
+    assert len(rows) == 1 + len(HOSTILE) + 1  # header, one row per setting, the failed host
     assert {row[0] for row in rows[1:]} == {"'=cmd|' /C calc'!A0", "broken"}
     for row in rows[1:]:
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row), row
