@@ -199,10 +199,15 @@ class CallbackModule(CallbackBase):
                 self._display.warning(f"compliance_report: options from {', '.join(wanted)} not used: {exc}")
 
     def _hosts_of(self, play: t.Any, variables: dict[str, t.Any]) -> list[str]:
-        """The hosts the play targets after --limit, as the strategy will run it (empty if unknowable)."""
+        """The hosts the play targets after --limit (empty if unknowable).
+
+        Every serial batch starts the play again with the inventory restricted to the batch: the restriction is
+        ignored, so the hosts of batches the play never gets to (max_fail_percentage) are reported too.
+        """
         try:
             pattern = Templar(loader=play._loader, variables=variables).template(play.hosts) or "all"
-            return [host.get_name() for host in play.get_variable_manager()._inventory.get_hosts(pattern)]
+            inventory = play.get_variable_manager()._inventory
+            return [host.get_name() for host in inventory.get_hosts(pattern, ignore_restrictions=True)]
         except Exception as exc:  # the report must still be written: say what it misses
             self._display.warning(
                 f"compliance_report: hosts of play '{self.play_name}' unknown, hosts it never reached are not listed: "

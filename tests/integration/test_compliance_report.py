@@ -556,3 +556,35 @@ def test_fail_on_drift_fails_on_hosts_not_assessed_unless_allowed(fixture_fleet:
         "srv2019-compliant": "compliant",
         "win11-peruser": "not_assessed",
     }
+
+
+SERIAL_PLAY = """
+- name: Batches of one
+  hosts: srv2019-compliant,clean-host,win11-peruser
+  gather_facts: false
+  serial: 1
+  max_fail_percentage: 0
+  order: inventory
+  tasks:
+    - name: Telemetry (refused before any host command on the second host)
+      proxyfleet.windows.telemetry_proxy:
+        proxy: "{{ 'proxy.corp.example:8080' if inventory_hostname == 'srv2019-compliant' else 'no port' }}"
+"""
+
+
+def test_hosts_of_batches_the_play_never_got_to_are_not_assessed(fixture_fleet: Fleet) -> None:
+    done = run(fixture_fleet, SERIAL_PLAY, "--check")
+    assert done.returncode == 2, done.stdout + done.stderr
+    document = json.loads((fixture_fleet.work / "report" / "compliance.json").read_text(encoding="utf-8"))
+    hosts = {host["name"]: host for host in document["hosts"]}
+    # In the pattern's order: srv2019-compliant is checked, clean-host's task fails and ends the play
+    # (max_fail_percentage 0), win11-peruser's batch never runs.
+    assert {name: host["status"] for name, host in hosts.items()} == {
+        "clean-host": "unknown",
+        "srv2019-compliant": "compliant",
+        "win11-peruser": "not_assessed",
+    }
+    assert hosts["win11-peruser"]["not_assessed_reason"] == (
+        "no proxyfleet.windows task ran on it in 'Batches of one' "
+        "(no role or task applied to it, or the play ended before it got there)"
+    )
