@@ -15,7 +15,7 @@ import typing as t
 from xml.etree import ElementTree
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import STATUSES
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_text import csv_cell, xml_safe
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_text import csv_cell, csv_row, xml_safe
 
 CSV_COLUMNS = (
     "host",
@@ -67,11 +67,11 @@ def to_csv(document: t.Mapping[str, t.Any]) -> str:
                 "true" if row["compliant"] else "false",
                 value_text(row["current"]),
                 value_text(row["desired"]),
-                owner.get("gpo", ""),
-                owner.get("gpo_id", ""),
+                str(owner.get("gpo") or ""),
+                str(owner.get("gpo_id") or ""),
                 row["action"],
             ]
-            writer.writerow([csv_cell(str(cell)) for cell in cells])
+            writer.writerow(csv_row(cells))
     return out.getvalue()
 
 
@@ -83,7 +83,10 @@ def _drift_message(row: t.Mapping[str, t.Any]) -> str:
 
 
 def _testcase(suite: ElementTree.Element, classname: str, name: str) -> ElementTree.Element:
-    return ElementTree.SubElement(suite, "testcase", classname=xml_safe(classname), name=xml_safe(name))
+    """A test case on a line of its own; ``classname`` is already XML-safe (one host, many cases)."""
+    case = ElementTree.SubElement(suite, "testcase", {"classname": classname, "name": xml_safe(name)})
+    case.tail = "\n"
+    return case
 
 
 def _outcome(case: ElementTree.Element, tag: str, message: str, body: bool = False) -> None:
@@ -98,16 +101,18 @@ def to_junit(document: t.Mapping[str, t.Any]) -> str:
     root = ElementTree.Element("testsuites")
     suite = ElementTree.SubElement(root, "testsuite")
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    suite.text = "\n"
     for host in document["hosts"]:
+        name = xml_safe(host["name"])
         if host["status"] == "unknown":
             counts["errors"] += 1
             reason = "; ".join(host["problems"]) or "no result from any proxyfleet.windows check"
-            _outcome(_testcase(suite, host["name"], "host"), "error", reason)
+            _outcome(_testcase(suite, name, "host"), "error", reason)
         elif host["status"] == "not_assessed":
             counts["skipped"] += 1
-            _outcome(_testcase(suite, host["name"], "host"), "skipped", f"not assessed: {host['not_assessed_reason']}")
+            _outcome(_testcase(suite, name, "host"), "skipped", f"not assessed: {host['not_assessed_reason']}")
         for row in host["settings"]:
-            case = _testcase(suite, host["name"], row["setting"])
+            case = _testcase(suite, name, row["setting"])
             if not row["compliant"]:
                 counts["failures"] += 1
                 _outcome(case, "failure", _drift_message(row), body=True)
@@ -115,7 +120,7 @@ def to_junit(document: t.Mapping[str, t.Any]) -> str:
     attributes = {"name": "proxyfleet.windows compliance", **{key: str(value) for key, value in counts.items()}}
     root.attrib.update(attributes)
     suite.attrib.update(attributes, timestamp=xml_safe(str(document["run"].get("generated_at", ""))))
-    ElementTree.indent(root, space="")
+    root.text, suite.tail = "\n", "\n"
     return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 

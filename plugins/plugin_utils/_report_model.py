@@ -90,8 +90,9 @@ class SettingRow:
         return {
             "setting": self.setting,
             "surface": self.surface,
-            "current": self.current,
-            "desired": self.desired,
+            # Credentials in a proxy or URL value (user:password@) never reach a report file.
+            "current": redact_values(self.current),
+            "desired": redact_values(self.desired),
             "compliant": self.compliant,
             "owner": self.owner,
             "action": self.action,
@@ -167,13 +168,13 @@ class HostReport:
             "name": self.name,
             "status": self.status,
             "unreachable": self.unreachable,
-            "problems": list(self.problems),
+            "problems": redact_values(self.problems),
             "not_assessed_reason": self.not_assessed_reason() if self.status == "not_assessed" else "",
             "host_commands": self.host_commands,
             "surfaces": sorted(self.by_surface),
             "settings": [row.as_dict() for row in rows],
-            "findings": self.all_findings(),
-            "owners": [self.owners[setting] for setting in sorted(self.owners)],
+            "findings": redact_values(self.all_findings()),
+            "owners": redact_values([self.owners[setting] for setting in sorted(self.owners)]),
         }
 
 
@@ -314,8 +315,7 @@ class ComplianceReport:
                     owner = self.owner_of(report, row.setting)
                     if owner is not None:
                         row.owner = {"gpo": owner["gpo"], "gpo_id": owner["gpo_id"]}
-            # Credentials in a proxy or URL value (user:password@) never reach a report file.
-            hosts.append(redact_values(report.as_dict()))
+            hosts.append(report.as_dict())
         return {
             "schema": SCHEMA,
             "schema_version": SCHEMA_VERSION,

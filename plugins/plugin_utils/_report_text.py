@@ -24,6 +24,7 @@ _CREDENTIALS = re.compile(r"(?P<lead>^|://|[\s;=,\"'(\[])(?P<user>[^\s:@/;=,\"'\
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # A cell starting with one of these is read as a formula (or as a formula's start) by spreadsheet programs.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_CHARS = frozenset(_FORMULA_START)
 
 
 def redact(text: str) -> str:
@@ -37,6 +38,8 @@ def redact_values(value: t.Any) -> t.Any:
     """A copy of a report value (scalars, lists, dicts) with credentials redacted in every string."""
     if isinstance(value, str):
         return redact(value)
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
     if isinstance(value, dict):
         return {key: redact_values(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -46,6 +49,8 @@ def redact_values(value: t.Any) -> t.Any:
 
 def xml_safe(text: str) -> str:
     """``text`` without the characters XML forbids; each one shown as ``\\xNN`` / ``\\uNNNN`` instead."""
+    if text.isascii() and text.isprintable():  # the common case, checked in C: 100,000 test cases per report
+        return text
     return _NOT_XML.sub(lambda found: _escaped(found.group()), text)
 
 
@@ -57,3 +62,8 @@ def _escaped(char: str) -> str:
 def csv_cell(text: str) -> str:
     """A cell a spreadsheet shows as text: a leading ``=``, ``+``, ``-``, ``@``, tab or CR gets a ``'`` before it."""
     return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def csv_row(cells: t.Iterable[str]) -> list[str]:
+    """``csv_cell`` of each cell, without a call per cell (reports have a million cells)."""
+    return [f"'{cell}" if cell[:1] in _FORMULA_CHARS else cell for cell in cells]
