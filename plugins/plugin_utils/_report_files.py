@@ -66,7 +66,9 @@ def write_reports(
         path = target / file_name
         handle, temporary = tempfile.mkstemp(prefix=f".{file_name}.", dir=target)
         try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            # backslashreplace: a lone surrogate from a host's JSON answer cannot be UTF-8; it is written as
+            # \udc80 (still valid inside the JSON data island) rather than failing the whole report.
+            with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
                 stream.write(render(document, title))
             os.chmod(temporary, mode)
             os.replace(temporary, path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import configparser
 import re
 import subprocess
 from pathlib import Path
@@ -66,3 +67,16 @@ def test_readme_lists_every_stage_and_shows_the_report() -> None:
 def test_readme_commands_are_make_targets(target: str) -> None:
     assert f"\nmake {target} " in README
     assert re.search(rf"^{target}:", MAKEFILE, re.MULTILINE)
+
+
+def test_the_checkout_is_the_collection_for_tools_run_from_it() -> None:
+    config = configparser.ConfigParser()
+    config.read(REPO_ROOT / "ansible.cfg", encoding="utf-8")
+    first = config["defaults"]["collections_path"].split(":")[0]
+    # ansible.cfg's first collections path holds the link `make venv` makes (COLLECTION_LINK is its prerequisite).
+    link = re.search(r"^COLLECTION_LINK := (.+)$", MAKEFILE, re.MULTILINE)
+    assert link is not None
+    assert link.group(1) == f"{first}/ansible_collections/proxyfleet/windows"
+    assert re.search(r"^venv: \$\(STAMP\) \$\(COLLECTION_LINK\)$", MAKEFILE, re.MULTILINE)
+    galaxy = (REPO_ROOT / "galaxy.yml").read_text(encoding="utf-8")
+    assert "\n  - ansible.cfg\n" in galaxy  # build_ignore: not part of the collection users install

@@ -340,3 +340,19 @@ def test_credentials_are_redacted_in_every_format(name: str) -> None:
 )
 def test_redact(value: str, redacted: str) -> None:
     assert _report_text.redact(value) == redacted
+
+
+def test_hostile_values_are_written_to_every_file(tmp_path) -> None:
+    # A lone surrogate (JSON from a host may carry "\udc80") cannot be encoded as UTF-8: it is written escaped
+    # instead of failing the whole report.
+    written = write_reports(hostile_document(), tmp_path, list(FORMATS))
+    assert len(written) == 4
+    document = json.loads((tmp_path / "compliance.json").read_text(encoding="utf-8"))
+    assert document["hosts"][0]["settings"]
+    ElementTree.parse(tmp_path / "compliance.junit.xml")
+    with (tmp_path / "compliance.csv").open(encoding="utf-8", newline="") as stream:
+        [surrogate] = [row for row in csv.reader(stream) if row[3] == "telemetry.surrogate"]
+    assert surrogate[5] == "proxy\\udc80:8080"
+    page = (tmp_path / "compliance.html").read_text(encoding="utf-8")
+    data = page.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0]
+    assert "proxy\udc80:8080" in json.loads(data)["strings"]
