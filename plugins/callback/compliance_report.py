@@ -180,6 +180,7 @@ class CallbackModule(CallbackBase):
         # The hosts of the current play, added to the report once a task of the collection starts in it.
         self.play_name = ""
         self.play_hosts: list[str] = []
+        self.mode_error = ""
 
     def v2_playbook_on_start(self, playbook: t.Any) -> None:
         self.playbooks.append(os.path.basename(str(playbook._file_name)))
@@ -197,6 +198,17 @@ class CallbackModule(CallbackBase):
                 self.set_options(var_options={name: templar.template(value) for name, value in wanted.items()})
             except AnsibleError as exc:
                 self._display.warning(f"compliance_report: options from {', '.join(wanted)} not used: {exc}")
+        self._check_mode_option()
+
+    def _check_mode_option(self) -> None:
+        """Say at once, not only at the end of a long run, that report_mode will keep the report from being written."""
+        try:
+            parse_mode(self.get_option("report_mode"))
+        except ValueError as exc:
+            message = f"compliance_report: {exc}; the report will not be written"
+            if message != self.mode_error:
+                self._display.error(message)
+            self.mode_error = message
 
     def _hosts_of(self, play: t.Any, variables: dict[str, t.Any]) -> list[str]:
         """The hosts the play targets after --limit (empty if unknowable).

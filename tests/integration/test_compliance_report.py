@@ -392,6 +392,27 @@ def test_fail_on_drift_sets_the_exit_code(fixture_fleet: Fleet) -> None:
         env={"PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "true", "PROXYFLEET_COMPLIANCE_REPORT_DIR": str(blocked)},
     )
     assert unwritten.returncode == 2, unwritten.stdout + unwritten.stderr
+    # A report_mode that would leave the owner unable to read the files: said at the first play, before any
+    # task runs, and again when the report is not written.
+    bad_mode = run(
+        fixture_fleet,
+        PLAY,
+        "--check",
+        "--limit",
+        "srv2019-compliant,localhost",
+        env={
+            "PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "true",
+            "PROXYFLEET_COMPLIANCE_REPORT_MODE": "0444",
+            "PROXYFLEET_COMPLIANCE_REPORT_DIR": str(fixture_fleet.work / "bad-mode"),
+        },
+    )
+    assert bad_mode.returncode == 2, bad_mode.stdout + bad_mode.stderr
+    refused = (
+        "compliance_report: report_mode 0444 does not let the owner read and write the files; give an octal mode "
+        "such as 0600 or 0640, quoted in YAML; the report will not be written"
+    )
+    assert " ".join(bad_mode.stderr.split()).count(refused) == 1
+    assert not (fixture_fleet.work / "bad-mode").exists()
     # ansible-core 2.16 also breaks lines inside the path, at a hyphen: compare without any white space.
     stderr = "".join(unwritten.stderr.split())
     for message in (
