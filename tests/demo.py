@@ -1,8 +1,9 @@
 """``make demo``: the product's main job against a simulated fleet of Windows hosts.
 
-Starts the simulated fleet (12 hosts in the WinHTTP states admins meet, plus 6 realistic hosts
-exported with regedit), runs playbooks/demo_baseline.yml in check mode (a compliance report),
-applies it, checks again, and says where every file is.
+Starts the simulated fleet (12 hosts in the WinHTTP states admins meet, plus 7 realistic hosts
+exported with regedit), runs playbooks/demo_baseline.yml in check mode with the compliance_report
+callback (the four report files go to the run's folder), applies it, checks again, says where every
+file is, and prints the path of the HTML report last. Keeps the last few run folders of build/demo.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from tests.simfleet import REPO_ROOT, RunningFleet, ansible_env
 PLAYBOOK = REPO_ROOT / "playbooks" / "demo_baseline.yml"
 FIXTURE_HOSTS = REPO_ROOT / "tests" / "fixtures" / "hosts"
 CALLBACKS = REPO_ROOT / "tests" / "integration" / "callback_plugins"
+RUNS = REPO_ROOT / "build" / "demo"
+KEEP_RUNS = 5  # run folders of build/demo kept, this one included: each holds a fleet, logs and a report
 TASK = "Every proxy surface in one round trip"
 SURFACES = {
     "wininet": "WinINET",
@@ -84,15 +87,20 @@ def describe(item: dict) -> str:
     return f"{setting} {short(current)} -> {short(desired)}"
 
 
-def run_playbook(fleet: RunningFleet, work: Path, label: str, *args: str) -> tuple[dict[str, dict], float]:
+def run_playbook(
+    fleet: RunningFleet, work: Path, label: str, *args: str, report: Path | None = None
+) -> tuple[dict[str, dict], float]:
+    """Run the demo playbook; with ``report``, the compliance_report callback writes its files there."""
     record = work / f"{label}.jsonl"
     output = work / f"{label}.ansible.log"
+    callbacks = "record_results" + (",proxyfleet.windows.compliance_report" if report else "")
     env = ansible_env(
         {
             "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
-            "ANSIBLE_CALLBACKS_ENABLED": "record_results",
+            "ANSIBLE_CALLBACKS_ENABLED": callbacks,
             "RECORD_RESULTS_FILE": str(record),
             "ANSIBLE_FORKS": "20",
+            **({"PROXYFLEET_COMPLIANCE_REPORT_DIR": str(report)} if report else {}),
         }
     )
     started = time.monotonic()
@@ -178,9 +186,26 @@ def build_fleet(directory: Path) -> int:
     return len(names)
 
 
+def prune_runs(keep: int = KEEP_RUNS - 1) -> None:
+    """Remove all but the newest ``keep`` run folders (named by their start time, so names sort by age)."""
+    runs = sorted(path for path in RUNS.glob("*") if path.is_dir()) if RUNS.exists() else []
+    for old in runs[: max(0, len(runs) - keep)]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def report_counts(report: Path) -> str:
+    """The hosts by status, from the compliance.json the check wrote."""
+    totals = json.loads((report / "compliance.json").read_text(encoding="utf-8"))["totals"]
+    return ", ".join(
+        f"{totals[status]} {status.replace('_', ' ')}" for status in ("compliant", "drifted", "unknown", "not_assessed")
+    )
+
+
 def main() -> int:
     started = time.monotonic()
-    work = REPO_ROOT / "build" / "demo" / datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    prune_runs()
+    work = RUNS / datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    report = work / "report"
     fleet_dir = work / "fleet"
     count = build_fleet(fleet_dir)
     print("proxyfleet.windows demo: the corporate proxy baseline across a simulated fleet of Windows hosts")
@@ -191,10 +216,11 @@ def main() -> int:
     with RunningFleet(fleet_dir, work) as fleet:
         print(f"\nStarted {count} simulated Windows hosts behind one WinRM listener (Basic auth over HTTPS).")
 
-        checked, elapsed = run_playbook(fleet, work, "1-check", "--check")
+        checked, elapsed = run_playbook(fleet, work, "1-check", "--check", report=report)
         print_matrix(
             "1. Compliance check (check mode: one WinRM command per host, nothing written)", checked, elapsed, "DRIFT"
         )
+        print(f"  -> compliance report: {report_counts(report)} (the page's path is printed at the end)")
         print_details(checked)
 
         applied, elapsed = run_playbook(fleet, work, "2-apply", "--diff")
@@ -228,7 +254,12 @@ def main() -> int:
     print(f"  inventory           {fleet.inventory.relative_to(REPO_ROOT)}")
     print(f"  WinRM command log   {fleet.log.relative_to(REPO_ROOT)} (one JSON line per host command)")
     print(f"  ansible output      {work.relative_to(REPO_ROOT)}/<step>.ansible.log, task results in <step>.jsonl")
-    print(f"\nDemo finished in {time.monotonic() - started:.1f} s.")
+    print(f"  compliance report   {report.relative_to(REPO_ROOT)}/compliance.json, .junit.xml, .csv (step 1)")
+    print(f"  older runs          {RUNS.relative_to(REPO_ROOT)}/ keeps the last {KEEP_RUNS}")
+    print(
+        f"\nDemo finished in {time.monotonic() - started:.1f} s. The compliance report of step 1, to open in a browser:"
+    )
+    print(report / "compliance.html")
     # Values Group Policy owns are held on purpose and said so above; anything else left over is a failure.
     return 0 if compliant + len(held) == len(rechecked) else 1
 

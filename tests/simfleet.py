@@ -84,6 +84,10 @@ class RunningFleet:
             self._process.kill()
             return self._process.wait()
 
+    def alive(self) -> bool:
+        """Whether the simulator process still runs."""
+        return self._process is not None and self._process.poll() is None
+
     def log_entries(self) -> list[dict[str, object]]:
         """Every JSON line the simulator logged so far."""
         if not self.log.exists():

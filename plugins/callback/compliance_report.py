@@ -15,6 +15,10 @@ description:
     C(proxyfleet.windows) collection (recognised by the task's resolved action name, so FQCNs, short names under
     C(collections:) and action groups all count), per host and setting. Tasks of other collections are ignored.
   - A host that was unreachable, or where a task failed, is C(unknown), never compliant.
+  - A host on which no setting was checked is C(not_assessed), never compliant, with the reason why (no role or
+    task of the collection applied to it, every such task was skipped, the tasks that ran return findings only,
+    or the play never got to it). Every host of a play that runs a task of the collection is in the report, so
+    a host the play never reached is listed too.
   - At the end of the run it writes C(compliance.json) (a versioned schema, see C(docs/reports.md)),
     C(compliance.junit.xml), C(compliance.csv) and a self-contained C(compliance.html) to O(output_dir), and prints
     a short summary table.
@@ -51,8 +55,8 @@ options:
       - name: proxyfleet_compliance_report_formats
   fail_on_drift:
     description:
-      - Make C(ansible-playbook) exit with code 2 when any host drifts or is unknown, for alerting and for failing
-        an AWX job.
+      - Make C(ansible-playbook) exit with code 2 when any host drifts, is unknown or is not assessed (unless
+        O(allow_not_assessed)), for alerting and for failing an AWX job.
       - The report files and the summary are written first; the exit is raised when ansible-core hands the final
         stats to this callback, after the stdout callback has printed its recap. Aggregate callbacks enabled after
         this one then get no final stats, so list this one last in C(callbacks_enabled).
@@ -65,6 +69,34 @@ options:
         key: fail_on_drift
     vars:
       - name: proxyfleet_compliance_fail_on_drift
+  allow_not_assessed:
+    description:
+      - With O(fail_on_drift), do not fail the run for hosts that are not assessed (no setting checked on them),
+        for playbooks that deliberately check only some of the hosts they target. They are still reported as
+        C(not_assessed), never as compliant.
+    type: bool
+    default: false
+    env:
+      - name: PROXYFLEET_COMPLIANCE_ALLOW_NOT_ASSESSED
+    ini:
+      - section: proxyfleet_compliance_report
+        key: allow_not_assessed
+    vars:
+      - name: proxyfleet_compliance_allow_not_assessed
+  report_mode:
+    description:
+      - File mode of the report files, as an octal string such as V(0600) or V(0640); the owner must be able to
+        read and write them. Quote it in YAML (an unquoted V(0640) is the number 416 there).
+      - The default keeps the reports, which name hosts, proxies and findings, readable by their owner only.
+    type: str
+    default: "0600"
+    env:
+      - name: PROXYFLEET_COMPLIANCE_REPORT_MODE
+    ini:
+      - section: proxyfleet_compliance_report
+        key: report_mode
+    vars:
+      - name: proxyfleet_compliance_report_mode
   summary:
     description: Print the summary table (hosts by status, compliance per surface) at the end of the run.
     type: bool
@@ -77,7 +109,7 @@ options:
     vars:
       - name: proxyfleet_compliance_summary
   title:
-    description: The title of the HTML page.
+    description: The title of the HTML page (its C(<title>) and heading).
     type: str
     default: Proxy compliance
     env:
@@ -99,7 +131,11 @@ from ansible.plugins.callback import CallbackBase
 from ansible.release import __version__ as ansible_version
 from ansible.template import Templar
 
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_files import unknown_formats, write_reports
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_files import (
+    parse_mode,
+    unknown_formats,
+    write_reports,
+)
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_formats import console_summary
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import (
     ComplianceReport,
@@ -112,6 +148,8 @@ _VAR_NAMES = (
     "proxyfleet_compliance_report_dir",
     "proxyfleet_compliance_report_formats",
     "proxyfleet_compliance_fail_on_drift",
+    "proxyfleet_compliance_allow_not_assessed",
+    "proxyfleet_compliance_report_mode",
     "proxyfleet_compliance_summary",
     "proxyfleet_compliance_report_title",
 )
@@ -139,6 +177,10 @@ class CallbackModule(CallbackBase):
         super().__init__(*args, **kwargs)
         self.report = ComplianceReport()
         self.playbooks: list[str] = []
+        # The hosts of the current play, added to the report once a task of the collection starts in it.
+        self.play_name = ""
+        self.play_hosts: list[str] = []
+        self.mode_error = ""
 
     def v2_playbook_on_start(self, playbook: t.Any) -> None:
         self.playbooks.append(os.path.basename(str(playbook._file_name)))
@@ -146,6 +188,8 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_play_start(self, play: t.Any) -> None:
         # Extra vars (AWX surveys) and play vars can set the options that document `vars`.
         variables = play.get_variable_manager().get_vars(play=play)
+        self.play_name = str(play.get_name() or "unnamed play").strip()
+        self.play_hosts = self._hosts_of(play, variables)
         wanted = {name: variables[name] for name in _VAR_NAMES if name in variables}
         if wanted:
             # Rendered like task arguments: "/reports/{{ awx_job_id }}" names one directory per job.
@@ -154,6 +198,48 @@ class CallbackModule(CallbackBase):
                 self.set_options(var_options={name: templar.template(value) for name, value in wanted.items()})
             except AnsibleError as exc:
                 self._display.warning(f"compliance_report: options from {', '.join(wanted)} not used: {exc}")
+        self._check_mode_option()
+
+    def _check_mode_option(self) -> None:
+        """Say at once, not only at the end of a long run, that report_mode will keep the report from being written."""
+        try:
+            parse_mode(self.get_option("report_mode"))
+        except ValueError as exc:
+            message = f"compliance_report: {exc}; the report will not be written"
+            if message != self.mode_error:
+                self._display.error(message)
+            self.mode_error = message
+
+    def _hosts_of(self, play: t.Any, variables: dict[str, t.Any]) -> list[str]:
+        """The hosts the play targets after --limit (empty if unknowable).
+
+        Every serial batch starts the play again with the inventory restricted to the batch: the restriction is
+        ignored, so the hosts of batches the play never gets to (max_fail_percentage) are reported too.
+        """
+        try:
+            pattern = Templar(loader=play._loader, variables=variables).template(play.hosts) or "all"
+            inventory = play.get_variable_manager()._inventory
+            return [host.get_name() for host in inventory.get_hosts(pattern, ignore_restrictions=True)]
+        except Exception as exc:  # the report must still be written: say what it misses
+            self._display.warning(
+                f"compliance_report: hosts of play '{self.play_name}' unknown, hosts it never reached are not listed: "
+                f"{exc}"
+            )
+            return []
+
+    def v2_playbook_on_task_start(self, task: t.Any, is_conditional: bool) -> None:
+        # A play that runs a task of the collection is a compliance play: each of its hosts must be accounted for.
+        if self.play_hosts and is_collection_action(str(getattr(task, "resolved_action", None) or task.action)):
+            for host in self.play_hosts:
+                self.report.expect(host, self.play_name)
+            self.play_hosts = []
+
+    def v2_runner_on_skipped(self, result: t.Any) -> None:
+        if not _is_loop(result):
+            self.report.add_skipped(result._host.get_name(), _action_of(result))
+
+    def v2_runner_item_on_skipped(self, result: t.Any) -> None:
+        self.report.add_skipped(result._host.get_name(), _action_of(result))
 
     def v2_runner_on_ok(self, result: t.Any) -> None:
         # A loop's items arrive one by one in v2_runner_item_on_ok; its summary here adds nothing. (Not
@@ -194,7 +280,12 @@ class CallbackModule(CallbackBase):
         )
         written: list[str] = []
         try:
-            written = write_reports(document, self.get_option("output_dir"), formats)
+            mode = parse_mode(self.get_option("report_mode"))
+            written = write_reports(
+                document, self.get_option("output_dir"), formats, title=str(self.get_option("title")), mode=mode
+            )
+        except ValueError as exc:
+            self._display.error(f"compliance_report: report not written: {exc}")
         except OSError as exc:
             self._display.error(f"compliance_report: cannot write the report to {self.get_option('output_dir')}: {exc}")
         if self.get_option("summary"):
@@ -202,10 +293,12 @@ class CallbackModule(CallbackBase):
         totals = document["totals"]
         # A report that could not be written is as much a reason to alert as drift.
         unwritten = len(written) < len(formats)
-        if self.get_option("fail_on_drift") and (totals["drifted"] or totals["unknown"] or unwritten):
+        not_assessed = 0 if self.get_option("allow_not_assessed") else totals["not_assessed"]
+        if self.get_option("fail_on_drift") and (totals["drifted"] or totals["unknown"] or not_assessed or unwritten):
             self._display.error(
-                f"compliance_report: fail_on_drift: {totals['drifted']} host(s) drifted, "
-                f"{totals['unknown']} unknown{', report not written' if unwritten else ''}; exiting with {EXIT_DRIFT}"
+                f"compliance_report: fail_on_drift: {totals['drifted']} host(s) drifted, {totals['unknown']} unknown, "
+                f"{totals['not_assessed']} not assessed{' (allowed)' if totals['not_assessed'] > not_assessed else ''}"
+                f"{', report not written' if unwritten else ''}; exiting with {EXIT_DRIFT}"
             )
             # ansible-core catches Exception from callbacks and turns it into a warning; SystemExit is not an
             # Exception, so it ends ansible-playbook (its own cleanup runs in finally blocks) with this code.

@@ -12,8 +12,14 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import ComplianceReport, stats_summary
 
 
-def compliance_summary(hostvars: t.Any, hosts: t.Any, registered: t.Any, limit: int = 100) -> dict[str, t.Any]:
-    """Summarise what ``registered`` (a variable name, or a list of them) holds on each of ``hosts``."""
+def compliance_summary(
+    hostvars: t.Any, hosts: t.Any, registered: t.Any, limit: int = 100, play_hosts: t.Any = None
+) -> dict[str, t.Any]:
+    """Summarise what ``registered`` (a variable name, or a list of them) holds on each of ``hosts``.
+
+    ``play_hosts`` (``ansible_play_hosts``) tells a host that left the play (failed or unreachable before the
+    check, so nothing was registered: unknown) from one the check never ran on (not assessed).
+    """
     if not isinstance(hostvars, c.Mapping):
         raise AnsibleFilterError(
             f"compliance_summary: input must be hostvars (a mapping), got {type(hostvars).__name__}"
@@ -28,11 +34,19 @@ def compliance_summary(hostvars: t.Any, hosts: t.Any, registered: t.Any, limit: 
         )
     if not isinstance(limit, int) or limit < 0:
         raise AnsibleFilterError(f"compliance_summary: limit must be a non-negative integer, got {limit!r}")
+    if play_hosts is not None and (isinstance(play_hosts, str) or not isinstance(play_hosts, c.Iterable)):
+        raise AnsibleFilterError("compliance_summary: play_hosts must be a list of host names, e.g. ansible_play_hosts")
+    remaining = None if play_hosts is None else {str(host) for host in play_hosts}
     report = ComplianceReport()
     for host in hosts:
         variables = hostvars.get(host, {})
         for name in names:
-            report.add_registered(str(host), variables.get(name) if name in variables else None)
+            if name not in variables and remaining is not None and str(host) not in remaining:
+                report.add_failure(
+                    str(host), f"registered '{name}'", "left the play before the check (failed, unreachable or ended)"
+                )
+            else:
+                report.add_registered(str(host), variables.get(name) if name in variables else None)
     return stats_summary(report.document({}), limit)
 
 

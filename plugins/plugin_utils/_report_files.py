@@ -5,29 +5,59 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import typing as t
 from pathlib import Path
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _report_formats, _report_html
 
-# Format name (as the callback's `formats` option spells it) -> file name and writer.
-FORMATS: dict[str, tuple[str, t.Callable[[t.Mapping[str, t.Any]], str]]] = {
-    "json": ("compliance.json", _report_formats.to_json),
-    "junit": ("compliance.junit.xml", _report_formats.to_junit),
-    "csv": ("compliance.csv", _report_formats.to_csv),
+# Format name (as the callback's `formats` option spells it) -> file name and writer. A writer gets the
+# document and the page title (only the HTML page has one).
+FORMATS: dict[str, tuple[str, t.Callable[[t.Mapping[str, t.Any], str], str]]] = {
+    "json": ("compliance.json", lambda document, _title: _report_formats.to_json(document)),
+    "junit": ("compliance.junit.xml", lambda document, _title: _report_formats.to_junit(document)),
+    "csv": ("compliance.csv", lambda document, _title: _report_formats.to_csv(document)),
     "html": ("compliance.html", _report_html.to_html),
 }
+DEFAULT_TITLE = "Proxy compliance"
+# Reports name hosts, proxies and findings of a fleet: readable by their owner only unless report_mode says so.
+DEFAULT_MODE = 0o600
+_OCTAL_MODE = re.compile(r"0?[0-7]{3}")
 
 
 def unknown_formats(formats: t.Iterable[str]) -> list[str]:
     return [name for name in formats if name not in FORMATS]
 
 
+def parse_mode(text: t.Any) -> int:
+    """The ``report_mode`` option (``"0640"``) as a number; ``ValueError`` naming the option and its form."""
+    value = str(text).strip()
+    if not _OCTAL_MODE.fullmatch(value):
+        raise ValueError(f"report_mode must be an octal file mode such as 0600 or 0640, got {str(text)[:40]!r}")
+    mode = int(value, 8)
+    if mode & 0o600 != 0o600:
+        # Also what YAML 1.1 makes of an unquoted 0640 (the integer 416, read back as "416").
+        raise ValueError(
+            f"report_mode {value} does not let the owner read and write the files; "
+            "give an octal mode such as 0600 or 0640, quoted in YAML"
+        )
+    return mode
+
+
 def write_reports(
-    document: t.Mapping[str, t.Any], directory: str | os.PathLike[str], formats: t.Iterable[str]
+    document: t.Mapping[str, t.Any],
+    directory: str | os.PathLike[str],
+    formats: t.Iterable[str],
+    *,
+    title: str = DEFAULT_TITLE,
+    mode: int = DEFAULT_MODE,
 ) -> list[str]:
-    """Write each format; each file is replaced whole (a reader never sees half a report). Returns the paths."""
+    """Write each format; each file is replaced whole (a reader never sees half a report). Returns the paths.
+
+    Each file is created with ``mode`` (mkstemp makes it 0600 before a byte is written, so no other user
+    can open it in between) and then moved over the old one.
+    """
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     written = []
@@ -36,9 +66,11 @@ def write_reports(
         path = target / file_name
         handle, temporary = tempfile.mkstemp(prefix=f".{file_name}.", dir=target)
         try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-                stream.write(render(document))
-            os.chmod(temporary, 0o644)
+            # backslashreplace: a lone surrogate from a host's JSON answer cannot be UTF-8; it is written as
+            # \udc80 (still valid inside the JSON data island) rather than failing the whole report.
+            with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
+                stream.write(render(document, title))
+            os.chmod(temporary, mode)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -12,9 +12,10 @@ import csv
 import io
 import json
 import typing as t
-from xml.sax.saxutils import escape, quoteattr
+from xml.etree import ElementTree
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import STATUSES
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_text import csv_cell, csv_row, xml_safe
 
 CSV_COLUMNS = (
     "host",
@@ -45,35 +46,33 @@ def to_json(document: t.Mapping[str, t.Any]) -> str:
 
 
 def to_csv(document: t.Mapping[str, t.Any]) -> str:
-    """One row per host and setting; a host without settings (unknown) gets one row with its status only."""
+    """One row per host and setting; a host without settings (unknown, not assessed) gets one row with its status.
+
+    Every cell is neutralised: a value read from a host never becomes a spreadsheet formula.
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF as RFC 4180 has it; it also makes Python 3.11 quote a field holding a bare CR (3.12+ always does).
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for host in document["hosts"]:
         if not host["settings"]:
-            writer.writerow([host["name"], host["status"], "", "", "", "", "", "", "", ""])
+            writer.writerow([csv_cell(host["name"]), host["status"], "", "", "", "", "", "", "", ""])
         for row in host["settings"]:
             owner = row["owner"] or {}
-            writer.writerow(
-                [
-                    host["name"],
-                    host["status"],
-                    row["surface"],
-                    row["setting"],
-                    "true" if row["compliant"] else "false",
-                    value_text(row["current"]),
-                    value_text(row["desired"]),
-                    owner.get("gpo", ""),
-                    owner.get("gpo_id", ""),
-                    row["action"],
-                ]
-            )
+            cells = [
+                host["name"],
+                host["status"],
+                row["surface"],
+                row["setting"],
+                "true" if row["compliant"] else "false",
+                value_text(row["current"]),
+                value_text(row["desired"]),
+                str(owner.get("gpo") or ""),
+                str(owner.get("gpo_id") or ""),
+                row["action"],
+            ]
+            writer.writerow(csv_row(cells))
     return out.getvalue()
-
-
-def _testcase(classname: str, name: str, body: str = "") -> str:
-    head = f"<testcase classname={quoteattr(classname)} name={quoteattr(name)}"
-    return f"{head}>{body}</testcase>" if body else f"{head}/>"
 
 
 def _drift_message(row: t.Mapping[str, t.Any]) -> str:
@@ -83,34 +82,46 @@ def _drift_message(row: t.Mapping[str, t.Any]) -> str:
     return message
 
 
+def _testcase(suite: ElementTree.Element, classname: str, name: str) -> ElementTree.Element:
+    """A test case on a line of its own; ``classname`` is already XML-safe (one host, many cases)."""
+    case = ElementTree.SubElement(suite, "testcase", {"classname": classname, "name": xml_safe(name)})
+    case.tail = "\n"
+    return case
+
+
+def _outcome(case: ElementTree.Element, tag: str, message: str, body: bool = False) -> None:
+    outcome = ElementTree.SubElement(case, tag, message=xml_safe(message))
+    if body:
+        outcome.text = xml_safe(message)
+
+
 def to_junit(document: t.Mapping[str, t.Any]) -> str:
-    """One test case per host and setting (class = host); drift is a failure, an unknown host an error."""
-    cases: list[str] = []
-    failures = errors = 0
+    """One test case per host and setting (class = host): drift is a failure, an unknown host an error, a host
+    not assessed a skipped case saying why; never a pass for a host nothing checked."""
+    root = ElementTree.Element("testsuites")
+    suite = ElementTree.SubElement(root, "testsuite")
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    suite.text = "\n"
     for host in document["hosts"]:
+        name = xml_safe(host["name"])
         if host["status"] == "unknown":
-            errors += 1
+            counts["errors"] += 1
             reason = "; ".join(host["problems"]) or "no result from any proxyfleet.windows check"
-            cases.append(_testcase(host["name"], "host", f"<error message={quoteattr(reason)}/>"))
+            _outcome(_testcase(suite, name, "host"), "error", reason)
+        elif host["status"] == "not_assessed":
+            counts["skipped"] += 1
+            _outcome(_testcase(suite, name, "host"), "skipped", f"not assessed: {host['not_assessed_reason']}")
         for row in host["settings"]:
-            if row["compliant"]:
-                cases.append(_testcase(host["name"], row["setting"]))
-                continue
-            failures += 1
-            message = _drift_message(row)
-            cases.append(
-                _testcase(
-                    host["name"], row["setting"], f"<failure message={quoteattr(message)}>{escape(message)}</failure>"
-                )
-            )
-    attributes = f'name="proxyfleet.windows compliance" tests="{len(cases)}" failures="{failures}" errors="{errors}"'
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<testsuites {attributes}>\n<testsuite {attributes} "
-        f"timestamp={quoteattr(str(document['run'].get('generated_at', '')))}>\n"
-        + "\n".join(cases)
-        + "\n</testsuite>\n</testsuites>\n"
-    )
+            case = _testcase(suite, name, row["setting"])
+            if not row["compliant"]:
+                counts["failures"] += 1
+                _outcome(case, "failure", _drift_message(row), body=True)
+    counts["tests"] = len(suite)
+    attributes = {"name": "proxyfleet.windows compliance", **{key: str(value) for key, value in counts.items()}}
+    root.attrib.update(attributes)
+    suite.attrib.update(attributes, timestamp=xml_safe(str(document["run"].get("generated_at", ""))))
+    root.text, suite.tail = "\n", "\n"
+    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def console_summary(document: t.Mapping[str, t.Any], written: t.Sequence[str] = ()) -> str:
@@ -128,5 +139,18 @@ def console_summary(document: t.Mapping[str, t.Any], written: t.Sequence[str] = 
         lines.append(f"{'surface':<24}{'hosts':>8}{'compliant':>11}{'drifted':>9}")
         for surface, counts in document["surfaces"].items():
             lines.append(f"  {surface:<22}{counts['hosts']:>8}{counts['compliant']:>11}{counts['drifted']:>9}")
+    lines += _not_assessed_lines(document["hosts"])
     lines += [f"written: {path}" for path in written]
     return "\n".join(lines)
+
+
+def _not_assessed_lines(hosts: t.Sequence[t.Mapping[str, t.Any]], limit: int = 20) -> list[str]:
+    """Each host nothing checked, and why: the console must not let a silent host pass unseen."""
+    found = [host for host in hosts if host["status"] == "not_assessed"]
+    if not found:
+        return []
+    lines = ["not assessed (no setting checked, not compliant):"]
+    lines += [f"  {host['name']}: {host['not_assessed_reason']}" for host in found[:limit]]
+    if len(found) > limit:
+        lines.append(f"  and {len(found) - limit} more (compliance.json lists them all)")
+    return lines

@@ -6,13 +6,19 @@ The page carries the report as compact JSON and draws it with a little script: e
 values, messages) is stored once in a table and referred to by index, which keeps 5,000 hosts x 20 settings
 near 1.5 MB; the host table is paginated, so the browser only ever builds one page of rows. Everything is
 put in the page with ``textContent``: values read from hosts are never parsed as HTML.
+
+The shell is one Jinja2 template rendered in a single pass with autoescaping: the title is escaped, and no
+text that reaches the page (a title, a host value) is ever scanned again for placeholders.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import typing as t
-from html import escape
+
+import jinja2
+from markupsafe import Markup
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_formats import value_text
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import STATUSES
@@ -71,7 +77,7 @@ def page_data(document: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
                 len(host["findings"]),
                 sum(1 for finding in host["findings"] if finding.get("severity") == "high"),
                 len(host["owners"]),
-                "; ".join(host["problems"]),
+                "; ".join(host["problems"]) or host.get("not_assessed_reason", ""),
                 rows,
                 findings,
                 owners,
@@ -91,13 +97,19 @@ def _script_json(data: t.Any) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str).replace("<", "\\u003c")
 
 
+@functools.cache
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    return environment.from_string(_PAGE)
+
+
 def to_html(document: t.Mapping[str, t.Any], title: str = "Proxy compliance") -> str:
-    """The whole page as one string."""
-    return (
-        _PAGE.replace("@@TITLE@@", escape(title))
-        .replace("@@STYLE@@", _STYLE)
-        .replace("@@SCRIPT@@", _SCRIPT)
-        .replace("@@DATA@@", _script_json(page_data(document)))
+    """The whole page as one string; ``title`` is text (escaped), the style, script and data are trusted."""
+    return _template().render(
+        title=str(title),
+        style=Markup(_STYLE),
+        script=Markup(_SCRIPT),
+        data=Markup(_script_json(page_data(document))),
     )
 
 
@@ -106,11 +118,11 @@ _PAGE = """<!DOCTYPE html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>@@TITLE@@</title>
-<style>@@STYLE@@</style>
+<title>{{ title }}</title>
+<style>{{ style }}</style>
 </head>
 <body>
-<header><h1>@@TITLE@@</h1><p id="run"></p></header>
+<header><h1>{{ title }}</h1><p id="run"></p></header>
 <section id="totals" aria-label="Totals"></section>
 <section><h2>Compliance per surface</h2><table id="surfaces" class="grid"><thead><tr><th>Surface</th>
 <th class="num">Hosts</th><th class="num">Compliant</th><th class="num">Drifted</th><th>Compliance</th></tr></thead>
@@ -118,7 +130,8 @@ _PAGE = """<!DOCTYPE html>
 <section><h2>Hosts</h2>
 <div class="controls"><label>Filter <input id="filter" type="search" placeholder="host, setting or finding"></label>
 <label>Status <select id="status"><option value="">any</option><option value="0">compliant</option>
-<option value="1">drifted</option><option value="2">unknown</option></select></label>
+<option value="1">drifted</option><option value="2">unknown</option>
+<option value="3">not assessed</option></select></label>
 <label><input id="with-findings" type="checkbox"> with findings</label>
 <label>Rows <select id="page-size"><option>25</option><option selected>50</option><option>100</option>
 <option>250</option></select></label>
@@ -138,8 +151,10 @@ _PAGE = """<!DOCTYPE html>
 <th>GPO id</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Unreachable and unknown hosts</h2><table id="unknown" class="grid"><thead><tr><th>Host</th>
 <th>Reason</th></tr></thead><tbody></tbody></table></section>
-<script type="application/json" id="report-data">@@DATA@@</script>
-<script>@@SCRIPT@@</script>
+<section><h2>Hosts not assessed (no setting checked)</h2><table id="not-assessed" class="grid"><thead><tr>
+<th>Host</th><th>Reason</th></tr></thead><tbody></tbody></table></section>
+<script type="application/json" id="report-data">{{ data }}</script>
+<script>{{ script }}</script>
 </body>
 </html>
 """
@@ -156,6 +171,9 @@ text-align:left;vertical-align:top}.grid th{background:#f6f8fa;position:sticky;t
 #hosts th{cursor:pointer;user-select:none}#hosts tbody tr{cursor:pointer}#hosts tbody tr:hover{background:#f3f6fa}
 td.num,th.num{text-align:right}
 .s0{color:#1a7f37;font-weight:600}.s1{color:#bc4c00;font-weight:600}.s2{color:#8250df;font-weight:600}
+.s3{color:#0969da;font-weight:600}
+.card.s0,.card.s1,.card.s2,.card.s3{border-left-width:5px;font-weight:normal}.card.s0{border-left-color:#1a7f37}
+.card.s1{border-left-color:#bc4c00}.card.s2{border-left-color:#8250df}.card.s3{border-left-color:#0969da}
 .bar{background:#eaeef2;height:10px;width:160px;display:inline-block;border-radius:5px;overflow:hidden}
 .bar i{display:block;height:100%;background:#2da44e}
 .controls{display:flex;flex-wrap:wrap;gap:16px;align-items:center;margin-bottom:8px}
@@ -170,7 +188,7 @@ _SCRIPT = r"""
 "use strict";
 (function () {
   const D = JSON.parse(document.getElementById("report-data").textContent);
-  const S = D.strings, STATUS = ["compliant", "drifted", "unknown"];
+  const S = D.strings, STATUS = ["compliant", "drifted", "unknown", "not_assessed"];
   // Host fields: 0 name, 1 status, 2 drifted, 3 settings, 4 findings, 5 high, 6 owners, 7 problems,
   // 8 rows [setting, surface, current, desired, compliant, owner], 9 findings [id, severity, surface,
   // message, remediation, source], 10 owners [setting, gpo, gpo_id]; numbers in rows index D.strings.
@@ -191,12 +209,13 @@ _SCRIPT = r"""
     (run.playbooks && run.playbooks.length ? " by " + run.playbooks.join(", ") : "") +
     (run.ansible_version ? ", ansible-core " + run.ansible_version : "");
   const T = D.totals;
-  const cards = [["hosts", T.hosts], ["compliant", T.compliant], ["drifted", T.drifted], ["unknown", T.unknown],
+  const cards = [["hosts", T.hosts], ["compliant", T.compliant, 0], ["drifted", T.drifted, 1],
+    ["unknown", T.unknown, 2], ["not assessed", T.not_assessed, 3],
     ["settings drifted", T.settings_drifted + " / " + T.settings], ["findings (high)",
       (T.findings.high + T.findings.medium + T.findings.low) + " (" + T.findings.high + ")"],
     ["GPO-owned settings", T.gpo_owned_settings]];
-  for (const [label, value] of cards) {
-    const card = el("div", null, "card");
+  for (const [label, value, status] of cards) {
+    const card = el("div", null, status === undefined ? "card" : "card s" + status);
     card.dataset.total = label;
     card.appendChild(el("b", value));
     card.appendChild(el("span", label));
@@ -214,6 +233,9 @@ _SCRIPT = r"""
   const unknownBody = $("unknown").tBodies[0];
   for (const h of D.hosts) if (h[1] === 2) unknownBody.appendChild(row([h[0], h[7] || "no result"]));
   if (!unknownBody.rows.length) unknownBody.appendChild(row(["none", ""]));
+  const notAssessedBody = $("not-assessed").tBodies[0];
+  for (const h of D.hosts) if (h[1] === 3) notAssessedBody.appendChild(row([h[0], h[7]]));
+  if (!notAssessedBody.rows.length) notAssessedBody.appendChild(row(["none", ""]));
 
   // Search text per host, built once: name, drifting settings, finding ids and messages.
   const haystack = D.hosts.map((h) => (h[0] + " " + h[8].filter((r) => !r[4]).map((r) => S[r[0]]).join(" ") + " " +

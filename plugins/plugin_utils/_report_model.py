@@ -4,7 +4,7 @@
 
 The ``compliance_report`` callback and the ``compliance_summary`` filter feed it task results; it knows
 nothing about Ansible objects, so it is unit tested with plain dicts. The document it builds is the
-``compliance.json`` schema (docs/reports.md, docs/schemas/compliance-report-1.schema.json).
+``compliance.json`` schema (docs/reports.md, docs/schemas/compliance-report-2.schema.json).
 
 A result belongs to the report when its action is in the collection's namespace and it carries the
 keys every module of the collection returns: ``drift`` (one surface), ``surfaces`` (several, as
@@ -17,10 +17,14 @@ from __future__ import annotations
 import dataclasses
 import typing as t
 
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_text import redact_values
+
 NAMESPACE = "proxyfleet.windows."
 SCHEMA = "proxyfleet.windows/compliance-report"
-SCHEMA_VERSION = 1
-STATUSES = ("compliant", "drifted", "unknown")
+# 2: status not_assessed, totals.not_assessed and hosts[].not_assessed_reason (a host where no setting was
+# checked used to be "unknown", or "compliant" when a check returned findings only).
+SCHEMA_VERSION = 2
+STATUSES = ("compliant", "drifted", "unknown", "not_assessed")
 SEVERITIES = ("high", "medium", "low")
 # A single-surface module is named after its surface plus one of these; used only when its result
 # has no drift to take the surface name from.
@@ -86,8 +90,9 @@ class SettingRow:
         return {
             "setting": self.setting,
             "surface": self.surface,
-            "current": self.current,
-            "desired": self.desired,
+            # Credentials in a proxy or URL value (user:password@) never reach a report file.
+            "current": redact_values(self.current),
+            "desired": redact_values(self.desired),
             "compliant": self.compliant,
             "owner": self.owner,
             "action": self.action,
@@ -115,15 +120,41 @@ class HostReport:
     problems: list[str] = dataclasses.field(default_factory=list)
     unreachable: bool = False
     host_commands: int = 0
+    # Why no setting may have been checked: plays that targeted the host, tasks of the collection that ran
+    # on it without checking a setting, tasks skipped on it, reasons given by the caller.
+    plays: list[str] = dataclasses.field(default_factory=list)
+    ran: list[str] = dataclasses.field(default_factory=list)
+    skipped: list[str] = dataclasses.field(default_factory=list)
+    notes: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def status(self) -> str:
-        """``unknown`` when a check failed or the host was unreachable (never compliant by default)."""
-        if self.unreachable or self.problems or not (self.by_surface or self.findings):
+        """``unknown`` when a check failed or the host was unreachable, ``not_assessed`` when no setting was
+        checked (findings alone are not an assessment); never compliant by default."""
+        if self.unreachable or self.problems:
             return "unknown"
-        if any(not row.compliant for row in self.rows()):
+        rows = self.rows()
+        if not rows:
+            return "not_assessed"
+        if any(not row.compliant for row in rows):
             return "drifted"
         return "compliant"
+
+    def not_assessed_reason(self) -> str:
+        """Why no setting of the host was checked, in the words of what the run did there."""
+        if self.findings:
+            return f"no setting was checked, only findings ({', '.join(sorted(self.findings))})"
+        if self.ran:
+            return f"no setting was checked: {', '.join(_unique(self.ran))} ran but checks no setting"
+        if self.skipped:
+            return f"every proxyfleet.windows task on it was skipped ({', '.join(_unique(self.skipped))})"
+        if self.notes:
+            return "; ".join(self.notes)
+        plays = ", ".join(f"'{play}'" for play in _unique(self.plays)) or "this run"
+        return (
+            f"no proxyfleet.windows task ran on it in {plays} "
+            "(no role or task applied to it, or the play ended before it got there)"
+        )
 
     def rows(self) -> list[SettingRow]:
         return [row for rows in self.by_surface.values() for row in rows.values()]
@@ -137,12 +168,13 @@ class HostReport:
             "name": self.name,
             "status": self.status,
             "unreachable": self.unreachable,
-            "problems": list(self.problems),
+            "problems": redact_values(self.problems),
+            "not_assessed_reason": self.not_assessed_reason() if self.status == "not_assessed" else "",
             "host_commands": self.host_commands,
             "surfaces": sorted(self.by_surface),
             "settings": [row.as_dict() for row in rows],
-            "findings": self.all_findings(),
-            "owners": [self.owners[setting] for setting in sorted(self.owners)],
+            "findings": redact_values(self.all_findings()),
+            "owners": redact_values([self.owners[setting] for setting in sorted(self.owners)]),
         }
 
 
@@ -157,9 +189,29 @@ class ComplianceReport:
             self.hosts[name] = HostReport(name)
         return self.hosts[name]
 
+    def expect(self, host: str, play: str) -> None:
+        """A host a play of the run targets: reported even if no task ever reaches it."""
+        report = self.host(host)
+        if play not in report.plays:
+            report.plays.append(play)
+
+    def add_skipped(self, host: str, action: str) -> None:
+        """A task of the collection skipped on the host (``when``, check-mode guards, a loop of nothing)."""
+        if is_collection_action(action):
+            self.host(host).skipped.append(action)
+
+    def add_note(self, host: str, reason: str) -> None:
+        """Why the caller could not find a result for the host (e.g. nothing registered)."""
+        report = self.host(host)
+        if reason not in report.notes:
+            report.notes.append(reason)
+
     def add_result(self, host: str, action: str, result: t.Mapping[str, t.Any]) -> bool:
         """Take one successful task result; return whether it was one of the collection's checks."""
-        if not is_collection_action(action) or not carries_report_data(result):
+        if not is_collection_action(action):
+            return False
+        if not carries_report_data(result):
+            self.host(host).ran.append(action)  # restart_service, proxy_restore: ran, but checked nothing
             return False
         report = self.host(host)
         report.host_commands += int(result.get("host_commands") or 0)
@@ -178,10 +230,11 @@ class ComplianceReport:
         return True
 
     def add_registered(self, host: str, registered: t.Any, action: str = NAMESPACE + "registered") -> None:
-        """Take what a task registered (a result, or a loop's ``results``); no result at all is unknown."""
+        """Take what a task registered (a result, or a loop's ``results``); nothing registered is not assessed."""
         registered = plain(registered)
         if not isinstance(registered, dict):
-            self.add_failure(host, action, "no result registered (unreachable, or the task did not run)")
+            # ansible-core registers failed, unreachable and skipped results too: the task never ran here.
+            self.add_note(host, "nothing registered: the check task did not run on it")
             return
         for result in registered.get("results") or [registered]:
             if not isinstance(result, dict):
@@ -189,7 +242,9 @@ class ComplianceReport:
             if result.get("unreachable") or result.get("failed"):
                 message = str(result.get("msg") or "no message")
                 self.add_failure(host, action, message, unreachable=bool(result.get("unreachable")))
-            elif not result.get("skipped"):
+            elif result.get("skipped"):
+                self.add_note(host, "the check task was skipped on it")
+            else:
                 self.add_result(host, action, result)
 
     def add_failure(self, host: str, action: str, message: str, *, unreachable: bool = False) -> None:
@@ -309,7 +364,7 @@ def surface_totals(hosts: list[dict[str, t.Any]]) -> dict[str, dict[str, int]]:
 
 
 def stats_summary(document: t.Mapping[str, t.Any], limit: int = 100) -> dict[str, t.Any]:
-    """The small summary a workflow branches on (set_stats data): counts and the first drifted/unknown hosts."""
+    """The small summary a workflow branches on (set_stats data): counts and the first hosts of each bad status."""
     hosts = document["hosts"]
     return {
         "schema_version": document["schema_version"],
@@ -317,5 +372,10 @@ def stats_summary(document: t.Mapping[str, t.Any], limit: int = 100) -> dict[str
         "compliant_percent": round(100.0 * document["totals"]["compliant"] / len(hosts), 1) if hosts else 100.0,
         "drifted_hosts": [host["name"] for host in hosts if host["status"] == "drifted"][:limit],
         "unknown_hosts": [host["name"] for host in hosts if host["status"] == "unknown"][:limit],
+        "not_assessed_hosts": [host["name"] for host in hosts if host["status"] == "not_assessed"][:limit],
         "surfaces": document["surfaces"],
     }
+
+
+def _unique(names: t.Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(names))

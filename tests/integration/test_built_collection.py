@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 from tests.demo_fleet import DEMO_HOSTS, write_fleet
@@ -27,6 +28,9 @@ def test_built_tarball_installs_and_checks_a_host(tmp_path: Path) -> None:
     assert built.returncode == 0, built.stdout + built.stderr
     tarball = tmp_path / f"proxyfleet-windows-{VERSION}.tar.gz"
     assert tarball.exists()
+    with tarfile.open(tarball) as archive:
+        # The checkout's own ansible.cfg (collections_path -> build/collections) is not the collection's.
+        assert "ansible.cfg" not in archive.getnames()
 
     installed = tmp_path / "collections"
     # --force: a proxyfleet.windows already in ~/.ansible/collections would otherwise make galaxy skip the install.

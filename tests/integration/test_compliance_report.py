@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import textwrap
@@ -20,7 +21,7 @@ from tests.integration.conftest import HERE, Fleet
 from tests.simfleet import REPO_ROOT, ansible_env
 
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
-SCHEMA = REPO_ROOT / "docs" / "schemas" / "compliance-report-1.schema.json"
+SCHEMA = REPO_ROOT / "docs" / "schemas" / "compliance-report-2.schema.json"
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = REPO_ROOT / "tests" / "output" / "compliance_report"
 BYPASS = '["<local>", "*.corp.example", "*.prod.do.dsp.mp.microsoft.com"]'
@@ -46,7 +47,8 @@ PLAY = f"""
         aggregate: false
         data:
           proxyfleet_compliance: >-
-            {{{{ hostvars | proxyfleet.windows.compliance_summary(ansible_play_hosts_all, 'proxy_check') }}}}
+            {{{{ hostvars | proxyfleet.windows.compliance_summary(ansible_play_hosts_all, 'proxy_check',
+               play_hosts=ansible_play_hosts) }}}}
 
 - name: A short module name resolved through the collections keyword
   hosts: clean-host
@@ -187,10 +189,12 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
         "compliance.json",
         "compliance.junit.xml",
     ]
+    # The reports name hosts, proxies and findings: the owner's only, unless report_mode says otherwise.
+    assert {stat.S_IMODE(path.stat().st_mode) for path in report.iterdir()} == {0o600}
 
     document = json.loads((report / "compliance.json").read_text(encoding="utf-8"))
     jsonschema.validate(document, json.loads(SCHEMA.read_text(encoding="utf-8")))
-    assert (document["schema"], document["schema_version"]) == ("proxyfleet.windows/compliance-report", 1)
+    assert (document["schema"], document["schema_version"]) == ("proxyfleet.windows/compliance-report", 2)
     assert document["run"]["check_mode"] is True
     assert document["run"]["playbooks"] == ["compliance-check.yml"]
     assert {host["name"]: host["status"] for host in document["hosts"]} == EXPECTED_STATUS
@@ -199,6 +203,7 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
         "compliant": 1,
         "drifted": 6,
         "unknown": 1,
+        "not_assessed": 0,
         "settings": 166,
         "settings_compliant": 73,
         "settings_drifted": 93,
@@ -259,7 +264,12 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
     )
 
     suite = ElementTree.parse(report / "compliance.junit.xml").getroot()
-    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("167", "93", "1")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped")) == (
+        "167",
+        "93",
+        "1",
+        "0",
+    )
     failure = suite.find("./testsuite/testcase[@classname='win11-gpo-telemetry'][@name='telemetry.proxy']/failure")
     assert failure is not None
     assert failure.get("message") == (
@@ -283,7 +293,10 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
         "unknown": 1,
         "compliant_percent": 12.5,
     }
+    # Unreachable at the first task, it left the play before the check: nothing registered, and play_hosts
+    # tells that from a check that never ran.
     assert published["unknown_hosts"] == ["win-offline"]
+    assert (published["not_assessed"], published["not_assessed_hosts"]) == (0, [])
 
     page = report / "compliance.html"
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page.read_text(encoding="utf-8"))
@@ -349,7 +362,7 @@ def test_fail_on_drift_sets_the_exit_code(fixture_fleet: Fleet) -> None:
     assert failing.returncode == 2, failing.stdout + failing.stderr
     # ansible-core 2.16 wraps long messages: compare with the line breaks undone.
     stderr = " ".join(failing.stderr.split())
-    assert "compliance_report: fail_on_drift: 6 host(s) drifted, 1 unknown; exiting with 2" in stderr
+    assert "compliance_report: fail_on_drift: 6 host(s) drifted, 1 unknown, 0 not assessed; exiting with 2" in stderr
     assert "PLAY RECAP" in failing.stdout  # the stdout callback's recap comes first
     assert (fixture_fleet.work / "job-42" / "compliance.json").exists()
     assert not (fixture_fleet.work / "report").exists()
@@ -379,10 +392,220 @@ def test_fail_on_drift_sets_the_exit_code(fixture_fleet: Fleet) -> None:
         env={"PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "true", "PROXYFLEET_COMPLIANCE_REPORT_DIR": str(blocked)},
     )
     assert unwritten.returncode == 2, unwritten.stdout + unwritten.stderr
+    # A report_mode that would leave the owner unable to read the files: said at the first play, before any
+    # task runs, and again when the report is not written.
+    bad_mode = run(
+        fixture_fleet,
+        PLAY,
+        "--check",
+        "--limit",
+        "srv2019-compliant,localhost",
+        env={
+            "PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "true",
+            "PROXYFLEET_COMPLIANCE_REPORT_MODE": "0444",
+            "PROXYFLEET_COMPLIANCE_REPORT_DIR": str(fixture_fleet.work / "bad-mode"),
+        },
+    )
+    assert bad_mode.returncode == 2, bad_mode.stdout + bad_mode.stderr
+    refused = (
+        "compliance_report: report_mode 0444 does not let the owner read and write the files; give an octal mode "
+        "such as 0600 or 0640, quoted in YAML; the report will not be written"
+    )
+    assert " ".join(bad_mode.stderr.split()).count(refused) == 1
+    assert not (fixture_fleet.work / "bad-mode").exists()
     # ansible-core 2.16 also breaks lines inside the path, at a hyphen: compare without any white space.
     stderr = "".join(unwritten.stderr.split())
     for message in (
         f"compliance_report: cannot write the report to {blocked}: [Errno 17] File exists",
-        "compliance_report: fail_on_drift: 0 host(s) drifted, 0 unknown, report not written; exiting with 2",
+        "compliance_report: fail_on_drift: 0 host(s) drifted, 0 unknown, 0 not assessed, report not written; "
+        "exiting with 2",
     ):
         assert "".join(message.split()) in stderr
+
+
+NOT_ASSESSED_PLAY = """
+- name: Partial check
+  hosts: windows
+  gather_facts: false
+  tasks:
+    - name: Hosts the play does not get to
+      ansible.builtin.meta: end_host
+      when: inventory_hostname == 'win11-gpo-telemetry'
+    - name: Telemetry where a role would apply
+      proxyfleet.windows.telemetry_proxy:
+        proxy: proxy.corp.example:8080
+      when: inventory_hostname in ['srv2019-compliant', 'win11-mde-half']
+      register: proxy_check
+    - name: Findings only
+      proxyfleet.windows.proxy_facts:
+      when: inventory_hostname == 'win11-peruser'
+    - name: Publish the summary
+      run_once: true
+      ansible.builtin.set_stats:
+        per_host: false
+        aggregate: false
+        data:
+          proxyfleet_compliance: >-
+            {{ hostvars | proxyfleet.windows.compliance_summary(ansible_play_hosts_all, 'proxy_check',
+               play_hosts=ansible_play_hosts) }}
+
+- name: Not a compliance play (no task of the collection), so its hosts are not added
+  hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Nothing to check
+      ansible.builtin.debug:
+        msg: done
+"""
+SKIPPED = (
+    "every proxyfleet.windows task on it was skipped "
+    "(proxyfleet.windows.telemetry_proxy, proxyfleet.windows.proxy_facts)"
+)
+NOT_ASSESSED = {
+    "clean-host": SKIPPED,
+    "srv2022-stale-netsh": SKIPPED,
+    "win-offline": SKIPPED,  # `when` is decided before connecting: the unreachable host is never contacted
+    "win10-do-group": SKIPPED,
+    "win11-gpo-telemetry": "no proxyfleet.windows task ran on it in 'Partial check' "
+    "(no role or task applied to it, or the play ended before it got there)",
+    "win11-peruser": "no setting was checked, only findings (proxyfleet.windows.proxy_facts)",
+}
+
+
+def test_hosts_no_setting_was_checked_on_are_not_assessed_everywhere(fixture_fleet: Fleet) -> None:
+    done = run(
+        fixture_fleet,
+        NOT_ASSESSED_PLAY,
+        "--check",
+        "-e",
+        "proxyfleet_compliance_report_title='Contoso <proxy> audit'",
+        "-e",
+        "proxyfleet_compliance_report_mode='0640'",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    report = fixture_fleet.work / "report"
+    document = json.loads((report / "compliance.json").read_text(encoding="utf-8"))
+    jsonschema.validate(document, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    statuses = {host["name"]: (host["status"], host["not_assessed_reason"]) for host in document["hosts"]}
+    assert statuses == {
+        **{name: ("not_assessed", reason) for name, reason in NOT_ASSESSED.items()},
+        "srv2019-compliant": ("compliant", ""),
+        "win11-mde-half": ("drifted", ""),
+    }
+    assert {key: document["totals"][key] for key in ("hosts", "compliant", "drifted", "unknown", "not_assessed")} == {
+        "hosts": 8,
+        "compliant": 1,
+        "drifted": 1,
+        "unknown": 0,
+        "not_assessed": 6,
+    }
+    assert {stat.S_IMODE(path.stat().st_mode) for path in report.iterdir()} == {0o640}
+
+    with (report / "compliance.csv").open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert sorted(row["host"] for row in rows if row["status"] == "not_assessed") == sorted(NOT_ASSESSED)
+    assert all(row["setting"] == "" for row in rows if row["status"] == "not_assessed")
+
+    suite = ElementTree.parse(report / "compliance.junit.xml").getroot()
+    assert suite.get("skipped") == "6"
+    skipped = suite.find("./testsuite/testcase[@classname='win11-peruser'][@name='host']/skipped")
+    assert skipped is not None
+    assert skipped.get("message") == f"not assessed: {NOT_ASSESSED['win11-peruser']}"
+    # A host not assessed has no passing test case.
+    assert [case.get("name") for case in suite.iter("testcase") if case.get("classname") == "clean-host"] == ["host"]
+
+    summary = done.stdout[done.stdout.index("COMPLIANCE REPORT (proxyfleet.windows)") :]
+    assert re.search(r"^  not_assessed +6$", summary, re.MULTILINE)
+    assert "not assessed (no setting checked, not compliant):" in summary
+    for name, reason in NOT_ASSESSED.items():
+        assert f"  {name}: {reason}" in summary
+
+    results = [json.loads(line) for line in (fixture_fleet.work / "results.jsonl").read_text().splitlines()]
+    [stats] = [entry["result"]["ansible_stats"] for entry in results if entry["task"] == "Publish the summary"]
+    published = stats["data"]["proxyfleet_compliance"]
+    # The summary sees only what was registered: skipped is not assessed; the host the play ended for left
+    # ansible_play_hosts before the check, which the filter cannot tell from a failure: unknown (never compliant).
+    assert {key: published[key] for key in ("compliant", "drifted", "unknown", "not_assessed")} == {
+        "compliant": 1,
+        "drifted": 1,
+        "unknown": 1,
+        "not_assessed": 5,
+    }
+    assert published["unknown_hosts"] == ["win11-gpo-telemetry"]
+    assert published["not_assessed_hosts"] == sorted(set(NOT_ASSESSED) - {"win11-gpo-telemetry"})
+
+    page = report / "compliance.html"
+    text = page.read_text(encoding="utf-8")
+    assert "<title>Contoso &lt;proxy&gt; audit</title>" in text
+    dom = rendered(page, fixture_fleet.work, "?status=not_assessed&sort=0&dir=asc")
+    assert dom.text("total:not assessed") == "6 not assessed"
+    assert dom.text("total:compliant") == "1 compliant"
+    assert dom.text("count") == "6 of 8 hosts"
+    assert dom.host_rows == sorted(NOT_ASSESSED)
+    assert dom.text("not-assessed").startswith(f"Host Reason clean-host {SKIPPED} ")
+    colours = chromium(
+        "--dump-dom",
+        page.as_uri(),
+        "--run-all-compositor-stages-before-draw",
+        profile=fixture_fleet.work / "chromium-colours",
+    )
+    assert colours.returncode == 0, colours.stderr
+    assert '<div class="card s3" data-total="not assessed">' in colours.stdout
+
+
+def test_fail_on_drift_fails_on_hosts_not_assessed_unless_allowed(fixture_fleet: Fleet) -> None:
+    limit = ("--limit", "srv2019-compliant,win11-peruser,localhost")
+    failing = run(fixture_fleet, NOT_ASSESSED_PLAY, "--check", *limit, env={"PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "1"})
+    assert failing.returncode == 2, failing.stdout + failing.stderr
+    assert "compliance_report: fail_on_drift: 0 host(s) drifted, 0 unknown, 1 not assessed; exiting with 2" in " ".join(
+        failing.stderr.split()
+    )
+    allowed = run(
+        fixture_fleet,
+        NOT_ASSESSED_PLAY,
+        "--check",
+        *limit,
+        "-e",
+        "proxyfleet_compliance_allow_not_assessed=true",
+        env={"PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "1"},
+    )
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    document = json.loads((fixture_fleet.work / "report" / "compliance.json").read_text(encoding="utf-8"))
+    # Allowed to pass, still reported as what it is.
+    assert {host["name"]: host["status"] for host in document["hosts"]} == {
+        "srv2019-compliant": "compliant",
+        "win11-peruser": "not_assessed",
+    }
+
+
+SERIAL_PLAY = """
+- name: Batches of one
+  hosts: srv2019-compliant,clean-host,win11-peruser
+  gather_facts: false
+  serial: 1
+  max_fail_percentage: 0
+  order: inventory
+  tasks:
+    - name: Telemetry (refused before any host command on the second host)
+      proxyfleet.windows.telemetry_proxy:
+        proxy: "{{ 'proxy.corp.example:8080' if inventory_hostname == 'srv2019-compliant' else 'no port' }}"
+"""
+
+
+def test_hosts_of_batches_the_play_never_got_to_are_not_assessed(fixture_fleet: Fleet) -> None:
+    done = run(fixture_fleet, SERIAL_PLAY, "--check")
+    assert done.returncode == 2, done.stdout + done.stderr
+    document = json.loads((fixture_fleet.work / "report" / "compliance.json").read_text(encoding="utf-8"))
+    hosts = {host["name"]: host for host in document["hosts"]}
+    # In the pattern's order: srv2019-compliant is checked, clean-host's task fails and ends the play
+    # (max_fail_percentage 0), win11-peruser's batch never runs.
+    assert {name: host["status"] for name, host in hosts.items()} == {
+        "clean-host": "unknown",
+        "srv2019-compliant": "compliant",
+        "win11-peruser": "not_assessed",
+    }
+    assert hosts["win11-peruser"]["not_assessed_reason"] == (
+        "no proxyfleet.windows task ran on it in 'Batches of one' "
+        "(no role or task applied to it, or the play ended before it got there)"
+    )

@@ -13,7 +13,9 @@ HOSTVARS = {
     "a": {"check": COMPLIANT},
     "b": {"check": DRIFTED},
     "c": {"check": {"failed": True, "msg": "agent error"}},
-    "d": {},  # unreachable: nothing registered
+    "d": {},  # nothing registered: the task did not run there
+    "f": {"check": {"unreachable": True, "msg": "connection refused"}},
+    "g": {"check": {"skipped": True, "changed": False}},
 }
 
 
@@ -22,20 +24,27 @@ def test_filter_is_registered() -> None:
 
 
 def test_summary_of_registered_results() -> None:
-    assert compliance_summary(HOSTVARS, ["a", "b", "c", "d", "e"], "check") == {
-        "schema_version": 1,
-        "hosts": 5,
+    assert compliance_summary(HOSTVARS, ["a", "b", "c", "d", "e", "f", "g"], "check") == {
+        "schema_version": 2,
+        "hosts": 7,
         "compliant": 1,
         "drifted": 1,
-        "unknown": 3,
-        "compliant_percent": 20.0,
+        "unknown": 2,
+        "not_assessed": 3,
+        "compliant_percent": 14.3,
         "drifted_hosts": ["b"],
-        "unknown_hosts": ["c", "d", "e"],
+        "unknown_hosts": ["c", "f"],
+        "not_assessed_hosts": ["d", "e", "g"],
         "surfaces": {
             "telemetry": {"hosts": 1, "compliant": 0, "drifted": 1},
             "winhttp": {"hosts": 1, "compliant": 1, "drifted": 0},
         },
     }
+
+
+def test_play_hosts_tell_hosts_that_left_the_play_from_checks_that_did_not_run() -> None:
+    summary = compliance_summary(HOSTVARS, ["a", "d", "e"], "check", play_hosts=["a", "e"])
+    assert (summary["unknown_hosts"], summary["not_assessed_hosts"]) == (["d"], ["e"])
 
 
 def test_several_registered_names() -> None:
@@ -58,6 +67,10 @@ def test_several_registered_names() -> None:
             "compliance_summary: registered must be the name of a registered variable or a list of names, got []",
         ),
         (({}, ["a"], "check", -1), "compliance_summary: limit must be a non-negative integer, got -1"),
+        (
+            ({}, ["a"], "check", 1, "a"),
+            "compliance_summary: play_hosts must be a list of host names, e.g. ansible_play_hosts",
+        ),
     ],
 )
 def test_bad_input_names_the_argument(args: tuple[object, ...], message: str) -> None:

@@ -17,7 +17,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model i
 )
 
 SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[4] / "docs" / "schemas" / "compliance-report-1.schema.json").read_text()
+    (Path(__file__).resolve().parents[4] / "docs" / "schemas" / "compliance-report-2.schema.json").read_text()
 )
 RUN = {
     "generated_at": "2026-11-23T12:00:00+00:00",
@@ -82,8 +82,15 @@ def test_results_need_the_collection_shapes() -> None:
 def test_other_collections_and_other_shapes_are_ignored() -> None:
     report = ComplianceReport()
     assert not report.add_result("a", "ansible.builtin.set_fact", {"drift": [{"setting": "x.y"}]})
-    assert not report.add_result("a", "proxyfleet.windows.some_helper", {"changed": False})
     assert report.hosts == {}
+    # A task of the collection that checks nothing (restart_service, a restore) leaves its host not assessed,
+    # saying what ran: it is accounted for, never compliant.
+    assert not report.add_result("a", "proxyfleet.windows.restart_service", {"changed": False})
+    [host] = document(report)["hosts"]
+    assert (host["status"], host["not_assessed_reason"]) == (
+        "not_assessed",
+        "no setting was checked: proxyfleet.windows.restart_service ran but checks no setting",
+    )
 
 
 @pytest.mark.parametrize(
@@ -224,7 +231,13 @@ def test_findings_only_host_and_findings_replaced_per_action() -> None:
     report.add_result("h", "proxyfleet.windows.proxy_facts", {"findings": [finding]})
     report.add_result("h", "proxyfleet.windows.proxy_endpoint_check", {"findings": [{**finding, "severity": "high"}]})
     built = document(report)
-    assert built["hosts"][0]["status"] == "compliant"
+    # Findings are not an assessment of the settings: a host with findings only is not assessed, never compliant
+    # (it was "compliant" in schema version 1).
+    assert (built["hosts"][0]["status"], built["hosts"][0]["not_assessed_reason"]) == (
+        "not_assessed",
+        "no setting was checked, only findings "
+        "(proxyfleet.windows.proxy_endpoint_check, proxyfleet.windows.proxy_facts)",
+    )
     assert built["totals"]["findings"] == {"high": 1, "medium": 0, "low": 1}
     assert built["totals"]["hosts_with_findings"] == 1
 
@@ -249,18 +262,67 @@ def test_registered_results_loops_and_missing_ones() -> None:
     report.add_registered("looped", {"results": [telemetry_result(), {"skipped": True}]})
     report.add_registered("failed", {"failed": True, "msg": "boom"})
     report.add_registered("absent", None)
-    summary = stats_summary(document(report))
+    report.add_registered("skipped", {"skipped": True, "changed": False})
+    built = document(report)
+    summary = stats_summary(built)
+    # Nothing registered (the task never ran there) and a skipped task are not assessed; failures are unknown.
     assert summary == {
-        "schema_version": 1,
-        "hosts": 3,
+        "schema_version": 2,
+        "hosts": 4,
         "compliant": 0,
         "drifted": 1,
-        "unknown": 2,
+        "unknown": 1,
+        "not_assessed": 2,
         "compliant_percent": 0.0,
         "drifted_hosts": ["looped"],
-        "unknown_hosts": ["absent", "failed"],
+        "unknown_hosts": ["failed"],
+        "not_assessed_hosts": ["absent", "skipped"],
         "surfaces": {"telemetry": {"hosts": 1, "compliant": 0, "drifted": 1}},
     }
+    reasons = {host["name"]: host["not_assessed_reason"] for host in built["hosts"]}
+    assert reasons == {
+        "absent": "nothing registered: the check task did not run on it",
+        "failed": "",
+        "looped": "",
+        "skipped": "the check task was skipped on it",
+    }
+
+
+def test_hosts_no_check_reached_are_not_assessed_with_the_reason() -> None:
+    report = ComplianceReport()
+    report.expect("checked", "Compliance")
+    report.add_result("checked", "proxyfleet.windows.winhttp_proxy", compliant_winhttp())
+    report.expect("never-reached", "Compliance")
+    report.expect("never-reached", "Findings")
+    report.expect("all-skipped", "Compliance")
+    report.add_skipped("all-skipped", "proxyfleet.windows.winhttp_proxy")
+    report.add_skipped("all-skipped", "proxyfleet.windows.winhttp_proxy")
+    report.add_skipped("all-skipped", "ansible.builtin.debug")  # not ours: not part of the reason
+    built = document(report)
+    hosts = {host["name"]: (host["status"], host["not_assessed_reason"]) for host in built["hosts"]}
+    assert hosts == {
+        "all-skipped": (
+            "not_assessed",
+            "every proxyfleet.windows task on it was skipped (proxyfleet.windows.winhttp_proxy)",
+        ),
+        "checked": ("compliant", ""),
+        "never-reached": (
+            "not_assessed",
+            "no proxyfleet.windows task ran on it in 'Compliance', 'Findings' "
+            "(no role or task applied to it, or the play ended before it got there)",
+        ),
+    }
+    assert (built["totals"]["not_assessed"], built["totals"]["compliant"]) == (2, 1)
+
+
+def test_credentials_never_reach_the_document() -> None:
+    report = ComplianceReport()
+    report.add_result("h", "proxyfleet.windows.telemetry_proxy", telemetry_result(proxy="u:pw@10.0.0.9:3128"))
+    report.add_failure("h2", "proxyfleet.windows.proxy_facts", "cannot reach http://admin:hunter2@p:80")
+    text = json.dumps(document(report))
+    assert "pw@" not in text
+    assert "hunter2" not in text
+    assert '"current": "***@10.0.0.9:3128"' in text
 
 
 def test_summary_of_an_empty_run_and_its_host_limit() -> None:
