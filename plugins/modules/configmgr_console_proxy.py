@@ -18,6 +18,12 @@ description:
   - The file is written only when it still has the content read (SHA-256), after a copy of it was saved under
     C(%ProgramData%\proxyfleet\FileBackups\<backup id>), and replaced in one step (a temporary file then
     C(File.Replace)).
+extends_documentation_fragment:
+  - proxyfleet.windows._attributes
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
 options:
   path:
     description:
@@ -43,10 +49,10 @@ attributes:
   diff_mode:
     support: full
     description: Shows the file's text before and after.
-  platform:
-    support: full
-    platforms: windows
-    description: Windows hosts reached with the C(winrm) connection (Windows PowerShell 5.1).
+  action_group:
+    support: none
+    membership: []
+    details: In no action group; it shares no option with another module of the collection.
 notes:
   - Checking costs one host command with O(path) and two when the path is discovered; writing costs one more.
   - Restart the console for the change to take effect.

@@ -24,6 +24,12 @@ description:
     changed any of them in between, nothing is written and the task fails naming the property.
   - Microsoft publishes no list of these property names; they come from community code. See the collection's
     C(docs/configmgr.md) for the sources relied on.
+extends_documentation_fragment:
+  - proxyfleet.windows._attributes
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
 options:
   site_code:
     description:
@@ -90,10 +96,10 @@ attributes:
   diff_mode:
     support: full
     description: Shows the proxy settings before and after in the module's terms.
-  platform:
-    support: full
-    platforms: windows
-    description: Windows hosts with the SMS Provider, reached with the C(winrm) connection (Windows PowerShell 5.1).
+  action_group:
+    support: none
+    membership: []
+    details: In no action group; it shares no option with another module of the collection.
 notes:
   - Checking costs one host command; changing costs two (read, then write with preconditions).
   - There is no on-host backup of site control data; the prior settings are returned as RV(before), and nothing

@@ -20,8 +20,18 @@ description:
   - Options you omit are left as they are. O(state=absent) removes exactly the four values above that exist,
     never the keys or other values in them.
 extends_documentation_fragment:
-  - proxyfleet.windows.surface
-  - proxyfleet.windows.group_policy
+  - proxyfleet.windows._attributes
+  - proxyfleet.windows._surface
+  - proxyfleet.windows._group_policy
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action_group:
+    support: full
+    membership:
+      - proxyfleet.windows.surfaces
 options:
   proxy_server:
     description:

@@ -18,8 +18,18 @@ description:
   - Options you omit are left as they are. O(state=absent) removes exactly the six values this module manages,
     never the key or other values in it.
 extends_documentation_fragment:
-  - proxyfleet.windows.surface
-  - proxyfleet.windows.group_policy
+  - proxyfleet.windows._attributes
+  - proxyfleet.windows._surface
+  - proxyfleet.windows._group_policy
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action_group:
+    support: full
+    membership:
+      - proxyfleet.windows.surfaces
 options:
   download_mode:
     description:

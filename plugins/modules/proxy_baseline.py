@@ -19,7 +19,17 @@ description:
   - Surfaces are planned in the order WinINET, WinHTTP, telemetry, Defender, Delivery Optimization, so
     O(winhttp.source=wininet) copies the WinINET settings this same task writes.
 extends_documentation_fragment:
-  - proxyfleet.windows.surface
+  - proxyfleet.windows._attributes
+  - proxyfleet.windows._surface
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action_group:
+    support: none
+    membership: []
+    details: In no action group; it shares no option with another module of the collection.
 options:
   wininet:
     description:

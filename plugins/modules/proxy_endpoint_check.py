@@ -24,6 +24,12 @@ description:
     PAC file or a user's own WinINET proxy are reported as not probed; check those with O(via=named).
   - It changes nothing and runs the same in check mode. It returns C(findings) and an empty C(drift) like the other
     modules, for compliance reports.
+extends_documentation_fragment:
+  - proxyfleet.windows._attributes
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   check_mode:
     support: full
@@ -31,10 +37,10 @@ attributes:
   diff_mode:
     support: none
     description: Changes nothing; there is nothing to diff.
-  platform:
-    support: full
-    platforms: windows
-    description: Windows hosts reached over WinRM.
+  action_group:
+    support: none
+    membership: []
+    details: In no action group; it shares no option with another module of the collection.
 options:
   urls:
     description:

@@ -24,6 +24,13 @@ description:
     host command.
   - Facts modules that are action plugins cannot run through C(gather_facts); run it as a task, for example in
     C(pre_tasks).
+extends_documentation_fragment:
+  - proxyfleet.windows._attributes
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.facts
 attributes:
   check_mode:
     support: full
@@ -31,10 +38,13 @@ attributes:
   diff_mode:
     support: none
     description: Reads only; there is nothing to diff.
-  platform:
+  action_group:
+    support: none
+    membership: []
+    details: In no action group; it shares no option with another module of the collection.
+  facts:
     support: full
-    platforms: windows
-    description: Windows hosts reached over WinRM.
+    details: Sets C(ansible_facts.windows_proxy).
 options:
   profile:
     description:

@@ -23,6 +23,12 @@ description:
     current values as preconditions, so a concurrent change aborts it with nothing written.
   - Only registry changes are covered (every surface module, M(proxyfleet.windows.proxy_baseline) and the roles
     that use them).
+extends_documentation_fragment:
+  - proxyfleet.windows._attributes
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   check_mode:
     support: full
@@ -30,10 +36,10 @@ attributes:
   diff_mode:
     support: full
     description: Shows every value and key the restore changes, before and after.
-  platform:
-    support: full
-    platforms: windows
-    description: Windows hosts reached with the C(winrm) connection (Windows PowerShell 5.1).
+  action_group:
+    support: none
+    membership: []
+    details: In no action group; it shares no option with another module of the collection.
 options:
   backup_id:
     description:

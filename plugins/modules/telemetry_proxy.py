@@ -19,8 +19,18 @@ description:
   - Values it does not manage, in the same keys or elsewhere, are left alone. O(state=absent) removes exactly the
     three values above that exist, never the keys.
 extends_documentation_fragment:
-  - proxyfleet.windows.surface
-  - proxyfleet.windows.group_policy
+  - proxyfleet.windows._attributes
+  - proxyfleet.windows._surface
+  - proxyfleet.windows._group_policy
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action_group:
+    support: full
+    membership:
+      - proxyfleet.windows.surfaces
 options:
   proxy:
     description:

@@ -21,8 +21,19 @@ description:
   - Keeps the blob header version the host already uses (C(0x18) when the value is missing) and writes a
     named proxy with the C(DIRECT|PROXY) flags, as Windows does.
 extends_documentation_fragment:
-  - proxyfleet.windows.surface
-  - proxyfleet.windows.group_policy
+  - proxyfleet.windows._attributes
+  - proxyfleet.windows._surface
+  - proxyfleet.windows._group_policy
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action_group:
+    support: full
+    membership:
+      - proxyfleet.windows.surfaces
+      - proxyfleet.windows.system_proxy
 options:
   proxy:
     description:

@@ -27,8 +27,19 @@ description:
     settings are the machine's, not those of the account WinRM connects with.
   - Running services may cache the proxy; restart them (for example C(DoSvc)) after a change.
 extends_documentation_fragment:
-  - proxyfleet.windows.surface
-  - proxyfleet.windows.group_policy
+  - proxyfleet.windows._attributes
+  - proxyfleet.windows._surface
+  - proxyfleet.windows._group_policy
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action_group:
+    support: full
+    membership:
+      - proxyfleet.windows.surfaces
+      - proxyfleet.windows.system_proxy
 options:
   proxy:
     description:
