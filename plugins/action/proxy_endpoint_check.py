@@ -41,7 +41,7 @@ class ActionModule(AgentAction):
         routes = effective(picture) if picture is not None else None
         results = decide(request, answers[-1], keys, picture, routes)
         # It only reads and connects: the same in check mode, never a change, never drift from a desired state.
-        result: dict[str, t.Any] = {"changed": False, "results": results, "findings": findings(results), "drift": []}
+        result: dict[str, t.Any] = {"changed": False, "endpoints": results, "findings": findings(results), "drift": []}
         if routes is not None:
             result["effective"] = routes
         return result

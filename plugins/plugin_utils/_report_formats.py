@@ -24,7 +24,7 @@ CSV_COLUMNS = (
     "compliant",
     "current",
     "desired",
-    "owner_gpo",
+    "owner_gpo_name",
     "owner_gpo_id",
     "action",
 )
@@ -63,7 +63,7 @@ def to_csv(document: t.Mapping[str, t.Any]) -> str:
                     "true" if row["compliant"] else "false",
                     value_text(row["current"]),
                     value_text(row["desired"]),
-                    owner.get("gpo", ""),
+                    owner.get("gpo_name", ""),
                     owner.get("gpo_id", ""),
                     row["action"],
                 ]
@@ -79,7 +79,7 @@ def _testcase(classname: str, name: str, body: str = "") -> str:
 def _drift_message(row: t.Mapping[str, t.Any]) -> str:
     message = f"{row['setting']} is {value_text(row['current']) or 'not set'}, desired {value_text(row['desired'])}"
     if row["owner"]:
-        message += f" (set by Group Policy '{row['owner'].get('gpo', '')}')"
+        message += f" (set by Group Policy '{row['owner'].get('gpo_name', '')}')"
     return message
 
 

@@ -217,12 +217,12 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
         "current": "10.0.0.9:3128",
         "desired": "proxy.corp.example:8080",
         "compliant": False,
-        "owner": {"gpo": GPO, "gpo_id": GPO_ID},
+        "owner": {"gpo_name": GPO, "gpo_id": GPO_ID},
         "action": "proxyfleet.windows.proxy_baseline",
     }
     # Compliant, and still set by Group Policy: the owner comes from proxy_facts' RSoP rows.
     assert gpo_host["telemetry.disable_enterprise_auth_proxy"]["compliant"] is True
-    assert gpo_host["telemetry.disable_enterprise_auth_proxy"]["owner"] == {"gpo": GPO, "gpo_id": GPO_ID}
+    assert gpo_host["telemetry.disable_enterprise_auth_proxy"]["owner"] == {"gpo_name": GPO, "gpo_id": GPO_ID}
     assert [owner["setting"] for owner in hosts["win11-gpo-telemetry"]["owners"]] == [
         "telemetry.disable_enterprise_auth_proxy",
         "telemetry.proxy",
@@ -251,7 +251,7 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
         dict.fromkeys(rows[0], "") | {"host": "win-offline", "status": "unknown"}
     ]
     [owned] = [row for row in rows if row["host"] == "win11-gpo-telemetry" and row["setting"] == "telemetry.proxy"]
-    assert (owned["compliant"], owned["current"], owned["desired"], owned["owner_gpo"]) == (
+    assert (owned["compliant"], owned["current"], owned["desired"], owned["owner_gpo_name"]) == (
         "false",
         "10.0.0.9:3128",
         "proxy.corp.example:8080",
