@@ -90,7 +90,7 @@ backups:
     created:
       description: When the backup was written, ISO 8601 UTC, as the host recorded it.
       type: str
-      sample: "2026-11-23T10:30:00.1234560Z"
+      sample: '2026-11-23T10:30:00.1234560Z'
     agent_version:
       description: The host agent version that wrote it.
       type: str
@@ -100,29 +100,52 @@ backups:
       type: list
       elements: str
       sample:
-        - HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeliveryOptimization (64-bit view) value DOGroupId (set_value)
+      - HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeliveryOptimization (64-bit view) value DOGroupId
+        (set_value)
     restorable:
       description: Whether the backup is complete and can be restored exactly.
       type: bool
     problem:
       description: Why it cannot be restored, or null.
       type: str
+      returned: always
 restored:
   description: The backups undone (newest first); empty with O(list_only=true).
   returned: always
   type: list
   elements: str
 changes:
-  description: Each registry change the restore made (or would make in check mode), with the state before and after.
+  description: Each registry change the restore made (or would make in check mode), with the state
+    before and after.
   returned: unless O(list_only=true)
   type: list
   elements: dict
   sample:
-    - action: delete_value
-      key: HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeliveryOptimization (64-bit view)
-      name: DODownloadMode
-      before: {type: dword, data: 2}
-      after: absent
+  - action: delete_value
+    key: HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeliveryOptimization (64-bit view)
+    name: DODownloadMode
+    before:
+      type: dword
+      data: 2
+    after: absent
+  contains:
+    action:
+      description: What the restore does to it, V(set_value), V(delete_value), V(create_key) or V(delete_key).
+      type: str
+      sample: delete_value
+    key:
+      description: The registry key, with its view.
+      type: str
+    name:
+      description: The value name, null for a key.
+      type: str
+      sample: DODownloadMode
+    before:
+      description: The value before, C({type, data}), or V(absent).
+      type: raw
+    after:
+      description: The value after, C({type, data}), or V(absent).
+      type: raw
 backup_id:
   description: The backup of the restore itself (restore it to undo the restore).
   returned: when the restore wrote something

@@ -92,9 +92,11 @@ services:
     missing:
       description: Present and true when the service is not installed.
       type: bool
+      returned: when the service is not installed
     error:
       description: Why it could not be restarted, when that happened.
       type: str
+      returned: when it could not be restarted
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host, always 1.
   returned: always

@@ -126,32 +126,197 @@ before:
   returned: always
   type: dict
   sample:
-    "64":
+    '64':
       access_type: named_proxy
-      proxy: "old.corp.example:3128"
-      bypass: ["<local>"]
+      proxy: old.corp.example:3128
+      bypass:
+      - <local>
       value_present: true
-      header: "0x18"
-    "32": {access_type: direct, proxy: null, bypass: [], value_present: false, header: null}
+      header: '0x18'
+    '32':
+      access_type: direct
+      proxy: null
+      bypass: []
+      value_present: false
+      header: null
+  contains:
+    '64':
+      description: The WinHTTP default proxy, 64-bit registry view.
+      returned: when O(views) includes V(64)
+      type: dict
+      contains:
+        access_type:
+          description: V(direct) or V(named_proxy), from the flags of C(WinHttpSettings).
+          type: str
+          sample: named_proxy
+        proxy:
+          description: The proxy, null for direct.
+          type: str
+          sample: proxy.corp.example:8080
+        bypass:
+          description: The bypass list, one entry per item.
+          type: list
+          elements: str
+          sample:
+          - <local>
+        value_present:
+          description: Whether C(WinHttpSettings) exists in this view.
+          type: bool
+        header:
+          description: The blob's header version, for example C(0x18); null when the value is missing.
+          type: str
+          sample: '0x18'
+        error:
+          description: Why the C(WinHttpSettings) blob could not be decoded; the other keys are then
+            empty.
+          returned: when the stored value cannot be decoded
+          type: str
+    '32':
+      description: The WinHTTP default proxy, 32-bit registry view (C(WOW6432Node)).
+      returned: when O(views) includes V(32)
+      type: dict
+      contains:
+        access_type:
+          description: V(direct) or V(named_proxy), from the flags of C(WinHttpSettings).
+          type: str
+          sample: named_proxy
+        proxy:
+          description: The proxy, null for direct.
+          type: str
+          sample: proxy.corp.example:8080
+        bypass:
+          description: The bypass list, one entry per item.
+          type: list
+          elements: str
+          sample:
+          - <local>
+        value_present:
+          description: Whether C(WinHttpSettings) exists in this view.
+          type: bool
+        header:
+          description: The blob's header version, for example C(0x18); null when the value is missing.
+          type: str
+          sample: '0x18'
+        error:
+          description: Why the C(WinHttpSettings) blob could not be decoded; the other keys are then
+            empty.
+          returned: when the stored value cannot be decoded
+          type: str
 after:
   description: The proxy of each view after the task; in check mode, what it would be.
   returned: always
   type: dict
   sample:
-    "64":
+    '64':
       access_type: named_proxy
-      proxy: "proxy.corp.example:8080"
-      bypass: ["<local>"]
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
       value_present: true
-      header: "0x18"
+      header: '0x18'
+  contains:
+    '64':
+      description: The WinHTTP default proxy, 64-bit registry view.
+      returned: when O(views) includes V(64)
+      type: dict
+      contains:
+        access_type:
+          description: V(direct) or V(named_proxy), from the flags of C(WinHttpSettings).
+          type: str
+          sample: named_proxy
+        proxy:
+          description: The proxy, null for direct.
+          type: str
+          sample: proxy.corp.example:8080
+        bypass:
+          description: The bypass list, one entry per item.
+          type: list
+          elements: str
+          sample:
+          - <local>
+        value_present:
+          description: Whether C(WinHttpSettings) exists in this view.
+          type: bool
+        header:
+          description: The blob's header version, for example C(0x18); null when the value is missing.
+          type: str
+          sample: '0x18'
+        error:
+          description: Why the C(WinHttpSettings) blob could not be decoded; the other keys are then
+            empty.
+          returned: when the stored value cannot be decoded
+          type: str
+    '32':
+      description: The WinHTTP default proxy, 32-bit registry view (C(WOW6432Node)).
+      returned: when O(views) includes V(32)
+      type: dict
+      contains:
+        access_type:
+          description: V(direct) or V(named_proxy), from the flags of C(WinHttpSettings).
+          type: str
+          sample: named_proxy
+        proxy:
+          description: The proxy, null for direct.
+          type: str
+          sample: proxy.corp.example:8080
+        bypass:
+          description: The bypass list, one entry per item.
+          type: list
+          elements: str
+          sample:
+          - <local>
+        value_present:
+          description: Whether C(WinHttpSettings) exists in this view.
+          type: bool
+        header:
+          description: The blob's header version, for example C(0x18); null when the value is missing.
+          type: str
+          sample: '0x18'
+        error:
+          description: Why the C(WinHttpSettings) blob could not be decoded; the other keys are then
+            empty.
+          returned: when the stored value cannot be decoded
+          type: str
 drift:
   description: Every setting that differs from what was asked, C([]) when compliant.
   returned: always
   type: list
   elements: dict
   sample:
-    - {setting: winhttp.64.proxy, current: "old.corp.example:3128", desired: "proxy.corp.example:8080"}
-    - {setting: winhttp.32.access_type, current: direct, desired: named_proxy}
+  - setting: winhttp.64.proxy
+    current: old.corp.example:3128
+    desired: proxy.corp.example:8080
+  - setting: winhttp.32.access_type
+    current: direct
+    desired: named_proxy
+  contains:
+    setting:
+      description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry view, for
+        example C(winhttp.64.proxy).
+      type: str
+      sample: telemetry.proxy
+    current:
+      description: Its value on the host, null when not set.
+      type: raw
+      sample: 10.0.0.6:8080
+    desired:
+      description: The value asked for.
+      type: raw
+      sample: proxy.corp.example:8080
+    owner:
+      description: The Group Policy that sets the value, per the host's Resultant Set of Policy; the
+        value is left alone unless O(override_gpo=true).
+      returned: when a GPO sets the value
+      type: dict
+      contains:
+        gpo_name:
+          description: The GPO's display name.
+          type: str
+          sample: Contoso MDE proxy
+        gpo_id:
+          description: The GPO's directory path.
+          type: str
+          sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host.
   returned: always
@@ -159,8 +324,8 @@ host_commands:
   sample: 1
 backup_id:
   description:
-    - The on-host backup of the prior values, under C(HKLM\SOFTWARE\proxyfleet\Backups).
-    - Null when nothing was written.
+  - The on-host backup of the prior values, under C(HKLM\SOFTWARE\proxyfleet\Backups).
+  - Null when nothing was written.
   returned: always
   type: str
   sample: 20261123T103000123456Z-1a2b3c4d

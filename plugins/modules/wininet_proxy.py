@@ -116,24 +116,211 @@ changed:
   returned: always
   type: bool
 before:
-  description: The per-machine mode and, per view, the proxy, bypass, PAC URL and auto-detect the blob holds, and the
-    flat values.
+  description: The per-machine mode and, per view, the proxy, bypass, PAC URL and auto-detect the
+    blob holds, and the flat values.
   returned: always
   type: dict
   sample:
     per_machine: false
-    "64": {proxy: null, bypass: [], auto_config_url: null, auto_detect: false,
-           flat: {ProxyEnable: 0, ProxyServer: null, ProxyOverride: null, AutoConfigURL: null}}
+    '64':
+      proxy: null
+      bypass: []
+      auto_config_url: null
+      auto_detect: false
+      flat:
+        ProxyEnable: 0
+        ProxyServer: null
+        ProxyOverride: null
+        AutoConfigURL: null
+  contains:
+    per_machine:
+      description: Whether WinINET runs per machine (C(ProxySettingsPerUser=0)).
+      type: bool
+    '64':
+      description: The device-wide settings, 64-bit registry view, with the flat values.
+      returned: when O(views) includes V(64)
+      type: dict
+      contains:
+        proxy:
+          description: The proxy, null for none.
+          type: str
+          sample: proxy.corp.example:8080
+        bypass:
+          description: The bypass list, one entry per item.
+          type: list
+          elements: str
+          sample:
+          - <local>
+        auto_config_url:
+          description: The PAC URL, null for none.
+          type: str
+        auto_detect:
+          description: Whether automatic detection (WPAD) is on.
+          type: bool
+        flat:
+          description: The flat values beside the blob (C(ProxyEnable), C(ProxyServer), C(ProxyOverride),
+            C(AutoConfigURL)), null when missing.
+          type: dict
+          contains:
+            ProxyEnable:
+              description: C(ProxyEnable).
+              type: int
+            ProxyServer:
+              description: C(ProxyServer).
+              type: str
+            ProxyOverride:
+              description: C(ProxyOverride).
+              type: str
+            AutoConfigURL:
+              description: C(AutoConfigURL).
+              type: str
+          returned: always
+        error:
+          description: Why the C(DefaultConnectionSettings) blob could not be decoded; the other keys
+            are then empty.
+          returned: when the stored value cannot be decoded
+          type: str
+    '32':
+      description: The device-wide settings, 32-bit registry view.
+      returned: when O(views) includes V(32)
+      type: dict
+      contains:
+        proxy:
+          description: The proxy, null for none.
+          type: str
+          sample: proxy.corp.example:8080
+        bypass:
+          description: The bypass list, one entry per item.
+          type: list
+          elements: str
+          sample:
+          - <local>
+        auto_config_url:
+          description: The PAC URL, null for none.
+          type: str
+        auto_detect:
+          description: Whether automatic detection (WPAD) is on.
+          type: bool
+        error:
+          description: Why the C(DefaultConnectionSettings) blob could not be decoded; the other keys
+            are then empty.
+          returned: when the stored value cannot be decoded
+          type: str
 after:
   description: The same after the task; in check mode, what it would be.
   returned: always
   type: dict
+  contains:
+    per_machine:
+      description: Whether WinINET runs per machine (C(ProxySettingsPerUser=0)).
+      type: bool
+    '64':
+      description: The device-wide settings, 64-bit registry view, with the flat values.
+      returned: when O(views) includes V(64)
+      type: dict
+      contains:
+        proxy:
+          description: The proxy, null for none.
+          type: str
+          sample: proxy.corp.example:8080
+        bypass:
+          description: The bypass list, one entry per item.
+          type: list
+          elements: str
+          sample:
+          - <local>
+        auto_config_url:
+          description: The PAC URL, null for none.
+          type: str
+        auto_detect:
+          description: Whether automatic detection (WPAD) is on.
+          type: bool
+        flat:
+          description: The flat values beside the blob (C(ProxyEnable), C(ProxyServer), C(ProxyOverride),
+            C(AutoConfigURL)), null when missing.
+          type: dict
+          contains:
+            ProxyEnable:
+              description: C(ProxyEnable).
+              type: int
+            ProxyServer:
+              description: C(ProxyServer).
+              type: str
+            ProxyOverride:
+              description: C(ProxyOverride).
+              type: str
+            AutoConfigURL:
+              description: C(AutoConfigURL).
+              type: str
+          returned: always
+        error:
+          description: Why the C(DefaultConnectionSettings) blob could not be decoded; the other keys
+            are then empty.
+          returned: when the stored value cannot be decoded
+          type: str
+    '32':
+      description: The device-wide settings, 32-bit registry view.
+      returned: when O(views) includes V(32)
+      type: dict
+      contains:
+        proxy:
+          description: The proxy, null for none.
+          type: str
+          sample: proxy.corp.example:8080
+        bypass:
+          description: The bypass list, one entry per item.
+          type: list
+          elements: str
+          sample:
+          - <local>
+        auto_config_url:
+          description: The PAC URL, null for none.
+          type: str
+        auto_detect:
+          description: Whether automatic detection (WPAD) is on.
+          type: bool
+        error:
+          description: Why the C(DefaultConnectionSettings) blob could not be decoded; the other keys
+            are then empty.
+          returned: when the stored value cannot be decoded
+          type: str
 drift:
   description: Every setting that differs from what was asked, C([]) when compliant.
   returned: always
   type: list
   elements: dict
-  sample: [{setting: wininet.per_machine, current: false, desired: true}]
+  sample:
+  - setting: wininet.per_machine
+    current: false
+    desired: true
+  contains:
+    setting:
+      description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry view, for
+        example C(winhttp.64.proxy).
+      type: str
+      sample: telemetry.proxy
+    current:
+      description: Its value on the host, null when not set.
+      type: raw
+      sample: 10.0.0.6:8080
+    desired:
+      description: The value asked for.
+      type: raw
+      sample: proxy.corp.example:8080
+    owner:
+      description: The Group Policy that sets the value, per the host's Resultant Set of Policy; the
+        value is left alone unless O(override_gpo=true).
+      returned: when a GPO sets the value
+      type: dict
+      contains:
+        gpo_name:
+          description: The GPO's display name.
+          type: str
+          sample: Contoso MDE proxy
+        gpo_id:
+          description: The GPO's directory path.
+          type: str
+          sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host.
   returned: always
