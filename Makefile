@@ -204,6 +204,8 @@ ee: venv
 	@rm -rf build/ee
 	$(VENV)/bin/ansible-builder create --file execution-environment.yml --context build/ee >/dev/null
 	@test -s build/ee/_build/requirements.txt && test -s build/ee/_build/bindep.txt && test -s build/ee/_build/requirements.yml
+	@# The context must carry what docs/awx.md relies on (Kerberos for winrm and psrp, jmespath, [compile] entries).
+	$(PY) -m tests.ee_context build/ee
 	@echo "    build/ee: $$(ls build/ee | tr '\n' ' ')"
 
 bench-report: venv

@@ -59,23 +59,23 @@ options:
     type: bool
     default: false
     env:
-      - name: PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT
+      - name: PROXYFLEET_COMPLIANCE_REPORT_FAIL_ON_DRIFT
     ini:
       - section: proxyfleet_compliance_report
         key: fail_on_drift
     vars:
-      - name: proxyfleet_compliance_fail_on_drift
+      - name: proxyfleet_compliance_report_fail_on_drift
   summary:
     description: Print the summary table (hosts by status, compliance per surface) at the end of the run.
     type: bool
     default: true
     env:
-      - name: PROXYFLEET_COMPLIANCE_SUMMARY
+      - name: PROXYFLEET_COMPLIANCE_REPORT_SUMMARY
     ini:
       - section: proxyfleet_compliance_report
         key: summary
     vars:
-      - name: proxyfleet_compliance_summary
+      - name: proxyfleet_compliance_report_summary
   title:
     description: The title of the HTML page.
     type: str
@@ -111,8 +111,8 @@ EXIT_DRIFT = 2
 _VAR_NAMES = (
     "proxyfleet_compliance_report_dir",
     "proxyfleet_compliance_report_formats",
-    "proxyfleet_compliance_fail_on_drift",
-    "proxyfleet_compliance_summary",
+    "proxyfleet_compliance_report_fail_on_drift",
+    "proxyfleet_compliance_report_summary",
     "proxyfleet_compliance_report_title",
 )
 

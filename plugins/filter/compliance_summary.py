@@ -10,10 +10,26 @@ import typing as t
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import ComplianceReport, stats_summary
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_query import ReportQueryError, compile_query
 
 
-def compliance_summary(hostvars: t.Any, hosts: t.Any, registered: t.Any, limit: int = 100) -> dict[str, t.Any]:
-    """Summarise what ``registered`` (a variable name, or a list of them) holds on each of ``hosts``."""
+def compiled_query(query: t.Any) -> t.Any:
+    """The compiled ``query`` option, or a filter error naming it (before any result is read)."""
+    try:
+        return compile_query(query, "compliance_summary: query")
+    except ReportQueryError as exc:
+        # The message is complete; the cause would only repeat the parser's multi-line text after it.
+        raise AnsibleFilterError(str(exc)) from None
+
+
+def compliance_summary(
+    hostvars: t.Any, hosts: t.Any, registered: t.Any, limit: int = 100, query: str | None = None
+) -> t.Any:
+    """Summarise what ``registered`` (a variable name, or a list of them) holds on each of ``hosts``.
+
+    With ``query``, return what that JMESPath expression selects from the whole report document
+    (the compliance.json schema) instead of the summary.
+    """
     if not isinstance(hostvars, c.Mapping):
         raise AnsibleFilterError(
             f"compliance_summary: input must be hostvars (a mapping), got {type(hostvars).__name__}"
@@ -28,12 +44,19 @@ def compliance_summary(hostvars: t.Any, hosts: t.Any, registered: t.Any, limit: 
         )
     if not isinstance(limit, int) or limit < 0:
         raise AnsibleFilterError(f"compliance_summary: limit must be a non-negative integer, got {limit!r}")
+    compiled = compiled_query(query) if query is not None else None
     report = ComplianceReport()
     for host in hosts:
         variables = hostvars.get(host, {})
-        for name in names:
-            report.add_registered(str(host), variables.get(name) if name in variables else None)
-    return stats_summary(report.document({}), limit)
+        # Of several names, each host counts with those registered on it (plays target different groups);
+        # a host without any of them left no result, which makes it unknown.
+        present = [name for name in names if name in variables]
+        for name in present:
+            report.add_registered(str(host), variables.get(name))
+        if not present:
+            report.add_registered(str(host), None)
+    document = report.document({})
+    return stats_summary(document, limit) if compiled is None else compiled.search(document)
 
 
 class FilterModule:

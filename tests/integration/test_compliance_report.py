@@ -340,7 +340,7 @@ def test_fail_on_drift_sets_the_exit_code(fixture_fleet: Fleet) -> None:
         PLAY,
         "--check",
         "-e",
-        "proxyfleet_compliance_fail_on_drift=true",
+        "proxyfleet_compliance_report_fail_on_drift=true",
         "-e",
         "awx_job_id=42",
         "-e",
@@ -361,7 +361,7 @@ def test_fail_on_drift_sets_the_exit_code(fixture_fleet: Fleet) -> None:
         "--check",
         "--limit",
         "srv2019-compliant,localhost",
-        env={"PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "true"},
+        env={"PROXYFLEET_COMPLIANCE_REPORT_FAIL_ON_DRIFT": "true"},
     )
     assert passing.returncode == 0, passing.stdout + passing.stderr
     document = json.loads((fixture_fleet.work / "report" / "compliance.json").read_text(encoding="utf-8"))
@@ -376,7 +376,7 @@ def test_fail_on_drift_sets_the_exit_code(fixture_fleet: Fleet) -> None:
         "--check",
         "--limit",
         "srv2019-compliant,localhost",
-        env={"PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "true", "PROXYFLEET_COMPLIANCE_REPORT_DIR": str(blocked)},
+        env={"PROXYFLEET_COMPLIANCE_REPORT_FAIL_ON_DRIFT": "true", "PROXYFLEET_COMPLIANCE_REPORT_DIR": str(blocked)},
     )
     assert unwritten.returncode == 2, unwritten.stdout + unwritten.stderr
     # ansible-core 2.16 also breaks lines inside the path, at a hyphen: compare without any white space.
