@@ -241,7 +241,7 @@ changelog: venv-docs $(COLLECTION_LINK)
 docs: venv-docs $(COLLECTION_LINK) changelog
 	@echo "==> docs: antsibull-docs lint-collection-docs; site -> build/docs/html"
 	cd $(COLLECTION_LINK) && PATH="$(CURDIR)/$(VENV_DOCS)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/build/collections" \
-	  "$(CURDIR)/$(VENV_DOCS)/bin/antsibull-docs" lint-collection-docs --plugin-docs --validate-collection-refs self --skip-rstcheck .
+	  "$(CURDIR)/$(VENV_DOCS)/bin/antsibull-docs" lint-collection-docs --plugin-docs --validate-collection-refs all --skip-rstcheck .
 	PATH="$(CURDIR)/$(VENV_DOCS)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/build/collections" \
 	  $(PY_DOCS) docs/site/build.py --out build/docs --changelog build/changelog/CHANGELOG.md
 

@@ -1,7 +1,7 @@
 """proxy_baseline's option docs are the single modules' option docs, one sub-dictionary each.
 
 ``python -m tests.docgen`` prints the options block to paste into plugins/modules/proxy_baseline.py;
-tests/unit/plugins/modules/test_proxy_baseline_docs.py fails when the two drift apart.
+tests/unit/docs/test_proxy_baseline_docs.py fails when the two drift apart.
 """
 
 from __future__ import annotations

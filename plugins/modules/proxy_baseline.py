@@ -365,7 +365,7 @@ drift:
       sample: proxy.corp.example:8080
     owner:
       description: The Group Policy that sets the value, per the host's Resultant Set of Policy; the
-        value is left alone unless O(override_gpo=true).
+        value is left alone unless the surface's C(override_gpo) is V(true).
       returned: when a GPO sets the value
       type: dict
       contains:
@@ -415,7 +415,7 @@ surfaces:
               type: bool
             '64':
               description: The device-wide settings, 64-bit registry view, with the flat values.
-              returned: when O(views) includes V(64)
+              returned: when O(wininet.views) includes V(64)
               type: dict
               contains:
                 proxy:
@@ -459,7 +459,7 @@ surfaces:
                   type: str
             '32':
               description: The device-wide settings, 32-bit registry view.
-              returned: when O(views) includes V(32)
+              returned: when O(wininet.views) includes V(32)
               type: dict
               contains:
                 proxy:
@@ -492,7 +492,7 @@ surfaces:
               type: bool
             '64':
               description: The device-wide settings, 64-bit registry view, with the flat values.
-              returned: when O(views) includes V(64)
+              returned: when O(wininet.views) includes V(64)
               type: dict
               contains:
                 proxy:
@@ -536,7 +536,7 @@ surfaces:
                   type: str
             '32':
               description: The device-wide settings, 32-bit registry view.
-              returned: when O(views) includes V(32)
+              returned: when O(wininet.views) includes V(32)
               type: dict
               contains:
                 proxy:
@@ -580,7 +580,7 @@ surfaces:
               sample: proxy.corp.example:8080
             owner:
               description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
-                the value is left alone unless O(override_gpo=true).
+                the value is left alone unless O(wininet.override_gpo=true).
               returned: when a GPO sets the value
               type: dict
               contains:
@@ -606,7 +606,7 @@ surfaces:
           contains:
             '64':
               description: The WinHTTP default proxy, 64-bit registry view.
-              returned: when O(views) includes V(64)
+              returned: when O(winhttp.views) includes V(64)
               type: dict
               contains:
                 access_type:
@@ -638,7 +638,7 @@ surfaces:
                   type: str
             '32':
               description: The WinHTTP default proxy, 32-bit registry view (C(WOW6432Node)).
-              returned: when O(views) includes V(32)
+              returned: when O(winhttp.views) includes V(32)
               type: dict
               contains:
                 access_type:
@@ -674,7 +674,7 @@ surfaces:
           contains:
             '64':
               description: The WinHTTP default proxy, 64-bit registry view.
-              returned: when O(views) includes V(64)
+              returned: when O(winhttp.views) includes V(64)
               type: dict
               contains:
                 access_type:
@@ -706,7 +706,7 @@ surfaces:
                   type: str
             '32':
               description: The WinHTTP default proxy, 32-bit registry view (C(WOW6432Node)).
-              returned: when O(views) includes V(32)
+              returned: when O(winhttp.views) includes V(32)
               type: dict
               contains:
                 access_type:
@@ -756,7 +756,7 @@ surfaces:
               sample: proxy.corp.example:8080
             owner:
               description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
-                the value is left alone unless O(override_gpo=true).
+                the value is left alone unless O(winhttp.override_gpo=true).
               returned: when a GPO sets the value
               type: dict
               contains:
@@ -824,7 +824,7 @@ surfaces:
               sample: proxy.corp.example:8080
             owner:
               description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
-                the value is left alone unless O(override_gpo=true).
+                the value is left alone unless O(telemetry.override_gpo=true).
               returned: when a GPO sets the value
               type: dict
               contains:
@@ -900,7 +900,7 @@ surfaces:
               sample: proxy.corp.example:8080
             owner:
               description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
-                the value is left alone unless O(override_gpo=true).
+                the value is left alone unless O(defender.override_gpo=true).
               returned: when a GPO sets the value
               type: dict
               contains:
@@ -988,7 +988,7 @@ surfaces:
               sample: proxy.corp.example:8080
             owner:
               description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
-                the value is left alone unless O(override_gpo=true).
+                the value is left alone unless O(delivery_optimization.override_gpo=true).
               returned: when a GPO sets the value
               type: dict
               contains:
