@@ -407,159 +407,63 @@ surfaces:
           description: Whether this surface was (or in check mode would be) written.
           type: bool
         before:
-          description: Its settings as found.
+          description:
+          - Its settings as found.
+          - 'Keyed by registry view, V(64) and V(32) (the views in O(wininet.views)), each as in the
+            sample (the numbers are not names Jinja can reach with a dot: write C([''64''])). A view
+            whose stored value cannot be decoded also has C(error), saying why.'
           type: dict
           contains:
             per_machine:
               description: Whether WinINET runs per machine (C(ProxySettingsPerUser=0)).
               type: bool
+          sample:
             '64':
-              description: The device-wide settings, 64-bit registry view, with the flat values.
-              returned: when O(wininet.views) includes V(64)
-              type: dict
-              contains:
-                proxy:
-                  description: The proxy, null for none.
-                  type: str
-                  sample: proxy.corp.example:8080
-                bypass:
-                  description: The bypass list, one entry per item.
-                  type: list
-                  elements: str
-                  sample:
-                  - <local>
-                auto_config_url:
-                  description: The PAC URL, null for none.
-                  type: str
-                auto_detect:
-                  description: Whether automatic detection (WPAD) is on.
-                  type: bool
-                flat:
-                  description: The flat values beside the blob (C(ProxyEnable), C(ProxyServer), C(ProxyOverride),
-                    C(AutoConfigURL)), null when missing.
-                  type: dict
-                  contains:
-                    ProxyEnable:
-                      description: C(ProxyEnable).
-                      type: int
-                    ProxyServer:
-                      description: C(ProxyServer).
-                      type: str
-                    ProxyOverride:
-                      description: C(ProxyOverride).
-                      type: str
-                    AutoConfigURL:
-                      description: C(AutoConfigURL).
-                      type: str
-                  returned: always
-                error:
-                  description: Why the C(DefaultConnectionSettings) blob could not be decoded; the
-                    other keys are then empty.
-                  returned: when the stored value cannot be decoded
-                  type: str
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              auto_config_url: null
+              auto_detect: false
+              flat:
+                ProxyEnable: 1
+                ProxyServer: proxy.corp.example:8080
+                ProxyOverride: <local>
+                AutoConfigURL: null
             '32':
-              description: The device-wide settings, 32-bit registry view.
-              returned: when O(wininet.views) includes V(32)
-              type: dict
-              contains:
-                proxy:
-                  description: The proxy, null for none.
-                  type: str
-                  sample: proxy.corp.example:8080
-                bypass:
-                  description: The bypass list, one entry per item.
-                  type: list
-                  elements: str
-                  sample:
-                  - <local>
-                auto_config_url:
-                  description: The PAC URL, null for none.
-                  type: str
-                auto_detect:
-                  description: Whether automatic detection (WPAD) is on.
-                  type: bool
-                error:
-                  description: Why the C(DefaultConnectionSettings) blob could not be decoded; the
-                    other keys are then empty.
-                  returned: when the stored value cannot be decoded
-                  type: str
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              auto_config_url: null
+              auto_detect: false
         after:
-          description: Its settings after the task; in check mode, what they would be.
+          description:
+          - Its settings after the task; in check mode, what they would be.
+          - 'Keyed by registry view, V(64) and V(32) (the views in O(wininet.views)), each as in the
+            sample (the numbers are not names Jinja can reach with a dot: write C([''64''])). A view
+            whose stored value cannot be decoded also has C(error), saying why.'
           type: dict
           contains:
             per_machine:
               description: Whether WinINET runs per machine (C(ProxySettingsPerUser=0)).
               type: bool
+          sample:
             '64':
-              description: The device-wide settings, 64-bit registry view, with the flat values.
-              returned: when O(wininet.views) includes V(64)
-              type: dict
-              contains:
-                proxy:
-                  description: The proxy, null for none.
-                  type: str
-                  sample: proxy.corp.example:8080
-                bypass:
-                  description: The bypass list, one entry per item.
-                  type: list
-                  elements: str
-                  sample:
-                  - <local>
-                auto_config_url:
-                  description: The PAC URL, null for none.
-                  type: str
-                auto_detect:
-                  description: Whether automatic detection (WPAD) is on.
-                  type: bool
-                flat:
-                  description: The flat values beside the blob (C(ProxyEnable), C(ProxyServer), C(ProxyOverride),
-                    C(AutoConfigURL)), null when missing.
-                  type: dict
-                  contains:
-                    ProxyEnable:
-                      description: C(ProxyEnable).
-                      type: int
-                    ProxyServer:
-                      description: C(ProxyServer).
-                      type: str
-                    ProxyOverride:
-                      description: C(ProxyOverride).
-                      type: str
-                    AutoConfigURL:
-                      description: C(AutoConfigURL).
-                      type: str
-                  returned: always
-                error:
-                  description: Why the C(DefaultConnectionSettings) blob could not be decoded; the
-                    other keys are then empty.
-                  returned: when the stored value cannot be decoded
-                  type: str
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              auto_config_url: null
+              auto_detect: false
+              flat:
+                ProxyEnable: 1
+                ProxyServer: proxy.corp.example:8080
+                ProxyOverride: <local>
+                AutoConfigURL: null
             '32':
-              description: The device-wide settings, 32-bit registry view.
-              returned: when O(wininet.views) includes V(32)
-              type: dict
-              contains:
-                proxy:
-                  description: The proxy, null for none.
-                  type: str
-                  sample: proxy.corp.example:8080
-                bypass:
-                  description: The bypass list, one entry per item.
-                  type: list
-                  elements: str
-                  sample:
-                  - <local>
-                auto_config_url:
-                  description: The PAC URL, null for none.
-                  type: str
-                auto_detect:
-                  description: Whether automatic detection (WPAD) is on.
-                  type: bool
-                error:
-                  description: Why the C(DefaultConnectionSettings) blob could not be decoded; the
-                    other keys are then empty.
-                  returned: when the stored value cannot be decoded
-                  type: str
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              auto_config_url: null
+              auto_detect: false
         drift:
           description: Its settings that differ from what was asked.
           type: list
@@ -601,141 +505,49 @@ surfaces:
           description: Whether this surface was (or in check mode would be) written.
           type: bool
         before:
-          description: Its settings as found.
+          description:
+          - Its settings as found.
+          - 'Keyed by registry view, V(64) and V(32) (the views in O(winhttp.views)), each as in the
+            sample (the numbers are not names Jinja can reach with a dot: write C([''64''])). A view
+            whose stored value cannot be decoded also has C(error), saying why.'
           type: dict
-          contains:
+          sample:
             '64':
-              description: The WinHTTP default proxy, 64-bit registry view.
-              returned: when O(winhttp.views) includes V(64)
-              type: dict
-              contains:
-                access_type:
-                  description: V(direct) or V(named_proxy), from the flags of C(WinHttpSettings).
-                  type: str
-                  sample: named_proxy
-                proxy:
-                  description: The proxy, null for direct.
-                  type: str
-                  sample: proxy.corp.example:8080
-                bypass:
-                  description: The bypass list, one entry per item.
-                  type: list
-                  elements: str
-                  sample:
-                  - <local>
-                value_present:
-                  description: Whether C(WinHttpSettings) exists in this view.
-                  type: bool
-                header:
-                  description: The blob's header version, for example C(0x18); null when the value
-                    is missing.
-                  type: str
-                  sample: '0x18'
-                error:
-                  description: Why the C(WinHttpSettings) blob could not be decoded; the other keys
-                    are then empty.
-                  returned: when the stored value cannot be decoded
-                  type: str
+              access_type: named_proxy
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              value_present: true
+              header: '0x18'
             '32':
-              description: The WinHTTP default proxy, 32-bit registry view (C(WOW6432Node)).
-              returned: when O(winhttp.views) includes V(32)
-              type: dict
-              contains:
-                access_type:
-                  description: V(direct) or V(named_proxy), from the flags of C(WinHttpSettings).
-                  type: str
-                  sample: named_proxy
-                proxy:
-                  description: The proxy, null for direct.
-                  type: str
-                  sample: proxy.corp.example:8080
-                bypass:
-                  description: The bypass list, one entry per item.
-                  type: list
-                  elements: str
-                  sample:
-                  - <local>
-                value_present:
-                  description: Whether C(WinHttpSettings) exists in this view.
-                  type: bool
-                header:
-                  description: The blob's header version, for example C(0x18); null when the value
-                    is missing.
-                  type: str
-                  sample: '0x18'
-                error:
-                  description: Why the C(WinHttpSettings) blob could not be decoded; the other keys
-                    are then empty.
-                  returned: when the stored value cannot be decoded
-                  type: str
+              access_type: named_proxy
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              value_present: true
+              header: '0x18'
         after:
-          description: Its settings after the task; in check mode, what they would be.
+          description:
+          - Its settings after the task; in check mode, what they would be.
+          - 'Keyed by registry view, V(64) and V(32) (the views in O(winhttp.views)), each as in the
+            sample (the numbers are not names Jinja can reach with a dot: write C([''64''])). A view
+            whose stored value cannot be decoded also has C(error), saying why.'
           type: dict
-          contains:
+          sample:
             '64':
-              description: The WinHTTP default proxy, 64-bit registry view.
-              returned: when O(winhttp.views) includes V(64)
-              type: dict
-              contains:
-                access_type:
-                  description: V(direct) or V(named_proxy), from the flags of C(WinHttpSettings).
-                  type: str
-                  sample: named_proxy
-                proxy:
-                  description: The proxy, null for direct.
-                  type: str
-                  sample: proxy.corp.example:8080
-                bypass:
-                  description: The bypass list, one entry per item.
-                  type: list
-                  elements: str
-                  sample:
-                  - <local>
-                value_present:
-                  description: Whether C(WinHttpSettings) exists in this view.
-                  type: bool
-                header:
-                  description: The blob's header version, for example C(0x18); null when the value
-                    is missing.
-                  type: str
-                  sample: '0x18'
-                error:
-                  description: Why the C(WinHttpSettings) blob could not be decoded; the other keys
-                    are then empty.
-                  returned: when the stored value cannot be decoded
-                  type: str
+              access_type: named_proxy
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              value_present: true
+              header: '0x18'
             '32':
-              description: The WinHTTP default proxy, 32-bit registry view (C(WOW6432Node)).
-              returned: when O(winhttp.views) includes V(32)
-              type: dict
-              contains:
-                access_type:
-                  description: V(direct) or V(named_proxy), from the flags of C(WinHttpSettings).
-                  type: str
-                  sample: named_proxy
-                proxy:
-                  description: The proxy, null for direct.
-                  type: str
-                  sample: proxy.corp.example:8080
-                bypass:
-                  description: The bypass list, one entry per item.
-                  type: list
-                  elements: str
-                  sample:
-                  - <local>
-                value_present:
-                  description: Whether C(WinHttpSettings) exists in this view.
-                  type: bool
-                header:
-                  description: The blob's header version, for example C(0x18); null when the value
-                    is missing.
-                  type: str
-                  sample: '0x18'
-                error:
-                  description: Why the C(WinHttpSettings) blob could not be decoded; the other keys
-                    are then empty.
-                  returned: when the stored value cannot be decoded
-                  type: str
+              access_type: named_proxy
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              value_present: true
+              header: '0x18'
         drift:
           description: Its settings that differ from what was asked.
           type: list

@@ -99,72 +99,28 @@ ansible_facts:
       type: dict
       contains:
         winhttp:
-          description: The WinHTTP default proxy per registry view.
+          description:
+          - The WinHTTP default proxy per registry view.
+          - 'Keyed by registry view, V(64) and V(32) (both, always), each as in the sample (the numbers
+            are not names Jinja can reach with a dot: write C([''64''])). A view whose stored value
+            cannot be decoded also has C(error), saying why.'
           returned: always
           type: dict
-          contains:
+          sample:
             '64':
-              description: 64-bit view.
-              type: dict
-              contains:
-                access_type:
-                  description: V(direct) or V(named_proxy), from the flags of C(WinHttpSettings).
-                  type: str
-                  sample: named_proxy
-                proxy:
-                  description: The proxy, null for direct.
-                  type: str
-                  sample: proxy.corp.example:8080
-                bypass:
-                  description: The bypass list, one entry per item.
-                  type: list
-                  elements: str
-                  sample:
-                  - <local>
-                value_present:
-                  description: Whether C(WinHttpSettings) exists in this view.
-                  type: bool
-                header:
-                  description: The blob's header version, for example C(0x18); null when the value
-                    is missing.
-                  type: str
-                  sample: '0x18'
-                error:
-                  description: Why the C(WinHttpSettings) blob could not be decoded; the other keys
-                    are then empty.
-                  returned: when the stored value cannot be decoded
-                  type: str
+              access_type: named_proxy
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              value_present: true
+              header: '0x18'
             '32':
-              description: 32-bit view (C(WOW6432Node)).
-              type: dict
-              contains:
-                access_type:
-                  description: V(direct) or V(named_proxy), from the flags of C(WinHttpSettings).
-                  type: str
-                  sample: named_proxy
-                proxy:
-                  description: The proxy, null for direct.
-                  type: str
-                  sample: proxy.corp.example:8080
-                bypass:
-                  description: The bypass list, one entry per item.
-                  type: list
-                  elements: str
-                  sample:
-                  - <local>
-                value_present:
-                  description: Whether C(WinHttpSettings) exists in this view.
-                  type: bool
-                header:
-                  description: The blob's header version, for example C(0x18); null when the value
-                    is missing.
-                  type: str
-                  sample: '0x18'
-                error:
-                  description: Why the C(WinHttpSettings) blob could not be decoded; the other keys
-                    are then empty.
-                  returned: when the stored value cannot be decoded
-                  type: str
+              access_type: named_proxy
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              value_present: true
+              header: '0x18'
         wininet:
           description: The device-wide WinINET settings.
           returned: always
@@ -177,67 +133,27 @@ ansible_facts:
               description: The C(ProxySettingsPerUser) policy, null when not set.
               type: int
             machine:
-              description: The HKLM connection settings per registry view.
+              description:
+              - The HKLM connection settings per registry view.
+              - 'Keyed by registry view, V(64) and V(32) (both, always), each as in the sample (the
+                numbers are not names Jinja can reach with a dot: write C([''64''])). A view whose
+                stored value cannot be decoded also has C(error), saying why.'
               type: dict
-              contains:
+              sample:
                 '64':
-                  description: 64-bit view.
-                  type: dict
-                  contains:
-                    proxy:
-                      description: The proxy, null for none.
-                      type: str
-                      sample: proxy.corp.example:8080
-                    bypass:
-                      description: The bypass list, one entry per item.
-                      type: list
-                      elements: str
-                      sample:
-                      - <local>
-                    auto_config_url:
-                      description: The PAC URL, null for none.
-                      type: str
-                    auto_detect:
-                      description: Whether automatic detection (WPAD) is on.
-                      type: bool
-                    origin:
-                      description: Where the settings were read, V(blob) or the flat values.
-                      type: str
-                      sample: blob
-                    error:
-                      description: Why the C(DefaultConnectionSettings) blob could not be decoded;
-                        the other keys are then empty.
-                      returned: when the stored value cannot be decoded
-                      type: str
+                  proxy: proxy.corp.example:8080
+                  bypass:
+                  - <local>
+                  auto_config_url: null
+                  auto_detect: false
+                  origin: blob
                 '32':
-                  description: 32-bit view.
-                  type: dict
-                  contains:
-                    proxy:
-                      description: The proxy, null for none.
-                      type: str
-                      sample: proxy.corp.example:8080
-                    bypass:
-                      description: The bypass list, one entry per item.
-                      type: list
-                      elements: str
-                      sample:
-                      - <local>
-                    auto_config_url:
-                      description: The PAC URL, null for none.
-                      type: str
-                    auto_detect:
-                      description: Whether automatic detection (WPAD) is on.
-                      type: bool
-                    origin:
-                      description: Where the settings were read, V(blob) or the flat values.
-                      type: str
-                      sample: blob
-                    error:
-                      description: Why the C(DefaultConnectionSettings) blob could not be decoded;
-                        the other keys are then empty.
-                      returned: when the stored value cannot be decoded
-                      type: str
+                  proxy: proxy.corp.example:8080
+                  bypass:
+                  - <local>
+                  auto_config_url: null
+                  auto_detect: false
+                  origin: blob
             flat:
               description: The flat values beside the blob (C(ProxyEnable), C(ProxyServer), C(ProxyOverride),
                 C(AutoConfigURL)), null when missing.

@@ -122,88 +122,11 @@ changed:
   returned: always
   type: bool
 before:
-  description: The proxy of each view as found, keyed by view.
-  returned: always
-  type: dict
-  sample:
-    '64':
-      access_type: named_proxy
-      proxy: old.corp.example:3128
-      bypass:
-      - <local>
-      value_present: true
-      header: '0x18'
-    '32':
-      access_type: direct
-      proxy: null
-      bypass: []
-      value_present: false
-      header: null
-  contains:
-    '64':
-      description: The WinHTTP default proxy, 64-bit registry view.
-      returned: when O(views) includes V(64)
-      type: dict
-      contains:
-        access_type:
-          description: V(direct) or V(named_proxy), from the flags of C(WinHttpSettings).
-          type: str
-          sample: named_proxy
-        proxy:
-          description: The proxy, null for direct.
-          type: str
-          sample: proxy.corp.example:8080
-        bypass:
-          description: The bypass list, one entry per item.
-          type: list
-          elements: str
-          sample:
-          - <local>
-        value_present:
-          description: Whether C(WinHttpSettings) exists in this view.
-          type: bool
-        header:
-          description: The blob's header version, for example C(0x18); null when the value is missing.
-          type: str
-          sample: '0x18'
-        error:
-          description: Why the C(WinHttpSettings) blob could not be decoded; the other keys are then
-            empty.
-          returned: when the stored value cannot be decoded
-          type: str
-    '32':
-      description: The WinHTTP default proxy, 32-bit registry view (C(WOW6432Node)).
-      returned: when O(views) includes V(32)
-      type: dict
-      contains:
-        access_type:
-          description: V(direct) or V(named_proxy), from the flags of C(WinHttpSettings).
-          type: str
-          sample: named_proxy
-        proxy:
-          description: The proxy, null for direct.
-          type: str
-          sample: proxy.corp.example:8080
-        bypass:
-          description: The bypass list, one entry per item.
-          type: list
-          elements: str
-          sample:
-          - <local>
-        value_present:
-          description: Whether C(WinHttpSettings) exists in this view.
-          type: bool
-        header:
-          description: The blob's header version, for example C(0x18); null when the value is missing.
-          type: str
-          sample: '0x18'
-        error:
-          description: Why the C(WinHttpSettings) blob could not be decoded; the other keys are then
-            empty.
-          returned: when the stored value cannot be decoded
-          type: str
-after:
-  description: The proxy of each view after the task; in check mode, what it would be.
+  description:
+  - The proxy of each view as found, keyed by view.
+  - 'Keyed by registry view, V(64) and V(32) (the views in O(views)), each as in the sample (the numbers
+    are not names Jinja can reach with a dot: write C([''64''])). A view whose stored value cannot
+    be decoded also has C(error), saying why.'
   returned: always
   type: dict
   sample:
@@ -214,69 +137,36 @@ after:
       - <local>
       value_present: true
       header: '0x18'
-  contains:
-    '64':
-      description: The WinHTTP default proxy, 64-bit registry view.
-      returned: when O(views) includes V(64)
-      type: dict
-      contains:
-        access_type:
-          description: V(direct) or V(named_proxy), from the flags of C(WinHttpSettings).
-          type: str
-          sample: named_proxy
-        proxy:
-          description: The proxy, null for direct.
-          type: str
-          sample: proxy.corp.example:8080
-        bypass:
-          description: The bypass list, one entry per item.
-          type: list
-          elements: str
-          sample:
-          - <local>
-        value_present:
-          description: Whether C(WinHttpSettings) exists in this view.
-          type: bool
-        header:
-          description: The blob's header version, for example C(0x18); null when the value is missing.
-          type: str
-          sample: '0x18'
-        error:
-          description: Why the C(WinHttpSettings) blob could not be decoded; the other keys are then
-            empty.
-          returned: when the stored value cannot be decoded
-          type: str
     '32':
-      description: The WinHTTP default proxy, 32-bit registry view (C(WOW6432Node)).
-      returned: when O(views) includes V(32)
-      type: dict
-      contains:
-        access_type:
-          description: V(direct) or V(named_proxy), from the flags of C(WinHttpSettings).
-          type: str
-          sample: named_proxy
-        proxy:
-          description: The proxy, null for direct.
-          type: str
-          sample: proxy.corp.example:8080
-        bypass:
-          description: The bypass list, one entry per item.
-          type: list
-          elements: str
-          sample:
-          - <local>
-        value_present:
-          description: Whether C(WinHttpSettings) exists in this view.
-          type: bool
-        header:
-          description: The blob's header version, for example C(0x18); null when the value is missing.
-          type: str
-          sample: '0x18'
-        error:
-          description: Why the C(WinHttpSettings) blob could not be decoded; the other keys are then
-            empty.
-          returned: when the stored value cannot be decoded
-          type: str
+      access_type: named_proxy
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
+      value_present: true
+      header: '0x18'
+after:
+  description:
+  - The proxy of each view after the task; in check mode, what it would be.
+  - 'Keyed by registry view, V(64) and V(32) (the views in O(views)), each as in the sample (the numbers
+    are not names Jinja can reach with a dot: write C([''64''])). A view whose stored value cannot
+    be decoded also has C(error), saying why.'
+  returned: always
+  type: dict
+  sample:
+    '64':
+      access_type: named_proxy
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
+      value_present: true
+      header: '0x18'
+    '32':
+      access_type: named_proxy
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
+      value_present: true
+      header: '0x18'
 drift:
   description: Every setting that differs from what was asked, C([]) when compliant.
   returned: always

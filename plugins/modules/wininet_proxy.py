@@ -116,174 +116,67 @@ changed:
   returned: always
   type: bool
 before:
-  description: The per-machine mode and, per view, the proxy, bypass, PAC URL and auto-detect the
-    blob holds, and the flat values.
+  description:
+  - The per-machine mode and, per view, the proxy, bypass, PAC URL and auto-detect the blob holds,
+    and the flat values.
+  - 'Keyed by registry view, V(64) and V(32) (the views in O(views)), each as in the sample (the numbers
+    are not names Jinja can reach with a dot: write C([''64''])). A view whose stored value cannot
+    be decoded also has C(error), saying why.'
   returned: always
   type: dict
   sample:
     per_machine: false
     '64':
-      proxy: null
-      bypass: []
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
       auto_config_url: null
       auto_detect: false
       flat:
-        ProxyEnable: 0
-        ProxyServer: null
-        ProxyOverride: null
+        ProxyEnable: 1
+        ProxyServer: proxy.corp.example:8080
+        ProxyOverride: <local>
         AutoConfigURL: null
+    '32':
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
+      auto_config_url: null
+      auto_detect: false
   contains:
     per_machine:
       description: Whether WinINET runs per machine (C(ProxySettingsPerUser=0)).
       type: bool
-    '64':
-      description: The device-wide settings, 64-bit registry view, with the flat values.
-      returned: when O(views) includes V(64)
-      type: dict
-      contains:
-        proxy:
-          description: The proxy, null for none.
-          type: str
-          sample: proxy.corp.example:8080
-        bypass:
-          description: The bypass list, one entry per item.
-          type: list
-          elements: str
-          sample:
-          - <local>
-        auto_config_url:
-          description: The PAC URL, null for none.
-          type: str
-        auto_detect:
-          description: Whether automatic detection (WPAD) is on.
-          type: bool
-        flat:
-          description: The flat values beside the blob (C(ProxyEnable), C(ProxyServer), C(ProxyOverride),
-            C(AutoConfigURL)), null when missing.
-          type: dict
-          contains:
-            ProxyEnable:
-              description: C(ProxyEnable).
-              type: int
-            ProxyServer:
-              description: C(ProxyServer).
-              type: str
-            ProxyOverride:
-              description: C(ProxyOverride).
-              type: str
-            AutoConfigURL:
-              description: C(AutoConfigURL).
-              type: str
-          returned: always
-        error:
-          description: Why the C(DefaultConnectionSettings) blob could not be decoded; the other keys
-            are then empty.
-          returned: when the stored value cannot be decoded
-          type: str
-    '32':
-      description: The device-wide settings, 32-bit registry view.
-      returned: when O(views) includes V(32)
-      type: dict
-      contains:
-        proxy:
-          description: The proxy, null for none.
-          type: str
-          sample: proxy.corp.example:8080
-        bypass:
-          description: The bypass list, one entry per item.
-          type: list
-          elements: str
-          sample:
-          - <local>
-        auto_config_url:
-          description: The PAC URL, null for none.
-          type: str
-        auto_detect:
-          description: Whether automatic detection (WPAD) is on.
-          type: bool
-        error:
-          description: Why the C(DefaultConnectionSettings) blob could not be decoded; the other keys
-            are then empty.
-          returned: when the stored value cannot be decoded
-          type: str
 after:
-  description: The same after the task; in check mode, what it would be.
+  description:
+  - The same after the task; in check mode, what it would be.
+  - 'Keyed by registry view, V(64) and V(32) (the views in O(views)), each as in the sample (the numbers
+    are not names Jinja can reach with a dot: write C([''64''])). A view whose stored value cannot
+    be decoded also has C(error), saying why.'
   returned: always
   type: dict
   contains:
     per_machine:
       description: Whether WinINET runs per machine (C(ProxySettingsPerUser=0)).
       type: bool
+  sample:
     '64':
-      description: The device-wide settings, 64-bit registry view, with the flat values.
-      returned: when O(views) includes V(64)
-      type: dict
-      contains:
-        proxy:
-          description: The proxy, null for none.
-          type: str
-          sample: proxy.corp.example:8080
-        bypass:
-          description: The bypass list, one entry per item.
-          type: list
-          elements: str
-          sample:
-          - <local>
-        auto_config_url:
-          description: The PAC URL, null for none.
-          type: str
-        auto_detect:
-          description: Whether automatic detection (WPAD) is on.
-          type: bool
-        flat:
-          description: The flat values beside the blob (C(ProxyEnable), C(ProxyServer), C(ProxyOverride),
-            C(AutoConfigURL)), null when missing.
-          type: dict
-          contains:
-            ProxyEnable:
-              description: C(ProxyEnable).
-              type: int
-            ProxyServer:
-              description: C(ProxyServer).
-              type: str
-            ProxyOverride:
-              description: C(ProxyOverride).
-              type: str
-            AutoConfigURL:
-              description: C(AutoConfigURL).
-              type: str
-          returned: always
-        error:
-          description: Why the C(DefaultConnectionSettings) blob could not be decoded; the other keys
-            are then empty.
-          returned: when the stored value cannot be decoded
-          type: str
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
+      auto_config_url: null
+      auto_detect: false
+      flat:
+        ProxyEnable: 1
+        ProxyServer: proxy.corp.example:8080
+        ProxyOverride: <local>
+        AutoConfigURL: null
     '32':
-      description: The device-wide settings, 32-bit registry view.
-      returned: when O(views) includes V(32)
-      type: dict
-      contains:
-        proxy:
-          description: The proxy, null for none.
-          type: str
-          sample: proxy.corp.example:8080
-        bypass:
-          description: The bypass list, one entry per item.
-          type: list
-          elements: str
-          sample:
-          - <local>
-        auto_config_url:
-          description: The PAC URL, null for none.
-          type: str
-        auto_detect:
-          description: Whether automatic detection (WPAD) is on.
-          type: bool
-        error:
-          description: Why the C(DefaultConnectionSettings) blob could not be decoded; the other keys
-            are then empty.
-          returned: when the stored value cannot be decoded
-          type: str
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
+      auto_config_url: null
+      auto_detect: false
 drift:
   description: Every setting that differs from what was asked, C([]) when compliant.
   returned: always
