@@ -18,6 +18,9 @@ BUILDER = Path(sys.executable).parent / "ansible-builder"
 @pytest.fixture(scope="module")
 def context(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``ansible-builder create`` of the collection's execution-environment.yml (no container engine)."""
+    if not BUILDER.exists():
+        # tests/requirements.txt has it (make unit, make ee); the ansible-core 2.16 venv does not need it.
+        pytest.skip(f"{BUILDER} is not installed in this venv")
     work = tmp_path_factory.mktemp("ee")
     for name in ("execution-environment.yml", "requirements.txt", "bindep.txt"):
         shutil.copyfile(REPO_ROOT / name, work / name)
