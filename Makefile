@@ -230,6 +230,8 @@ ee: venv
 	@rm -rf build/ee
 	$(VENV)/bin/ansible-builder create --file execution-environment.yml --context build/ee >/dev/null
 	@test -s build/ee/_build/requirements.txt && test -s build/ee/_build/bindep.txt && test -s build/ee/_build/requirements.yml
+	@# The context must carry what docs/awx.md relies on (Kerberos for winrm and psrp, jmespath, [compile] entries).
+	$(PY) -m tests.ee_context build/ee
 	@echo "    build/ee: $$(ls build/ee | tr '\n' ' ')"
 
 bench-report: venv
@@ -247,9 +249,17 @@ test-2.19: venv-2.19
 changelog: venv-docs $(COLLECTION_LINK)
 	@echo "==> changelog: antsibull-changelog lint; release preview -> build/changelog/CHANGELOG.md"
 	$(VENV_DOCS)/bin/antsibull-changelog lint
-	@rm -rf build/changelog && mkdir -p build/changelog && cp -r galaxy.yml changelogs build/changelog/
+	@# The copy holds what New Modules/Plugins/Roles are read from, and vcs none: with vcs auto the
+	@# release would copy the files git tracks under build/changelog, which is none of them.
+	@rm -rf build/changelog && mkdir -p build/changelog && cp -r galaxy.yml changelogs meta plugins roles build/changelog/
+	sed -i 's/^vcs: auto$$/vcs: none/' build/changelog/changelogs/config.yaml
 	cd build/changelog && PATH="$(CURDIR)/$(VENV_DOCS)/bin:$$PATH" \
 	  ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/build/collections" "$(CURDIR)/$(VENV_DOCS)/bin/antsibull-changelog" release
+	@# A first release lists what users get and no fixes of code that never shipped.
+	@for section in '### Release Summary' '### New Modules' '### New Plugins' '### New Roles'; do \
+	  grep -qx "$$section" build/changelog/CHANGELOG.md || { echo "error: CHANGELOG.md lacks $$section" >&2; exit 1; }; \
+	done
+	@! grep -qx '### Bugfixes' build/changelog/CHANGELOG.md || { echo "error: Bugfixes in the first release" >&2; exit 1; }
 
 # Plugin docs are linted (semantic markup references, schema), then the site is built from the
 # installed collection and docs/ (docs/site/build.py); a Sphinx warning or a broken internal link or
@@ -257,7 +267,7 @@ changelog: venv-docs $(COLLECTION_LINK)
 docs: venv-docs $(COLLECTION_LINK) changelog
 	@echo "==> docs: antsibull-docs lint-collection-docs; site -> build/docs/html"
 	cd $(COLLECTION_LINK) && PATH="$(CURDIR)/$(VENV_DOCS)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/build/collections" \
-	  "$(CURDIR)/$(VENV_DOCS)/bin/antsibull-docs" lint-collection-docs --plugin-docs --validate-collection-refs self --skip-rstcheck .
+	  "$(CURDIR)/$(VENV_DOCS)/bin/antsibull-docs" lint-collection-docs --plugin-docs --validate-collection-refs all --skip-rstcheck .
 	PATH="$(CURDIR)/$(VENV_DOCS)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(CURDIR)/build/collections" \
 	  $(PY_DOCS) docs/site/build.py --out build/docs --changelog build/changelog/CHANGELOG.md
 

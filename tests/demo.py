@@ -156,7 +156,7 @@ def held_by_group_policy(result: dict) -> list[str]:
     drift = result.get("drift") or []
     if not drift or not all(item.get("owner") for item in drift):
         return []
-    return [f"{item['setting']} by GPO '{item['owner']['gpo']}'" for item in drift]
+    return [f"{item['setting']} by GPO '{item['owner']['gpo_name']}'" for item in drift]
 
 
 def print_details(results: dict[str, dict]) -> None:

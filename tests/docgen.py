@@ -1,7 +1,7 @@
 """proxy_baseline's option docs are the single modules' option docs, one sub-dictionary each.
 
 ``python -m tests.docgen`` prints the options block to paste into plugins/modules/proxy_baseline.py;
-tests/unit/plugins/modules/test_proxy_baseline_docs.py fails when the two drift apart.
+tests/unit/docs/test_proxy_baseline_docs.py fails when the two drift apart.
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ def module_doc(module: str) -> dict[str, t.Any]:
     source = importlib.import_module(f"ansible_collections.proxyfleet.windows.plugins.modules.{module}")
     doc = t.cast(dict[str, t.Any], yaml.safe_load(source.DOCUMENTATION))
     for fragment in doc.get("extends_documentation_fragment", []):
+        if not fragment.startswith("proxyfleet.windows."):
+            continue  # ansible-core's attribute fragments add no options
         name = fragment.removeprefix("proxyfleet.windows.")
         fragments = importlib.import_module(f"ansible_collections.proxyfleet.windows.plugins.doc_fragments.{name}")
         fragment_doc = yaml.safe_load(fragments.ModuleDocFragment.DOCUMENTATION)

@@ -39,9 +39,15 @@ class ActionModule(AgentAction):
         answers = session.run(operations)
         picture = read_picture(answers[0]) if request.needs_picture else None
         routes = effective(picture) if picture is not None else None
-        results = decide(request, answers[-1], keys, picture, routes)
+        endpoints = decide(request, answers[-1], keys, picture, routes)
         # It only reads and connects: the same in check mode, never a change, never drift from a desired state.
-        result: dict[str, t.Any] = {"changed": False, "results": results, "findings": findings(results), "drift": []}
+        # "endpoints", not "results": that is the key of a loop's results, which Ansible and reports read as such.
+        result: dict[str, t.Any] = {
+            "changed": False,
+            "endpoints": endpoints,
+            "findings": findings(endpoints),
+            "drift": [],
+        }
         if routes is not None:
             result["effective"] = routes
         return result

@@ -63,12 +63,12 @@ options:
     type: bool
     default: false
     env:
-      - name: PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT
+      - name: PROXYFLEET_COMPLIANCE_REPORT_FAIL_ON_DRIFT
     ini:
       - section: proxyfleet_compliance_report
         key: fail_on_drift
     vars:
-      - name: proxyfleet_compliance_fail_on_drift
+      - name: proxyfleet_compliance_report_fail_on_drift
   allow_not_assessed:
     description:
       - With O(fail_on_drift), do not fail the run for hosts that are not assessed (no setting checked on them),
@@ -77,12 +77,12 @@ options:
     type: bool
     default: false
     env:
-      - name: PROXYFLEET_COMPLIANCE_ALLOW_NOT_ASSESSED
+      - name: PROXYFLEET_COMPLIANCE_REPORT_ALLOW_NOT_ASSESSED
     ini:
       - section: proxyfleet_compliance_report
         key: allow_not_assessed
     vars:
-      - name: proxyfleet_compliance_allow_not_assessed
+      - name: proxyfleet_compliance_report_allow_not_assessed
   report_mode:
     description:
       - File mode of the report files, as an octal string such as V(0600) or V(0640); the owner must be able to
@@ -102,12 +102,12 @@ options:
     type: bool
     default: true
     env:
-      - name: PROXYFLEET_COMPLIANCE_SUMMARY
+      - name: PROXYFLEET_COMPLIANCE_REPORT_SUMMARY
     ini:
       - section: proxyfleet_compliance_report
         key: summary
     vars:
-      - name: proxyfleet_compliance_summary
+      - name: proxyfleet_compliance_report_summary
   title:
     description: The title of the HTML page (its C(<title>) and heading).
     type: str
@@ -147,10 +147,10 @@ EXIT_DRIFT = 2
 _VAR_NAMES = (
     "proxyfleet_compliance_report_dir",
     "proxyfleet_compliance_report_formats",
-    "proxyfleet_compliance_fail_on_drift",
-    "proxyfleet_compliance_allow_not_assessed",
+    "proxyfleet_compliance_report_fail_on_drift",
+    "proxyfleet_compliance_report_allow_not_assessed",
     "proxyfleet_compliance_report_mode",
-    "proxyfleet_compliance_summary",
+    "proxyfleet_compliance_report_summary",
     "proxyfleet_compliance_report_title",
 )
 

@@ -10,15 +10,32 @@ import typing as t
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import ComplianceReport, stats_summary
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_query import ReportQueryError, compile_query
+
+
+def compiled_query(query: t.Any) -> t.Any:
+    """The compiled ``query`` option, or a filter error naming it (before any result is read)."""
+    try:
+        return compile_query(query, "compliance_summary: query")
+    except ReportQueryError as exc:
+        # The message is complete; the cause would only repeat the parser's multi-line text after it.
+        raise AnsibleFilterError(str(exc)) from None
 
 
 def compliance_summary(
-    hostvars: t.Any, hosts: t.Any, registered: t.Any, limit: int = 100, play_hosts: t.Any = None
-) -> dict[str, t.Any]:
+    hostvars: t.Any,
+    hosts: t.Any,
+    registered: t.Any,
+    limit: int = 100,
+    play_hosts: t.Any = None,
+    query: str | None = None,
+) -> t.Any:
     """Summarise what ``registered`` (a variable name, or a list of them) holds on each of ``hosts``.
 
     ``play_hosts`` (``ansible_play_hosts``) tells a host that left the play (failed or unreachable before the
     check, so nothing was registered: unknown) from one the check never ran on (not assessed).
+    With ``query``, return what that JMESPath expression selects from the whole report document
+    (the compliance.json schema) instead of the summary.
     """
     if not isinstance(hostvars, c.Mapping):
         raise AnsibleFilterError(
@@ -36,18 +53,25 @@ def compliance_summary(
         raise AnsibleFilterError(f"compliance_summary: limit must be a non-negative integer, got {limit!r}")
     if play_hosts is not None and (isinstance(play_hosts, str) or not isinstance(play_hosts, c.Iterable)):
         raise AnsibleFilterError("compliance_summary: play_hosts must be a list of host names, e.g. ansible_play_hosts")
+    compiled = compiled_query(query) if query is not None else None
     remaining = None if play_hosts is None else {str(host) for host in play_hosts}
     report = ComplianceReport()
     for host in hosts:
         variables = hostvars.get(host, {})
-        for name in names:
-            if name not in variables and remaining is not None and str(host) not in remaining:
-                report.add_failure(
-                    str(host), f"registered '{name}'", "left the play before the check (failed, unreachable or ended)"
-                )
-            else:
-                report.add_registered(str(host), variables.get(name) if name in variables else None)
-    return stats_summary(report.document({}), limit)
+        # Of several names, each host counts with those registered on it (plays target different groups).
+        present = [name for name in names if name in variables]
+        for name in present:
+            report.add_registered(str(host), variables.get(name))
+        if present:
+            continue
+        if remaining is not None and str(host) not in remaining:
+            report.add_failure(
+                str(host), f"registered '{names[0]}'", "left the play before the check (failed, unreachable or ended)"
+            )
+        else:
+            report.add_registered(str(host), None)
+    document = report.document({})
+    return stats_summary(document, limit) if compiled is None else compiled.search(document)
 
 
 class FilterModule:

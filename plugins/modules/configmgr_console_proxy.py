@@ -18,6 +18,12 @@ description:
   - The file is written only when it still has the content read (SHA-256), after a copy of it was saved under
     C(%ProgramData%\proxyfleet\FileBackups\<backup id>), and replaced in one step (a temporary file then
     C(File.Replace)).
+extends_documentation_fragment:
+  - proxyfleet.windows._attributes
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
 options:
   path:
     description:
@@ -43,10 +49,10 @@ attributes:
   diff_mode:
     support: full
     description: Shows the file's text before and after.
-  platform:
-    support: full
-    platforms: windows
-    description: Windows hosts reached with the C(winrm) connection (Windows PowerShell 5.1).
+  action_group:
+    support: none
+    membership: []
+    details: In no action group; it shares no option with another module of the collection.
 notes:
   - Checking costs one host command with O(path) and two when the path is discovered; writing costs one more.
   - Restart the console for the change to take effect.
@@ -93,16 +99,64 @@ before:
     default_proxy: true
     proxy_element: false
     proxy_usesystemdefault: null
-    use_default_credentials: "true"
+    use_default_credentials: 'true'
+  contains:
+    system_net:
+      description: Whether the file has a C(<system.net>) element.
+      type: bool
+    default_proxy:
+      description: Whether it has C(<defaultProxy>).
+      type: bool
+    proxy_element:
+      description: Whether C(<defaultProxy>) has a C(<proxy>) element.
+      type: bool
+    proxy_usesystemdefault:
+      description: C(<proxy usesystemdefault>) as written in the file, null when absent.
+      type: str
+      sample: 'False'
+    use_default_credentials:
+      description: C(<defaultProxy useDefaultCredentials>) as written, null when absent.
+      type: str
 after:
   description: The same after the task; in check mode, what it would be.
   returned: when the file was found
   type: dict
+  contains:
+    system_net:
+      description: Whether the file has a C(<system.net>) element.
+      type: bool
+    default_proxy:
+      description: Whether it has C(<defaultProxy>).
+      type: bool
+    proxy_element:
+      description: Whether C(<defaultProxy>) has a C(<proxy>) element.
+      type: bool
+    proxy_usesystemdefault:
+      description: C(<proxy usesystemdefault>) as written in the file, null when absent.
+      type: str
+      sample: 'False'
+    use_default_credentials:
+      description: C(<defaultProxy useDefaultCredentials>) as written, null when absent.
+      type: str
 drift:
   description: Every setting that differs, C([]) when compliant.
   returned: unless the task failed
   type: list
   elements: dict
+  contains:
+    setting:
+      description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry view, for
+        example C(winhttp.64.proxy).
+      type: str
+      sample: telemetry.proxy
+    current:
+      description: Its value on the host, null when not set.
+      type: raw
+      sample: 10.0.0.6:8080
+    desired:
+      description: The value asked for.
+      type: raw
+      sample: proxy.corp.example:8080
 backup_id:
   description: The on-host backup of the prior file, null when nothing was written.
   returned: when the file was found

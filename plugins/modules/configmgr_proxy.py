@@ -24,6 +24,12 @@ description:
     changed any of them in between, nothing is written and the task fails naming the property.
   - Microsoft publishes no list of these property names; they come from community code. See the collection's
     C(docs/configmgr.md) for the sources relied on.
+extends_documentation_fragment:
+  - proxyfleet.windows._attributes
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
 options:
   site_code:
     description:
@@ -90,10 +96,10 @@ attributes:
   diff_mode:
     support: full
     description: Shows the proxy settings before and after in the module's terms.
-  platform:
-    support: full
-    platforms: windows
-    description: Windows hosts with the SMS Provider, reached with the C(winrm) connection (Windows PowerShell 5.1).
+  action_group:
+    support: none
+    membership: []
+    details: In no action group; it shares no option with another module of the collection.
 notes:
   - Checking costs one host command; changing costs two (read, then write with preconditions).
   - There is no on-host backup of site control data; the prior settings are returned as RV(before), and nothing
@@ -156,7 +162,8 @@ server:
   type: str
   sample: cm01.contoso.com
 before:
-  description: The proxy settings as found. Its C(software_update_point) is null when the server has no SUP.
+  description: The proxy settings as found. Its C(software_update_point) is null when the server has
+    no SUP.
   returned: when the host has an SMS Provider
   type: dict
   sample:
@@ -166,18 +173,104 @@ before:
     proxy_server: null
     port: 80
     account: null
-    software_update_point: {use_proxy: false, use_proxy_for_adr: false}
+    software_update_point:
+      use_proxy: false
+      use_proxy_for_adr: false
+  contains:
+    site_code:
+      description: The site code.
+      type: str
+      sample: PS1
+    server:
+      description: The site system server.
+      type: str
+      sample: cm01.contoso.com
+    use_proxy:
+      description: Whether the site system uses a proxy.
+      type: bool
+    proxy_server:
+      description: The proxy server name, null when none.
+      type: str
+      sample: proxy.contoso.com
+    port:
+      description: The proxy port.
+      type: int
+      sample: 8080
+    account:
+      description: The ConfigMgr account used for the proxy (its name, never a password), null when
+        none.
+      type: str
+    software_update_point:
+      description: The software update point's proxy flags; null when the server has no SUP.
+      type: dict
+      contains:
+        use_proxy:
+          description: Use the proxy when synchronizing software updates.
+          type: bool
+        use_proxy_for_adr:
+          description: Use the proxy for automatic deployment rules.
+          type: bool
 after:
   description: The proxy settings after the task; in check mode, what they would be.
   returned: when the host has an SMS Provider
   type: dict
+  contains:
+    site_code:
+      description: The site code.
+      type: str
+      sample: PS1
+    server:
+      description: The site system server.
+      type: str
+      sample: cm01.contoso.com
+    use_proxy:
+      description: Whether the site system uses a proxy.
+      type: bool
+    proxy_server:
+      description: The proxy server name, null when none.
+      type: str
+      sample: proxy.contoso.com
+    port:
+      description: The proxy port.
+      type: int
+      sample: 8080
+    account:
+      description: The ConfigMgr account used for the proxy (its name, never a password), null when
+        none.
+      type: str
+    software_update_point:
+      description: The software update point's proxy flags; null when the server has no SUP.
+      type: dict
+      contains:
+        use_proxy:
+          description: Use the proxy when synchronizing software updates.
+          type: bool
+        use_proxy_for_adr:
+          description: Use the proxy for automatic deployment rules.
+          type: bool
 drift:
   description: Every setting that differs from what was asked, C([]) when compliant.
   returned: when the host has an SMS Provider
   type: list
   elements: dict
   sample:
-    - {setting: site_system.proxy_server, current: null, desired: proxy.contoso.com}
+  - setting: site_system.proxy_server
+    current: null
+    desired: proxy.contoso.com
+  contains:
+    setting:
+      description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry view, for
+        example C(winhttp.64.proxy).
+      type: str
+      sample: telemetry.proxy
+    current:
+      description: Its value on the host, null when not set.
+      type: raw
+      sample: 10.0.0.6:8080
+    desired:
+      description: The value asked for.
+      type: raw
+      sample: proxy.corp.example:8080
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host.
   returned: always

@@ -20,8 +20,18 @@ description:
   - Options you omit are left as they are. O(state=absent) removes exactly the four values above that exist,
     never the keys or other values in them.
 extends_documentation_fragment:
-  - proxyfleet.windows.surface
-  - proxyfleet.windows.group_policy
+  - proxyfleet.windows._attributes
+  - proxyfleet.windows._surface
+  - proxyfleet.windows._group_policy
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action_group:
+    support: full
+    membership:
+      - proxyfleet.windows.surfaces
 options:
   proxy_server:
     description:
@@ -88,18 +98,87 @@ before:
   description: The settings as found; null for a value that does not exist.
   returned: always
   type: dict
-  sample: {proxy_server: "10.0.0.6:8080", pac_url: null, bypass: null, ssl_options: null}
+  sample:
+    proxy_server: 10.0.0.6:8080
+    pac_url: null
+    bypass: null
+    ssl_options: null
+  contains:
+    proxy_server:
+      description: C(ProxyServer), null when not set.
+      type: str
+      sample: http://proxy.corp.example:8080
+    pac_url:
+      description: C(ProxyPacUrl), null when not set.
+      type: str
+    bypass:
+      description: C(ProxyBypass) as a list, null when not set.
+      type: list
+      elements: str
+    ssl_options:
+      description: C(SSLOptions), null when not set.
+      type: int
 after:
   description: The settings after the task; in check mode, what they would be.
   returned: always
   type: dict
-  sample: {proxy_server: "http://10.0.0.6:8080", pac_url: null, bypass: null, ssl_options: null}
+  sample:
+    proxy_server: http://10.0.0.6:8080
+    pac_url: null
+    bypass: null
+    ssl_options: null
+  contains:
+    proxy_server:
+      description: C(ProxyServer), null when not set.
+      type: str
+      sample: http://proxy.corp.example:8080
+    pac_url:
+      description: C(ProxyPacUrl), null when not set.
+      type: str
+    bypass:
+      description: C(ProxyBypass) as a list, null when not set.
+      type: list
+      elements: str
+    ssl_options:
+      description: C(SSLOptions), null when not set.
+      type: int
 drift:
   description: Every setting that differs from what was asked, C([]) when compliant.
   returned: always
   type: list
   elements: dict
-  sample: [{setting: defender.proxy_server, current: "10.0.0.6:8080", desired: "http://10.0.0.6:8080"}]
+  sample:
+  - setting: defender.proxy_server
+    current: 10.0.0.6:8080
+    desired: http://10.0.0.6:8080
+  contains:
+    setting:
+      description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry view, for
+        example C(winhttp.64.proxy).
+      type: str
+      sample: telemetry.proxy
+    current:
+      description: Its value on the host, null when not set.
+      type: raw
+      sample: 10.0.0.6:8080
+    desired:
+      description: The value asked for.
+      type: raw
+      sample: proxy.corp.example:8080
+    owner:
+      description: The Group Policy that sets the value, per the host's Resultant Set of Policy; the
+        value is left alone unless O(override_gpo=true).
+      returned: when a GPO sets the value
+      type: dict
+      contains:
+        gpo_name:
+          description: The GPO's display name.
+          type: str
+          sample: Contoso MDE proxy
+        gpo_id:
+          description: The GPO's directory path.
+          type: str
+          sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host.
   returned: always

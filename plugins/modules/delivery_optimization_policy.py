@@ -18,8 +18,18 @@ description:
   - Options you omit are left as they are. O(state=absent) removes exactly the six values this module manages,
     never the key or other values in it.
 extends_documentation_fragment:
-  - proxyfleet.windows.surface
-  - proxyfleet.windows.group_policy
+  - proxyfleet.windows._attributes
+  - proxyfleet.windows._surface
+  - proxyfleet.windows._group_policy
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action_group:
+    support: full
+    membership:
+      - proxyfleet.windows.surfaces
 options:
   download_mode:
     description:
@@ -87,18 +97,96 @@ before:
   description: The settings as found; null for a value that does not exist. Modes and sources by name.
   returned: always
   type: dict
-  sample: {download_mode: group, group_id: null, group_id_source: null, cache_hosts: null, cache_host_source: null,
-           disallow_cache_server_downloads_on_vpn: null}
+  sample:
+    download_mode: group
+    group_id: null
+    group_id_source: null
+    cache_hosts: null
+    cache_host_source: null
+    disallow_cache_server_downloads_on_vpn: null
+  contains:
+    download_mode:
+      description: C(DODownloadMode) by name (V(lan), V(group), ...), null when not set.
+      type: str
+      sample: lan
+    group_id:
+      description: C(DOGroupId), null when not set.
+      type: str
+    group_id_source:
+      description: C(DOGroupIdSource) by name, null when not set.
+      type: str
+    cache_hosts:
+      description: C(DOCacheHost) as a list, null when not set.
+      type: list
+      elements: str
+    cache_host_source:
+      description: C(DOCacheHostSource) by name, null when not set.
+      type: str
+    disallow_cache_server_downloads_on_vpn:
+      description: C(DODisallowCacheServerDownloadsOnVPN), null when not set.
+      type: bool
 after:
   description: The settings after the task; in check mode, what they would be.
   returned: always
   type: dict
+  contains:
+    download_mode:
+      description: C(DODownloadMode) by name (V(lan), V(group), ...), null when not set.
+      type: str
+      sample: lan
+    group_id:
+      description: C(DOGroupId), null when not set.
+      type: str
+    group_id_source:
+      description: C(DOGroupIdSource) by name, null when not set.
+      type: str
+    cache_hosts:
+      description: C(DOCacheHost) as a list, null when not set.
+      type: list
+      elements: str
+    cache_host_source:
+      description: C(DOCacheHostSource) by name, null when not set.
+      type: str
+    disallow_cache_server_downloads_on_vpn:
+      description: C(DODisallowCacheServerDownloadsOnVPN), null when not set.
+      type: bool
 drift:
   description: Every setting that differs from what was asked, C([]) when compliant.
   returned: always
   type: list
   elements: dict
-  sample: [{setting: delivery_optimization.group_id, current: null, desired: 8a6e2a3c-3f0b-4d7e-9a53-2b2f8a1f0c11}]
+  sample:
+  - setting: delivery_optimization.group_id
+    current: null
+    desired: 8a6e2a3c-3f0b-4d7e-9a53-2b2f8a1f0c11
+  contains:
+    setting:
+      description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry view, for
+        example C(winhttp.64.proxy).
+      type: str
+      sample: telemetry.proxy
+    current:
+      description: Its value on the host, null when not set.
+      type: raw
+      sample: 10.0.0.6:8080
+    desired:
+      description: The value asked for.
+      type: raw
+      sample: proxy.corp.example:8080
+    owner:
+      description: The Group Policy that sets the value, per the host's Resultant Set of Policy; the
+        value is left alone unless O(override_gpo=true).
+      returned: when a GPO sets the value
+      type: dict
+      contains:
+        gpo_name:
+          description: The GPO's display name.
+          type: str
+          sample: Contoso MDE proxy
+        gpo_id:
+          description: The GPO's directory path.
+          type: str
+          sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host.
   returned: always

@@ -19,7 +19,17 @@ description:
   - Surfaces are planned in the order WinINET, WinHTTP, telemetry, Defender, Delivery Optimization, so
     O(winhttp.source=wininet) copies the WinINET settings this same task writes.
 extends_documentation_fragment:
-  - proxyfleet.windows.surface
+  - proxyfleet.windows._attributes
+  - proxyfleet.windows._surface
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action_group:
+    support: none
+    membership: []
+    details: In no action group; it shares no option with another module of the collection.
 options:
   wininet:
     description:
@@ -362,19 +372,476 @@ drift:
   returned: always
   type: list
   elements: dict
-  sample: [{setting: telemetry.disable_enterprise_auth_proxy, current: null, desired: true}]
+  sample:
+  - setting: telemetry.disable_enterprise_auth_proxy
+    current: null
+    desired: true
+  contains:
+    setting:
+      description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry view, for
+        example C(winhttp.64.proxy).
+      type: str
+      sample: telemetry.proxy
+    current:
+      description: Its value on the host, null when not set.
+      type: raw
+      sample: 10.0.0.6:8080
+    desired:
+      description: The value asked for.
+      type: raw
+      sample: proxy.corp.example:8080
+    owner:
+      description: The Group Policy that sets the value, per the host's Resultant Set of Policy; the
+        value is left alone unless the surface's C(override_gpo) is V(true).
+      returned: when a GPO sets the value
+      type: dict
+      contains:
+        gpo_name:
+          description: The GPO's display name.
+          type: str
+          sample: Contoso MDE proxy
+        gpo_id:
+          description: The GPO's directory path.
+          type: str
+          sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
 surfaces:
-  description: Per surface given, its C(changed), C(before), C(after) and C(drift), as its single module returns them.
+  description: Per surface given, its C(changed), C(before), C(after) and C(drift), as its single
+    module returns them.
   returned: always
   type: dict
   sample:
     telemetry:
       changed: true
-      before: {proxy: "10.0.0.6:8080", disable_enterprise_auth_proxy: null, prefer_static_proxy_for_http_request: null}
-      after: {proxy: "10.0.0.6:8080", disable_enterprise_auth_proxy: true, prefer_static_proxy_for_http_request: null}
-      drift: [{setting: telemetry.disable_enterprise_auth_proxy, current: null, desired: true}]
+      before:
+        proxy: 10.0.0.6:8080
+        disable_enterprise_auth_proxy: null
+        prefer_static_proxy_for_http_request: null
+      after:
+        proxy: 10.0.0.6:8080
+        disable_enterprise_auth_proxy: true
+        prefer_static_proxy_for_http_request: null
+      drift:
+      - setting: telemetry.disable_enterprise_auth_proxy
+        current: null
+        desired: true
+  contains:
+    wininet:
+      description: The device-wide WinINET surface, as its single module returns it.
+      returned: when O(wininet) is given
+      type: dict
+      contains:
+        changed:
+          description: Whether this surface was (or in check mode would be) written.
+          type: bool
+        before:
+          description:
+          - Its settings as found.
+          - 'Keyed by registry view, V(64) and V(32) (the views in O(wininet.views)), each as in the
+            sample (the numbers are not names Jinja can reach with a dot: write C([''64''])). A view
+            whose stored value cannot be decoded also has C(error), saying why.'
+          type: dict
+          contains:
+            per_machine:
+              description: Whether WinINET runs per machine (C(ProxySettingsPerUser=0)).
+              type: bool
+          sample:
+            '64':
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              auto_config_url: null
+              auto_detect: false
+              flat:
+                ProxyEnable: 1
+                ProxyServer: proxy.corp.example:8080
+                ProxyOverride: <local>
+                AutoConfigURL: null
+            '32':
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              auto_config_url: null
+              auto_detect: false
+        after:
+          description:
+          - Its settings after the task; in check mode, what they would be.
+          - 'Keyed by registry view, V(64) and V(32) (the views in O(wininet.views)), each as in the
+            sample (the numbers are not names Jinja can reach with a dot: write C([''64''])). A view
+            whose stored value cannot be decoded also has C(error), saying why.'
+          type: dict
+          contains:
+            per_machine:
+              description: Whether WinINET runs per machine (C(ProxySettingsPerUser=0)).
+              type: bool
+          sample:
+            '64':
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              auto_config_url: null
+              auto_detect: false
+              flat:
+                ProxyEnable: 1
+                ProxyServer: proxy.corp.example:8080
+                ProxyOverride: <local>
+                AutoConfigURL: null
+            '32':
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              auto_config_url: null
+              auto_detect: false
+        drift:
+          description: Its settings that differ from what was asked.
+          type: list
+          elements: dict
+          contains:
+            setting:
+              description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry
+                view, for example C(winhttp.64.proxy).
+              type: str
+              sample: telemetry.proxy
+            current:
+              description: Its value on the host, null when not set.
+              type: raw
+              sample: 10.0.0.6:8080
+            desired:
+              description: The value asked for.
+              type: raw
+              sample: proxy.corp.example:8080
+            owner:
+              description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
+                the value is left alone unless O(wininet.override_gpo=true).
+              returned: when a GPO sets the value
+              type: dict
+              contains:
+                gpo_name:
+                  description: The GPO's display name.
+                  type: str
+                  sample: Contoso MDE proxy
+                gpo_id:
+                  description: The GPO's directory path.
+                  type: str
+                  sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+    winhttp:
+      description: The WinHTTP surface, as its single module returns it.
+      returned: when O(winhttp) is given
+      type: dict
+      contains:
+        changed:
+          description: Whether this surface was (or in check mode would be) written.
+          type: bool
+        before:
+          description:
+          - Its settings as found.
+          - 'Keyed by registry view, V(64) and V(32) (the views in O(winhttp.views)), each as in the
+            sample (the numbers are not names Jinja can reach with a dot: write C([''64''])). A view
+            whose stored value cannot be decoded also has C(error), saying why.'
+          type: dict
+          sample:
+            '64':
+              access_type: named_proxy
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              value_present: true
+              header: '0x18'
+            '32':
+              access_type: named_proxy
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              value_present: true
+              header: '0x18'
+        after:
+          description:
+          - Its settings after the task; in check mode, what they would be.
+          - 'Keyed by registry view, V(64) and V(32) (the views in O(winhttp.views)), each as in the
+            sample (the numbers are not names Jinja can reach with a dot: write C([''64''])). A view
+            whose stored value cannot be decoded also has C(error), saying why.'
+          type: dict
+          sample:
+            '64':
+              access_type: named_proxy
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              value_present: true
+              header: '0x18'
+            '32':
+              access_type: named_proxy
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              value_present: true
+              header: '0x18'
+        drift:
+          description: Its settings that differ from what was asked.
+          type: list
+          elements: dict
+          contains:
+            setting:
+              description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry
+                view, for example C(winhttp.64.proxy).
+              type: str
+              sample: telemetry.proxy
+            current:
+              description: Its value on the host, null when not set.
+              type: raw
+              sample: 10.0.0.6:8080
+            desired:
+              description: The value asked for.
+              type: raw
+              sample: proxy.corp.example:8080
+            owner:
+              description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
+                the value is left alone unless O(winhttp.override_gpo=true).
+              returned: when a GPO sets the value
+              type: dict
+              contains:
+                gpo_name:
+                  description: The GPO's display name.
+                  type: str
+                  sample: Contoso MDE proxy
+                gpo_id:
+                  description: The GPO's directory path.
+                  type: str
+                  sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+    telemetry:
+      description: The telemetry proxy surface, as its single module returns it.
+      returned: when O(telemetry) is given
+      type: dict
+      contains:
+        changed:
+          description: Whether this surface was (or in check mode would be) written.
+          type: bool
+        before:
+          description: Its settings as found.
+          type: dict
+          contains:
+            proxy:
+              description: C(TelemetryProxyServer), null when not set.
+              type: str
+              sample: proxy.corp.example:8080
+            disable_enterprise_auth_proxy:
+              description: C(DisableEnterpriseAuthProxy), null when not set.
+              type: bool
+            prefer_static_proxy_for_http_request:
+              description: C(PreferStaticProxyForHttpRequest), null when not set.
+              type: bool
+        after:
+          description: Its settings after the task; in check mode, what they would be.
+          type: dict
+          contains:
+            proxy:
+              description: C(TelemetryProxyServer), null when not set.
+              type: str
+              sample: proxy.corp.example:8080
+            disable_enterprise_auth_proxy:
+              description: C(DisableEnterpriseAuthProxy), null when not set.
+              type: bool
+            prefer_static_proxy_for_http_request:
+              description: C(PreferStaticProxyForHttpRequest), null when not set.
+              type: bool
+        drift:
+          description: Its settings that differ from what was asked.
+          type: list
+          elements: dict
+          contains:
+            setting:
+              description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry
+                view, for example C(winhttp.64.proxy).
+              type: str
+              sample: telemetry.proxy
+            current:
+              description: Its value on the host, null when not set.
+              type: raw
+              sample: 10.0.0.6:8080
+            desired:
+              description: The value asked for.
+              type: raw
+              sample: proxy.corp.example:8080
+            owner:
+              description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
+                the value is left alone unless O(telemetry.override_gpo=true).
+              returned: when a GPO sets the value
+              type: dict
+              contains:
+                gpo_name:
+                  description: The GPO's display name.
+                  type: str
+                  sample: Contoso MDE proxy
+                gpo_id:
+                  description: The GPO's directory path.
+                  type: str
+                  sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+    defender:
+      description: The Defender Antivirus proxy surface, as its single module returns it.
+      returned: when O(defender) is given
+      type: dict
+      contains:
+        changed:
+          description: Whether this surface was (or in check mode would be) written.
+          type: bool
+        before:
+          description: Its settings as found.
+          type: dict
+          contains:
+            proxy_server:
+              description: C(ProxyServer), null when not set.
+              type: str
+              sample: http://proxy.corp.example:8080
+            pac_url:
+              description: C(ProxyPacUrl), null when not set.
+              type: str
+            bypass:
+              description: C(ProxyBypass) as a list, null when not set.
+              type: list
+              elements: str
+            ssl_options:
+              description: C(SSLOptions), null when not set.
+              type: int
+        after:
+          description: Its settings after the task; in check mode, what they would be.
+          type: dict
+          contains:
+            proxy_server:
+              description: C(ProxyServer), null when not set.
+              type: str
+              sample: http://proxy.corp.example:8080
+            pac_url:
+              description: C(ProxyPacUrl), null when not set.
+              type: str
+            bypass:
+              description: C(ProxyBypass) as a list, null when not set.
+              type: list
+              elements: str
+            ssl_options:
+              description: C(SSLOptions), null when not set.
+              type: int
+        drift:
+          description: Its settings that differ from what was asked.
+          type: list
+          elements: dict
+          contains:
+            setting:
+              description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry
+                view, for example C(winhttp.64.proxy).
+              type: str
+              sample: telemetry.proxy
+            current:
+              description: Its value on the host, null when not set.
+              type: raw
+              sample: 10.0.0.6:8080
+            desired:
+              description: The value asked for.
+              type: raw
+              sample: proxy.corp.example:8080
+            owner:
+              description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
+                the value is left alone unless O(defender.override_gpo=true).
+              returned: when a GPO sets the value
+              type: dict
+              contains:
+                gpo_name:
+                  description: The GPO's display name.
+                  type: str
+                  sample: Contoso MDE proxy
+                gpo_id:
+                  description: The GPO's directory path.
+                  type: str
+                  sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+    delivery_optimization:
+      description: The Delivery Optimization surface, as its single module returns it.
+      returned: when O(delivery_optimization) is given
+      type: dict
+      contains:
+        changed:
+          description: Whether this surface was (or in check mode would be) written.
+          type: bool
+        before:
+          description: Its settings as found.
+          type: dict
+          contains:
+            download_mode:
+              description: C(DODownloadMode) by name (V(lan), V(group), ...), null when not set.
+              type: str
+              sample: lan
+            group_id:
+              description: C(DOGroupId), null when not set.
+              type: str
+            group_id_source:
+              description: C(DOGroupIdSource) by name, null when not set.
+              type: str
+            cache_hosts:
+              description: C(DOCacheHost) as a list, null when not set.
+              type: list
+              elements: str
+            cache_host_source:
+              description: C(DOCacheHostSource) by name, null when not set.
+              type: str
+            disallow_cache_server_downloads_on_vpn:
+              description: C(DODisallowCacheServerDownloadsOnVPN), null when not set.
+              type: bool
+        after:
+          description: Its settings after the task; in check mode, what they would be.
+          type: dict
+          contains:
+            download_mode:
+              description: C(DODownloadMode) by name (V(lan), V(group), ...), null when not set.
+              type: str
+              sample: lan
+            group_id:
+              description: C(DOGroupId), null when not set.
+              type: str
+            group_id_source:
+              description: C(DOGroupIdSource) by name, null when not set.
+              type: str
+            cache_hosts:
+              description: C(DOCacheHost) as a list, null when not set.
+              type: list
+              elements: str
+            cache_host_source:
+              description: C(DOCacheHostSource) by name, null when not set.
+              type: str
+            disallow_cache_server_downloads_on_vpn:
+              description: C(DODisallowCacheServerDownloadsOnVPN), null when not set.
+              type: bool
+        drift:
+          description: Its settings that differ from what was asked.
+          type: list
+          elements: dict
+          contains:
+            setting:
+              description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry
+                view, for example C(winhttp.64.proxy).
+              type: str
+              sample: telemetry.proxy
+            current:
+              description: Its value on the host, null when not set.
+              type: raw
+              sample: 10.0.0.6:8080
+            desired:
+              description: The value asked for.
+              type: raw
+              sample: proxy.corp.example:8080
+            owner:
+              description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
+                the value is left alone unless O(delivery_optimization.override_gpo=true).
+              returned: when a GPO sets the value
+              type: dict
+              contains:
+                gpo_name:
+                  description: The GPO's display name.
+                  type: str
+                  sample: Contoso MDE proxy
+                gpo_id:
+                  description: The GPO's directory path.
+                  type: str
+                  sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
 host_commands:
-  description: The number of commands (WinRM round trips) the task ran on the host, 1 to check, 2 to change.
+  description: The number of commands (WinRM round trips) the task ran on the host, 1 to check, 2
+    to change.
   returned: always
   type: int
   sample: 1

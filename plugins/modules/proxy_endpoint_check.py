@@ -24,6 +24,12 @@ description:
     PAC file or a user's own WinINET proxy are reported as not probed; check those with O(via=named).
   - It changes nothing and runs the same in check mode. It returns C(findings) and an empty C(drift) like the other
     modules, for compliance reports.
+extends_documentation_fragment:
+  - proxyfleet.windows._attributes
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   check_mode:
     support: full
@@ -31,10 +37,10 @@ attributes:
   diff_mode:
     support: none
     description: Changes nothing; there is nothing to diff.
-  platform:
-    support: full
-    platforms: windows
-    description: Windows hosts reached over WinRM.
+  action_group:
+    support: none
+    membership: []
+    details: In no action group; it shares no option with another module of the collection.
 options:
   urls:
     description:
@@ -108,26 +114,160 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-results:
+endpoints:
   description:
-    - One entry per URL and route taken; consumers that share a route share the entry.
-    - C(url), C(service), C(via), C(consumers) (for O(via=effective)), C(proxy) (null is direct), C(source) (the
-      setting that decided the route) and C(rule) (why).
-    - C(probed) (false when the route cannot be probed, C(error) says why), C(reachable), C(stage) (C(connect),
-      C(proxy), C(tls), C(http) or C(done)), C(error), C(proxy_status), C(http_status), C(timings).
-    - C(tls) C({protocol, policy_errors, chain}), the chain leaf first, each C({subject, issuer, thumbprint,
-      not_before, not_after}); C(chain_root) the CA it ends at; C(intercepted) whether that is not a Microsoft
-      public root.
+  - One entry per URL and route taken; consumers that share a route share the entry.
+  - 'Named C(endpoints), not C(results): C(results) is the key Ansible gives a loop''s results.'
   returned: always
   type: list
   elements: dict
+  contains:
+    url:
+      description: The URL.
+      type: str
+      sample: https://geo.prod.do.dsp.mp.microsoft.com/
+    service:
+      description: V(delivery_optimization), V(defender_endpoint), or null for a URL of no service.
+      type: str
+    via:
+      description: The route option that asked for it (O(via)).
+      type: str
+      sample: effective
+    consumers:
+      description: The consumers that take this route, for O(via=effective); empty otherwise.
+      type: list
+      elements: str
+      sample:
+      - delivery_optimization.interactive
+    proxy:
+      description: The proxy of the route, null for direct.
+      type: str
+      sample: proxy.corp.example:8080
+    source:
+      description: The setting that decided the route.
+      type: str
+      sample: wininet.machine
+    rule:
+      description: Why that setting decides it, with the document the rule comes from.
+      type: str
+    probed:
+      description: Whether the route was probed; false when it cannot be (a PAC file, a user's proxy),
+        C(error) says why.
+      type: bool
+    reachable:
+      description: Whether the URL answered on this route; null when not probed.
+      type: bool
+    stage:
+      description: How far the probe got, V(connect), V(proxy), V(tls), V(http) or V(done); null when
+        not probed.
+      type: str
+      sample: done
+    error:
+      description: What failed, null when nothing did.
+      type: str
+      sample: the proxy answered CONNECT with HTTP 403
+    proxy_status:
+      description: The HTTP status the proxy answered C(CONNECT) with; null without a proxy.
+      type: int
+      sample: 200
+    http_status:
+      description: The HTTP status of an C(http://) URL; null otherwise.
+      type: int
+      sample: 200
+    tls:
+      description: The TLS handshake; null when none completed.
+      type: dict
+      contains:
+        protocol:
+          description: The protocol version.
+          type: str
+          sample: Tls12
+        policy_errors:
+          description: The certificate policy errors Windows reported, V(None) when it validates.
+          type: str
+          sample: None
+        chain:
+          description: The chain presented, leaf first.
+          type: list
+          elements: dict
+          contains:
+            subject:
+              description: The certificate's subject.
+              type: str
+              sample: CN=*.prod.do.dsp.mp.microsoft.com
+            issuer:
+              description: Its issuer.
+              type: str
+            thumbprint:
+              description: Its SHA-1 thumbprint, hex.
+              type: str
+            not_before:
+              description: Valid from, ISO 8601 UTC.
+              type: str
+            not_after:
+              description: Valid until, ISO 8601 UTC.
+              type: str
+    chain_root:
+      description: The CA the chain ends at; null without a handshake.
+      type: str
+      sample: DigiCert Global Root G2
+    intercepted:
+      description: Whether that CA is not one of Microsoft's public roots (TLS inspection); null when
+        the URL was not reached.
+      type: bool
+    timings:
+      description: Milliseconds per step, null for a step not taken; null when not probed.
+      type: dict
+      contains:
+        connect_ms:
+          description: The TCP connection.
+          type: int
+        proxy_ms:
+          description: Until the proxy answered C(CONNECT).
+          type: int
+        tls_ms:
+          description: Until the TLS handshake completed.
+          type: int
+        http_ms:
+          description: Until the HTTP answer.
+          type: int
+        total_ms:
+          description: The whole probe.
+          type: int
 findings:
-  description: C({id, severity, surface, message, evidence, remediation, source}) per problem found (EP001, EP002).
+  description: C({id, severity, surface, message, evidence, remediation, source}) per problem found
+    (EP001, EP002).
   returned: always
   type: list
   elements: dict
+  contains:
+    id:
+      description: The rule id (V(EP001), V(EP002)).
+      type: str
+      sample: MDE003
+    severity:
+      description: V(high), V(medium) or V(low).
+      type: str
+      sample: high
+    surface:
+      description: The surface it concerns.
+      type: str
+      sample: telemetry
+    message:
+      description: What is wrong.
+      type: str
+    evidence:
+      description: The values the rule looked at, by name; they differ per rule.
+      type: dict
+    remediation:
+      description: Which module and option fix it.
+      type: str
+    source:
+      description: The document the rule comes from.
+      type: str
 drift:
-  description: Always empty; the module has no desired state. Present so that reports read every module alike.
+  description: Always empty; the module has no desired state. Present so that reports read every module
+    alike.
   returned: always
   type: list
   elements: dict
@@ -135,6 +275,103 @@ effective:
   description: The routes per consumer, as M(proxyfleet.windows.proxy_facts) returns them.
   returned: when O(via) includes V(effective) or V(winhttp_default)
   type: dict
+  contains:
+    delivery_optimization:
+      description: Delivery Optimization, with a signed-in user (C(interactive)) and without one (C(network_service)).
+      type: dict
+      contains:
+        interactive:
+          description: Downloads with a signed-in user.
+          type: dict
+          contains:
+            proxy:
+              description: The proxy it uses, null for direct (or for a PAC file, see C(pac_url)).
+              type: str
+              sample: proxy.corp.example:8080
+            pac_url:
+              description: The PAC file it uses, null for none.
+              type: str
+            bypass:
+              description: The bypass list that applies.
+              type: list
+              elements: str
+            source:
+              description: The setting that decided it, for example C(wininet.machine), C(winhttp.64),
+                C(telemetry) or C(direct).
+              type: str
+              sample: winhttp.64
+            rule:
+              description: Why, with the document the rule comes from.
+              type: str
+        network_service:
+          description: Downloads as NetworkService, no user signed in.
+          type: dict
+          contains:
+            proxy:
+              description: The proxy it uses, null for direct (or for a PAC file, see C(pac_url)).
+              type: str
+              sample: proxy.corp.example:8080
+            pac_url:
+              description: The PAC file it uses, null for none.
+              type: str
+            bypass:
+              description: The bypass list that applies.
+              type: list
+              elements: str
+            source:
+              description: The setting that decided it, for example C(wininet.machine), C(winhttp.64),
+                C(telemetry) or C(direct).
+              type: str
+              sample: winhttp.64
+            rule:
+              description: Why, with the document the rule comes from.
+              type: str
+    mde_sensor:
+      description: The Defender for Endpoint sensor.
+      type: dict
+      contains:
+        proxy:
+          description: The proxy it uses, null for direct (or for a PAC file, see C(pac_url)).
+          type: str
+          sample: proxy.corp.example:8080
+        pac_url:
+          description: The PAC file it uses, null for none.
+          type: str
+        bypass:
+          description: The bypass list that applies.
+          type: list
+          elements: str
+        source:
+          description: The setting that decided it, for example C(wininet.machine), C(winhttp.64),
+            C(telemetry) or C(direct).
+          type: str
+          sample: winhttp.64
+        rule:
+          description: Why, with the document the rule comes from.
+          type: str
+    defender_av:
+      description: Defender Antivirus (cloud protection, updates).
+      type: dict
+      contains:
+        proxy:
+          description: The proxy it uses, null for direct (or for a PAC file, see C(pac_url)).
+          type: str
+          sample: proxy.corp.example:8080
+        pac_url:
+          description: The PAC file it uses, null for none.
+          type: str
+        bypass:
+          description: The bypass list that applies.
+          type: list
+          elements: str
+        source:
+          description: The setting that decided it, for example C(wininet.machine), C(winhttp.64),
+            C(telemetry) or C(direct).
+          type: str
+          sample: winhttp.64
+        rule:
+          description: Why, with the document the rule comes from.
+          type: str
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host, always 1.
   returned: always

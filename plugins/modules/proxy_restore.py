@@ -23,6 +23,12 @@ description:
     current values as preconditions, so a concurrent change aborts it with nothing written.
   - Only registry changes are covered (every surface module, M(proxyfleet.windows.proxy_baseline) and the roles
     that use them).
+extends_documentation_fragment:
+  - proxyfleet.windows._attributes
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   check_mode:
     support: full
@@ -30,10 +36,10 @@ attributes:
   diff_mode:
     support: full
     description: Shows every value and key the restore changes, before and after.
-  platform:
-    support: full
-    platforms: windows
-    description: Windows hosts reached with the C(winrm) connection (Windows PowerShell 5.1).
+  action_group:
+    support: none
+    membership: []
+    details: In no action group; it shares no option with another module of the collection.
 options:
   backup_id:
     description:
@@ -84,7 +90,7 @@ backups:
     created:
       description: When the backup was written, ISO 8601 UTC, as the host recorded it.
       type: str
-      sample: "2026-11-23T10:30:00.1234560Z"
+      sample: '2026-11-23T10:30:00.1234560Z'
     agent_version:
       description: The host agent version that wrote it.
       type: str
@@ -94,29 +100,52 @@ backups:
       type: list
       elements: str
       sample:
-        - HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeliveryOptimization (64-bit view) value DOGroupId (set_value)
+      - HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeliveryOptimization (64-bit view) value DOGroupId
+        (set_value)
     restorable:
       description: Whether the backup is complete and can be restored exactly.
       type: bool
     problem:
       description: Why it cannot be restored, or null.
       type: str
+      returned: always
 restored:
   description: The backups undone (newest first); empty with O(list_only=true).
   returned: always
   type: list
   elements: str
 changes:
-  description: Each registry change the restore made (or would make in check mode), with the state before and after.
+  description: Each registry change the restore made (or would make in check mode), with the state
+    before and after.
   returned: unless O(list_only=true)
   type: list
   elements: dict
   sample:
-    - action: delete_value
-      key: HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeliveryOptimization (64-bit view)
-      name: DODownloadMode
-      before: {type: dword, data: 2}
-      after: absent
+  - action: delete_value
+    key: HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DeliveryOptimization (64-bit view)
+    name: DODownloadMode
+    before:
+      type: dword
+      data: 2
+    after: absent
+  contains:
+    action:
+      description: What the restore does to it, V(set_value), V(delete_value), V(create_key) or V(delete_key).
+      type: str
+      sample: delete_value
+    key:
+      description: The registry key, with its view.
+      type: str
+    name:
+      description: The value name, null for a key.
+      type: str
+      sample: DODownloadMode
+    before:
+      description: The value before, C({type, data}), or V(absent).
+      type: raw
+    after:
+      description: The value after, C({type, data}), or V(absent).
+      type: raw
 backup_id:
   description: The backup of the restore itself (restore it to undo the restore).
   returned: when the restore wrote something

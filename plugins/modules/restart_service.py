@@ -16,6 +16,12 @@ description:
     waiting at most 60 seconds for each; a service that is not running is left alone unless
     O(only_if_running=false) (it reads the new settings when it next starts).
   - A service that is not installed is a warning, not a failure.
+extends_documentation_fragment:
+  - proxyfleet.windows._attributes
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
 attributes:
   check_mode:
     support: full
@@ -23,10 +29,13 @@ attributes:
   diff_mode:
     support: none
     description: Nothing to diff.
-  platform:
-    support: full
-    platforms: windows
-    description: Windows hosts reached with the C(winrm) connection (Windows PowerShell 5.1).
+  action_group:
+    support: none
+    membership: []
+    details: In no action group; it shares no option with another module of the collection.
+  idempotent:
+    support: none
+    details: Restarts every running service it is given, each time; use it as a handler.
 options:
   name:
     description:
@@ -83,9 +92,11 @@ services:
     missing:
       description: Present and true when the service is not installed.
       type: bool
+      returned: when the service is not installed
     error:
       description: Why it could not be restarted, when that happened.
       type: str
+      returned: when it could not be restarted
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host, always 1.
   returned: always

@@ -19,8 +19,18 @@ description:
   - Values it does not manage, in the same keys or elsewhere, are left alone. O(state=absent) removes exactly the
     three values above that exist, never the keys.
 extends_documentation_fragment:
-  - proxyfleet.windows.surface
-  - proxyfleet.windows.group_policy
+  - proxyfleet.windows._attributes
+  - proxyfleet.windows._surface
+  - proxyfleet.windows._group_policy
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action_group:
+    support: full
+    membership:
+      - proxyfleet.windows.surfaces
 options:
   proxy:
     description:
@@ -80,18 +90,77 @@ before:
   description: The settings as found; null for a value that does not exist.
   returned: always
   type: dict
-  sample: {proxy: "10.0.0.6:8080", disable_enterprise_auth_proxy: null, prefer_static_proxy_for_http_request: null}
+  sample:
+    proxy: 10.0.0.6:8080
+    disable_enterprise_auth_proxy: null
+    prefer_static_proxy_for_http_request: null
+  contains:
+    proxy:
+      description: C(TelemetryProxyServer), null when not set.
+      type: str
+      sample: proxy.corp.example:8080
+    disable_enterprise_auth_proxy:
+      description: C(DisableEnterpriseAuthProxy), null when not set.
+      type: bool
+    prefer_static_proxy_for_http_request:
+      description: C(PreferStaticProxyForHttpRequest), null when not set.
+      type: bool
 after:
   description: The settings after the task; in check mode, what they would be.
   returned: always
   type: dict
-  sample: {proxy: "10.0.0.6:8080", disable_enterprise_auth_proxy: true, prefer_static_proxy_for_http_request: null}
+  sample:
+    proxy: 10.0.0.6:8080
+    disable_enterprise_auth_proxy: true
+    prefer_static_proxy_for_http_request: null
+  contains:
+    proxy:
+      description: C(TelemetryProxyServer), null when not set.
+      type: str
+      sample: proxy.corp.example:8080
+    disable_enterprise_auth_proxy:
+      description: C(DisableEnterpriseAuthProxy), null when not set.
+      type: bool
+    prefer_static_proxy_for_http_request:
+      description: C(PreferStaticProxyForHttpRequest), null when not set.
+      type: bool
 drift:
   description: Every setting that differs from what was asked, C([]) when compliant.
   returned: always
   type: list
   elements: dict
-  sample: [{setting: telemetry.disable_enterprise_auth_proxy, current: null, desired: true}]
+  sample:
+  - setting: telemetry.disable_enterprise_auth_proxy
+    current: null
+    desired: true
+  contains:
+    setting:
+      description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry view, for
+        example C(winhttp.64.proxy).
+      type: str
+      sample: telemetry.proxy
+    current:
+      description: Its value on the host, null when not set.
+      type: raw
+      sample: 10.0.0.6:8080
+    desired:
+      description: The value asked for.
+      type: raw
+      sample: proxy.corp.example:8080
+    owner:
+      description: The Group Policy that sets the value, per the host's Resultant Set of Policy; the
+        value is left alone unless O(override_gpo=true).
+      returned: when a GPO sets the value
+      type: dict
+      contains:
+        gpo_name:
+          description: The GPO's display name.
+          type: str
+          sample: Contoso MDE proxy
+        gpo_id:
+          description: The GPO's directory path.
+          type: str
+          sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host.
   returned: always

@@ -22,8 +22,19 @@ description:
     and writes a named proxy with the C(DIRECT|PROXY) flags, as Windows does.
   - Reads the value as WinHTTP does; a value without the proxy flag is direct access whatever follows it.
 extends_documentation_fragment:
-  - proxyfleet.windows.surface
-  - proxyfleet.windows.group_policy
+  - proxyfleet.windows._attributes
+  - proxyfleet.windows._surface
+  - proxyfleet.windows._group_policy
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action_group:
+    support: full
+    membership:
+      - proxyfleet.windows.surfaces
+      - proxyfleet.windows.system_proxy
 options:
   proxy:
     description:
@@ -120,36 +131,91 @@ changed:
   returned: always
   type: bool
 before:
-  description: The proxy of each view as found, keyed by view.
+  description:
+  - The proxy of each view as found, keyed by view.
+  - 'Keyed by registry view, V(64) and V(32) (the views in O(views)), each as in the sample (the numbers
+    are not names Jinja can reach with a dot: write C([''64''])). A view whose stored value cannot
+    be decoded also has C(error), saying why.'
   returned: always
   type: dict
   sample:
-    "64":
+    '64':
       access_type: named_proxy
-      proxy: "old.corp.example:3128"
-      bypass: ["<local>"]
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
       value_present: true
-      header: "0x18"
-    "32": {access_type: direct, proxy: null, bypass: [], value_present: false, header: null}
+      header: '0x18'
+    '32':
+      access_type: named_proxy
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
+      value_present: true
+      header: '0x18'
 after:
-  description: The proxy of each view after the task; in check mode, what it would be.
+  description:
+  - The proxy of each view after the task; in check mode, what it would be.
+  - 'Keyed by registry view, V(64) and V(32) (the views in O(views)), each as in the sample (the numbers
+    are not names Jinja can reach with a dot: write C([''64''])). A view whose stored value cannot
+    be decoded also has C(error), saying why.'
   returned: always
   type: dict
   sample:
-    "64":
+    '64':
       access_type: named_proxy
-      proxy: "proxy.corp.example:8080"
-      bypass: ["<local>"]
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
       value_present: true
-      header: "0x18"
+      header: '0x18'
+    '32':
+      access_type: named_proxy
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
+      value_present: true
+      header: '0x18'
 drift:
   description: Every setting that differs from what was asked, C([]) when compliant.
   returned: always
   type: list
   elements: dict
   sample:
-    - {setting: winhttp.64.proxy, current: "old.corp.example:3128", desired: "proxy.corp.example:8080"}
-    - {setting: winhttp.32.access_type, current: direct, desired: named_proxy}
+  - setting: winhttp.64.proxy
+    current: old.corp.example:3128
+    desired: proxy.corp.example:8080
+  - setting: winhttp.32.access_type
+    current: direct
+    desired: named_proxy
+  contains:
+    setting:
+      description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry view, for
+        example C(winhttp.64.proxy).
+      type: str
+      sample: telemetry.proxy
+    current:
+      description: Its value on the host, null when not set.
+      type: raw
+      sample: 10.0.0.6:8080
+    desired:
+      description: The value asked for.
+      type: raw
+      sample: proxy.corp.example:8080
+    owner:
+      description: The Group Policy that sets the value, per the host's Resultant Set of Policy; the
+        value is left alone unless O(override_gpo=true).
+      returned: when a GPO sets the value
+      type: dict
+      contains:
+        gpo_name:
+          description: The GPO's display name.
+          type: str
+          sample: Contoso MDE proxy
+        gpo_id:
+          description: The GPO's directory path.
+          type: str
+          sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host.
   returned: always
@@ -157,8 +223,8 @@ host_commands:
   sample: 1
 backup_id:
   description:
-    - The on-host backup of the prior values, under C(HKLM\SOFTWARE\proxyfleet\Backups).
-    - Null when nothing was written.
+  - The on-host backup of the prior values, under C(HKLM\SOFTWARE\proxyfleet\Backups).
+  - Null when nothing was written.
   returned: always
   type: str
   sample: 20261123T103000123456Z-1a2b3c4d

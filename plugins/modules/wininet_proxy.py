@@ -28,8 +28,19 @@ description:
     the device-wide settings apply to every connection). The migration guide lists every difference.
   - Running services may cache the proxy; restart them (for example C(DoSvc)) after a change.
 extends_documentation_fragment:
-  - proxyfleet.windows.surface
-  - proxyfleet.windows.group_policy
+  - proxyfleet.windows._attributes
+  - proxyfleet.windows._surface
+  - proxyfleet.windows._group_policy
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+  - ansible.builtin.action_common_attributes.conn
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  action_group:
+    support: full
+    membership:
+      - proxyfleet.windows.surfaces
+      - proxyfleet.windows.system_proxy
 options:
   proxy:
     description:
@@ -128,25 +139,105 @@ changed:
   returned: always
   type: bool
 before:
-  description: The per-machine mode and, per view, the proxy, PAC URL and auto-detect WinINET uses from the blob (null
+  description:
+  - The per-machine mode and, per view, the proxy, PAC URL and auto-detect WinINET uses from the blob (null
     when unused), the stored bypass list, under C(disabled) the proxy or PAC URL text the blob keeps without using
     it (only when there is some), and the flat values.
+  - 'Keyed by registry view, V(64) and V(32) (the views in O(views)), each as in the sample (the numbers
+    are not names Jinja can reach with a dot: write C([''64''])). A view whose stored value cannot
+    be decoded also has C(error), saying why.'
   returned: always
   type: dict
   sample:
     per_machine: false
-    "64": {proxy: null, bypass: [], auto_config_url: null, auto_detect: false,
-           flat: {ProxyEnable: 0, ProxyServer: null, ProxyOverride: null, AutoConfigURL: null}}
+    '64':
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
+      auto_config_url: null
+      auto_detect: false
+      flat:
+        ProxyEnable: 1
+        ProxyServer: proxy.corp.example:8080
+        ProxyOverride: <local>
+        AutoConfigURL: null
+    '32':
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
+      auto_config_url: null
+      auto_detect: false
+  contains:
+    per_machine:
+      description: Whether WinINET runs per machine (C(ProxySettingsPerUser=0)).
+      type: bool
 after:
-  description: The same after the task; in check mode, what it would be.
+  description:
+  - The same after the task; in check mode, what it would be.
+  - 'Keyed by registry view, V(64) and V(32) (the views in O(views)), each as in the sample (the numbers
+    are not names Jinja can reach with a dot: write C([''64''])). A view whose stored value cannot
+    be decoded also has C(error), saying why.'
   returned: always
   type: dict
+  contains:
+    per_machine:
+      description: Whether WinINET runs per machine (C(ProxySettingsPerUser=0)).
+      type: bool
+  sample:
+    '64':
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
+      auto_config_url: null
+      auto_detect: false
+      flat:
+        ProxyEnable: 1
+        ProxyServer: proxy.corp.example:8080
+        ProxyOverride: <local>
+        AutoConfigURL: null
+    '32':
+      proxy: proxy.corp.example:8080
+      bypass:
+      - <local>
+      auto_config_url: null
+      auto_detect: false
 drift:
   description: Every setting that differs from what was asked, C([]) when compliant.
   returned: always
   type: list
   elements: dict
-  sample: [{setting: wininet.per_machine, current: false, desired: true}]
+  sample:
+  - setting: wininet.per_machine
+    current: false
+    desired: true
+  contains:
+    setting:
+      description: The setting, C(<surface>.<name>); WinHTTP and WinINET name the registry view, for
+        example C(winhttp.64.proxy).
+      type: str
+      sample: telemetry.proxy
+    current:
+      description: Its value on the host, null when not set.
+      type: raw
+      sample: 10.0.0.6:8080
+    desired:
+      description: The value asked for.
+      type: raw
+      sample: proxy.corp.example:8080
+    owner:
+      description: The Group Policy that sets the value, per the host's Resultant Set of Policy; the
+        value is left alone unless O(override_gpo=true).
+      returned: when a GPO sets the value
+      type: dict
+      contains:
+        gpo_name:
+          description: The GPO's display name.
+          type: str
+          sample: Contoso MDE proxy
+        gpo_id:
+          description: The GPO's directory path.
+          type: str
+          sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host.
   returned: always

@@ -9,7 +9,11 @@ import typing as t
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import reports_input_errors, validated_args
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import (
+    TaskInputError,
+    reports_input_errors,
+    validated_args,
+)
 
 
 class AgentAction(ActionBase):
@@ -43,8 +47,30 @@ class AgentAction(ActionBase):
     def diff_mode(self) -> bool:
         return bool(self._task.diff)
 
+    def refuse_unsupported_keywords(self) -> None:
+        """Fail a task that asks for ``become`` or ``async`` instead of silently ignoring it.
+
+        The agent runs through ``_low_level_execute_command``, outside Ansible's PowerShell module wrapper,
+        which is where Windows ``become`` (runas) and ``async`` happen: the host would run the agent as the
+        connection user, synchronously, whatever the task said.
+
+        Raises:
+            TaskInputError: the task sets ``become`` or ``async`` (no host command has run).
+        """
+        if getattr(self._connection, "become", None) is not None:
+            raise TaskInputError(
+                f"{self.FQCN} does not support become: it runs as the connection user, who must be a local"
+                " administrator; remove become (and become_user, become_method) from this task or its play"
+            )
+        if self._task.async_val:
+            raise TaskInputError(
+                f"{self.FQCN} does not support async: it takes one or two short host commands;"
+                " remove async and poll from this task"
+            )
+
     @reports_input_errors
     def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
+        self.refuse_unsupported_keywords()
         result: dict[str, t.Any] = super().run(tmp, task_vars)
         del tmp
         prepared = self.prepare(validated_args(self, self.ARGUMENT_SPEC, self.FQCN))

@@ -25,7 +25,7 @@ CSV_COLUMNS = (
     "compliant",
     "current",
     "desired",
-    "owner_gpo",
+    "owner_gpo_name",
     "owner_gpo_id",
     "action",
 )
@@ -67,7 +67,7 @@ def to_csv(document: t.Mapping[str, t.Any]) -> str:
                 "true" if row["compliant"] else "false",
                 value_text(row["current"]),
                 value_text(row["desired"]),
-                str(owner.get("gpo") or ""),
+                str(owner.get("gpo_name") or ""),
                 str(owner.get("gpo_id") or ""),
                 row["action"],
             ]
@@ -78,7 +78,7 @@ def to_csv(document: t.Mapping[str, t.Any]) -> str:
 def _drift_message(row: t.Mapping[str, t.Any]) -> str:
     message = f"{row['setting']} is {value_text(row['current']) or 'not set'}, desired {value_text(row['desired'])}"
     if row["owner"]:
-        message += f" (set by Group Policy '{row['owner'].get('gpo', '')}')"
+        message += f" (set by Group Policy '{row['owner'].get('gpo_name', '')}')"
     return message
 
 

@@ -52,7 +52,7 @@ def page_data(document: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
                 intern(value_text(row["current"])),
                 intern(value_text(row["desired"])),
                 1 if row["compliant"] else 0,
-                intern((row["owner"] or {}).get("gpo")) if row["owner"] else -1,
+                intern((row["owner"] or {}).get("gpo_name")) if row["owner"] else -1,
             ]
             for row in host["settings"]
         ]
@@ -67,7 +67,9 @@ def page_data(document: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
             ]
             for finding in host["findings"]
         ]
-        owners = [[intern(o.get("setting")), intern(o.get("gpo")), intern(o.get("gpo_id"))] for o in host["owners"]]
+        owners = [
+            [intern(o.get("setting")), intern(o.get("gpo_name")), intern(o.get("gpo_id"))] for o in host["owners"]
+        ]
         hosts.append(
             [
                 host["name"],
@@ -191,7 +193,7 @@ _SCRIPT = r"""
   const S = D.strings, STATUS = ["compliant", "drifted", "unknown", "not_assessed"];
   // Host fields: 0 name, 1 status, 2 drifted, 3 settings, 4 findings, 5 high, 6 owners, 7 problems,
   // 8 rows [setting, surface, current, desired, compliant, owner], 9 findings [id, severity, surface,
-  // message, remediation, source], 10 owners [setting, gpo, gpo_id]; numbers in rows index D.strings.
+  // message, remediation, source], 10 owners [setting, gpo_name, gpo_id]; numbers in rows index D.strings.
   const $ = (id) => document.getElementById(id);
   function el(tag, text, cls) {
     const node = document.createElement(tag);

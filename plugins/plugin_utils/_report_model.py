@@ -292,7 +292,7 @@ class ComplianceReport:
         if setting:
             report.owners[setting] = {
                 "setting": setting,
-                "gpo": str(row.get("gpo_name") or row.get("gpo") or ""),
+                "gpo_name": str(row.get("gpo_name") or ""),
                 "gpo_id": str(row.get("gpo_id") or ""),
                 **({"key": str(row["key"])} if row.get("key") else {}),
                 **({"value": str(row["value"])} if row.get("value") else {}),
@@ -314,7 +314,7 @@ class ComplianceReport:
                 if row.owner is None:
                     owner = self.owner_of(report, row.setting)
                     if owner is not None:
-                        row.owner = {"gpo": owner["gpo"], "gpo_id": owner["gpo_id"]}
+                        row.owner = {"gpo_name": owner["gpo_name"], "gpo_id": owner["gpo_id"]}
             hosts.append(report.as_dict())
         return {
             "schema": SCHEMA,

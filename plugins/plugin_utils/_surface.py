@@ -157,7 +157,7 @@ def _hold_group_policy(
     for item in drift:
         owner = _owner_of(item["setting"], owned)
         if owner is not None:
-            item["owner"] = {"gpo": owner.gpo_name, "gpo_id": owner.gpo_id}
+            item["owner"] = {"gpo_name": owner.gpo_name, "gpo_id": owner.gpo_id}
     kept: list[Change] = []
     notes: list[str] = []
     for change in changes:

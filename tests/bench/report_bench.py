@@ -48,7 +48,7 @@ def baseline_result(rng: random.Random, settings: int) -> dict[str, t.Any]:
         entry["before"][key], entry["after"][key] = current, desired
     drift = [item for entry in surfaces.values() for item in entry["drift"]]
     if drift and rng.random() < 0.1:
-        drift[0]["owner"] = {"gpo": "Contoso MDE proxy", "gpo_id": "cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8}"}
+        drift[0]["owner"] = {"gpo_name": "Contoso MDE proxy", "gpo_id": "cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8}"}
     return {"changed": bool(drift), "surfaces": surfaces, "drift": drift, "host_commands": 1, "backup_id": None}
 
 

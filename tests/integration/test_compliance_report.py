@@ -222,12 +222,12 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
         "current": "10.0.0.9:3128",
         "desired": "proxy.corp.example:8080",
         "compliant": False,
-        "owner": {"gpo": GPO, "gpo_id": GPO_ID},
+        "owner": {"gpo_name": GPO, "gpo_id": GPO_ID},
         "action": "proxyfleet.windows.proxy_baseline",
     }
     # Compliant, and still set by Group Policy: the owner comes from proxy_facts' RSoP rows.
     assert gpo_host["telemetry.disable_enterprise_auth_proxy"]["compliant"] is True
-    assert gpo_host["telemetry.disable_enterprise_auth_proxy"]["owner"] == {"gpo": GPO, "gpo_id": GPO_ID}
+    assert gpo_host["telemetry.disable_enterprise_auth_proxy"]["owner"] == {"gpo_name": GPO, "gpo_id": GPO_ID}
     assert [owner["setting"] for owner in hosts["win11-gpo-telemetry"]["owners"]] == [
         "telemetry.disable_enterprise_auth_proxy",
         "telemetry.proxy",
@@ -256,7 +256,7 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
         dict.fromkeys(rows[0], "") | {"host": "win-offline", "status": "unknown"}
     ]
     [owned] = [row for row in rows if row["host"] == "win11-gpo-telemetry" and row["setting"] == "telemetry.proxy"]
-    assert (owned["compliant"], owned["current"], owned["desired"], owned["owner_gpo"]) == (
+    assert (owned["compliant"], owned["current"], owned["desired"], owned["owner_gpo_name"]) == (
         "false",
         "10.0.0.9:3128",
         "proxy.corp.example:8080",
@@ -353,7 +353,7 @@ def test_fail_on_drift_sets_the_exit_code(fixture_fleet: Fleet) -> None:
         PLAY,
         "--check",
         "-e",
-        "proxyfleet_compliance_fail_on_drift=true",
+        "proxyfleet_compliance_report_fail_on_drift=true",
         "-e",
         "awx_job_id=42",
         "-e",
@@ -374,7 +374,7 @@ def test_fail_on_drift_sets_the_exit_code(fixture_fleet: Fleet) -> None:
         "--check",
         "--limit",
         "srv2019-compliant,localhost",
-        env={"PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "true"},
+        env={"PROXYFLEET_COMPLIANCE_REPORT_FAIL_ON_DRIFT": "true"},
     )
     assert passing.returncode == 0, passing.stdout + passing.stderr
     document = json.loads((fixture_fleet.work / "report" / "compliance.json").read_text(encoding="utf-8"))
@@ -389,7 +389,7 @@ def test_fail_on_drift_sets_the_exit_code(fixture_fleet: Fleet) -> None:
         "--check",
         "--limit",
         "srv2019-compliant,localhost",
-        env={"PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "true", "PROXYFLEET_COMPLIANCE_REPORT_DIR": str(blocked)},
+        env={"PROXYFLEET_COMPLIANCE_REPORT_FAIL_ON_DRIFT": "true", "PROXYFLEET_COMPLIANCE_REPORT_DIR": str(blocked)},
     )
     assert unwritten.returncode == 2, unwritten.stdout + unwritten.stderr
     # A report_mode that would leave the owner unable to read the files: said at the first play, before any
@@ -401,7 +401,7 @@ def test_fail_on_drift_sets_the_exit_code(fixture_fleet: Fleet) -> None:
         "--limit",
         "srv2019-compliant,localhost",
         env={
-            "PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "true",
+            "PROXYFLEET_COMPLIANCE_REPORT_FAIL_ON_DRIFT": "true",
             "PROXYFLEET_COMPLIANCE_REPORT_MODE": "0444",
             "PROXYFLEET_COMPLIANCE_REPORT_DIR": str(fixture_fleet.work / "bad-mode"),
         },
@@ -556,7 +556,7 @@ def test_hosts_no_setting_was_checked_on_are_not_assessed_everywhere(fixture_fle
 
 def test_fail_on_drift_fails_on_hosts_not_assessed_unless_allowed(fixture_fleet: Fleet) -> None:
     limit = ("--limit", "srv2019-compliant,win11-peruser,localhost")
-    failing = run(fixture_fleet, NOT_ASSESSED_PLAY, "--check", *limit, env={"PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "1"})
+    failing = run(fixture_fleet, NOT_ASSESSED_PLAY, "--check", *limit, env={"PROXYFLEET_COMPLIANCE_REPORT_FAIL_ON_DRIFT": "1"})
     assert failing.returncode == 2, failing.stdout + failing.stderr
     assert "compliance_report: fail_on_drift: 0 host(s) drifted, 0 unknown, 1 not assessed; exiting with 2" in " ".join(
         failing.stderr.split()
@@ -567,8 +567,8 @@ def test_fail_on_drift_fails_on_hosts_not_assessed_unless_allowed(fixture_fleet:
         "--check",
         *limit,
         "-e",
-        "proxyfleet_compliance_allow_not_assessed=true",
-        env={"PROXYFLEET_COMPLIANCE_FAIL_ON_DRIFT": "1"},
+        "proxyfleet_compliance_report_allow_not_assessed=true",
+        env={"PROXYFLEET_COMPLIANCE_REPORT_FAIL_ON_DRIFT": "1"},
     )
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     document = json.loads((fixture_fleet.work / "report" / "compliance.json").read_text(encoding="utf-8"))

@@ -82,7 +82,7 @@ def test_interception_unreachable_urls_and_one_command_per_host(endpoint_fleet: 
         "delivery_optimization.network_service",
     ]
     # The bypassed geo host went direct and presented Microsoft's chain: no interception for it.
-    geo = [item for item in inspected["results"] if item["url"] == "https://geo.prod.do.dsp.mp.microsoft.com/"]
+    geo = [item for item in inspected["endpoints"] if item["url"] == "https://geo.prod.do.dsp.mp.microsoft.com/"]
     assert {(item["proxy"], item["chain_root"], item["intercepted"]) for item in geo} == {
         (None, "DigiCert Global Root G2", False)
     }
@@ -95,7 +95,7 @@ def test_interception_unreachable_urls_and_one_command_per_host(endpoint_fleet: 
     )
     unreachable = {
         (tuple(item["consumers"]), item["proxy"], item["reachable"], item["stage"], item["error"])
-        for item in inspected["results"]
+        for item in inspected["endpoints"]
         if item["url"] == "https://unreachable.corp.example/"
     }
     # *.corp.example is bypassed, so Delivery Optimization goes direct (and times out); the sensor's telemetry
@@ -106,18 +106,18 @@ def test_interception_unreachable_urls_and_one_command_per_host(endpoint_fleet: 
         (("delivery_optimization.network_service",), None, False, "connect", timed_out),
         (("mde_sensor",), PROXY, False, "proxy", "the proxy answered CONNECT with HTTP 502"),
     }
-    crl = next(item for item in inspected["results"] if item["url"] == "http://crl.microsoft.com/")
+    crl = next(item for item in inspected["endpoints"] if item["url"] == "http://crl.microsoft.com/")
     assert (crl["reachable"], crl["http_status"], crl["tls"]) == (True, 200, None)
 
     direct = results[DIRECT]["result"]
     assert direct["findings"] == []
-    missing = [item for item in direct["results"] if item["url"] == "https://unreachable.corp.example/"]
+    missing = [item for item in direct["endpoints"] if item["url"] == "https://unreachable.corp.example/"]
     assert {(item["proxy"], item["stage"], item["error"]) for item in missing} == {
         (None, "connect", "No such host is known")
     }
     assert all(
         item["reachable"] and item["intercepted"] is not True
-        for item in direct["results"]
+        for item in direct["endpoints"]
         if item["url"] != "https://unreachable.corp.example/"
     )
 
@@ -133,7 +133,7 @@ def test_named_and_direct_routes(endpoint_fleet: Fleet) -> None:
     )
     assert run.rc == 0, run.stdout + run.stderr
     result = run.for_task("Check")[INSPECTED]["result"]
-    assert [(item["via"], item["proxy"], item["chain_root"]) for item in result["results"]] == [
+    assert [(item["via"], item["proxy"], item["chain_root"]) for item in result["endpoints"]] == [
         ("direct", None, "DigiCert Global Root G2"),
         ("named", PROXY, "Zscaler Root CA"),
     ]
@@ -205,8 +205,8 @@ def test_url_with_shell_syntax_in_the_path_is_data_and_the_command_line_is_const
     )
     assert run.rc == 0, run.stdout + run.stderr
     result = run.for_task("Check")[DIRECT]["result"]
-    assert result["results"][0]["url"] == url
-    assert (result["results"][0]["error"], result["results"][0]["stage"]) == ("No such host is known", "connect")
+    assert result["endpoints"][0]["url"] == url
+    assert (result["endpoints"][0]["error"], result["endpoints"][0]["stage"]) == ("No such host is known", "connect")
     run = endpoint_fleet.playbook(CHECK, limit=DIRECT)
     assert run.rc == 0, run.stdout + run.stderr
     lines = [str(entry["command_line"]) for entry in endpoint_fleet.running.commands()]

@@ -34,7 +34,7 @@ def test_a_gpo_owned_value_is_reported_and_left_alone(fixture_fleet) -> None:
         "10.0.0.9:3128",
         "proxy.corp.example:8080",
     )
-    assert drift["owner"]["gpo"] == "Contoso MDE proxy"
+    assert drift["owner"]["gpo_name"] == "Contoso MDE proxy"
     assert len(result["warnings"]) == 1
     assert result["warnings"][0].startswith(
         f"HKLM\\{DATA_COLLECTION}\\TelemetryProxyServer is set by Group Policy 'Contoso MDE proxy' ("

@@ -53,6 +53,12 @@ def test_several_registered_names() -> None:
     assert compliance_summary(hostvars, ["a"], ["one", "two"], limit=0)["drifted_hosts"] == []
 
 
+def test_of_several_names_a_host_counts_with_those_it_registered() -> None:
+    hostvars = {"a": {"role_check": DRIFTED, "facts": COMPLIANT}, "b": {"facts": COMPLIANT}, "c": {}}
+    summary = compliance_summary(hostvars, ["a", "b", "c"], ["role_check", "facts"])
+    assert (summary["drifted_hosts"], summary["compliant"], summary["unknown_hosts"]) == (["a"], 1, ["c"])
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -76,4 +82,37 @@ def test_several_registered_names() -> None:
 def test_bad_input_names_the_argument(args: tuple[object, ...], message: str) -> None:
     with pytest.raises(AnsibleFilterError) as caught:
         compliance_summary(*args)
+    assert str(caught.value) == message
+
+
+HIGH = {"id": "MDE003", "severity": "high", "surface": "telemetry", "message": "m", "evidence": {}}
+LOW = {"id": "DO002", "severity": "low", "surface": "delivery_optimization", "message": "m", "evidence": {}}
+
+
+def test_query_selects_from_the_report_document() -> None:
+    hostvars = {
+        "a": {"check": DRIFTED | {"findings": [HIGH]}},
+        "b": {"check": DRIFTED | {"findings": [LOW]}},
+        "c": {"check": COMPLIANT | {"findings": [HIGH]}},
+    }
+    query = "hosts[?status=='drifted' && length(findings[?severity=='high']) > `0`].name"
+    assert compliance_summary(hostvars, ["a", "b", "c"], "check", query=query) == ["a"]
+    assert compliance_summary(hostvars, ["a", "b", "c"], "check", query="totals.drifted") == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "hosts[?status==",
+            "compliance_summary: query is not a valid JMESPath expression (Invalid jmespath expression at character"
+            " 15): 'hosts[?status=='",
+        ),
+        ("", "compliance_summary: query must be a JMESPath expression (a non-empty string), got ''"),
+        (3, "compliance_summary: query must be a JMESPath expression (a non-empty string), got 3"),
+    ],
+)
+def test_bad_query_names_the_option(query: object, message: str) -> None:
+    with pytest.raises(AnsibleFilterError) as caught:
+        compliance_summary(HOSTVARS, ["a"], "check", query=query)  # type: ignore[arg-type]
     assert str(caught.value) == message

@@ -78,7 +78,7 @@ def test_a_gpo_value_is_reported_with_its_owner_and_not_written() -> None:
         "setting": "telemetry.proxy",
         "current": "10.0.0.9:3128",
         "desired": "proxy.corp.example:8080",
-        "owner": {"gpo": "Contoso MDE proxy", "gpo_id": GPO_ID},
+        "owner": {"gpo_name": "Contoso MDE proxy", "gpo_id": GPO_ID},
     }
     # DisableEnterpriseAuthProxy is not owned (its GPO lost), so it alone is written.
     assert [change["name"] for change in session.applied[0]["changes"]] == ["DisableEnterpriseAuthProxy"]

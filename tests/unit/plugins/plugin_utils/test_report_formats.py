@@ -38,7 +38,7 @@ def sample() -> dict[str, object]:
                     "setting": "telemetry.proxy",
                     "current": EVIL,
                     "desired": "proxy.corp.example:8080",
-                    "owner": {"gpo": "Contoso MDE proxy", "gpo_id": "{5C1A}"},
+                    "owner": {"gpo_name": "Contoso MDE proxy", "gpo_id": "{5C1A}"},
                 }
             ],
         },

@@ -25,7 +25,7 @@ RUN = {
     "playbooks": ["x.yml"],
     "check_mode": True,
 }
-OWNER = {"gpo": "Contoso MDE proxy", "gpo_id": "cn={5C1A9E27}"}
+OWNER = {"gpo_name": "Contoso MDE proxy", "gpo_id": "cn={5C1A9E27}"}
 
 
 def telemetry_result(proxy: str = "10.0.0.9:3128", owner: dict[str, str] | None = None) -> dict[str, object]:

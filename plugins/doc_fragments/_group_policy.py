@@ -1,6 +1,6 @@
 # Copyright (c) 2026 proxyfleet.windows contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The Group Policy guard option every setting module shares."""
+"""The Group Policy guard option every setting module shares (internal use only, not public API)."""
 
 from __future__ import annotations
 
