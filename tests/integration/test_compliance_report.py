@@ -556,7 +556,9 @@ def test_hosts_no_setting_was_checked_on_are_not_assessed_everywhere(fixture_fle
 
 def test_fail_on_drift_fails_on_hosts_not_assessed_unless_allowed(fixture_fleet: Fleet) -> None:
     limit = ("--limit", "srv2019-compliant,win11-peruser,localhost")
-    failing = run(fixture_fleet, NOT_ASSESSED_PLAY, "--check", *limit, env={"PROXYFLEET_COMPLIANCE_REPORT_FAIL_ON_DRIFT": "1"})
+    failing = run(
+        fixture_fleet, NOT_ASSESSED_PLAY, "--check", *limit, env={"PROXYFLEET_COMPLIANCE_REPORT_FAIL_ON_DRIFT": "1"}
+    )
     assert failing.returncode == 2, failing.stdout + failing.stderr
     assert "compliance_report: fail_on_drift: 0 host(s) drifted, 0 unknown, 1 not assessed; exiting with 2" in " ".join(
         failing.stderr.split()

@@ -56,7 +56,9 @@ def test_several_registered_names() -> None:
 def test_of_several_names_a_host_counts_with_those_it_registered() -> None:
     hostvars = {"a": {"role_check": DRIFTED, "facts": COMPLIANT}, "b": {"facts": COMPLIANT}, "c": {}}
     summary = compliance_summary(hostvars, ["a", "b", "c"], ["role_check", "facts"])
-    assert (summary["drifted_hosts"], summary["compliant"], summary["unknown_hosts"]) == (["a"], 1, ["c"])
+    # c registered nothing: no setting was checked on it, so it is not assessed (not unknown: it did not fail).
+    assert (summary["drifted_hosts"], summary["compliant"], summary["not_assessed_hosts"]) == (["a"], 1, ["c"])
+    assert summary["unknown_hosts"] == []
 
 
 @pytest.mark.parametrize(
