@@ -26,6 +26,10 @@ function Get-Field($Object, [string]$Name) {
     return , $property.Value
 }
 
+# ConvertFrom-Json gives Int32 (Int64 when larger) on Windows PowerShell 5.1 but Int64 for every integer
+# on PowerShell 7: request integers are tested with this, never as Int32 alone.
+function Test-JsonInteger($Value) { return $Value -is [int32] -or $Value -is [int64] }
+
 function Get-List($Object, [string]$Name) {
     $value = Get-Field $Object $Name
     if ($value -isnot [array]) { throw "'$Name' must be a list" }
@@ -42,6 +46,12 @@ function Get-ErrorMessage($ErrorRecord) {
     return $exception.Message
 }
 
+# Load a .NET Framework assembly by name (no compilation). Windows PowerShell 5.1 does not load
+# System.ServiceProcess or System.Management by itself in every host; a missing one is named.
+function Import-Assembly([string]$Name) {
+    try { $null = Add-Type -AssemblyName $Name } catch { throw "the .NET assembly $Name could not be loaded: $(Get-ErrorMessage $_)" }
+}
+
 function Get-Hive($Name) {
     switch ([string]$Name) {
         'HKLM' { return [Microsoft.Win32.RegistryHive]::LocalMachine }
@@ -54,8 +64,8 @@ function Get-Hive($Name) {
 
 # ConvertFrom-Json gives Int32 for 64 and Decimal for 64.0; "64" is a string. Only the integer counts.
 function Get-View($View) {
-    if ($View -is [int] -and $View -eq 64) { return [Microsoft.Win32.RegistryView]::Registry64 }
-    if ($View -is [int] -and $View -eq 32) { return [Microsoft.Win32.RegistryView]::Registry32 }
+    if ((Test-JsonInteger $View) -and $View -eq 64) { return [Microsoft.Win32.RegistryView]::Registry64 }
+    if ((Test-JsonInteger $View) -and $View -eq 32) { return [Microsoft.Win32.RegistryView]::Registry32 }
     throw "unknown registry view '$View' (expected 64 or 32)"
 }
 
@@ -96,7 +106,7 @@ function Read-Value($Key, [string]$Name) {
         'String' { $type = 'string'; $data = [string]$raw }
         'ExpandString' { $type = 'expandstring'; $data = [string]$raw }
         'MultiString' { $type = 'multistring'; $data = [string[]]@($raw) }
-        'DWord' { if ($raw -is [int]) { $type = 'dword'; $data = Get-Unsigned32 $raw } }
+        'DWord' { if ($raw -is [int32]) { $type = 'dword'; $data = Get-Unsigned32 $raw } }
         'QWord' { if ($raw -is [long]) { $type = 'qword'; $data = Get-Unsigned64 $raw } }
         'Binary' { $type = 'binary'; $data = [Convert]::ToBase64String([byte[]]$raw) }
     }
@@ -107,7 +117,7 @@ function Read-Value($Key, [string]$Name) {
     if ($type -eq 'none') {
         $bytes = [byte[]]@()
         if ($raw -is [byte[]]) { $bytes = $raw }
-        if ($raw -is [int] -or $raw -is [long]) { $bytes = [BitConverter]::GetBytes($raw) }
+        if ($raw -is [int32] -or $raw -is [int64]) { $bytes = [BitConverter]::GetBytes($raw) }
         $data = [Convert]::ToBase64String($bytes)
     }
     return @{ exists = $true; name = $stored; type = $type; data = $data; raw = $raw; kind = $kind; exact = $exact }
@@ -122,7 +132,7 @@ function Get-PublicState($State) {
 # ConvertFrom-Json (5.1) gives Int32, then Int64, then Decimal (above Int64, e.g. a large qword) for
 # integers, Decimal for 1.0 and Double only with an exponent. Strings and booleans are not numbers.
 function ConvertTo-Integer($Data, [string]$Type, [decimal]$Max) {
-    if (-not ($Data -is [int] -or $Data -is [long] -or $Data -is [decimal])) { throw "$Type data must be an integer 0..$Max, got '$Data'" }
+    if (-not ((Test-JsonInteger $Data) -or $Data -is [decimal])) { throw "$Type data must be an integer 0..$Max, got '$Data'" }
     $number = [decimal]$Data
     if ($number -lt 0 -or $number -gt $Max -or $number -ne [decimal]::Truncate($number)) { throw "$Type data $Data is out of range 0..$Max" }
     return $number
@@ -451,7 +461,7 @@ function Invoke-Apply($Operation) {
     # \z, not $: $ also matches before a final newline.
     if ($backupId -isnot [string] -or $backupId -cnotmatch '^[0-9A-Za-z._-]{1,64}\z') { throw "invalid backup id '$backupId'" }
     $keep = Get-Field $backupSpec 'keep'
-    if ($keep -isnot [int] -or $keep -lt 1) { throw "backup keep must be an integer >= 1, got '$keep'" }
+    if (-not (Test-JsonInteger $keep) -or $keep -lt 1) { throw "backup keep must be an integer >= 1, got '$keep'" }
     for ($i = 0; $i -lt $changes.Count; $i++) {
         try { Assert-Change $changes[$i] } catch { throw "changes[$i]: $(Get-ErrorMessage $_)" }
     }
@@ -515,7 +525,7 @@ function Test-WmiInteger($Value) {
 # A 'where' value: string, boolean, null or integer. ConvertFrom-Json gives Int32/Int64, and Decimal
 # only beyond Int64 (an integral Decimal inside it was written 1.0, which is not an integer).
 function Test-WmiFilterValue($Value) {
-    if ($null -eq $Value -or $Value -is [string] -or $Value -is [bool] -or $Value -is [int] -or $Value -is [long]) { return $true }
+    if ($null -eq $Value -or $Value -is [string] -or $Value -is [bool] -or (Test-JsonInteger $Value)) { return $true }
     if ($Value -isnot [decimal]) { return $false }
     return $Value -eq [decimal]::Truncate($Value) -and ($Value -gt [long]::MaxValue -or $Value -lt [long]::MinValue)
 }
@@ -600,28 +610,77 @@ function Invoke-WmiQuery($Operation) {
 }
 
 # A service by its exact name (the name is data: never a wildcard, never script text). 'restart'
-# restarts it when it runs (or always, with only_if_running false), waiting at most 60 s each way.
+# restarts it when it runs (or always, with only_if_running false). Stop() also stops the services
+# that depend on it: those that were running are started again, so they are left as found. Every
+# wait is bounded; a timeout says the state the service was left in.
+$ServiceWaitSec = 60
+
+# 'missing' (Win32 error 1060, ERROR_SERVICE_DOES_NOT_EXIST) or 'denied' (5, ERROR_ACCESS_DENIED)
+# when ServiceController could not open the service; $null for anything else.
+function Get-ServiceProblem($ErrorRecord) {
+    $exception = $ErrorRecord.Exception
+    while ($null -ne $exception) {
+        if ($exception -is [System.ComponentModel.Win32Exception]) {
+            if ($exception.NativeErrorCode -eq 1060) { return 'missing' }
+            if ($exception.NativeErrorCode -eq 5) { return 'denied' }
+        }
+        $exception = $exception.InnerException
+    }
+    return $null
+}
+
+function Wait-ServiceStatus($Service, [string]$Wanted) {
+    try { [void]$Service.WaitForStatus([System.ServiceProcess.ServiceControllerStatus]$Wanted, [TimeSpan]::FromSeconds($ServiceWaitSec)) } catch {
+        [void]$Service.Refresh()
+        throw "service '$($Service.ServiceName)' did not reach $Wanted within $ServiceWaitSec s; it is left $([string]$Service.Status)"
+    }
+}
+
+function Get-ServiceStates($Services) {
+    $states = New-Object System.Collections.ArrayList
+    foreach ($item in $Services) { [void]$item.Refresh(); [void]$states.Add([ordered]@{ name = $item.ServiceName; status = [string]$item.Status }) }
+    return , $states.ToArray()
+}
+
 function Invoke-Service($Operation) {
+    Import-Assembly 'System.ServiceProcess'
     $name = Get-Field $Operation 'name'
-    if ($name -isnot [string] -or $name -cnotmatch '^[A-Za-z0-9_.-]{1,256}\z') { throw "invalid service name '$name' (letters, digits, '_', '.', '-')" }
+    if ($name -isnot [string] -or $name -cnotmatch '^[^\x00-\x1F\\/*?]{1,256}\z') { throw "invalid service name '$name'" }
     $action = Get-Field $Operation 'action'
     if (@('query', 'restart') -cnotcontains $action) { throw "unknown service action '$action' (expected query or restart)" }
-    $onlyIfRunning = Get-Field $Operation 'only_if_running'
-    if ($onlyIfRunning -isnot [bool]) { throw "'only_if_running' must be a boolean" }
     $service = New-Object System.ServiceProcess.ServiceController -ArgumentList $name
-    try { $before = [string]$service.Status } catch { return [ordered]@{ op = 'service'; status = 'missing'; name = $name } }
-    $restart = ($action -ceq 'restart') -and ($before -ceq 'Running' -or -not $onlyIfRunning)
+    try { $before = [string]$service.Status } catch {
+        $problem = Get-ServiceProblem $_
+        if ($problem -ceq 'missing') { return [ordered]@{ op = 'service'; status = 'missing'; name = $name } }
+        if ($problem -ceq 'denied') { return [ordered]@{ op = 'service'; status = 'denied'; name = $name; error = "access to service '$name' is denied" } }
+        throw
+    }
+    $onlyIfRunning = (Get-Field $Operation 'only_if_running') -ne $false
+    $running = New-Object System.Collections.ArrayList
+    $result = [ordered]@{ op = 'service'; status = 'ok'; name = $service.ServiceName; before = $before; after = $before; restarted = $false; dependents = @() }
+    $restart = ($action -ceq 'restart') -and (@('Running', 'StartPending') -ccontains $before -or -not $onlyIfRunning)
     if ($restart) {
-        $wait = [TimeSpan]::FromSeconds(60)
-        if ($before -cne 'Stopped') {
-            if ($before -cne 'StopPending') { [void]$service.Stop() }
-            [void]$service.WaitForStatus([System.ServiceProcess.ServiceControllerStatus]::Stopped, $wait)
-        }
-        [void]$service.Start()
-        [void]$service.WaitForStatus([System.ServiceProcess.ServiceControllerStatus]::Running, $wait)
+        foreach ($dependent in $service.DependentServices) { if ([string]$dependent.Status -ceq 'Running') { [void]$running.Add($dependent) } }
+        try {
+            if ($before -ceq 'StartPending') { Wait-ServiceStatus $service 'Running' }
+            if ($before -cne 'Stopped') {
+                if ($before -cne 'StopPending') { [void]$service.Stop() }
+                Wait-ServiceStatus $service 'Stopped'
+            }
+            [void]$service.Start()
+            Wait-ServiceStatus $service 'Running'
+            $result['restarted'] = $true
+            foreach ($dependent in $running) {
+                [void]$dependent.Refresh()
+                if ([string]$dependent.Status -ceq 'Stopped') { [void]$dependent.Start() }
+                Wait-ServiceStatus $dependent 'Running'
+            }
+        } catch { $result['status'] = 'failed'; $result['error'] = Get-ErrorMessage $_ }
     }
     [void]$service.Refresh()
-    return [ordered]@{ op = 'service'; status = 'ok'; name = $service.ServiceName; before = $before; after = [string]$service.Status; restarted = $restart }
+    $result['after'] = [string]$service.Status
+    $result['dependents'] = Get-ServiceStates $running
+    return $result
 }
 
 # ---- Files: read, and write with a content-hash precondition, an on-host backup copy and atomic replace ----
@@ -710,7 +769,7 @@ function Invoke-FileWrite($Operation) {
     $backupId = Get-Field $backupSpec 'id'
     if ($backupId -isnot [string] -or $backupId -cnotmatch '^[0-9A-Za-z._-]{1,64}\z') { throw "invalid backup id '$backupId'" }
     $keep = Get-Field $backupSpec 'keep'
-    if ($keep -isnot [int] -or $keep -lt 1) { throw "backup keep must be an integer >= 1, got '$keep'" }
+    if (-not (Test-JsonInteger $keep) -or $keep -lt 1) { throw "backup keep must be an integer >= 1, got '$keep'" }
 
     # 1. Precondition: the file is still what the controller read (by content hash).
     $current = Read-FileState $path
@@ -881,6 +940,7 @@ function ConvertTo-SysResUseEntry($Instance) {
 }
 
 function Invoke-SysResUseRead($Operation) {
+    Import-Assembly 'System.Management'
     $siteCode = Get-Field $Operation 'site_code'
     if ($null -ne $siteCode) { $siteCode = Assert-SiteCode $siteCode }
     $server = Get-Field $Operation 'server'
@@ -901,7 +961,7 @@ function Invoke-SysResUseRead($Operation) {
 
 function Assert-PropFields($Fields, [string]$Where) {
     $value = Get-Field $Fields 'value'
-    if ($null -ne $value -and -not (($value -is [int] -or $value -is [long]) -and $value -ge 0 -and $value -le [uint32]::MaxValue)) {
+    if ($null -ne $value -and -not ((Test-JsonInteger $value) -and $value -ge 0 -and $value -le [uint32]::MaxValue)) {
         throw "$Where.value must be an integer 0..4294967295 or null"
     }
     foreach ($name in @('value1', 'value2')) {
@@ -960,6 +1020,7 @@ function Set-EmbeddedProperty($Session, $Instance, [string]$Name, $Set) {
 }
 
 function Invoke-SysResUseWrite($Operation) {
+    Import-Assembly 'System.Management'
     $siteCode = Assert-SiteCode (Get-Field $Operation 'site_code')
     $server = Assert-Server (Get-Field $Operation 'server')
     $changes = Get-List $Operation 'changes'
@@ -1045,7 +1106,7 @@ function Get-ProbeTarget($Target, [int]$Index, [int]$RouteCount) {
         throw "targets[$Index]: invalid host '$hostName' (expected a host name, an IPv4 address or a bracketed IPv6 address)"
     }
     $port = Get-Field $Target 'port'
-    if ($port -isnot [int] -or $port -lt 1 -or $port -gt 65535) { throw "targets[$Index]: port must be an integer 1..65535" }
+    if (-not (Test-JsonInteger $port) -or $port -lt 1 -or $port -gt 65535) { throw "targets[$Index]: port must be an integer 1..65535" }
     $path = Get-Field $Target 'path'
     if ($path -isnot [string] -or $path -cnotmatch $ProbePathPattern) {
         throw "targets[$Index]: invalid path (expected '/' followed by printable ASCII characters without spaces)"
@@ -1053,7 +1114,7 @@ function Get-ProbeTarget($Target, [int]$Index, [int]$RouteCount) {
     $routes = Get-Field $Target 'routes'
     if ($routes -isnot [array] -or $routes.Count -eq 0) { throw "targets[$Index]: 'routes' must be a non-empty list of route indexes" }
     foreach ($route in $routes) {
-        if ($route -isnot [int] -or $route -lt 0 -or $route -ge $RouteCount) { throw "targets[$Index]: route index '$route' is not one of 'routes'" }
+        if (-not (Test-JsonInteger $route) -or $route -lt 0 -or $route -ge $RouteCount) { throw "targets[$Index]: route index '$route' is not one of 'routes'" }
     }
     return @{ scheme = $scheme; host = $hostName; port = $port; path = $path; routes = $routes }
 }
@@ -1107,7 +1168,7 @@ function Read-ProxyText($From) {
     if ($state.type -ceq 'string' -or $state.type -ceq 'expandstring') { return [string]$state.raw }
     if ($state.type -cne 'binary') { throw "value '$name' is a $($state.type) value, expected string or binary" }
     $offset = Get-Field $From 'offset'
-    if ($offset -isnot [int] -or $offset -lt 0) { throw "'from.offset' must be an integer >= 0 for the binary value '$name'" }
+    if (-not (Test-JsonInteger $offset) -or $offset -lt 0) { throw "'from.offset' must be an integer >= 0 for the binary value '$name'" }
     $bytes = [byte[]]$state.raw
     if ($bytes.Length -lt $offset + 4) { throw "value '$name' has $($bytes.Length) bytes, too few for a length at offset $offset" }
     $length = [BitConverter]::ToUInt32($bytes, $offset)
@@ -1256,7 +1317,7 @@ function Invoke-Probe($Target, [int]$TargetIndex, $Proxy, [int]$TimeoutMs) {
 
 function Invoke-TlsProbe($Operation) {
     $timeout = Get-Field $Operation 'timeout_ms'
-    if ($timeout -isnot [int] -or $timeout -lt 100 -or $timeout -gt 120000) { throw "'timeout_ms' must be an integer 100..120000" }
+    if (-not (Test-JsonInteger $timeout) -or $timeout -lt 100 -or $timeout -gt 120000) { throw "'timeout_ms' must be an integer 100..120000" }
     $routeList = Get-List $Operation 'routes'
     $targetList = Get-List $Operation 'targets'
     # Everything is validated before the first connection.
@@ -1310,7 +1371,7 @@ function Write-Response($Response) {
 $response = [ordered]@{ protocol = $ProtocolVersion; agent_version = $AgentVersion; ok = $true; results = @() }
 try {
     $protocol = Get-Field $Request 'protocol'
-    if ($protocol -isnot [int] -or $protocol -ne $ProtocolVersion) {
+    if (-not (Test-JsonInteger $protocol) -or $protocol -ne $ProtocolVersion) {
         throw "unsupported protocol '$protocol': this agent speaks protocol $ProtocolVersion"
     }
     $version = Get-Field $Request 'agent_version'

@@ -40,7 +40,12 @@ READ_HIVES = ("HKLM", "HKCU", "HKU", "HKCR")
 WRITE_HIVES = ("HKLM",)
 ACTIONS = ("set_value", "delete_value", "create_key", "delete_key")
 KEY_ACTIONS = ("create_key", "delete_key")
-SERVICE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+# The agent guards only what could name several services or a path: control characters, \\ / * ?.
+SERVICE_NAME = re.compile(r"[^\x00-\x1f\\/*?]{1,256}")
+SERVICE_TIMEOUT = "service '{name}' did not reach {wanted} within 60 s; it is left {left}"
+MISSING_ASSEMBLY = (
+    "the .NET assembly {name} could not be loaded: Cannot add type. The assembly '{name}' could not be found."
+)
 # Services every simulated host has unless its facts list its own (``"services": {"DoSvc": {"status": "Running"}}``).
 DEFAULT_SERVICES: dict[str, dict[str, t.Any]] = {
     "DoSvc": {"status": "Running"},
@@ -511,24 +516,60 @@ class AgentTwin:
     # -- service -----------------------------------------------------------------------------
 
     def _service(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
-        """Query or restart a service of the facts' ``services`` (name -> status; restarts counted)."""
-        name, action, only_if_running = op.get("name"), op.get("action"), op.get("only_if_running")
+        """Query or restart a service of the facts' ``services``, as the agent's ``Invoke-Service`` does.
+
+        A service's facts: ``status`` (``Running``, ``Stopped``, ``StartPending``, ``StopPending``),
+        optional ``dependents`` (names of services that depend on it), ``access: "denied"`` (opening it
+        fails with ERROR_ACCESS_DENIED), ``hangs: "stop"`` or ``"start"`` (that wait times out and the
+        service stays ``StopPending`` / ``StartPending``). Restarts are counted in ``restarts``.
+        """
+        name, action = op.get("name"), op.get("action")
         if not isinstance(name, str) or not SERVICE_NAME.fullmatch(name):
-            raise OperationError(f"invalid service name '{name}' (letters, digits, '_', '.', '-')")
+            raise OperationError(f"invalid service name '{name}'")
         if action not in ("query", "restart"):
             raise OperationError(f"unknown service action '{action}' (expected query or restart)")
-        if not isinstance(only_if_running, bool):
-            raise OperationError("'only_if_running' must be a boolean")
+        if "System.ServiceProcess" in (self.facts.get("missing_assemblies") or []):
+            raise OperationError(MISSING_ASSEMBLY.format(name="System.ServiceProcess"))
         stored = _find_name(self.services, name)
         if stored is None:
             return {"op": "service", "status": "missing", "name": name}
+        if stored.get("access") == "denied":
+            return {"op": "service", "status": "denied", "name": name, "error": f"access to service '{name}' is denied"}
         exact = next(key for key in self.services if key.lower() == name.lower())
         before = stored["status"]
-        restart = action == "restart" and (before == "Running" or not only_if_running)
-        if restart:
-            stored.update(status="Running", restarts=stored.get("restarts", 0) + 1)
-        after = stored["status"]
-        return {"op": "service", "status": "ok", "name": exact, "before": before, "after": after, "restarted": restart}
+        result: dict[str, t.Any] = {
+            "op": "service", "status": "ok", "name": exact, "before": before, "after": before,
+            "restarted": False, "dependents": [],
+        }  # fmt: skip
+        only_if_running = op.get("only_if_running") is not False
+        if action != "restart" or not (before in ("Running", "StartPending") or not only_if_running):
+            return result
+        dependents = stored.get("dependents", [])
+        running = [d for d in dependents if (_find_name(self.services, d) or {}).get("status") == "Running"]
+        try:
+            self._restart(exact, stored, running)
+            result["restarted"] = True
+        except WriteError as exc:
+            result.update(status="failed", error=str(exc))
+        result["after"] = stored["status"]
+        result["dependents"] = [{"name": d, "status": _find_name(self.services, d)["status"]} for d in running]
+        return result
+
+    def _restart(self, name: str, stored: dict[str, t.Any], running: list[str]) -> None:
+        """Stop (the dependents first, as ServiceController.Stop does), start, start the dependents that ran."""
+        if stored["status"] != "Stopped":
+            for dependent in running:
+                _find_name(self.services, dependent)["status"] = "Stopped"
+            if stored.get("hangs") == "stop":
+                stored["status"] = "StopPending"
+                raise WriteError(SERVICE_TIMEOUT.format(name=name, wanted="Stopped", left="StopPending"))
+            stored["status"] = "Stopped"
+        if stored.get("hangs") == "start":
+            stored["status"] = "StartPending"
+            raise WriteError(SERVICE_TIMEOUT.format(name=name, wanted="Running", left="StartPending"))
+        stored.update(status="Running", restarts=stored.get("restarts", 0) + 1)
+        for dependent in running:
+            _find_name(self.services, dependent)["status"] = "Running"
 
     # -- wmi_query ---------------------------------------------------------------------------
 

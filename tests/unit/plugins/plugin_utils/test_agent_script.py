@@ -366,8 +366,9 @@ def test_agent_is_ascii() -> None:
 
 def test_no_add_type_or_dynamic_evaluation() -> None:
     code_with_strings = scan(SCRIPT)[1].lower()
+    # Add-Type only loads a .NET Framework assembly by name (Import-Assembly); it never compiles.
+    assert re.findall(r"add-type[^\n;}]*", code_with_strings) == ["add-type -assemblyname $name "]
     for forbidden in (
-        "add-type",
         "invoke-expression",
         "iex ",
         "[scriptblock]::create",
