@@ -57,4 +57,5 @@ class AgentAction(ActionBase):
             if getattr(exc, "backup_id", None):
                 result["backup_id"] = exc.backup_id  # type: ignore[attr-defined]
         result["host_commands"] = session.commands
+        result["agent_bytes"] = session.agent_bytes
         return result

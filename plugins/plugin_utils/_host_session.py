@@ -18,6 +18,7 @@ from ansible.errors import AnsibleConnectionFailure
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _agent_protocol as protocol
 
 BACKUPS_KEPT = 20
+BYTE_ORDER_MARK = "\ufeff"
 
 
 class AgentError(Exception):
@@ -46,6 +47,8 @@ class HostSession:
     def __init__(self, execute: ExecuteCommand) -> None:
         self._execute = execute
         self.commands = 0
+        # UTF-8 bytes of agent text (core and parts) sent, over every command.
+        self.agent_bytes = 0
 
     def run(self, operations: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
         """Run operations in one host command; return one result per operation.
@@ -54,8 +57,10 @@ class HostSession:
             AgentError: the agent failed, answered something that is not protocol 1, or an
                 operation reported an error.
         """
-        stdin = protocol.build_stdin(protocol.build_request(operations))
+        payload = protocol.build_payload(protocol.build_request(operations))
+        stdin = protocol.encode_stdin(payload)
         self.commands += 1
+        self.agent_bytes += protocol.agent_bytes(payload)
         try:
             # sudoable=False: become would wrap the command and break the constant command line.
             outcome = self._execute(protocol.BOOTSTRAP_COMMAND_LINE, in_data=stdin, sudoable=False)
@@ -92,6 +97,9 @@ def parse_response(rc: int, stdout: str, stderr: str) -> dict[str, t.Any]:
     Raises:
         AgentError: non-zero exit, no JSON, wrong protocol, or a request-level error.
     """
+    # powershell.exe writes a UTF-8 byte-order mark first when its output encoding has one; the
+    # bootstrap asks for none, but a profile or policy may still set one.
+    stdout = (stdout or "").removeprefix(BYTE_ORDER_MARK)
     detail = _first_line(stderr) or _first_line(stdout) or "no output"
     if rc != 0:
         raise AgentError(f"the host agent exited with {rc}: {detail}")
@@ -105,11 +113,25 @@ def parse_response(rc: int, stdout: str, stderr: str) -> dict[str, t.Any]:
         raise AgentError(
             f"the host agent answered with protocol {response.get('protocol')!r}, expected {protocol.PROTOCOL_VERSION}"
         )
+    if "language_mode" in response and not response.get("ok"):
+        raise AgentError(language_mode_message(response["language_mode"]))
     if not response.get("ok"):
         raise AgentError(f"the host agent rejected the request: {response.get('error')}")
     if not isinstance(response.get("results"), list):
         raise AgentError("the host agent's answer has no results list")
     return response
+
+
+def language_mode_message(mode: t.Any) -> str:
+    """Why the agent cannot run where PowerShell is not in FullLanguage mode, and the way out."""
+    shown = str(mode)[:40]
+    return (
+        f"PowerShell on this host runs in {shown} mode, in which the proxyfleet.windows host agent cannot run "
+        "(it needs .NET registry and WMI types that Constrained Language Mode refuses); an AppLocker or Windows "
+        "App Control (WDAC) policy usually enforces it. Nothing was read or written. Way out: let the account "
+        "Ansible connects with run PowerShell in FullLanguage mode on this host (a policy exception for it), "
+        "see docs/compatibility.md, 'Constrained Language Mode'"
+    )
 
 
 def _first_line(text: str) -> str:

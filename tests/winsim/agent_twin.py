@@ -149,8 +149,11 @@ class AgentTwin:
         faults: TwinFaults | None = None,
         clock: t.Callable[[], datetime] | None = None,
         facts: dict[str, t.Any] | None = None,
+        parts: list[str] | None = None,
     ) -> None:
         self.registry = registry
+        # The agent parts the request carried (None: all of them, for tests that call the twin directly).
+        self.parts = parts
         self.wmi: dict[str, t.Any] = (facts or {}).get("wmi") or {}
         # Services listed in the host's facts keep their state (and restart counts) across commands;
         # without a list, every command sees the default services, fresh.
@@ -203,6 +206,12 @@ class AgentTwin:
                 return (
                     f"unknown operation {op.get('op')!r} at operations[{index}] (expected read, apply, wmi_query,"
                     " service, sms_sysresuse_read, sms_sysresuse_write, file_read, file_write or tls_probe)"
+                )
+            part = load_protocol().PART_OF_OPERATION.get(op["op"])
+            if part is not None and self.parts is not None and part not in self.parts:
+                return (
+                    f"operation '{op['op']}' at operations[{index}] needs the agent part '{part}',"
+                    " which the request did not carry"
                 )
         return None
 

@@ -14,7 +14,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _agent_p
 from tests.winsim import agent_twin
 from tests.winsim.registry import Registry
 
-SCRIPT = protocol.agent_script()
+SCRIPT = "".join(protocol.agent_source(part) for part in protocol.AGENT_PARTS) + protocol.agent_source()
 SERVER = "cm01.contoso.com"
 CONFIG = (
     "C:\\Program Files (x86)\\Microsoft Endpoint Manager\\AdminConsole\\bin"

@@ -19,6 +19,7 @@ its parts) must parse with no error, and must use nothing Windows PowerShell 5.1
 from __future__ import annotations
 
 import re
+import typing as t
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,12 +27,15 @@ import pytest
 import tree_sitter
 import tree_sitter_powershell
 
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _agent_protocol as protocol
+
 AGENT_DIR = Path(__file__).resolve().parents[4] / "plugins" / "plugin_utils"
 AGENT_FILES = sorted(AGENT_DIR.glob("_agent*.ps1"))
 
 # Commands (cmdlets of Windows PowerShell 5.1's built-in modules), besides the agent's own functions.
 COMMANDS = {
     "add-type",  # Microsoft.PowerShell.Utility; only with -AssemblyName (checked separately)
+    "test-path",  # Microsoft.PowerShell.Management (function: drive)
     "convertto-json",  # Microsoft.PowerShell.Utility 3.0+
     "foreach-object",  # Microsoft.PowerShell.Core (no -Parallel in 5.1)
     "get-ciminstance",  # CimCmdlets 3.0+
@@ -47,7 +51,7 @@ TYPES = {
     # accelerators
     "array", "bool", "byte", "byte[]", "char", "datetime", "decimal", "double", "int", "int16", "int32",
     "int64", "long", "ordered", "regex", "sbyte", "single", "string", "string[]", "uint16", "uint32",
-    "uint64", "void", "nullstring",
+    "uint64", "void", "nullstring", "scriptblock", "console", "text.utf8encoding",
     # mscorlib / System
     "bitconverter", "convert", "timespan", "stringcomparer", "stringcomparison", "text.encoding",
     "system.text.utf8encoding", "system.collections.arraylist", "system.collections.generic.list[byte]",
@@ -78,15 +82,15 @@ STATIC_MEMBERS = {
     "array::sort", "bitconverter::getbytes", "bitconverter::toint32", "bitconverter::toint64",
     "bitconverter::tostring", "bitconverter::touint32", "bitconverter::touint64", "convert::frombase64string",
     "convert::tobase64string", "datetime::utcnow", "decimal::truncate", "long::maxvalue", "long::minvalue",
-    "nullstring::value", "regex::replace", "string::equals", "string::isnullorempty", "stringcomparer::ordinal",
-    "stringcomparison::ordinal", "stringcomparison::ordinalignorecase", "text.encoding::ascii",
-    "timespan::frommilliseconds", "timespan::fromseconds", "uint32::maxvalue", "uint64::maxvalue",
-    "microsoft.win32.registryhive::classesroot", "microsoft.win32.registryhive::currentuser",
-    "microsoft.win32.registryhive::localmachine", "microsoft.win32.registryhive::users",
-    "microsoft.win32.registrykey::openbasekey", "microsoft.win32.registryvaluekind::dword",
-    "microsoft.win32.registryvaluekind::multistring", "microsoft.win32.registryvaluekind::none",
-    "microsoft.win32.registryvaluekind::qword", "microsoft.win32.registryvaluekind::string",
-    "microsoft.win32.registryvalueoptions::donotexpandenvironmentnames",
+    "nullstring::value", "regex::replace", "scriptblock::create", "console::outputencoding", "string::equals",
+    "string::isnullorempty", "stringcomparer::ordinal", "stringcomparison::ordinal",
+    "stringcomparison::ordinalignorecase", "text.encoding::ascii", "timespan::frommilliseconds",
+    "timespan::fromseconds", "uint32::maxvalue", "uint64::maxvalue", "microsoft.win32.registryhive::classesroot",
+    "microsoft.win32.registryhive::currentuser", "microsoft.win32.registryhive::localmachine",
+    "microsoft.win32.registryhive::users", "microsoft.win32.registrykey::openbasekey",
+    "microsoft.win32.registryvaluekind::dword", "microsoft.win32.registryvaluekind::multistring",
+    "microsoft.win32.registryvaluekind::none", "microsoft.win32.registryvaluekind::qword",
+    "microsoft.win32.registryvaluekind::string", "microsoft.win32.registryvalueoptions::donotexpandenvironmentnames",
     "microsoft.win32.registryview::registry32", "microsoft.win32.registryview::registry64",
     "system.diagnostics.stopwatch::startnew", "system.io.directory::createdirectory", "system.io.directory::delete",
     "system.io.directory::exists", "system.io.directory::getdirectories", "system.io.file::copy",
@@ -94,12 +98,11 @@ STATIC_MEMBERS = {
     "system.io.file::replace", "system.io.file::writeallbytes", "system.io.file::writealltext",
     "system.io.path::getfilename", "system.management.managementstatus::invalidnamespace",
     "system.management.managementstatus::accessdenied", "system.management.puttype::updateonly",
-    "system.net.networkinformation.ipglobalproperties::getipglobalproperties",
-    "system.net.dns::getaddresses", "system.net.ipaddress::tryparse",
-    "system.net.sockets.addressfamily::internetworkv6",
+    "system.net.networkinformation.ipglobalproperties::getipglobalproperties", "system.net.dns::getaddresses",
+    "system.net.ipaddress::tryparse", "system.net.sockets.addressfamily::internetworkv6",
     "system.security.authentication.sslprotocols::tls12", "system.security.authentication.sslprotocols::none",
-    "system.security.cryptography.sha256::create",
-    "system.serviceprocess.servicecontrollerstatus::running", "system.serviceprocess.servicecontrollerstatus::stopped",
+    "system.security.cryptography.sha256::create", "system.serviceprocess.servicecontrollerstatus::running",
+    "system.serviceprocess.servicecontrollerstatus::stopped",
 }  # fmt: skip
 
 # Instance members (.NET Framework 4.5+ and PowerShell 5.1 objects the agent holds). Names that start
@@ -126,6 +129,8 @@ INSTANCE_MEMBERS = {
     "ComputeHash", "DomainName", "ElapsedMilliseconds", "EndConnect", "Flush", "GetBytes", "GetStream",
     "GetString", "HostName", "Issuer", "NotAfter", "NotBefore", "ReadByte", "ReceiveTimeout", "SendTimeout",
     "SslProtocol", "Subject", "Thumbprint", "ToUniversalTime", "WaitOne", "Write", "AddressFamily",
+    # the bootstrap: $ExecutionContext.SessionState.LanguageMode
+    "SessionState", "LanguageMode",
 }  # fmt: skip
 
 # Types from assemblies Windows PowerShell 5.1 may not have loaded: a file using one loads it by name.
@@ -210,11 +215,15 @@ def _command(node: tree_sitter.Node, found: Findings) -> None:
             found.types.append((_line(node), _text(typename)))
 
 
-def examine(text: str) -> Findings:
-    """Parse ``text`` and check it against the 5.1 rules; ``problems`` lists every breach."""
+def examine(text: str, functions: t.Iterable[str] = (), commands: t.Iterable[str] = ()) -> Findings:
+    """Parse ``text`` and check it against the 5.1 rules; ``problems`` lists every breach.
+
+    ``functions``: agent functions defined elsewhere (the core's, for a part) that ``text`` may call.
+    """
     tree = _PARSER.parse(text.encode("utf-8"))
     found = Findings()
     _collect(tree.root_node, found)
+    found.functions.update(name.lower() for name in [*functions, *commands])
     found.problems += _allow_list_problems(found)
     found.problems += [
         f"line {text.count(chr(10), 0, m.start()) + 1}: '{m.group(0)}': integers from ConvertFrom-Json are Int64 on"
@@ -300,12 +309,52 @@ def test_checker_accepts_what_51_has() -> None:
 # The agent
 
 
+def _all_functions() -> set[str]:
+    names: set[str] = set()
+    for path in AGENT_FILES:
+        names |= examine(path.read_text(encoding="utf-8")).functions
+    return names
+
+
 def test_every_agent_file_is_found() -> None:
-    assert AGENT_DIR / "_agent.ps1" in AGENT_FILES
+    expected = {"_agent.ps1", *(f"_agent_{part}.ps1" for part in protocol.AGENT_PARTS)}
+    assert {path.name for path in AGENT_FILES} == expected
 
 
 @pytest.mark.parametrize("path", AGENT_FILES, ids=lambda p: p.name)
 def test_agent_file_is_clean_windows_powershell_51(path: Path) -> None:
-    found = examine(path.read_text(encoding="utf-8"))
+    found = examine(path.read_text(encoding="utf-8"), _all_functions())
     assert found.problems == [], "\n".join(found.problems)
     assert found.functions, "no function found: did the grammar read the file?"
+
+
+@pytest.mark.parametrize("part", [None, *protocol.AGENT_PARTS])
+def test_shipped_text_parses_like_the_source(part: str | None) -> None:
+    # Comment lines and indentation are dropped before sending: the grammar must see the same code.
+    source = protocol.agent_source(part)
+    sent = protocol.agent_part(part) if part else protocol.agent_script()
+    assert examine(sent, _all_functions()).problems == []
+    assert _shape(sent) == _shape(source)
+
+
+def _shape(text: str) -> list[str]:
+    """Node types of the parse tree without comments: equal shapes mean the same code."""
+    kinds: list[str] = []
+
+    def walk(node: tree_sitter.Node) -> None:
+        if node.type != "comment":
+            kinds.append(node.type)
+            for child in node.children:
+                walk(child)
+
+    walk(_PARSER.parse(text.encode("utf-8")).root_node)
+    return kinds
+
+
+def test_bootstrap_is_clean_windows_powershell_51() -> None:
+    # Only the bootstrap parses JSON and calls a script block (the agent text, with '&').
+    found = examine(protocol.BOOTSTRAP_SCRIPT, commands=["ConvertFrom-Json", "&"])
+    assert found.problems == [], found.problems
+    # The language mode is read before anything Constrained Language Mode refuses.
+    script = protocol.BOOTSTRAP_SCRIPT
+    assert script.index("LanguageMode") < script.index("[Console]") < script.index("[ScriptBlock]::Create")
