@@ -96,7 +96,8 @@ function Get-Unsigned64([int64]$Value) { return [BitConverter]::ToUInt64([BitCon
 # what was there: the stored name (its case), the raw .NET value and kind, and whether they are exact.
 function Read-Value($Key, [string]$Name) {
     $stored = $null
-    if ($null -ne $Key) { foreach ($candidate in $Key.GetValueNames()) { if ($candidate -eq $Name) { $stored = $candidate } } }
+    # Registry names compare ordinally ignoring case; PowerShell's -eq would use the culture.
+    if ($null -ne $Key) { foreach ($candidate in $Key.GetValueNames()) { if ([string]::Equals($candidate, $Name, [StringComparison]::OrdinalIgnoreCase)) { $stored = $candidate } } }
     if ($null -eq $stored) { return @{ exists = $false } }
     $kind = $Key.GetValueKind($stored)
     $raw = $Key.GetValue($stored, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
@@ -189,24 +190,26 @@ function Test-Expectation($State, $Expect) {
     return Test-SameData $State.type (Get-Field $Expect 'data') $State.data
 }
 
+# One key that cannot be opened or read (access denied) is reported for that key, with 'error',
+# not as a failure of the whole read.
 function Read-KeyEntry($Address, $Base, [string]$Path) {
-    $key = $Base.OpenSubKey($Path, $false)
-    $values = New-Object System.Collections.ArrayList
-    $subkeys = [string[]]@()
-    if ($null -ne $key) {
+    # Keys set in the literal: $entry.values = ... would hit the read-only Values property.
+    $entry = [ordered]@{ hive = (Get-Field $Address 'hive'); path = $Path; view = (Get-Field $Address 'view'); exists = $false; values = @(); subkeys = [string[]]@() }
+    try {
+        $key = $Base.OpenSubKey($Path, $false)
+        if ($null -eq $key) { return $entry }
         try {
+            $values = New-Object System.Collections.ArrayList
             foreach ($name in $key.GetValueNames()) {
                 $state = Read-Value $key $name
                 [void]$values.Add([ordered]@{ name = $name; type = $state.type; data = $state.data })
             }
-            $subkeys = [string[]]$key.GetSubKeyNames()
+            $entry['subkeys'] = [string[]]$key.GetSubKeyNames()
+            $entry['values'] = $values.ToArray()
+            $entry['exists'] = $true
         } finally { $key.Dispose() }
-    }
-    # Keys set in the literal: $entry.values = ... would hit the read-only Values property.
-    return [ordered]@{
-        hive = (Get-Field $Address 'hive'); path = $Path; view = (Get-Field $Address 'view')
-        exists = ($null -ne $key); values = $values.ToArray(); subkeys = $subkeys
-    }
+    } catch { $entry['error'] = Get-ErrorMessage $_ }
+    return $entry
 }
 
 # Subkey names of $Base\$Path ('' is $Base itself) in ordinal order; none when the key is missing.
@@ -238,8 +241,11 @@ function Expand-KeyPath($Base, [string]$Path) {
     }
     $found = New-Object System.Collections.ArrayList
     foreach ($candidate in $paths) {
-        $key = $Base.OpenSubKey($candidate, $false)
-        if ($null -ne $key) { $key.Dispose(); [void]$found.Add($candidate) }
+        # A key that exists but may not be opened is kept: Read-KeyEntry reports it with its error.
+        try {
+            $key = $Base.OpenSubKey($candidate, $false)
+            if ($null -ne $key) { $key.Dispose(); [void]$found.Add($candidate) }
+        } catch { [void]$found.Add($candidate) }
     }
     return , [string[]]$found.ToArray()
 }
@@ -259,7 +265,7 @@ function Invoke-Read($Operation) {
                     # One entry per existing key the pattern names (none when it names nothing).
                     foreach ($concrete in (Expand-KeyPath $base $path)) {
                         $entry = Read-KeyEntry $address $base $concrete
-                        if ($entry['exists']) { $entry['pattern'] = $path; [void]$keys.Add($entry) }
+                        if ($entry['exists'] -or $entry.Contains('error')) { $entry['pattern'] = $path; [void]$keys.Add($entry) }
                     }
                 }
             } finally { $base.Dispose() }
@@ -322,14 +328,24 @@ function Write-Backup([string]$Id, [int]$Keep, $Changes, $Snapshots) {
             throw "cannot back up value '$($state.name)' of change $i exactly (registry type $([string]$state.kind) .NET cannot read as written)"
         }
     }
-    $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, [Microsoft.Win32.RegistryView]::Registry64)
+    $base = Open-BackupBase
     try {
         # Never overwrite (or, on failure, delete) another apply's backup.
         $existing = $base.OpenSubKey("$BackupRoot\$Id", $false)
         if ($null -ne $existing) { $existing.Dispose(); throw "backup $Id already exists under HKLM\$BackupRoot" }
         try {
+            # Backups are ordered by a sequence the host keeps (NextSequence on the root), not by the
+            # controller's clock; the first one (sequence 1) holds the state before this collection
+            # ever wrote, and is marked Original: pruning never removes it.
+            $root = $base.CreateSubKey($BackupRoot)
+            try {
+                $sequence = $root.GetValue('NextSequence', 1)
+                $root.SetValue('NextSequence', [int]$sequence + 1, [Microsoft.Win32.RegistryValueKind]::DWord)
+            } finally { $root.Dispose() }
             $backup = $base.CreateSubKey("$BackupRoot\$Id")
             try {
+                $backup.SetValue('Sequence', [int]$sequence, [Microsoft.Win32.RegistryValueKind]::DWord)
+                $backup.SetValue('Original', [int]($sequence -eq 1), [Microsoft.Win32.RegistryValueKind]::DWord)
                 $backup.SetValue('Created', [DateTime]::UtcNow.ToString('o'), [Microsoft.Win32.RegistryValueKind]::String)
                 $backup.SetValue('AgentVersion', $AgentVersion, [Microsoft.Win32.RegistryValueKind]::String)
                 $backup.SetValue('Count', [int]$Changes.Count, [Microsoft.Win32.RegistryValueKind]::DWord)
@@ -353,7 +369,6 @@ function Write-Backup([string]$Id, [int]$Keep, $Changes, $Snapshots) {
                     } finally { $item.Dispose() }
                 }
             } finally { $backup.Dispose() }
-            Remove-OldBackups $base $Keep
         } catch {
             $message = Get-ErrorMessage $_
             try { $base.DeleteSubKeyTree("$BackupRoot\$Id", $false) } catch { $message = "$message; removing the partial backup failed: $(Get-ErrorMessage $_)" }
@@ -362,15 +377,40 @@ function Write-Backup([string]$Id, [int]$Keep, $Changes, $Snapshots) {
     } finally { $base.Dispose() }
 }
 
-# Backup ids start with a UTC timestamp, so ordinal name order is time order.
-function Remove-OldBackups($Base, [int]$Keep) {
-    $root = $Base.OpenSubKey($BackupRoot, $true)
-    if ($null -eq $root) { return }
+function Open-BackupBase { return [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::LocalMachine, [Microsoft.Win32.RegistryView]::Registry64) }
+
+# Delete backups beyond the newest $Keep (by Sequence; backups without one are older than any with
+# one, by name), never the Original one; return the ids deleted. Runs after a successful write, best
+# effort: a failure is reported beside the write, never instead of it.
+function Remove-OldBackups([int]$Keep) {
+    $pruned = New-Object System.Collections.ArrayList
+    $base = Open-BackupBase
     try {
-        $names = [string[]]$root.GetSubKeyNames()
-        [Array]::Sort($names, [StringComparer]::Ordinal)
-        for ($i = 0; $i -lt ($names.Count - $Keep); $i++) { $root.DeleteSubKeyTree($names[$i], $false) }
-    } finally { $root.Dispose() }
+        $root = $base.OpenSubKey($BackupRoot, $true)
+        if ($null -eq $root) { return , $pruned.ToArray() }
+        try {
+            $order = New-Object System.Collections.ArrayList
+            foreach ($name in $root.GetSubKeyNames()) {
+                $backup = $root.OpenSubKey($name, $false)
+                try { $sequence = $backup.GetValue('Sequence', 0); $original = $backup.GetValue('Original', 0) } finally { $backup.Dispose() }
+                if ($original -ne 1) { [void]$order.Add(('{0:D10}|{1}' -f [int64]$sequence, $name)) }
+            }
+            $sorted = [string[]]$order.ToArray()
+            [Array]::Sort($sorted, [StringComparer]::Ordinal)
+            for ($i = 0; $i -lt ($sorted.Count - $Keep); $i++) {
+                $name = $sorted[$i].Split('|')[1]
+                $root.DeleteSubKeyTree($name, $false)
+                [void]$pruned.Add($name)
+            }
+        } finally { $root.Dispose() }
+    } finally { $base.Dispose() }
+    return , $pruned.ToArray()
+}
+
+# A failed write that was rolled back left the host as it was: its backup takes no slot.
+function Remove-Backup([string]$Id) {
+    $base = Open-BackupBase
+    try { $base.DeleteSubKeyTree("$BackupRoot\$Id", $false) } finally { $base.Dispose() }
 }
 
 function Invoke-Change($Change) {
@@ -428,6 +468,8 @@ function Undo-Changes($Changes, $Snapshots, [int]$Failed) {
         if ($action -ceq 'create_key') { continue }
         try {
             if ($action -ceq 'delete_key') {
+                # A key that did not exist was not deleted: nothing to bring back.
+                if (-not $Snapshots[$i].state.exists) { continue }
                 $base = Open-Base $Changes[$i]
                 try { $base.CreateSubKey((Get-KeyPath $Changes[$i])).Dispose() } finally { $base.Dispose() }
             } else { Restore-Value $Changes[$i] $Snapshots[$i].state }
@@ -454,7 +496,7 @@ function Read-After($Change) {
 
 function Invoke-Apply($Operation) {
     $changes = Get-List $Operation 'changes'
-    if ($changes.Count -eq 0) { return [ordered]@{ op = 'apply'; status = 'applied'; backup_id = $null; after = @() } }
+    if ($changes.Count -eq 0) { return [ordered]@{ op = 'apply'; status = 'applied'; backup_id = $null; written = 0; pruned = @(); after = @() } }
     $backupSpec = Get-Field $Operation 'backup'
     $backupId = Get-Field $backupSpec 'id'
     # \z, not $: $ also matches before a final newline.
@@ -487,17 +529,25 @@ function Invoke-Apply($Operation) {
     try {
         foreach ($change in $changes) { Invoke-Change $change; $done++ }
     } catch {
-        $result = [ordered]@{ op = 'apply'; status = 'failed'; stage = 'write'; failed_index = $done; error = (Get-ErrorMessage $_) }
+        $result = [ordered]@{ op = 'apply'; status = 'failed'; stage = 'write'; failed_index = $done; error = (Get-ErrorMessage $_); backup_id = $backupId }
         try { Undo-Changes $changes $snapshots $done; $result['rollback'] = [ordered]@{ ok = $true } }
         catch { $result['rollback'] = [ordered]@{ ok = $false; error = (Get-ErrorMessage $_) } }
-        $result['backup_id'] = $backupId
+        if ($result['rollback']['ok']) {
+            try { Remove-Backup $backupId; $result['backup_id'] = $null } catch { $result['backup_error'] = Get-ErrorMessage $_ }
+        }
         return $result
     }
 
-    # 4. Read back.
-    $after = New-Object System.Collections.ArrayList
-    foreach ($change in $changes) { [void]$after.Add((Read-After $change)) }
-    return [ordered]@{ op = 'apply'; status = 'applied'; backup_id = $backupId; after = $after.ToArray() }
+    # 4. The write is done: from here on nothing may hide the backup id. Pruning and the read back
+    # are best effort, their failures reported beside it ('prune_error', 'after_error').
+    $result = [ordered]@{ op = 'apply'; status = 'applied'; backup_id = $backupId; written = $done; pruned = @(); after = $null }
+    try { $result['pruned'] = Remove-OldBackups $keep } catch { $result['prune_error'] = Get-ErrorMessage $_ }
+    try {
+        $after = New-Object System.Collections.ArrayList
+        foreach ($change in $changes) { [void]$after.Add((Read-After $change)) }
+        $result['after'] = $after.ToArray()
+    } catch { $result['after_error'] = Get-ErrorMessage $_ }
+    return $result
 }
 
 function Invoke-Operation($Operation) {

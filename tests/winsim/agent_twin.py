@@ -43,6 +43,7 @@ KEY_ACTIONS = ("create_key", "delete_key")
 # The agent guards only what could name several services or a path: control characters, \\ / * ?.
 SERVICE_NAME = re.compile(r"[^\x00-\x1f\\/*?]{1,256}")
 SERVICE_TIMEOUT = "service '{name}' did not reach {wanted} within 60 s; it is left {left}"
+UNREADABLE = "Requested registry access is not allowed."
 MISSING_ASSEMBLY = (
     "the .NET assembly {name} could not be loaded: Cannot add type. The assembly '{name}' could not be found."
 )
@@ -89,11 +90,15 @@ class TwinFaults:
     - ``fail_rollback``: the first undo step of a rollback raises; the rest are still attempted.
       A rollback with nothing to undo (the first write failed) has no step to fail.
     - ``fail_backup``: writing the backup raises.
+    - ``fail_prune``: deleting old backups after the write raises (reported as ``prune_error``).
+    - ``fail_readback``: reading back after the write raises (reported as ``after_error``).
     """
 
     fail_write_at: int | None = None
     fail_rollback: bool = False
     fail_backup: bool = False
+    fail_prune: bool = False
+    fail_readback: bool = False
 
 
 @dataclass(frozen=True)
@@ -285,6 +290,11 @@ class AgentTwin:
         return [p for p in prefixes if self.registry.key_exists(full_hive, "\\".join(view_parts(full_hive, p, view)))]
 
     def _read_key(self, given: dict[str, t.Any], full_hive: str, resolved: str) -> dict[str, t.Any]:
+        # Keys the facts make unreadable (``"unreadable_keys": ["HKLM\\SOFTWARE\\X"]``) answer as the
+        # agent answers a key it may not open: that key alone, with the .NET message.
+        unreadable = {name.lower() for name in self.facts.get("unreadable_keys") or []}
+        if f"{given['hive']}\\{given['path']}".lower() in unreadable:
+            return {**given, "exists": False, "values": [], "subkeys": [], "error": UNREADABLE}
         exists = self.registry.key_exists(full_hive, resolved)
         values = [_value_entry(name, value) for name, value in self.registry.values(full_hive, resolved)]
         subkeys = self.registry.subkey_names(full_hive, resolved)
@@ -318,7 +328,7 @@ class AgentTwin:
             raise OperationError(f"'changes' must be a list, got {_kind(changes_in)}")
         if not changes_in:
             # Nothing to change: no backup, nothing written.
-            return {"op": "apply", "status": "applied", "backup_id": None, "after": []}
+            return {"op": "apply", "status": "applied", "backup_id": None, "written": 0, "pruned": [], "after": []}
         backup_id, keep = _backup_spec(op.get("backup"))
         changes = [self._change(i, change) for i, change in enumerate(changes_in)]
         return self._apply_changes(changes, backup_id, keep)
@@ -366,11 +376,31 @@ class AgentTwin:
             except (WriteError, RegistryError) as exc:
                 # The failed write changed no value; keys it may have created are in `created`.
                 rollback = self._rollback(changes[: change.index], priors, created)
-                return {
+                failed = {
                     "op": "apply", "status": "failed", "stage": "write", "failed_index": change.index,
-                    "error": str(exc), "rollback": rollback, "backup_id": backup_id,
+                    "error": str(exc), "backup_id": backup_id, "rollback": rollback,
                 }  # fmt: skip
-        return {"op": "apply", "status": "applied", "backup_id": backup_id, "after": [self._after(c) for c in changes]}
+                if rollback["ok"]:
+                    # Rolled back: the host is as it was, so the backup takes no slot.
+                    self.registry.delete_key("HKLM", f"{BACKUP_ROOT}\\{backup_id}")
+                    failed["backup_id"] = None
+                return failed
+        # The write is done: pruning and the read back are best effort, reported beside the backup id.
+        result: dict[str, t.Any] = {
+            "op": "apply", "status": "applied", "backup_id": backup_id, "written": len(changes), "pruned": [],
+            "after": None,
+        }  # fmt: skip
+        try:
+            if self.faults.fail_prune:
+                raise WriteError(f"Access to the registry key 'HKEY_LOCAL_MACHINE\\{BACKUP_ROOT}' is denied.")
+            result["pruned"] = self._prune(keep)
+        except WriteError as exc:
+            result["prune_error"] = str(exc)
+        if self.faults.fail_readback:
+            result["after_error"] = "The handle is invalid."
+        else:
+            result["after"] = [self._after(c) for c in changes]
+        return result
 
     def _current(self, change: Change) -> dict[str, t.Any]:
         """The change's target now, shaped like ``expect``."""
@@ -405,7 +435,6 @@ class AgentTwin:
             if self.faults.fail_backup:
                 raise WriteError(f"Access to the registry key 'HKEY_LOCAL_MACHINE\\{path}' is denied.")
             self._backup_values(path, changes, priors)
-            self._prune(keep)
         except BaseException:
             self.registry.restore(before)
             raise
@@ -413,6 +442,12 @@ class AgentTwin:
 
     def _backup_values(self, path: str, changes: list[Change], priors: list[Prior]) -> None:
         reg = self.registry
+        # The host's own sequence orders backups; sequence 1 is the Original (never pruned).
+        next_value = reg.get_value("HKLM", BACKUP_ROOT, "NextSequence")
+        sequence = int.from_bytes(next_value.raw[:4], "little") if next_value is not None else 1
+        reg.set_value("HKLM", BACKUP_ROOT, "NextSequence", Value.dword(sequence + 1))
+        reg.set_value("HKLM", path, "Sequence", Value.dword(sequence))
+        reg.set_value("HKLM", path, "Original", Value.dword(int(sequence == 1)))
         reg.set_value("HKLM", path, "Created", Value.string(dotnet_utc(self.clock())))
         reg.set_value("HKLM", path, "AgentVersion", Value.string(self.agent_version))
         reg.set_value("HKLM", path, "Count", Value.dword(len(changes)))
@@ -434,11 +469,18 @@ class AgentTwin:
             if prior.value is not None:
                 reg.set_value("HKLM", sub, "Data", prior.value[1])
 
-    def _prune(self, keep: int) -> None:
-        """Delete backups beyond the newest ``keep`` (subkey names sort by time)."""
-        names = sorted(self.registry.subkey_names("HKLM", BACKUP_ROOT))
-        for name in names[: max(len(names) - keep, 0)]:
+    def _prune(self, keep: int) -> list[str]:
+        """Delete backups beyond the newest ``keep`` by Sequence (none: older, by name), never the Original."""
+        order = []
+        for name in self.registry.subkey_names("HKLM", BACKUP_ROOT):
+            path = f"{BACKUP_ROOT}\\{name}"
+            if _dword(self.registry.get_value("HKLM", path, "Original")) == 1:
+                continue
+            order.append((_dword(self.registry.get_value("HKLM", path, "Sequence")), _ordinal(name), name))
+        pruned = [name for _sequence, _key, name in sorted(order)[: max(len(order) - keep, 0)]]
+        for name in pruned:
             self.registry.delete_key("HKLM", f"{BACKUP_ROOT}\\{name}")
+        return pruned
 
     def _write(self, change: Change, created: list[str]) -> None:
         """Step 3, one change. The injected fault fires before anything is written."""
@@ -500,7 +542,9 @@ class AgentTwin:
     def _restore(self, change: Change, prior: Prior) -> None:
         """Put a value back as it was (or remove it); a deleted key comes back empty; create_key has nothing."""
         if change.action == "delete_key":
-            self.registry.create_key(change.full_hive, change.resolved)
+            # A key that did not exist was not deleted: nothing to bring back.
+            if prior.key_existed:
+                self.registry.create_key(change.full_hive, change.resolved)
             return
         if change.name is None:
             return
@@ -615,16 +659,29 @@ def run_request(
     fail_write_at: int | None = None,
     fail_rollback: bool = False,
     fail_backup: bool = False,
+    fail_prune: bool = False,
+    fail_readback: bool = False,
     clock: t.Callable[[], datetime] | None = None,
     facts: dict[str, t.Any] | None = None,
 ) -> dict[str, t.Any]:
     """Run one request against ``registry`` (and ``facts``, for wmi_query) and return the response dict."""
-    faults = TwinFaults(fail_write_at=fail_write_at, fail_rollback=fail_rollback, fail_backup=fail_backup)
+    faults = TwinFaults(
+        fail_write_at=fail_write_at,
+        fail_rollback=fail_rollback,
+        fail_backup=fail_backup,
+        fail_prune=fail_prune,
+        fail_readback=fail_readback,
+    )
     return AgentTwin(registry, faults=faults, clock=clock, facts=facts).handle(request)
 
 
 # ---------------------------------------------------------------------------------------------
 # Validation helpers
+
+
+def _dword(value: Value | None) -> int:
+    """A REG_DWORD's number; 0 when the value is missing."""
+    return int.from_bytes(value.raw[:4], "little") if value is not None else 0
 
 
 def _kind(data: t.Any) -> str:

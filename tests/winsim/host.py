@@ -219,6 +219,8 @@ class SimHost:
         *,
         fail_write_at: int | None = None,
         fail_rollback: bool = False,
+        fail_prune: bool = False,
+        fail_readback: bool = False,
     ) -> ExecResult:
         """Run one command as Windows would run it for our agent; anything else exits 1."""
         with self.lock:
@@ -231,7 +233,13 @@ class SimHost:
                 request, parts = parse_payload(stdin)
             except Rejected as exc:
                 return self._rejected(str(exc))
-            return self._run_agent(request, TwinFaults(fail_write_at=fail_write_at, fail_rollback=fail_rollback), parts)
+            faults = TwinFaults(
+                fail_write_at=fail_write_at,
+                fail_rollback=fail_rollback,
+                fail_prune=fail_prune,
+                fail_readback=fail_readback,
+            )
+            return self._run_agent(request, faults, parts)
 
     def _bootstrap_refuses(self, language_mode: str) -> ExecResult:
         """What the bootstrap answers, before reading stdin, where PowerShell is not in FullLanguage mode."""

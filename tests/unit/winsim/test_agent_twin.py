@@ -228,6 +228,8 @@ def test_apply_writes_backs_up_and_reads_back() -> None:
             "op": "apply",
             "status": "applied",
             "backup_id": BACKUP_ID,
+            "written": 5,
+            "pruned": [],
             "after": [
                 {"hive": "HKLM", "path": CONN, "view": 64, "name": "winhttpsettings", "exists": True,
                  "type": "binary", "data": b64(NAMED)},
@@ -252,6 +254,8 @@ def test_apply_writes_backs_up_and_reads_back() -> None:
     root = f"{BACKUP_ROOT}\\{BACKUP_ID}"
     assert reg.subkey_names("HKLM", BACKUP_ROOT) == [BACKUP_ID]
     assert reg.values("HKLM", root) == [
+        ("Sequence", Value.dword(1)),
+        ("Original", Value.dword(1)),
         ("Created", Value.string("2026-11-23T10:30:00.1234560Z")),
         ("AgentVersion", Value.string(P.AGENT_VERSION)),
         ("Count", Value.dword(5)),
@@ -310,21 +314,89 @@ def test_empty_apply_writes_nothing() -> None:
     reg = host_registry()
     before = reg.snapshot()
     assert results(reg, {"op": "apply", "changes": []}) == [
-        {"op": "apply", "status": "applied", "backup_id": None, "after": []}
+        {"op": "apply", "status": "applied", "backup_id": None, "written": 0, "pruned": [], "after": []}
     ]
     assert reg == before
 
 
-def test_pruning_keeps_the_newest_backups() -> None:
+# Changed on purpose (issue 17.4): backups are ordered by the host's Sequence, the first one (the
+# state before this collection ever wrote) is Original and never pruned, and pruning says what it deleted.
+def test_pruning_keeps_the_newest_backups_and_the_original() -> None:
     reg = host_registry()
+    # Backups of an older agent (no Sequence) come before any with one, by name.
     old = [f"20261122T1000{n:02d}000000Z-00000000" for n in range(25)]
     for name in old:
         reg.set_value("HKLM", f"{BACKUP_ROOT}\\{name}", "Count", Value.dword(0))
-    assert results(reg, apply(set_winhttp(32, NAMED, {"exists": False})))[0]["status"] == "applied"
-    assert reg.subkey_names("HKLM", BACKUP_ROOT) == [*old[-19:], BACKUP_ID]
+    [first] = results(reg, apply(set_winhttp(32, NAMED, {"exists": False})))
+    assert (first["status"], first["pruned"]) == ("applied", old[:5])
+    assert reg.get_value("HKLM", f"{BACKUP_ROOT}\\{BACKUP_ID}", "Original") == Value.dword(1)
+    assert reg.subkey_names("HKLM", BACKUP_ROOT) == [*old[5:], BACKUP_ID]
     again = set_winhttp(32, DIRECT, {"exists": True, "type": "binary", "data": b64(NAMED)})
-    assert results(reg, apply(again, backup_id="20261123T110000000000Z-2b2b2b2b", keep=3))[0]["status"] == "applied"
-    assert reg.subkey_names("HKLM", BACKUP_ROOT) == [old[-1], BACKUP_ID, "20261123T110000000000Z-2b2b2b2b"]
+    [second] = results(reg, apply(again, backup_id="20261123T110000000000Z-2b2b2b2b", keep=3))
+    assert second["pruned"] == old[5:-2]
+    assert reg.subkey_names("HKLM", BACKUP_ROOT) == [*old[-2:], BACKUP_ID, "20261123T110000000000Z-2b2b2b2b"]
+
+
+def test_backups_are_ordered_by_the_hosts_sequence_not_the_controllers_clock() -> None:
+    reg = host_registry()
+    # Three applies from controllers whose clocks disagree: the ids sort the other way round.
+    ids = ["20270101T000000000000Z-aaaaaaaa", "20270601T000000000000Z-bbbbbbbb", "20260101T000000000000Z-cccccccc"]
+    values = [NAMED, DIRECT, NAMED]
+    expect: dict[str, t.Any] = {"exists": False}
+    pruned = []
+    for backup_id, value in zip(ids, values, strict=True):
+        [result] = results(reg, apply(set_winhttp(32, value, expect), backup_id=backup_id, keep=1))
+        assert result["status"] == "applied", result
+        pruned.append(result["pruned"])
+        expect = {"exists": True, "type": "binary", "data": b64(value)}
+    # keep=1: the newest by sequence (the last apply, whose id sorts first) and the Original stay.
+    assert pruned == [[], [], [ids[1]]]
+    assert sorted(reg.subkey_names("HKLM", BACKUP_ROOT)) == sorted([ids[0], ids[2]])
+    sequences = [reg.get_value("HKLM", f"{BACKUP_ROOT}\\{i}", "Sequence") for i in (ids[0], ids[2])]
+    assert sequences == [Value.dword(1), Value.dword(3)]
+    assert reg.get_value("HKLM", BACKUP_ROOT, "NextSequence") == Value.dword(4)
+
+
+def test_pruning_and_read_back_failures_never_hide_the_backup_id() -> None:
+    reg = host_registry()
+    [result] = results(reg, apply(set_winhttp(32, NAMED, {"exists": False})), fail_prune=True, fail_readback=True)
+    assert result == {
+        "op": "apply", "status": "applied", "backup_id": BACKUP_ID, "written": 1, "pruned": [], "after": None,
+        "prune_error": f"Access to the registry key 'HKEY_LOCAL_MACHINE\\{BACKUP_ROOT}' is denied.",
+        "after_error": "The handle is invalid.",
+    }  # fmt: skip
+    wow = CONN.replace("SOFTWARE", "SOFTWARE\\WOW6432Node")
+    assert reg.get_value("HKLM", wow, "WinHttpSettings") == Value(3, NAMED)
+
+
+def test_undoing_delete_key_does_not_create_a_key_that_never_existed() -> None:
+    reg = host_registry()
+    before = reg.snapshot()
+    changes = [
+        {"action": "delete_key", "hive": "HKLM", "path": r"SOFTWARE\Never\There", "view": 64,
+         "expect": {"exists": False}},
+        set_winhttp(32, NAMED, {"exists": False}),
+    ]  # fmt: skip
+    [result] = results(reg, apply(*changes), fail_write_at=2)
+    assert result["rollback"] == {"ok": True} and result["backup_id"] is None
+    assert without_backups(reg) == before
+    assert reg.subkey_names("HKLM", BACKUP_ROOT) == []
+    assert not reg.key_exists("HKLM", r"SOFTWARE\Never")
+
+
+def test_unreadable_key_is_reported_for_that_key_only() -> None:
+    reg = host_registry()
+    facts = {"unreadable_keys": [f"HKLM\\{CONN}"]}
+    read = {
+        "op": "read",
+        "keys": [{"hive": "HKLM", "path": CONN, "view": 64}, {"hive": "HKLM", "path": "SOFTWARE", "view": 64}],
+    }
+    [result] = run_request(reg, P.build_request([read]), facts=facts)["results"]
+    assert result["keys"][0] == {
+        "hive": "HKLM", "path": CONN, "view": 64, "exists": False, "values": [], "subkeys": [],
+        "error": "Requested registry access is not allowed.",
+    }  # fmt: skip
+    assert result["keys"][1]["exists"] is True
 
 
 def test_apply_to_the_32bit_view_lands_in_wow6432node() -> None:
@@ -497,14 +569,14 @@ def test_nth_write_failure_rolls_back_to_exactly_the_old_registry(nth: int) -> N
         {
             "op": "apply", "status": "failed", "stage": "write", "failed_index": nth - 1,
             "error": f"Access to the registry key 'HKEY_LOCAL_MACHINE\\{failing_key}' is denied.",
-            "rollback": {"ok": True}, "backup_id": BACKUP_ID,
+            "backup_id": None, "rollback": {"ok": True},
         }
     ]  # fmt: skip
-    # Everything but the backup is exactly as before: keys this apply created are gone again.
+    # Everything but the backup bookkeeping is exactly as before: keys this apply created are gone
+    # again, and the rolled-back apply's backup takes no slot (changed on purpose, issue 17.4).
     assert without_backups(reg) == before
     assert not reg.key_exists("HKLM", r"SOFTWARE\Brand")
-    assert reg.subkey_names("HKLM", BACKUP_ROOT) == [BACKUP_ID]
-    assert reg.get_value("HKLM", f"{BACKUP_ROOT}\\{BACKUP_ID}", "Count") == Value.dword(4)
+    assert reg.subkey_names("HKLM", BACKUP_ROOT) == []
 
 
 def test_rollback_restores_the_original_name_case() -> None:

@@ -28,14 +28,17 @@ TEXT = "Büro-Proxy für Zürich ✓ \U0001d518 \u200f"
 GPO = "Proxy-Richtlinie für Büros"
 
 
-def session_on(host: SimHost) -> tuple[HostSession, list[str]]:
+def session_on(
+    host: SimHost, garble: t.Callable[[str], str] = lambda text: text, **faults: t.Any
+) -> tuple[HostSession, list[str]]:
     sent: list[str] = []
 
     def execute(command: str, in_data: bytes, sudoable: bool) -> dict[str, t.Any]:
         assert sudoable is False
         sent.append(command)
-        outcome = host.execute(command, [], in_data)
-        return {"rc": outcome.exit_code, "stdout": outcome.stdout.decode("utf-8"), "stderr": outcome.stderr.decode()}
+        outcome = host.execute(command, [], in_data, **faults)
+        stdout = garble(outcome.stdout.decode("utf-8"))
+        return {"rc": outcome.exit_code, "stdout": stdout, "stderr": outcome.stderr.decode()}
 
     return HostSession(execute), sent
 
@@ -151,3 +154,115 @@ def test_the_agent_itself_checks_the_parts() -> None:
     assert "needs the agent part '$part', which the request did not carry" in core
     for operation, part in protocol.PART_OF_OPERATION.items():
         assert f"{operation} = '{part}'" in core
+
+
+# ---------------------------------------------------------------------------------------------
+# After a write, the backup id always reaches the controller (issues 18.5, 17.5)
+
+BACKUP_ID = "20260101T000000000000Z-0000abcd"
+
+
+@pytest.mark.parametrize(
+    ("garble", "detail"),
+    [
+        (lambda text: text[: len(text) // 2], "the host agent did not answer with JSON: "),
+        (lambda text: text.replace('"results":[{', '"results":[7,{', 1), "the host agent returned 3 results for 2"),
+        (lambda text: text.replace('"op":"apply"', '"op":"read"'), "the host agent's answer to operations[0] is not"),
+        (lambda text: text.replace('"protocol":1', '"protocol":2'), "the host agent answered with protocol 2"),
+    ],
+    ids=["cut", "extra-result", "wrong-op", "wrong-protocol"],
+)
+def test_a_lost_or_malformed_answer_to_a_write_says_it_may_have_been_applied(
+    garble: t.Callable[[str], str], detail: str
+) -> None:
+    host = SimHost("h", Registry())
+    session, _sent = session_on(host, garble)
+    with pytest.raises(AgentError) as info:
+        write_and_read(session)
+    message = str(info.value)
+    assert message.startswith(
+        f"the host may have applied the change; backup {BACKUP_ID}; re-run to converge or restore ({detail}"
+    ), message
+    assert info.value.backup_id == BACKUP_ID and info.value.changed is True
+    # It was applied: the message was right to say so.
+    assert host.registry.get_value("HKLM", KEY["path"], "Label", view=64) == Value.string(TEXT)
+
+
+def test_a_malformed_answer_to_a_read_is_a_plain_error() -> None:
+    session, _sent = session_on(SimHost("h", Registry()), lambda text: "garbage")
+    with pytest.raises(AgentError) as info:
+        session.run([{"op": "read", "keys": [KEY]}])
+    assert str(info.value) == "the host agent did not answer with JSON: garbage"
+    assert info.value.backup_id is None and info.value.changed is False
+
+
+def test_a_failed_read_back_keeps_the_backup_id() -> None:
+    from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _registry_task
+    from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import Change, KeyAddress, RegValue
+
+    host = SimHost("h", Registry())
+    session, _sent = session_on(host, fail_readback=True)
+    address = KeyAddress("HKLM", KEY["path"], 64)
+    change = Change("set_value", address, "Label", RegValue.missing(), RegValue(True, "string", "x"))
+    with pytest.raises(AgentError) as info:
+        _registry_task.apply_changes(session, [change])
+    backup_id = info.value.backup_id
+    assert backup_id is not None and info.value.changed is True
+    assert str(info.value) == (
+        f"the host may have applied the change; backup {backup_id}; re-run to converge or restore (1 changes "
+        "written, reading them back failed: The handle is invalid.)"
+    )
+    assert host.registry.key_exists("HKLM", f"SOFTWARE\\proxyfleet\\Backups\\{backup_id}")
+
+
+def test_pruning_is_reported_and_its_failure_does_not_fail_the_write() -> None:
+    host = SimHost("h", Registry())
+    session, _sent = session_on(host)
+    write_and_read(session)  # the Original backup
+    for number in range(3):
+        change = {"action": "create_key", **KEY, "path": f"SOFTWARE\\k{number}", "expect": {"exists": False}}
+        backup = {"id": f"20260102T00000000000{number}Z-0000abcd", "keep": 1}
+        session.run([{"op": "apply", "backup": backup, "changes": [change]}])
+    assert session.pruned_backups == ["20260102T000000000000Z-0000abcd", "20260102T000000000001Z-0000abcd"]
+    failing, _sent = session_on(host, fail_prune=True)
+    change = {"action": "create_key", **KEY, "path": "SOFTWARE\\k9", "expect": {"exists": False}}
+    [result] = failing.run([{"op": "apply", "backup": {"id": "x9", "keep": 1}, "changes": [change]}])
+    assert result["status"] == "applied" and result["backup_id"] == "x9"
+    assert failing.prune_errors == [
+        "Access to the registry key 'HKEY_LOCAL_MACHINE\\SOFTWARE\\proxyfleet\\Backups' is denied."
+    ]
+
+
+def test_an_unreadable_key_fails_the_task_naming_that_key() -> None:
+    host = SimHost("h", Registry(), facts={"unreadable_keys": ["HKLM\\SOFTWARE\\Policies\\X"]})
+    session, _sent = session_on(host)
+    keys = [KEY, {"hive": "HKLM", "path": "SOFTWARE\\Policies\\X", "view": 32}]
+    with pytest.raises(AgentError) as info:
+        session.run([{"op": "read", "keys": keys}])
+    assert str(info.value) == (
+        "the host could not read HKLM\\SOFTWARE\\Policies\\X (32-bit view): Requested registry access is not allowed."
+    )
+
+
+def test_a_module_whose_write_answer_is_lost_reports_changed_and_the_backup() -> None:
+    from tests.inprocess import InProcessHost
+
+    host = InProcessHost(Registry())
+    answered = host.execute
+
+    def garbled(cmd: str, in_data: bytes | None = None, sudoable: bool = True, **kw: t.Any) -> dict[str, t.Any]:
+        outcome = answered(cmd, in_data, sudoable, **kw)
+        # Only the write command's answer is lost (cut in half).
+        if b'"op":"apply"' in (in_data or b""):
+            outcome["stdout"] = outcome["stdout"][:40]
+        return outcome
+
+    host.execute = garbled  # type: ignore[method-assign]
+    run = host.run("winhttp_proxy", {"proxy": "proxy.corp.example:8080"})
+    assert run.result is not None
+    result = run.result
+    assert result["failed"] is True and result["changed"] is True
+    assert result["msg"].startswith(
+        f"the host may have applied the change; backup {result['backup_id']}; re-run to converge or restore ("
+    )
+    assert result["host_commands"] == 2 and result["agent_bytes"] > 0
