@@ -14,6 +14,9 @@ $ProgressPreference = 'SilentlyContinue'
 $AgentVersion = '0.1.0'
 $ProtocolVersion = 1
 $BackupRoot = 'SOFTWARE\proxyfleet\Backups'
+# The two registry kinds the backup writes its own values with.
+$Sz = [Microsoft.Win32.RegistryValueKind]::String
+$Dw = [Microsoft.Win32.RegistryValueKind]::DWord
 $WmiTimeoutSec = 30
 
 # A property of a ConvertFrom-Json object, exactly as parsed: the leading comma stops PowerShell from
@@ -123,73 +126,6 @@ function Read-Value($Key, [string]$Name) {
     return @{ exists = $true; name = $stored; type = $type; data = $data; raw = $raw; kind = $kind; exact = $exact }
 }
 
-function Get-PublicState($State) {
-    if (-not $State.exists) { return [ordered]@{ exists = $false } }
-    if ($null -eq $State.type) { return [ordered]@{ exists = $true } }
-    return [ordered]@{ exists = $true; type = $State.type; data = $State.data }
-}
-
-# ConvertFrom-Json (5.1) gives Int32, then Int64, then Decimal (above Int64, e.g. a large qword) for
-# integers, Decimal for 1.0 and Double only with an exponent. Strings and booleans are not numbers.
-function ConvertTo-Integer($Data, [string]$Type, [decimal]$Max) {
-    if (-not ((Test-JsonInteger $Data) -or $Data -is [decimal])) { throw "$Type data must be an integer 0..$Max, got '$Data'" }
-    $number = [decimal]$Data
-    if ($number -lt 0 -or $number -gt $Max -or $number -ne [decimal]::Truncate($number)) { throw "$Type data $Data is out of range 0..$Max" }
-    return $number
-}
-
-# Protocol type and data -> .NET kind and value for SetValue, validating strictly (like the twin).
-function ConvertTo-RegistryData($Type, $Data) {
-    switch -CaseSensitive ([string]$Type) {
-        { @('string', 'expandstring') -ccontains $_ } {
-            if ($Data -isnot [string]) { throw "$Type data must be a string" }
-            return @{ kind = [Microsoft.Win32.RegistryValueKind]$Type; raw = $Data }
-        }
-        'multistring' {
-            if ($Data -isnot [array] -or @($Data | Where-Object { $_ -isnot [string] }).Count -gt 0) { throw 'multistring data must be a list of strings' }
-            return @{ kind = [Microsoft.Win32.RegistryValueKind]::MultiString; raw = [string[]]$Data }
-        }
-        'dword' {
-            # SetValue(DWord) takes an Int32: reinterpret the unsigned number's bytes.
-            $number = ConvertTo-Integer $Data 'dword' ([decimal][uint32]::MaxValue)
-            return @{ kind = [Microsoft.Win32.RegistryValueKind]::DWord; raw = [BitConverter]::ToInt32([BitConverter]::GetBytes([uint32]$number), 0) }
-        }
-        'qword' {
-            $number = ConvertTo-Integer $Data 'qword' ([decimal][uint64]::MaxValue)
-            return @{ kind = [Microsoft.Win32.RegistryValueKind]::QWord; raw = [BitConverter]::ToInt64([BitConverter]::GetBytes([uint64]$number), 0) }
-        }
-        { @('binary', 'none') -ccontains $_ } {
-            if ($Data -isnot [string]) { throw "$Type data must be a base64 string" }
-            return @{ kind = [Microsoft.Win32.RegistryValueKind]$Type; raw = [Convert]::FromBase64String($Data) }
-        }
-    }
-    throw "unknown value type '$Type' (expected one of string, expandstring, multistring, dword, qword, binary, none)"
-}
-
-# Both sides already validated: binary/none compare as bytes, multistring as the list, dword/qword
-# numerically, strings case-sensitively.
-function Test-SameData([string]$Type, $Left, $Right) {
-    if ($Type -ceq 'multistring') {
-        $a = [string[]]@($Left); $b = [string[]]@($Right)
-        if ($a.Count -ne $b.Count) { return $false }
-        for ($i = 0; $i -lt $a.Count; $i++) { if ($a[$i] -cne $b[$i]) { return $false } }
-        return $true
-    }
-    if ($Type -ceq 'dword' -or $Type -ceq 'qword') { return ([decimal]$Left) -eq ([decimal]$Right) }
-    if ($Type -ceq 'binary' -or $Type -ceq 'none') {
-        return [Convert]::ToBase64String([Convert]::FromBase64String($Left)) -ceq [string]$Right
-    }
-    return ([string]$Left) -ceq ([string]$Right)
-}
-
-function Test-Expectation($State, $Expect) {
-    $exists = Get-Field $Expect 'exists'
-    if ($exists -ne $State.exists) { return $false }
-    if (-not $exists -or $null -eq $State.type) { return $true }
-    if ([string](Get-Field $Expect 'type') -cne $State.type) { return $false }
-    return Test-SameData $State.type (Get-Field $Expect 'data') $State.data
-}
-
 # One key that cannot be opened or read (access denied) is reported for that key, with 'error',
 # not as a failure of the whole read.
 function Read-KeyEntry($Address, $Base, [string]$Path) {
@@ -274,6 +210,75 @@ function Invoke-Read($Operation) {
     return [ordered]@{ op = 'read'; status = 'ok'; keys = $keys.ToArray() }
 }
 
+# region apply: everything from here to 'endregion apply' serves only the apply operation; the
+# controller sends it only with a request that has one (protocol.shipped).
+function Get-PublicState($State) {
+    if (-not $State.exists) { return [ordered]@{ exists = $false } }
+    if ($null -eq $State.type) { return [ordered]@{ exists = $true } }
+    return [ordered]@{ exists = $true; type = $State.type; data = $State.data }
+}
+
+# ConvertFrom-Json (5.1) gives Int32, then Int64, then Decimal (above Int64, e.g. a large qword) for
+# integers, Decimal for 1.0 and Double only with an exponent. Strings and booleans are not numbers.
+function ConvertTo-Integer($Data, [string]$Type, [decimal]$Max) {
+    if (-not ((Test-JsonInteger $Data) -or $Data -is [decimal])) { throw "$Type data must be an integer 0..$Max, got '$Data'" }
+    $number = [decimal]$Data
+    if ($number -lt 0 -or $number -gt $Max -or $number -ne [decimal]::Truncate($number)) { throw "$Type data $Data is out of range 0..$Max" }
+    return $number
+}
+
+# Protocol type and data -> .NET kind and value for SetValue, validating strictly (like the twin).
+function ConvertTo-RegistryData($Type, $Data) {
+    switch -CaseSensitive ([string]$Type) {
+        { @('string', 'expandstring') -ccontains $_ } {
+            if ($Data -isnot [string]) { throw "$Type data must be a string" }
+            return @{ kind = [Microsoft.Win32.RegistryValueKind]$Type; raw = $Data }
+        }
+        'multistring' {
+            if ($Data -isnot [array] -or @($Data | Where-Object { $_ -isnot [string] }).Count -gt 0) { throw 'multistring data must be a list of strings' }
+            return @{ kind = [Microsoft.Win32.RegistryValueKind]::MultiString; raw = [string[]]$Data }
+        }
+        'dword' {
+            # SetValue(DWord) takes an Int32: reinterpret the unsigned number's bytes.
+            $number = ConvertTo-Integer $Data 'dword' ([decimal][uint32]::MaxValue)
+            return @{ kind = [Microsoft.Win32.RegistryValueKind]::DWord; raw = [BitConverter]::ToInt32([BitConverter]::GetBytes([uint32]$number), 0) }
+        }
+        'qword' {
+            $number = ConvertTo-Integer $Data 'qword' ([decimal][uint64]::MaxValue)
+            return @{ kind = [Microsoft.Win32.RegistryValueKind]::QWord; raw = [BitConverter]::ToInt64([BitConverter]::GetBytes([uint64]$number), 0) }
+        }
+        { @('binary', 'none') -ccontains $_ } {
+            if ($Data -isnot [string]) { throw "$Type data must be a base64 string" }
+            return @{ kind = [Microsoft.Win32.RegistryValueKind]$Type; raw = [Convert]::FromBase64String($Data) }
+        }
+    }
+    throw "unknown value type '$Type' (expected one of string, expandstring, multistring, dword, qword, binary, none)"
+}
+
+# Both sides already validated: binary/none compare as bytes, multistring as the list, dword/qword
+# numerically, strings case-sensitively.
+function Test-SameData([string]$Type, $Left, $Right) {
+    if ($Type -ceq 'multistring') {
+        $a = [string[]]@($Left); $b = [string[]]@($Right)
+        if ($a.Count -ne $b.Count) { return $false }
+        for ($i = 0; $i -lt $a.Count; $i++) { if ($a[$i] -cne $b[$i]) { return $false } }
+        return $true
+    }
+    if ($Type -ceq 'dword' -or $Type -ceq 'qword') { return ([decimal]$Left) -eq ([decimal]$Right) }
+    if ($Type -ceq 'binary' -or $Type -ceq 'none') {
+        return [Convert]::ToBase64String([Convert]::FromBase64String($Left)) -ceq [string]$Right
+    }
+    return ([string]$Left) -ceq ([string]$Right)
+}
+
+function Test-Expectation($State, $Expect) {
+    $exists = Get-Field $Expect 'exists'
+    if ($exists -ne $State.exists) { return $false }
+    if (-not $exists -or $null -eq $State.type) { return $true }
+    if ([string](Get-Field $Expect 'type') -cne $State.type) { return $false }
+    return Test-SameData $State.type (Get-Field $Expect 'data') $State.data
+}
+
 function Test-KeyAction($Change) { return @('create_key', 'delete_key') -ccontains (Get-Field $Change 'action') }
 
 # The current state a change's precondition is checked against: a value, or for create_key and
@@ -314,11 +319,8 @@ function Assert-Change($Change) {
     $isValue = -not (Test-KeyAction $Change)
     if ($isValue -and (Get-Field $Change 'name') -isnot [string]) { throw "'name' must be a string ('' for the default value)" }
     if ($action -ceq 'set_value') { [void](ConvertTo-RegistryData (Get-Field $Change 'type') (Get-Field $Change 'data')) }
-    $expect = Get-Field $Change 'expect'
-    if ((Get-Field $expect 'exists') -isnot [bool]) { throw "'expect' must be an object with a boolean 'exists'" }
-    if ($isValue -and (Get-Field $expect 'exists')) {
-        try { [void](ConvertTo-RegistryData (Get-Field $expect 'type') (Get-Field $expect 'data')) } catch { throw "expect: $(Get-ErrorMessage $_)" }
-    }
+    # The rest of 'expect' is the controller's: a malformed one can only fail the precondition.
+    if ((Get-Field (Get-Field $Change 'expect') 'exists') -isnot [bool]) { throw "'expect' must be an object with a boolean 'exists'" }
 }
 
 function Write-Backup([string]$Id, [int]$Keep, $Changes, $Snapshots) {
@@ -340,15 +342,15 @@ function Write-Backup([string]$Id, [int]$Keep, $Changes, $Snapshots) {
             $root = $base.CreateSubKey($BackupRoot)
             try {
                 $sequence = $root.GetValue('NextSequence', 1)
-                $root.SetValue('NextSequence', [int]$sequence + 1, [Microsoft.Win32.RegistryValueKind]::DWord)
+                $root.SetValue('NextSequence', [int]$sequence + 1, $Dw)
             } finally { $root.Dispose() }
             $backup = $base.CreateSubKey("$BackupRoot\$Id")
             try {
-                $backup.SetValue('Sequence', [int]$sequence, [Microsoft.Win32.RegistryValueKind]::DWord)
-                $backup.SetValue('Original', [int]($sequence -eq 1), [Microsoft.Win32.RegistryValueKind]::DWord)
-                $backup.SetValue('Created', [DateTime]::UtcNow.ToString('o'), [Microsoft.Win32.RegistryValueKind]::String)
-                $backup.SetValue('AgentVersion', $AgentVersion, [Microsoft.Win32.RegistryValueKind]::String)
-                $backup.SetValue('Count', [int]$Changes.Count, [Microsoft.Win32.RegistryValueKind]::DWord)
+                $backup.SetValue('Sequence', [int]$sequence, $Dw)
+                $backup.SetValue('Original', [int]($sequence -eq 1), $Dw)
+                $backup.SetValue('Created', [DateTime]::UtcNow.ToString('o'), $Sz)
+                $backup.SetValue('AgentVersion', $AgentVersion, $Sz)
+                $backup.SetValue('Count', [int]$Changes.Count, $Dw)
                 for ($i = 0; $i -lt $Changes.Count; $i++) {
                     $change = $Changes[$i]; $snapshot = $Snapshots[$i]; $state = $snapshot.state
                     # The stored name when the value existed, so a restore brings back its exact case.
@@ -356,15 +358,15 @@ function Write-Backup([string]$Id, [int]$Keep, $Changes, $Snapshots) {
                     if ($state.exists -and $null -ne $state.name) { $name = $state.name }
                     $item = $backup.CreateSubKey([string]$i)
                     try {
-                        $item.SetValue('Hive', 'HKLM', [Microsoft.Win32.RegistryValueKind]::String)
-                        $item.SetValue('Path', [string](Get-Field $change 'path'), [Microsoft.Win32.RegistryValueKind]::String)
-                        $item.SetValue('Name', $name, [Microsoft.Win32.RegistryValueKind]::String)
-                        $item.SetValue('Action', [string](Get-Field $change 'action'), [Microsoft.Win32.RegistryValueKind]::String)
-                        $item.SetValue('View', [int](Get-Field $change 'view'), [Microsoft.Win32.RegistryValueKind]::DWord)
-                        $item.SetValue('KeyExisted', [int]($null -eq $snapshot.firstMissingKey), [Microsoft.Win32.RegistryValueKind]::DWord)
-                        $item.SetValue('ValueExisted', [int]($null -ne $state.kind), [Microsoft.Win32.RegistryValueKind]::DWord)
+                        $item.SetValue('Hive', 'HKLM', $Sz)
+                        $item.SetValue('Path', [string](Get-Field $change 'path'), $Sz)
+                        $item.SetValue('Name', $name, $Sz)
+                        $item.SetValue('Action', [string](Get-Field $change 'action'), $Sz)
+                        $item.SetValue('View', [int](Get-Field $change 'view'), $Dw)
+                        $item.SetValue('KeyExisted', [int]($null -eq $snapshot.firstMissingKey), $Dw)
+                        $item.SetValue('ValueExisted', [int]($null -ne $state.kind), $Dw)
                         # The topmost key the apply creates: what a restore removes again, once empty.
-                        if ($null -ne $snapshot.firstMissingKey) { $item.SetValue('FirstMissingKey', [string]$snapshot.firstMissingKey, [Microsoft.Win32.RegistryValueKind]::String) }
+                        if ($null -ne $snapshot.firstMissingKey) { $item.SetValue('FirstMissingKey', [string]$snapshot.firstMissingKey, $Sz) }
                         if ($null -ne $state.kind) { $item.SetValue('Data', $state.raw, $state.kind) }
                     } finally { $item.Dispose() }
                 }
@@ -549,6 +551,7 @@ function Invoke-Apply($Operation) {
     } catch { $result['after_error'] = Get-ErrorMessage $_ }
     return $result
 }
+# endregion apply
 
 function Invoke-Operation($Operation) {
     $name = Get-Field $Operation 'op'
@@ -577,8 +580,8 @@ function Write-Response($Response) {
 }
 
 # The optional part each operation needs, and a function that part defines.
-$PartOfOperation = @{ wmi_query = 'wmi'; service = 'service'; sms_sysresuse_read = 'configmgr'; sms_sysresuse_write = 'configmgr'; file_read = 'file'; file_write = 'file'; tls_probe = 'tls' }
-$PartFunction = @{ wmi = 'Invoke-WmiQuery'; service = 'Invoke-Service'; configmgr = 'Invoke-SysResUseRead'; file = 'Invoke-FileRead'; tls = 'Invoke-TlsProbe' }
+$PartOfOperation = @{ apply = 'apply'; wmi_query = 'wmi'; service = 'service'; sms_sysresuse_read = 'configmgr'; sms_sysresuse_write = 'configmgr'; file_read = 'file'; file_write = 'file'; tls_probe = 'tls' }
+$PartFunction = @{ apply = 'Invoke-Apply'; wmi = 'Invoke-WmiQuery'; service = 'Invoke-Service'; configmgr = 'Invoke-SysResUseRead'; file = 'Invoke-FileRead'; tls = 'Invoke-TlsProbe' }
 
 $response = [ordered]@{ protocol = $ProtocolVersion; agent_version = $AgentVersion; ok = $true; results = @() }
 try {

@@ -77,9 +77,20 @@ def shipped(text: str) -> str:
     return "\n".join(line for line in lines if line and not line.startswith("#")) + "\n"
 
 
-def agent_script() -> str:
-    """Return the host agent's core exactly as shipped."""
-    return shipped(agent_source())
+APPLY_REGION = ("# region apply", "# endregion apply")
+
+
+def agent_script(with_apply: bool = True) -> str:
+    """Return the host agent's core exactly as shipped.
+
+    Without ``with_apply`` the core's apply region (``# region apply`` to ``# endregion apply``: the
+    apply operation, its backup and rollback) is left out: a request without an apply does not need it.
+    """
+    source = agent_source()
+    if not with_apply:
+        start, end = (source.index(marker) for marker in APPLY_REGION)
+        source = source[:start] + source[source.index("\n", end) + 1 :]
+    return shipped(source)
 
 
 def agent_part(part: str) -> str:
@@ -108,7 +119,9 @@ def build_request(operations: list[dict[str, t.Any]]) -> dict[str, t.Any]:
 def build_payload(request: dict[str, t.Any], script: str | None = None) -> dict[str, t.Any]:
     """The stdin object: the core, the parts the request needs, the request."""
     parts = [agent_part(part) for part in parts_for(request)]
-    return {"agent": agent_script() if script is None else script, "parts": parts, "request": request}
+    with_apply = any(isinstance(op, dict) and op.get("op") == "apply" for op in request.get("operations") or [])
+    agent = agent_script(with_apply) if script is None else script
+    return {"agent": agent, "parts": parts, "request": request}
 
 
 def agent_bytes(payload: dict[str, t.Any]) -> int:

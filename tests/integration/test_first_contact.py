@@ -55,3 +55,21 @@ def test_language_mode_fails_clearly_and_a_bom_is_accepted(first_contact_fleet: 
     assert bom["status"] == plain["status"] == "ok", (bom, plain)
     assert bom["result"]["host_commands"] == plain["result"]["host_commands"] == 1
     assert bom["result"]["agent_bytes"] == plain["result"]["agent_bytes"] > 0
+
+
+def test_a_proxy_baseline_check_ships_under_25_kb_of_agent(fixture_fleet: Fleet) -> None:
+    from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _agent_protocol as protocol
+    from tests.integration.test_proxy_baseline import PLAY, TASK
+
+    check = fixture_fleet.playbook(PLAY, "--check", limit="clean-host")
+    assert check.rc == 0, check.stdout + check.stderr
+    checked = check.for_task(TASK)["clean-host"]["result"]
+    read_only = len(protocol.agent_script(with_apply=False).encode()) + len(protocol.agent_part("wmi").encode())
+    assert checked["host_commands"] == 1
+    assert checked["agent_bytes"] == read_only < 25_000
+    # A change adds one write command, which carries the core with its apply region and no part.
+    change = fixture_fleet.playbook(PLAY, limit="clean-host")
+    changed = change.for_task(TASK)["clean-host"]["result"]
+    assert changed["host_commands"] == 2
+    assert changed["agent_bytes"] == read_only + len(protocol.agent_script().encode())
+    print(f"proxy_baseline agent_bytes: check {checked['agent_bytes']}, change {changed['agent_bytes']}")

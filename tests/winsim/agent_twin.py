@@ -212,7 +212,7 @@ class AgentTwin:
                     f"unknown operation {op.get('op')!r} at operations[{index}] (expected read, apply, wmi_query,"
                     " service, sms_sysresuse_read, sms_sysresuse_write, file_read, file_write or tls_probe)"
                 )
-            part = load_protocol().PART_OF_OPERATION.get(op["op"])
+            part = "apply" if op["op"] == "apply" else load_protocol().PART_OF_OPERATION.get(op["op"])
             if part is not None and self.parts is not None and part not in self.parts:
                 return (
                     f"operation '{op['op']}' at operations[{index}] needs the agent part '{part}',"
@@ -726,15 +726,16 @@ def _expect(where: str, expect: t.Any, *, value_change: bool) -> Expect:
         raise OperationError(f"{where}: 'expect' must be an object with a boolean 'exists', got {expect!r:.80}")
     if not expect["exists"] or not value_change:
         return Expect(expect["exists"])
-    _to_value(f"{where}.expect", expect.get("type"), expect.get("data"))
-    return Expect(True, expect["type"], expect["data"])
+    # The rest is the controller's to validate (as in the agent): a malformed one fails the precondition.
+    return Expect(True, expect.get("type"), expect.get("data"))
 
 
 def _matches(current: dict[str, t.Any], expect: Expect) -> bool:
     """Compare by the protocol's rules: bytes for binary/none, list for multistring, else equality."""
     if current["exists"] != expect.exists:
         return False
-    if not current["exists"] or expect.type is None:
+    # A key (create_key, delete_key) is compared by existence only; a value also by type and data.
+    if not current["exists"] or "type" not in current:
         return True
     if current["type"] != expect.type:
         return False

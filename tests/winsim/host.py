@@ -58,6 +58,13 @@ def known_agent() -> tuple[str, str]:
 
 
 @functools.cache
+def known_cores() -> dict[str, bool]:
+    """SHA-256 of the core as shipped, with and without its apply region -> whether it has it."""
+    protocol = load_protocol()
+    return {protocol.agent_sha256(protocol.agent_script(with_apply)): with_apply for with_apply in (True, False)}
+
+
+@functools.cache
 def known_parts() -> dict[str, str]:
     """SHA-256 of each optional agent part as shipped -> the part's name."""
     protocol = load_protocol()
@@ -120,6 +127,9 @@ def parse_payload(stdin: bytes) -> tuple[dict[str, t.Any], list[str]]:
         raise Rejected(f"winsim: stdin is not an agent request ({shorten(joined)}): {ONLY_OUR_AGENT}")
     _check_agent(payload["agent"], payload.get("request"))
     parts = _check_parts(payload.get("parts", []))
+    # The core's apply region counts as the part 'apply' (the agent checks it the same way).
+    if known_cores()[load_protocol().agent_sha256(payload["agent"])]:
+        parts.append("apply")
     return t.cast("dict[str, t.Any]", payload["request"]), parts  # _check_agent refused anything but an object
 
 
@@ -141,7 +151,7 @@ def _check_agent(agent: str, request: t.Any) -> None:
     version = request.get("agent_version") if isinstance(request, dict) else None
     sha = load_protocol().agent_sha256(agent)
     known_version, known_sha = known_agent()
-    if sha != known_sha or version != known_version or not isinstance(request, dict):
+    if sha not in known_cores() or version != known_version or not isinstance(request, dict):
         raise Rejected(
             f"winsim: unknown agent (version {version}, sha256 {sha[:12]}...; expected version {known_version},"
             f" sha256 {known_sha[:12]}...): {ONLY_OUR_AGENT}"

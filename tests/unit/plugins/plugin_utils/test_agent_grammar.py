@@ -337,6 +337,13 @@ def test_shipped_text_parses_like_the_source(part: str | None) -> None:
     assert _shape(sent) == _shape(source)
 
 
+def test_core_without_its_apply_region_parses() -> None:
+    sent = protocol.agent_script(with_apply=False)
+    assert examine(sent, _all_functions()).problems == []
+    defined = examine(sent).functions
+    assert "invoke-read" in defined and "invoke-apply" not in defined
+
+
 def _shape(text: str) -> list[str]:
     """Node types of the parse tree without comments: equal shapes mean the same code."""
     kinds: list[str] = []

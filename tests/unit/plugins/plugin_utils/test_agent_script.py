@@ -450,7 +450,7 @@ def test_versions_match_the_controller() -> None:
 def test_stdin_line_is_one_ascii_json_line() -> None:
     line = protocol.build_stdin(protocol.build_request([]))
     assert line.endswith(b"\r\n") and line.count(b"\n") == 1
-    assert json.loads(line)["agent"] == protocol.agent_script()
+    assert json.loads(line)["agent"] == protocol.agent_script(with_apply=False)
     assert json.loads(line)["parts"] == []
     # psrp delivers stdin one line per object: the bootstrap joins them all.
     assert "@($input)-join''" in protocol.BOOTSTRAP_SCRIPT

@@ -116,11 +116,26 @@ def test_the_bootstrap_answers_the_language_mode_before_reading_stdin() -> None:
 def test_agent_bytes_count_the_core_and_only_the_parts_used() -> None:
     session, _sent = session_on(SimHost("h", Registry()))
     session.run([{"op": "read", "keys": []}])
-    core = len(protocol.agent_script().encode("utf-8"))
+    core = len(protocol.agent_script(with_apply=False).encode("utf-8"))
     assert session.agent_bytes == core
     session.run([{"op": "read", "keys": []}, {"op": "service", "name": "DoSvc", "action": "query"}])
     assert session.agent_bytes == 2 * core + len(protocol.agent_part("service").encode("utf-8"))
-    assert session.commands == 2
+    # An apply brings the core's apply region along.
+    write_and_read(session)
+    full = len(protocol.agent_script().encode("utf-8"))
+    assert session.agent_bytes == 2 * core + len(protocol.agent_part("service").encode("utf-8")) + full
+    assert full > core + 10000
+    assert session.commands == 3
+
+
+def test_an_apply_without_the_apply_region_is_refused_by_the_host() -> None:
+    host = SimHost("h", Registry())
+    request = protocol.build_request([{"op": "apply", "changes": []}])
+    stdin = protocol.encode_stdin({"agent": protocol.agent_script(with_apply=False), "parts": [], "request": request})
+    outcome = host.execute(protocol.BOOTSTRAP_COMMAND_LINE, [], stdin)
+    assert b"operation 'apply' at operations[0] needs the agent part 'apply', which the request did not carry" in (
+        outcome.stdout
+    )
 
 
 def test_an_operation_without_its_part_is_refused_by_the_host() -> None:
