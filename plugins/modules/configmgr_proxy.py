@@ -178,6 +178,13 @@ drift:
   elements: dict
   sample:
     - {setting: site_system.proxy_server, current: null, desired: proxy.contoso.com}
+committed:
+  description:
+    - Whether the write was committed to the site database (C(CommitSCF) succeeded). Once it is, a failure
+      to read the change back or to release the site control session is a warning, never a failure.
+  returned: when the module wrote
+  type: bool
+  sample: true
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host.
   returned: always

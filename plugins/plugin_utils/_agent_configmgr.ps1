@@ -46,11 +46,14 @@ function Test-WmiNamespaceMissing($ErrorRecord) {
 function Get-LocalSiteCode {
     $scope = New-Object System.Management.ManagementScope('\\.\root\SMS')
     [void]$scope.Connect()
+    # One SMS_ProviderLocation row per SMS Provider: a site with several providers has several rows
+    # with the same site code. Only several different site codes are ambiguous.
     $codes = New-Object System.Collections.ArrayList
     foreach ($location in (New-WmiClass $scope 'SMS_ProviderLocation' $null).GetInstances()) {
-        if ($location['ProviderForLocalSite'] -eq $true) { [void]$codes.Add(([string]$location['SiteCode']).ToUpperInvariant()) }
+        $code = ([string]$location['SiteCode']).ToUpperInvariant()
+        if ($location['ProviderForLocalSite'] -eq $true -and -not $codes.Contains($code)) { [void]$codes.Add($code) }
     }
-    if ($codes.Count -ne 1) { throw "root\SMS has $($codes.Count) SMS_ProviderLocation instances with ProviderForLocalSite = true (expected 1): give the site code" }
+    if ($codes.Count -ne 1) { throw "root\SMS names $($codes.Count) sites with ProviderForLocalSite = true ($($codes -join ', ')): give the site code" }
     return $codes[0]
 }
 
@@ -77,14 +80,19 @@ function Open-ScfSession([string]$SiteCode) {
     $context = New-Object System.Management.ManagementNamedValueCollection
     [void]$context.Add('SessionHandle', [string]$out['SessionHandle'])
     $session = @{ scope = $scope; scf = $scf; handle = [string]$out['SessionHandle']; context = $context; site = $SiteCode }
-    try { Invoke-ScfMethod $session 'RefreshSCF' 'SiteCode' $SiteCode } catch { Close-ScfSession $session; throw }
+    try { Invoke-ScfMethod $session 'RefreshSCF' 'SiteCode' $SiteCode } catch { $released = Close-ScfSession $session; throw }
     return $session
 }
 
+# Release the session; returns the error message instead of throwing: a failed release must not turn a
+# read, or a write already committed, into an error (the handle expires with the provider's session).
 function Close-ScfSession($Session) {
-    $parameters = $Session.scf.GetMethodParameters('ReleaseSessionHandle')
-    $parameters['SessionHandle'] = $Session.handle
-    $out = $Session.scf.InvokeMethod('ReleaseSessionHandle', $parameters, $null)
+    try {
+        $parameters = $Session.scf.GetMethodParameters('ReleaseSessionHandle')
+        $parameters['SessionHandle'] = $Session.handle
+        $out = $Session.scf.InvokeMethod('ReleaseSessionHandle', $parameters, $null)
+        return $null
+    } catch { return Get-ErrorMessage $_ }
 }
 
 # The server's SMS_SCI_SysResUse instances in the session's copy (NetworkOSPath is \\<server>).
@@ -151,7 +159,7 @@ function Invoke-SysResUseRead($Operation) {
     try {
         $instances = New-Object System.Collections.ArrayList
         foreach ($instance in (Get-SysResUse $session $server)) { [void]$instances.Add((ConvertTo-SysResUseEntry $instance)) }
-    } finally { Close-ScfSession $session }
+    } finally { $released = Close-ScfSession $session }
     return [ordered]@{ op = 'sms_sysresuse_read'; status = 'ok'; site_code = $siteCode; server = $server; instances = $instances.ToArray() }
 }
 
@@ -223,6 +231,7 @@ function Invoke-SysResUseWrite($Operation) {
     for ($i = 0; $i -lt $changes.Count; $i++) {
         try { Assert-PropChange $changes[$i] } catch { throw "changes[$i]: $(Get-ErrorMessage $_)" }
     }
+    $result = $null
     $session = Open-ScfSession $siteCode
     try {
         # 1. Preconditions against the refreshed copy: every property is still as the controller read it.
@@ -267,17 +276,26 @@ function Invoke-SysResUseWrite($Operation) {
         try { Invoke-ScfMethod $session 'CommitSCF' 'SiteCode' $siteCode } catch {
             return [ordered]@{ op = 'sms_sysresuse_write'; status = 'failed'; stage = 'commit'; site_code = $siteCode; server = $server; committed = $false; error = (Get-ErrorMessage $_) }
         }
-        # 4. Read back from a refreshed copy.
-        Invoke-ScfMethod $session 'RefreshSCF' 'SiteCode' $siteCode
-        $instances = Get-SysResUse $session $server
-        $after = New-Object System.Collections.ArrayList
-        for ($i = 0; $i -lt $changes.Count; $i++) {
-            $role = Get-Field $changes[$i] 'role'; $name = Get-Field $changes[$i] 'name'
-            $instance = Find-Role $instances $role
-            $state = $null
-            if ($null -ne $instance) { $state = Get-PropState $instance $name }
-            [void]$after.Add([ordered]@{ index = $i; role = $role; name = $name; current = $state })
-        }
-        return [ordered]@{ op = 'sms_sysresuse_write'; status = 'written'; site_code = $siteCode; server = $server; committed = $true; after = $after.ToArray() }
-    } finally { Close-ScfSession $session }
+        # 4. Committed: from here on nothing turns the write into an error. The read back from a
+        # refreshed copy is best effort ('after_error'), and so is the release ('release_error').
+        $result = [ordered]@{ op = 'sms_sysresuse_write'; status = 'written'; site_code = $siteCode; server = $server; committed = $true; after = $null }
+        try {
+            Invoke-ScfMethod $session 'RefreshSCF' 'SiteCode' $siteCode
+            $instances = Get-SysResUse $session $server
+            $after = New-Object System.Collections.ArrayList
+            for ($i = 0; $i -lt $changes.Count; $i++) {
+                $role = Get-Field $changes[$i] 'role'; $name = Get-Field $changes[$i] 'name'
+                $instance = Find-Role $instances $role
+                $state = $null
+                if ($null -ne $instance) { $state = Get-PropState $instance $name }
+                [void]$after.Add([ordered]@{ index = $i; role = $role; name = $name; current = $state })
+            }
+            $result['after'] = $after.ToArray()
+        } catch { $result['after_error'] = Get-ErrorMessage $_ }
+        return $result
+    } finally {
+        $released = Close-ScfSession $session
+        # $result is the dictionary being returned: the note reaches the caller.
+        if ($null -ne $released -and $null -ne $result) { $result['release_error'] = $released }
+    }
 }

@@ -73,3 +73,32 @@ def test_a_proxy_baseline_check_ships_under_25_kb_of_agent(fixture_fleet: Fleet)
     assert changed["host_commands"] == 2
     assert changed["agent_bytes"] == read_only + len(protocol.agent_script().encode())
     print(f"proxy_baseline agent_bytes: check {checked['agent_bytes']}, change {changed['agent_bytes']}")
+
+
+def test_configmgr_site_with_two_providers_commits_despite_read_back_and_release_errors(tmp_path: Path) -> None:
+    from tests import configmgr_hosts as cm
+    from tests.integration.test_configmgr import SITE_ARGS, TASK, play
+
+    fleet_dir = tmp_path / "fleet"
+    names = cm.write_hosts(fleet_dir)
+    facts_path = fleet_dir / "cm02.json"
+    facts = json.loads(facts_path.read_text("utf-8"))
+    facts["sms"]["providers"] = [
+        {"site_code": "PS2", "machine": "cm02.contoso.com", "local": True},
+        {"site_code": "PS2", "machine": "smsprov2.contoso.com", "local": True},
+    ]
+    facts["sms"]["faults"] = {"readback": "Generic failure ", "release": "Access denied "}
+    facts_path.write_text(json.dumps(facts), encoding="utf-8")
+    with RunningFleet(fleet_dir, tmp_path) as running:
+        fleet = Fleet(running, tmp_path, names)
+        run = fleet.playbook(play("configmgr_proxy", SITE_ARGS), limit="cm02")
+        [entry] = run.for_task(TASK).values()
+    result = entry["result"]
+    assert entry["status"] == "changed", result
+    assert result["site_code"] == "PS2" and result["committed"] is True
+    assert result["warnings"] == [
+        "the change was committed, but reading it back failed: Generic failure ",
+        "the change was committed, but releasing the site control session failed: Access denied ",
+    ]
+    written = json.loads(facts_path.read_text("utf-8"))["sms"]["instances"][0]["props"]
+    assert {"name": "ProxyName", "value": 0, "value1": "", "value2": "proxy.contoso.com"} in written
