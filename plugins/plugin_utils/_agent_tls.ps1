@@ -164,7 +164,7 @@ function Invoke-TlsHandshake($Stream, [string]$ServerName) {
     $callback = [System.Net.Security.RemoteCertificateValidationCallback]$accept
     $tls = New-Object System.Net.Security.SslStream -ArgumentList $Stream, $true, $callback
     try {
-        [void]$tls.AuthenticateAsClient($ServerName, $null, [System.Security.Authentication.SslProtocols]::Tls12, $false)
+        [void]$tls.AuthenticateAsClient($ServerName, $null, (Get-ProbeProtocols), $false)
         return [ordered]@{ protocol = [string]$tls.SslProtocol; policy_errors = $captured['errors']; chain = $captured['chain'].ToArray() }
     } finally { $tls.Dispose() }
 }
@@ -174,6 +174,48 @@ function Get-Authority($Target) {
     if ($Target.scheme -ceq 'http') { $default = 80 }
     if ($Target.port -eq $default) { return $Target.host }
     return "$($Target.host):$($Target.port)"
+}
+
+# A socket of the target's address family: an IPv6 literal needs an IPv6 socket (TcpClient() is IPv4
+# only on .NET Framework); a host name gets a dual-mode socket where the OS has IPv6, so its IPv4 and
+# IPv6 addresses both work.
+function New-ProbeClient([string]$HostName) {
+    $address = $null
+    if ([System.Net.IPAddress]::TryParse($HostName, [ref]$address)) { return New-Object System.Net.Sockets.TcpClient -ArgumentList $address.AddressFamily }
+    if (-not [System.Net.Sockets.Socket]::OSSupportsIPv6) { return New-Object System.Net.Sockets.TcpClient }
+    $client = New-Object System.Net.Sockets.TcpClient -ArgumentList ([System.Net.Sockets.AddressFamily]::InterNetworkV6)
+    $client.Client.DualMode = $true
+    return $client
+}
+
+# What is left of the probe's timeout_ms (at least 1 ms) bounds every socket read and write from now on.
+function Set-ProbeDeadline($Client, $Clock, [int]$TimeoutMs) {
+    $left = [Math]::Max(1, $TimeoutMs - [int]$Clock.ElapsedMilliseconds)
+    $Client.ReceiveTimeout = $left
+    $Client.SendTimeout = $left
+}
+
+# TLS 1.2, and 1.3 where Windows has it enabled by default (Windows 11 / Server 2022, build 20348 and
+# later, with a .NET Framework that knows Tls13); never a process-wide setting.
+function Get-ProbeProtocols() {
+    $protocols = [System.Security.Authentication.SslProtocols]::Tls12
+    if ([Environment]::OSVersion.Version.Build -ge 20348) {
+        try { $protocols = [System.Security.Authentication.SslProtocols]'Tls12, Tls13' } catch { $protocols = [System.Security.Authentication.SslProtocols]::Tls12 }
+    }
+    return $protocols
+}
+
+# The error and its inner exceptions' reasons ('A call to SSPI failed, see inner exception.: The
+# message received was unexpected or badly formatted'), each once.
+function Get-ProbeError($ErrorRecord) {
+    $messages = New-Object System.Collections.ArrayList
+    $exception = $ErrorRecord.Exception
+    while ($null -ne $exception) {
+        if ($exception -isnot [System.Management.Automation.MethodInvocationException] -and -not $messages.Contains($exception.Message)) { [void]$messages.Add($exception.Message) }
+        $exception = $exception.InnerException
+    }
+    if ($messages.Count -eq 0) { return Get-ErrorMessage $ErrorRecord }
+    return $messages -join ': '
 }
 
 # One target over one way out ($Proxy $null: direct). Failures are results, not errors: 'stage' says
@@ -187,27 +229,28 @@ function Invoke-Probe($Target, [int]$TargetIndex, $Proxy, [int]$TimeoutMs) {
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $peer = @{ host = $Target.host; port = $Target.port }
     if ($null -ne $Proxy) { $peer = Split-HostPort $Proxy }
-    $client = New-Object System.Net.Sockets.TcpClient
+    $client = New-ProbeClient ($peer.host.Trim('[', ']'))
     try {
         $pending = $client.BeginConnect($peer.host.Trim('[', ']'), $peer.port, $null, $null)
         if (-not $pending.AsyncWaitHandle.WaitOne($TimeoutMs)) { throw "connecting to $($peer.host):$($peer.port) timed out after $TimeoutMs ms" }
         [void]$client.EndConnect($pending)
         $result['timings']['connect_ms'] = $clock.ElapsedMilliseconds
-        $client.ReceiveTimeout = $TimeoutMs
-        $client.SendTimeout = $TimeoutMs
+        # The whole probe shares timeout_ms: every later socket read and write gets what is left of it.
+        Set-ProbeDeadline $client $clock $TimeoutMs
         $stream = $client.GetStream()
         $authority = Get-Authority $Target
         if ($Target.scheme -ceq 'https') {
             if ($null -ne $Proxy) {
                 $result['stage'] = 'proxy'
                 $tunnel = "$($Target.host):$($Target.port)"
-                Send-Ascii $stream "CONNECT $tunnel HTTP/1.1`r`nHost: $tunnel`r`n`r`n"
+                Send-Ascii $stream "CONNECT $tunnel HTTP/1.1`r`nHost: $tunnel`r`nUser-Agent: proxyfleet-probe`r`n`r`n"
                 $status = Get-HttpStatus (Read-HttpHead $stream)
                 $result['proxy_status'] = $status
                 $result['timings']['proxy_ms'] = $clock.ElapsedMilliseconds
                 if ($status -ne 200) { throw "the proxy answered CONNECT with HTTP $status" }
             }
             $result['stage'] = 'tls'
+            Set-ProbeDeadline $client $clock $TimeoutMs
             $result['tls'] = Invoke-TlsHandshake $stream ($Target.host.Trim('[', ']'))
             $result['timings']['tls_ms'] = $clock.ElapsedMilliseconds
         } else {
@@ -221,7 +264,7 @@ function Invoke-Probe($Target, [int]$TargetIndex, $Proxy, [int]$TimeoutMs) {
         $result['stage'] = 'done'
         $result['ok'] = $true
     } catch {
-        $result['error'] = Get-ErrorMessage $_
+        $result['error'] = Get-ProbeError $_
     } finally {
         $client.Close()
         $result['timings']['total_ms'] = $clock.ElapsedMilliseconds

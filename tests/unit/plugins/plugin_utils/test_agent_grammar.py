@@ -51,7 +51,8 @@ TYPES = {
     # accelerators
     "array", "bool", "byte", "byte[]", "char", "datetime", "decimal", "double", "int", "int16", "int32",
     "int64", "long", "ordered", "regex", "sbyte", "single", "string", "string[]", "uint16", "uint32",
-    "uint64", "void", "nullstring", "scriptblock", "console", "text.utf8encoding",
+    "uint64", "void", "nullstring", "scriptblock", "console", "text.utf8encoding", "ref", "math", "environment",
+    "system.net.sockets.socket",
     # mscorlib / System
     "bitconverter", "convert", "timespan", "stringcomparer", "stringcomparison", "text.encoding",
     "system.text.utf8encoding", "system.collections.arraylist", "system.collections.generic.list[byte]",
@@ -79,6 +80,8 @@ TYPES = {
 
 # Static members (Type::Member), type spelt as in TYPES.
 STATIC_MEMBERS = {
+    # .NET Framework 4.5+: Socket.OSSupportsIPv6, Math.Max, Environment.OSVersion
+    "system.net.sockets.socket::ossupportsipv6", "math::max", "environment::osversion",
     "array::sort", "bitconverter::getbytes", "bitconverter::toint32", "bitconverter::toint64",
     "bitconverter::tostring", "bitconverter::touint32", "bitconverter::touint64", "convert::frombase64string",
     "convert::tobase64string", "datetime::utcnow", "decimal::truncate", "long::maxvalue", "long::minvalue",
@@ -129,6 +132,8 @@ INSTANCE_MEMBERS = {
     "ComputeHash", "DomainName", "ElapsedMilliseconds", "EndConnect", "Flush", "GetBytes", "GetStream",
     "GetString", "HostName", "Issuer", "NotAfter", "NotBefore", "ReadByte", "ReceiveTimeout", "SendTimeout",
     "SslProtocol", "Subject", "Thumbprint", "ToUniversalTime", "WaitOne", "Write", "AddressFamily",
+    # TcpClient.Client, Socket.DualMode (.NET 4.5+), OperatingSystem.Version, Version.Build
+    "Client", "DualMode", "Version", "Build",
     # the bootstrap: $ExecutionContext.SessionState.LanguageMode
     "SessionState", "LanguageMode",
 }  # fmt: skip

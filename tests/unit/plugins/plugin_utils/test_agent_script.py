@@ -497,7 +497,15 @@ def test_every_documented_result_field_is_produced() -> None:
     fields -= {"timeout_ms", "targets", "from", "offset"}  # tls_probe's request
     fields -= {"network", "chains", "rules", "answer", "zscaler"}  # the simulator's facts for tls_probe
     fields -= {"parts"}  # stdin
-    fields -= {"stdout_bom", "unreadable_keys"}  # the simulator's facts
+    fields -= {
+        "stdout_bom",
+        "unreadable_keys",
+        "providers",
+        "readback",
+        "release",
+        "machine",
+        "local",
+    }  # simulator facts
     # The bootstrap's own answer (protocol.BOOTSTRAP_SCRIPT), before any agent text runs.
     assert '"language_mode"' in protocol.BOOTSTRAP_SCRIPT
     fields -= {"language_mode"}
