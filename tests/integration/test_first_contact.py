@@ -102,3 +102,39 @@ def test_configmgr_site_with_two_providers_commits_despite_read_back_and_release
     ]
     written = json.loads(facts_path.read_text("utf-8"))["sms"]["instances"][0]["props"]
     assert {"name": "ProxyName", "value": 0, "value1": "", "value2": "proxy.contoso.com"} in written
+
+
+SERVICES_PLAY = """
+- name: Services
+  hosts: windows
+  gather_facts: false
+  tasks:
+    - name: Restart
+      proxyfleet.windows.restart_service:
+        name: [WinHttpAutoProxySvc, DoSvc]
+"""
+
+
+def test_restart_service_leaves_dependents_as_found_and_reports_a_timeout(tmp_path: Path) -> None:
+    hosts = DEMO_HOSTS[:1]
+    fleet_dir = tmp_path / "fleet"
+    write_fleet(fleet_dir, hosts)
+    services = {
+        "WinHttpAutoProxySvc": {"status": "Running", "dependents": ["iphlpsvc"]},
+        "iphlpsvc": {"status": "Running"},
+        "DoSvc": {"status": "Running", "hangs": "stop"},
+    }
+    (fleet_dir / "ws-001.json").write_text(json.dumps({"services": services}), encoding="utf-8")
+    with RunningFleet(fleet_dir, tmp_path) as running:
+        run = Fleet(running, tmp_path, ["ws-001"]).playbook(SERVICES_PLAY)
+    entry = run.for_task("Restart")["ws-001"]
+    result = entry["result"]
+    assert entry["status"] == "failed" and result["changed"] is True
+    assert result["msg"] == (
+        "could not restart DoSvc: service 'DoSvc' did not reach Stopped within 60 s; it is left StopPending"
+    )
+    assert result["services"][0] == {
+        "name": "WinHttpAutoProxySvc", "before": "Running", "after": "Running", "restarted": True,
+    }  # fmt: skip
+    saved = json.loads((fleet_dir / "ws-001.json").read_text("utf-8"))["services"]
+    assert saved["iphlpsvc"]["status"] == "Running" and saved["DoSvc"]["status"] == "StopPending"
