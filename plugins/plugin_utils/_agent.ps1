@@ -400,7 +400,8 @@ function Remove-OldBackups([int]$Keep) {
             $sorted = [string[]]$order.ToArray()
             [Array]::Sort($sorted, [StringComparer]::Ordinal)
             for ($i = 0; $i -lt ($sorted.Count - $Keep); $i++) {
-                $name = $sorted[$i].Split('|')[1]
+                # After the 10-digit sequence and '|': the name as it is (a foreign key name may hold '|').
+                $name = $sorted[$i].Substring(11)
                 $root.DeleteSubKeyTree($name, $false)
                 [void]$pruned.Add($name)
             }

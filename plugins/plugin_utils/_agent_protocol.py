@@ -43,7 +43,7 @@ BOOTSTRAP_SCRIPT = (
     "$ErrorActionPreference='Stop';"
     "$m=[string]$ExecutionContext.SessionState.LanguageMode;"
     'if($m-ne\'FullLanguage\'){\'{"protocol":1,"ok":false,"language_mode":"\'+$m+\'","results":[]}\'}else{'
-    "try{[Console]::OutputEncoding=New-Object Text.UTF8Encoding $false}catch{}"
+    "try{[Console]::OutputEncoding=New-Object Text.UTF8Encoding $false}catch{};"
     "$l=@($input)-join'';"
     "$p=ConvertFrom-Json $l;"
     "&([ScriptBlock]::Create((@($p.parts)+@($p.agent))-join[char]10)) $p.request}"
