@@ -221,7 +221,8 @@ function Get-PublicState($State) {
 # ConvertFrom-Json (5.1) gives Int32, then Int64, then Decimal (above Int64, e.g. a large qword) for
 # integers, Decimal for 1.0 and Double only with an exponent. Strings and booleans are not numbers.
 function ConvertTo-Integer($Data, [string]$Type, [decimal]$Max) {
-    if (-not ((Test-JsonInteger $Data) -or $Data -is [decimal])) { throw "$Type data must be an integer 0..$Max, got '$Data'" }
+    # PowerShell 7 gives BigInteger above Int64 where 5.1 gives Decimal.
+    if (-not ((Test-JsonInteger $Data) -or $Data -is [decimal] -or $Data -is [bigint])) { throw "$Type data must be an integer 0..$Max, got '$Data'" }
     $number = [decimal]$Data
     if ($number -lt 0 -or $number -gt $Max -or $number -ne [decimal]::Truncate($number)) { throw "$Type data $Data is out of range 0..$Max" }
     return $number

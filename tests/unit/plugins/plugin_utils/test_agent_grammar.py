@@ -52,7 +52,7 @@ TYPES = {
     "array", "bool", "byte", "byte[]", "char", "datetime", "decimal", "double", "int", "int16", "int32",
     "int64", "long", "ordered", "regex", "sbyte", "single", "string", "string[]", "uint16", "uint32",
     "uint64", "void", "nullstring", "scriptblock", "console", "text.utf8encoding", "ref", "math", "environment",
-    "system.net.sockets.socket",
+    "system.net.sockets.socket", "bigint",
     # mscorlib / System
     "bitconverter", "convert", "timespan", "stringcomparer", "stringcomparison", "text.encoding",
     "system.text.utf8encoding", "system.collections.arraylist", "system.collections.generic.list[byte]",

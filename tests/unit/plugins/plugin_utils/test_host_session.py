@@ -281,3 +281,27 @@ def test_a_module_whose_write_answer_is_lost_reports_changed_and_the_backup() ->
         f"the host may have applied the change; backup {result['backup_id']}; re-run to converge or restore ("
     )
     assert result["host_commands"] == 2 and result["agent_bytes"] > 0
+
+
+def test_a_module_names_the_backups_its_write_pruned_and_keeps_the_original() -> None:
+    from tests.inprocess import InProcessHost
+    from tests.winsim.agent_twin import BACKUP_ROOT
+
+    registry = Registry()
+    # 25 earlier backups of this collection: sequence 1 is the host's original state.
+    names = [f"20260101T0000{n:02d}000000Z-0000abcd" for n in range(25)]
+    for sequence, name in enumerate(names, start=1):
+        for field, number in (("Sequence", sequence), ("Original", int(sequence == 1)), ("Count", 0)):
+            registry.set_value("HKLM", f"{BACKUP_ROOT}\\{name}", field, Value.dword(number))
+    registry.set_value("HKLM", BACKUP_ROOT, "NextSequence", Value.dword(26))
+    host = InProcessHost(registry)
+    run = host.run("winhttp_proxy", {"proxy": "proxy.corp.example:8080"})
+    assert run.result is not None and run.result["changed"] is True, run
+    # keep 20: the new backup and the 19 newest old ones stay, and the original.
+    pruned = names[1:6]
+    assert run.result["warnings"][-1] == (
+        "older on-host backups were deleted to keep the newest (the host's first backup is always kept): "
+        + ", ".join(pruned)
+    )
+    left = registry.subkey_names("HKLM", BACKUP_ROOT)
+    assert names[0] in left and not set(pruned) & set(left) and len(left) == 21
