@@ -2,9 +2,11 @@
 
 :meth:`SimHost.execute` takes what arrived in a WinRM ``rsp:Command`` (command, arguments, stdin).
 It runs only proxyfleet.windows' host agent: the command line must unwrap (``PowerShell ...
--EncodedCommand``, once or twice) to exactly ``BOOTSTRAP_SCRIPT``, and stdin must carry the agent
-whose SHA-256 and version match the repository's ``_agent.ps1``. Anything else exits 1 with one
-line on stderr.
+-EncodedCommand``, once or twice) to exactly ``BOOTSTRAP_SCRIPT``, and stdin must carry the agent's
+core (the repository's ``_agent.ps1`` as shipped, with or without its apply region) with its version,
+and only known parts (``_agent_<part>.ps1`` as shipped). Anything else exits 1 with one line on stderr.
+The facts can make the host behave as real ones do on first contact: ``language_mode`` (what the
+bootstrap answers outside FullLanguage mode) and ``stdout_bom`` (a byte-order mark before the answer).
 """
 
 from __future__ import annotations
