@@ -64,6 +64,18 @@ class ActionModule(AgentAction):
                 f" {written.get('error')}; nothing was committed"
             )
             return {**outcome, "changed": False, "failed": True, "msg": message}
+        # CommitSCF succeeded: the change is in the site database whatever happens after it.
+        outcome["committed"] = bool(written.get("committed"))
+        notes = [
+            f"the change was committed, but {what} failed: {written[key]}"
+            for key, what in (
+                ("after_error", "reading it back"),
+                ("release_error", "releasing the site control session"),
+            )
+            if written.get(key)
+        ]
+        if notes:
+            outcome["warnings"] = [*outcome.get("warnings", []), *notes]
         unexpected = site.read_back_mismatches(written, changes)
         if unexpected:
             return {**outcome, "failed": True, "msg": f"committed, but reading back shows {unexpected}"}

@@ -271,11 +271,26 @@ drift:
       description: The value asked for.
       type: raw
       sample: proxy.corp.example:8080
+committed:
+  description:
+    - Whether the write was committed to the site database (C(CommitSCF) succeeded). Once it is, a failure
+      to read the change back or to release the site control session is a warning, never a failure.
+  returned: when the module wrote
+  type: bool
+  sample: true
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host.
   returned: always
   type: int
   sample: 2
+agent_bytes:
+  description:
+    - The UTF-8 bytes of host agent text (its core and the optional parts the request used) the task sent,
+      over all its host commands.
+    - See the collection's C(docs/performance.md).
+  returned: always
+  type: int
+  sample: 24310
 """
 
 from ansible_collections.proxyfleet.windows.plugins.module_utils._action_only import main_of_action_plugin

@@ -192,6 +192,14 @@ host_commands:
   returned: always
   type: int
   sample: 1
+agent_bytes:
+  description:
+    - The UTF-8 bytes of host agent text (its core and the optional parts the request used) the task sent,
+      over all its host commands.
+    - See the collection's C(docs/performance.md).
+  returned: always
+  type: int
+  sample: 24310
 backup_id:
   description: The on-host backup of the prior values; null when nothing was written.
   returned: always

@@ -491,6 +491,14 @@ findings:
     source:
       description: The document the rule comes from.
       type: str
+agent_bytes:
+  description:
+    - The UTF-8 bytes of host agent text (its core and the optional parts the request used) the task sent,
+      over all its host commands.
+    - See the collection's C(docs/performance.md).
+  returned: always
+  type: int
+  sample: 24310
 """
 
 from ansible_collections.proxyfleet.windows.plugins.module_utils._action_only import main_of_action_plugin

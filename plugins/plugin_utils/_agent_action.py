@@ -82,5 +82,24 @@ class AgentAction(ActionBase):
             # A failed write names the on-host backup that holds the prior values.
             if getattr(exc, "backup_id", None):
                 result["backup_id"] = exc.backup_id  # type: ignore[attr-defined]
+            # A write the host applied (or may have applied) is never reported as no change.
+            if getattr(exc, "changed", False):
+                result["changed"] = True
+        result.update(_pruning_warnings(result, session))
         result["host_commands"] = session.commands
+        result["agent_bytes"] = session.agent_bytes
         return result
+
+
+def _pruning_warnings(result: dict[str, t.Any], session: HostSession) -> dict[str, t.Any]:
+    """What the applies' pruning of on-host backups did, as warnings (nothing when it did nothing)."""
+    notes = [
+        f"deleting older on-host backups failed (the change itself was made): {error}" for error in session.prune_errors
+    ]
+    if session.pruned_backups:
+        notes.insert(
+            0,
+            "older on-host backups were deleted to keep the newest (the host's first backup is always kept): "
+            + ", ".join(session.pruned_backups),
+        )
+    return {"warnings": [*(result.get("warnings") or []), *notes]} if notes else {}

@@ -10,6 +10,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session i
     BACKUPS_KEPT,
     AgentError,
     HostSession,
+    may_have_applied_message,
     new_backup_id,
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import (
@@ -34,9 +35,10 @@ def apply_changes(session: HostSession, changes: list[Change]) -> tuple[str, lis
         AgentError: a precondition failed (nothing written) or a write failed (rolled back or not:
             the message says which).
     """
+    sent_backup_id = new_backup_id()
     operation = {
         "op": "apply",
-        "backup": {"id": new_backup_id(), "keep": BACKUPS_KEPT},
+        "backup": {"id": sent_backup_id, "keep": BACKUPS_KEPT},
         "changes": [change.to_request() for change in changes],
     }
     result = session.run([operation])[0]
@@ -44,7 +46,12 @@ def apply_changes(session: HostSession, changes: list[Change]) -> tuple[str, lis
     if status == "precondition_failed":
         raise AgentError(_precondition_message(changes, result.get("failed") or []))
     if status != "applied":
-        raise AgentError(_failure_message(changes, result), backup_id=result.get("backup_id"))
+        rolled_back = result.get("stage") == "backup" or (result.get("rollback") or {}).get("ok") is True
+        raise AgentError(_failure_message(changes, result), backup_id=result.get("backup_id"), changed=not rolled_back)
+    if result.get("after_error") or not isinstance(result.get("after"), list):
+        # Written, but not read back: the backup id must still reach the user.
+        detail = f"{result.get('written')} changes written, reading them back failed: {result.get('after_error')}"
+        raise AgentError(may_have_applied_message(sent_backup_id, detail), sent_backup_id, changed=True)
     # Key deletions follow the deletion of every value in the key, so the values say it all.
     read_back = [
         (change.address, change.name, _read_back_value(entry))
@@ -78,6 +85,9 @@ def _failure_message(changes: list[Change], result: dict[str, t.Any]) -> str:
         outcome = "every value written before it was restored from the snapshot"
     else:
         outcome = f"RESTORING THE PRIOR VALUES ALSO FAILED ({rollback.get('error')}): the host may be half-written"
+    if result.get("backup_id") is None:
+        # Rolled back: the host is as it was and the backup was deleted again (no slot taken).
+        return f"writing {target} failed: {result.get('error')}; {outcome}. Nothing was changed"
     return (
         f"writing {target} failed: {result.get('error')}; {outcome}. "
         f"The prior values are in on-host backup {result.get('backup_id')}"

@@ -89,10 +89,17 @@ def decode_backups(snapshot_entries: list[dict[str, t.Any]]) -> list[Backup]:
             heads[parts[3]] = values
         elif len(parts) == 5:
             records.setdefault(parts[3], {})[parts[4]] = values
-    # Backup ids start with a UTC timestamp: ordinal order is time order (as the agent prunes).
+    # The host's Sequence orders backups (as the agent prunes), never the controllers' clocks in the ids;
+    # backups of older agents (no Sequence) are older than any with one, by id.
     return [
-        _backup(backup_id, heads[backup_id], records.get(backup_id, {})) for backup_id in sorted(heads, reverse=True)
+        _backup(backup_id, heads[backup_id], records.get(backup_id, {}))
+        for backup_id in sorted(heads, key=lambda name: (_sequence(heads[name]), name), reverse=True)
     ]
+
+
+def _sequence(head: dict[str, RegValue]) -> int:
+    value = head.get("sequence")
+    return int(value.data) if value is not None and value.type == "dword" else 0
 
 
 def _backup(backup_id: str, head: dict[str, RegValue], records: dict[str, dict[str, RegValue]]) -> Backup:

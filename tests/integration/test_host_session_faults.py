@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 
 from tests.demo_fleet import BYPASS, CONNECTIONS, PROXY, winhttp_blob
@@ -49,14 +48,15 @@ def test_failed_write_rolls_back_reports_and_a_rerun_converges(faulty_fleet) -> 
     assert run.rc == 2
     result = run.for_task(TASK)["ws-004"]
     assert result["status"] == "failed"
-    backup_id = result["result"]["backup_id"]
-    assert re.fullmatch(r"\d{8}T\d{12}Z-[0-9a-f]{8}", backup_id)
+    # Rolled back: the host is as it was, so the apply's backup was deleted again (issue 17.4: a failed,
+    # rolled-back apply takes no backup slot; changed on purpose) and the task did not change anything.
+    assert "backup_id" not in result["result"] and result["result"]["changed"] is False
     assert result["result"]["msg"] == (
         f"writing HKLM\\{CONNECTIONS} (32-bit view) value WinHttpSettings failed: Access to the registry key "
         "'HKEY_LOCAL_MACHINE\\SOFTWARE\\WOW6432Node\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\"
-        "Connections' is denied.; every value written before it was restored from the snapshot. "
-        f"The prior values are in on-host backup {backup_id}"
+        "Connections' is denied.; every value written before it was restored from the snapshot. Nothing was changed"
     )
+    assert faulty_fleet.registry("ws-004").subkey_names("HKLM", "SOFTWARE\\proxyfleet\\Backups") == []
     assert result["result"]["host_commands"] == 2
     # Fully old: the 64-bit write that succeeded was undone.
     assert winhttp_values(faulty_fleet, "ws-004") == {64: OLD, 32: OLD}

@@ -73,12 +73,59 @@ FACTS = """
 
 
 def test_proxy_facts_reads_every_host_in_one_command(tmp_path: Path) -> None:
+    # First-contact steps 1-4 (docs/testing.md): the agent runs at all (FullLanguage), its answer parses
+    # (encoding, no BOM trouble), the RSoP read works, and a read ships less than 25 KB of agent text.
     results = results_of(live_playbook(tmp_path, FACTS), "Proxy facts")
     for host, result in results.items():
         facts = result["ansible_facts"]["windows_proxy"]
         assert result["host_commands"] == 1, host
+        assert 0 < result["agent_bytes"] < 25_000, host
         assert isinstance(facts["findings"], list), host
         assert set(facts["effective"]) >= {"delivery_optimization"}, host
+
+
+SERVICE = """
+- name: Live service query
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Query the WinHTTP auto-proxy service
+      proxyfleet.windows.restart_service:
+        name: [WinHttpAutoProxySvc]
+      check_mode: true
+"""
+
+
+def test_service_part_loads_its_assembly_and_queries(tmp_path: Path) -> None:
+    # First-contact step 5: System.ServiceProcess loads by name; check mode only queries.
+    results = results_of(live_playbook(tmp_path, SERVICE), "Query the WinHTTP auto-proxy service")
+    for host, result in results.items():
+        [service] = result["services"]
+        assert service["name"].lower() == "winhttpautoproxysvc", host
+        assert service.get("before") in {"Running", "Stopped", "StartPending", "StopPending"}, (host, service)
+        assert result["changed"] is False or service["restarted"] is True, host
+
+
+PROBE = """
+- name: Live TLS probe
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: Probe one Microsoft endpoint directly
+      proxyfleet.windows.proxy_endpoint_check:
+        urls:
+          - url: https://go.microsoft.com/
+        via: [direct]
+        timeout: 5
+"""
+
+
+def test_one_tls_probe_reports_a_stage_for_every_route(tmp_path: Path) -> None:
+    # First-contact step 8: the tls part runs; whether the lab reaches the Internet is not asserted.
+    results = results_of(live_playbook(tmp_path, PROBE), "Probe one Microsoft endpoint directly")
+    for host, result in results.items():
+        assert result["host_commands"] == 1, host
+        assert result["results"], host
 
 
 CHECK = f"""

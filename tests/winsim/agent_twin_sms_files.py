@@ -133,7 +133,7 @@ def sysresuse_read(facts: dict[str, t.Any], op: dict[str, t.Any]) -> dict[str, t
             }  # fmt: skip
         raise InputError("Invalid namespace ")
     if site_code is None:
-        site_code = str(facts["sms"]["site_code"]).upper()
+        site_code = _local_site_code(facts["sms"])
     instances = [_entry(row) for row in _instances(facts, site_code, server)]
     return {
         "op": "sms_sysresuse_read",
@@ -196,6 +196,26 @@ def apply_pending_edits(facts: dict[str, t.Any]) -> bool:
     return bool(edits)
 
 
+def _local_site_code(sms: dict[str, t.Any]) -> str:
+    """The site of the providers with ProviderForLocalSite = true, as the agent finds it.
+
+    ``sms.providers`` lists the SMS_ProviderLocation rows (``site_code``, ``machine``, ``local``); a site
+    with several SMS Providers has one row per provider. Without it: one row for ``sms.site_code``.
+    """
+    rows = sms.get("providers") or [{"site_code": sms["site_code"], "local": True}]
+    codes: list[str] = []
+    for row in rows:
+        code = str(row["site_code"]).upper()
+        if row.get("local") is True and code not in codes:
+            codes.append(code)
+    if len(codes) != 1:
+        raise InputError(
+            f"root\\SMS names {len(codes)} sites with ProviderForLocalSite = true ({', '.join(codes)}):"
+            " give the site code"
+        )
+    return codes[0]
+
+
 def sysresuse_write(facts: dict[str, t.Any], op: dict[str, t.Any]) -> tuple[dict[str, t.Any], bool]:
     """``sms_sysresuse_write``; returns the result and whether the facts changed."""
     site_code = _site_code(op.get("site_code"))
@@ -228,12 +248,21 @@ def sysresuse_write(facts: dict[str, t.Any], op: dict[str, t.Any]) -> tuple[dict
         row = _find_role(rows, change["role"])
         assert row is not None
         _set_prop(row, change["name"], change["set"])
-    after = []
-    for index, change in enumerate(changes):
-        row = _find_role(rows, change["role"])
-        after.append({"index": index, "role": change["role"], "name": change["name"],
-                      "current": None if row is None else _prop_state(row, change["name"])})  # fmt: skip
-    return {**base, "status": "written", "committed": True, "after": after}, True
+    # Committed. ``sms.faults``: {"readback": "<message>", "release": "<message>"} make the steps after the
+    # commit fail, as the agent reports them: beside the committed write, never instead of it.
+    faults = facts["sms"].get("faults") or {}
+    result: dict[str, t.Any] = {**base, "status": "written", "committed": True, "after": None}
+    if faults.get("readback"):
+        result["after_error"] = faults["readback"]
+    else:
+        result["after"] = [
+            {"index": index, "role": change["role"], "name": change["name"],
+             "current": None if (row := _find_role(rows, change["role"])) is None else _prop_state(row, change["name"])}
+            for index, change in enumerate(changes)
+        ]  # fmt: skip
+    if faults.get("release"):
+        result["release_error"] = faults["release"]
+    return result, True
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,9 +2,11 @@
 
 :meth:`SimHost.execute` takes what arrived in a WinRM ``rsp:Command`` (command, arguments, stdin).
 It runs only proxyfleet.windows' host agent: the command line must unwrap (``PowerShell ...
--EncodedCommand``, once or twice) to exactly ``BOOTSTRAP_SCRIPT``, and stdin must carry the agent
-whose SHA-256 and version match the repository's ``_agent.ps1``. Anything else exits 1 with one
-line on stderr.
+-EncodedCommand``, once or twice) to exactly ``BOOTSTRAP_SCRIPT``, and stdin must carry the agent's
+core (the repository's ``_agent.ps1`` as shipped, with or without its apply region) with its version,
+and only known parts (``_agent_<part>.ps1`` as shipped). Anything else exits 1 with one line on stderr.
+The facts can make the host behave as real ones do on first contact: ``language_mode`` (what the
+bootstrap answers outside FullLanguage mode) and ``stdout_bom`` (a byte-order mark before the answer).
 """
 
 from __future__ import annotations
@@ -52,9 +54,23 @@ class Rejected(Exception):
 
 @functools.cache
 def known_agent() -> tuple[str, str]:
-    """(agent version, SHA-256) of the repository's ``_agent.ps1``, computed once per process."""
+    """(agent version, SHA-256) of the repository's ``_agent.ps1`` as shipped, computed once per process."""
     protocol = load_protocol()
     return protocol.AGENT_VERSION, protocol.agent_sha256()
+
+
+@functools.cache
+def known_cores() -> dict[str, bool]:
+    """SHA-256 of the core as shipped, with and without its apply region -> whether it has it."""
+    protocol = load_protocol()
+    return {protocol.agent_sha256(protocol.agent_script(with_apply)): with_apply for with_apply in (True, False)}
+
+
+@functools.cache
+def known_parts() -> dict[str, str]:
+    """SHA-256 of each optional agent part as shipped -> the part's name."""
+    protocol = load_protocol()
+    return {protocol.agent_sha256(protocol.agent_part(name)): name for name in protocol.AGENT_PARTS}
 
 
 def shorten(text: str, limit: int = SHOWN_CHARS) -> str:
@@ -86,9 +102,15 @@ def check_command(command: str, arguments: list[str]) -> None:
 
 
 def parse_stdin(stdin: bytes) -> dict[str, t.Any]:
-    """Return the request from ``{"agent": ..., "request": ...}``; :class:`Rejected` unless our agent.
+    """Return the request from ``{"agent": ..., "parts": [...], "request": ...}``; :class:`Rejected` unless ours."""
+    return parse_payload(stdin)[0]
 
-    Lines are stripped and joined, as the bootstrap joins psrp's one-object-per-line ``$input``.
+
+def parse_payload(stdin: bytes) -> tuple[dict[str, t.Any], list[str]]:
+    """Return the request and the names of the agent parts that came with it; :class:`Rejected` unless ours.
+
+    Lines are stripped and joined, as the bootstrap joins psrp's one-object-per-line ``$input``. The core
+    must be the repository's ``_agent.ps1`` and every part one of its ``_agent_<part>.ps1`` (as shipped).
     """
     try:
         text = stdin.decode("utf-8-sig")
@@ -106,7 +128,24 @@ def parse_stdin(stdin: bytes) -> dict[str, t.Any]:
     if not isinstance(payload, dict) or not isinstance(payload.get("agent"), str):
         raise Rejected(f"winsim: stdin is not an agent request ({shorten(joined)}): {ONLY_OUR_AGENT}")
     _check_agent(payload["agent"], payload.get("request"))
-    return t.cast("dict[str, t.Any]", payload["request"])  # _check_agent refused anything but an object
+    parts = _check_parts(payload.get("parts", []))
+    # The core's apply region counts as the part 'apply' (the agent checks it the same way).
+    if known_cores()[load_protocol().agent_sha256(payload["agent"])]:
+        parts.append("apply")
+    return t.cast("dict[str, t.Any]", payload["request"]), parts  # _check_agent refused anything but an object
+
+
+def _check_parts(parts: t.Any) -> list[str]:
+    """Names of the shipped parts; :class:`Rejected` for any text that is not one of the agent's parts."""
+    if not isinstance(parts, list) or not all(isinstance(part, str) for part in parts):
+        raise Rejected(f"winsim: 'parts' must be a list of agent parts: {ONLY_OUR_AGENT}")
+    names = []
+    for part in parts:
+        sha = load_protocol().agent_sha256(part)
+        if sha not in known_parts():
+            raise Rejected(f"winsim: unknown agent part (sha256 {sha[:12]}...): {ONLY_OUR_AGENT}")
+        names.append(known_parts()[sha])
+    return names
 
 
 def _check_agent(agent: str, request: t.Any) -> None:
@@ -114,7 +153,7 @@ def _check_agent(agent: str, request: t.Any) -> None:
     version = request.get("agent_version") if isinstance(request, dict) else None
     sha = load_protocol().agent_sha256(agent)
     known_version, known_sha = known_agent()
-    if sha != known_sha or version != known_version or not isinstance(request, dict):
+    if sha not in known_cores() or version != known_version or not isinstance(request, dict):
         raise Rejected(
             f"winsim: unknown agent (version {version}, sha256 {sha[:12]}...; expected version {known_version},"
             f" sha256 {known_sha[:12]}...): {ONLY_OUR_AGENT}"
@@ -192,25 +231,48 @@ class SimHost:
         *,
         fail_write_at: int | None = None,
         fail_rollback: bool = False,
+        fail_prune: bool = False,
+        fail_readback: bool = False,
     ) -> ExecResult:
         """Run one command as Windows would run it for our agent; anything else exits 1."""
         with self.lock:
             self.command_count += 1
             try:
                 check_command(command, arguments)
-                request = parse_stdin(stdin)
+                language_mode = self.facts.get("language_mode", "FullLanguage")
+                if language_mode != "FullLanguage":
+                    return self._bootstrap_refuses(language_mode)
+                request, parts = parse_payload(stdin)
             except Rejected as exc:
                 return self._rejected(str(exc))
-            return self._run_agent(request, TwinFaults(fail_write_at=fail_write_at, fail_rollback=fail_rollback))
+            faults = TwinFaults(
+                fail_write_at=fail_write_at,
+                fail_rollback=fail_rollback,
+                fail_prune=fail_prune,
+                fail_readback=fail_readback,
+            )
+            return self._run_agent(request, faults, parts)
 
-    def _run_agent(self, request: dict[str, t.Any], faults: TwinFaults) -> ExecResult:
-        twin = AgentTwin(self.registry, faults=faults, facts=self.facts)
+    def _bootstrap_refuses(self, language_mode: str) -> ExecResult:
+        """What the bootstrap answers, before reading stdin, where PowerShell is not in FullLanguage mode."""
+        stdout = self._stdout('{"protocol":1,"ok":false,"language_mode":"' + language_mode + '","results":[]}')
+        log = {"host": self.name, "operations": [], "results": [], "exit_code": 0, "language_mode": language_mode}
+        return ExecResult(stdout, b"", 0, log)
+
+    def _stdout(self, text: str) -> bytes:
+        """powershell.exe's stdout: the text and CRLF, after a UTF-8 byte-order mark when the facts say
+        ``"stdout_bom": true`` (an output encoding with a preamble, e.g. [Text.Encoding]::UTF8)."""
+        bom = b"\xef\xbb\xbf" if self.facts.get("stdout_bom") else b""
+        return bom + text.encode("utf-8") + b"\r\n"
+
+    def _run_agent(self, request: dict[str, t.Any], faults: TwinFaults, parts: list[str]) -> ExecResult:
+        twin = AgentTwin(self.registry, faults=faults, facts=self.facts, parts=parts)
         response = twin.handle(request)
         if twin.wrote:
             self.save()
         if twin.facts_changed:
             self.save_facts()
-        stdout = json.dumps(response, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\r\n"
+        stdout = self._stdout(json.dumps(response, ensure_ascii=False, separators=(",", ":")))
         log: dict[str, t.Any] = {
             "host": self.name,
             "agent_version": request.get("agent_version"),

@@ -14,7 +14,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _agent_p
 from tests.winsim import agent_twin
 from tests.winsim.registry import Registry
 
-SCRIPT = protocol.agent_script()
+SCRIPT = "".join(protocol.agent_source(part) for part in protocol.AGENT_PARTS) + protocol.agent_source()
 SERVER = "cm01.contoso.com"
 CONFIG = (
     "C:\\Program Files (x86)\\Microsoft Endpoint Manager\\AdminConsole\\bin"
@@ -199,9 +199,11 @@ def test_the_agent_checks_paths_with_the_twins_pattern() -> None:
 
 def test_every_site_control_session_is_released() -> None:
     # ReleaseSessionHandle runs in `finally` after every successful GetSessionHandle (and after a failed refresh).
+    # Close-ScfSession returns its error instead of throwing (issue 18.4): the result is kept, never output.
     assert SCRIPT.count("$session = Open-ScfSession $siteCode") == 2
-    assert SCRIPT.count("} finally { Close-ScfSession $session }") == 2
-    assert "catch { Close-ScfSession $session; throw }" in SCRIPT
+    assert SCRIPT.count("} finally { $released = Close-ScfSession $session }") == 1
+    assert "    } finally {\n        $released = Close-ScfSession $session\n" in SCRIPT
+    assert "catch { $released = Close-ScfSession $session; throw }" in SCRIPT
 
 
 def test_wmi_options_get_the_context_by_property() -> None:
@@ -215,3 +217,45 @@ def test_session_handle_is_the_context_value_the_sdk_names() -> None:
     assert "[void]$context.Add('SessionHandle', [string]$out['SessionHandle'])" in SCRIPT
     for method in ("'GetSessionHandle'", "'RefreshSCF'", "'CommitSCF'", "'ReleaseSessionHandle'"):
         assert method in SCRIPT
+
+
+# ---------------------------------------------------------------------------------------------
+# Several SMS Providers; steps after the commit (issue 18.4)
+
+
+def test_a_site_with_several_sms_providers_is_one_site() -> None:
+    facts = site_facts()
+    facts["sms"]["providers"] = [
+        {"site_code": "PS1", "machine": "cm01.contoso.com", "local": True},
+        {"site_code": "ps1", "machine": "cm02.contoso.com", "local": True},
+        {"site_code": "CAS", "machine": "cas.contoso.com", "local": False},
+    ]
+    [result] = run(facts, {"op": "sms_sysresuse_read"})
+    assert result["site_code"] == "PS1" and len(result["instances"]) == 1
+
+
+def test_providers_of_two_sites_are_ambiguous() -> None:
+    facts = site_facts()
+    facts["sms"]["providers"] = [{"site_code": "PS1", "local": True}, {"site_code": "PS2", "local": True}]
+    [result] = run(facts, {"op": "sms_sysresuse_read"})
+    message = "root\\SMS names 2 sites with ProviderForLocalSite = true (PS1, PS2): give the site code"
+    assert result == {"op": "sms_sysresuse_read", "status": "error", "error": message}
+    agent_message = (
+        "root\\SMS names $($codes.Count) sites with ProviderForLocalSite = true ($($codes -join ', ')): give the"
+        " site code"
+    )
+    assert f'throw "{agent_message}"' in SCRIPT
+
+
+def test_a_committed_write_stays_written_when_read_back_and_release_fail() -> None:
+    facts = site_facts()
+    facts["sms"]["faults"] = {"readback": "Generic failure ", "release": "Access denied "}
+    [result] = run(facts, write_op("old.corp.example"))
+    assert result == {
+        "op": "sms_sysresuse_write", "status": "written", "site_code": "PS1", "server": SERVER, "committed": True,
+        "after": None, "after_error": "Generic failure ", "release_error": "Access denied ",
+    }  # fmt: skip
+    assert facts["sms"]["instances"][0]["props"][1]["value2"] == "proxy.corp.example"
+    # The agent: after CommitSCF the read back is caught, and the release only reported.
+    assert "} catch { $result['after_error'] = Get-ErrorMessage $_ }" in SCRIPT
+    assert "$result['release_error'] = $released" in SCRIPT

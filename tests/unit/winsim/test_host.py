@@ -155,8 +155,10 @@ def test_rejects_wrong_agent_version(tmp_path: Path) -> None:
     host = make_host(tmp_path)
     version, sha = known_agent()
     request = {**P.build_request([READ]), "agent_version": "0.0.9"}
+    # A read ships the core without its apply region: another known form of the same agent.
+    sent = P.agent_sha256(P.agent_script(with_apply=False))
     assert rejected(host, P.BOOTSTRAP_COMMAND_LINE, [], P.build_stdin(request)) == (
-        f"winsim: unknown agent (version 0.0.9, sha256 {sha[:12]}...; "
+        f"winsim: unknown agent (version 0.0.9, sha256 {sent[:12]}...; "
         f"expected version {version}, sha256 {sha[:12]}...): {ONLY}"
     )
 

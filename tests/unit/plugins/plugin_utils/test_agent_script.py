@@ -29,7 +29,9 @@ from tests.winsim import agent_twin
 from tests.winsim.registry import Registry
 
 DOC = Path(__file__).resolve().parents[4] / "docs" / "dev" / "agent-protocol.md"
-SCRIPT = protocol.agent_script()
+# The whole agent as the host sees it (every part, then the core), in its source form: line numbers
+# and comments as in the files. What is shipped drops comment lines (protocol.shipped).
+SCRIPT = "".join(protocol.agent_source(part) for part in protocol.AGENT_PARTS) + protocol.agent_source()
 
 # .NET methods the agent calls as statements that return void (checked against the .NET Framework
 # 4.x reference): a bare call of one of them writes nothing. CreateSubKey, OpenSubKey, GetValue,
@@ -366,8 +368,9 @@ def test_agent_is_ascii() -> None:
 
 def test_no_add_type_or_dynamic_evaluation() -> None:
     code_with_strings = scan(SCRIPT)[1].lower()
+    # Add-Type only loads a .NET Framework assembly by name (Import-Assembly); it never compiles.
+    assert re.findall(r"add-type[^\n;}]*", code_with_strings) == ["add-type -assemblyname $name "]
     for forbidden in (
-        "add-type",
         "invoke-expression",
         "iex ",
         "[scriptblock]::create",
@@ -392,11 +395,14 @@ def test_braces_parentheses_and_quotes_balance() -> None:
     assert bracket_errors(code) == []
 
 
-def test_param_block_comes_first() -> None:
-    # The bootstrap passes the request as the script block's first positional argument.
-    first = next(s for s in statements(scan(SCRIPT)[0]) if not s.label)
-    assert first.text.lower().replace(" ", "") == "param($request)"
-    assert protocol.BOOTSTRAP_SCRIPT.endswith("$p.request")
+def test_request_is_the_first_argument() -> None:
+    # The bootstrap puts the parts before the core in one script block, so the core has no param block:
+    # the request is the script block's first positional argument.
+    core = protocol.agent_source()
+    first = next(s for s in statements(scan(core)[0]) if not s.label)
+    assert first.text.replace(" ", "") == "$Request=$args[0]"
+    assert protocol.BOOTSTRAP_SCRIPT.endswith("-join[char]10)) $p.request}")
+    assert "param(" not in scan(SCRIPT)[0].split("function ", 1)[0].lower()
 
 
 def test_nothing_but_the_response_reaches_stdout() -> None:
@@ -444,7 +450,8 @@ def test_versions_match_the_controller() -> None:
 def test_stdin_line_is_one_ascii_json_line() -> None:
     line = protocol.build_stdin(protocol.build_request([]))
     assert line.endswith(b"\r\n") and line.count(b"\n") == 1
-    assert json.loads(line)["agent"] == SCRIPT
+    assert json.loads(line)["agent"] == protocol.agent_script(with_apply=False)
+    assert json.loads(line)["parts"] == []
     # psrp delivers stdin one line per object: the bootstrap joins them all.
     assert "@($input)-join''" in protocol.BOOTSTRAP_SCRIPT
 
@@ -489,6 +496,19 @@ def test_every_documented_result_field_is_produced() -> None:
     fields -= {"set", "sms", "pending_edits", "files", "base64", "text", "fqdn", "program_data"}
     fields -= {"timeout_ms", "targets", "from", "offset"}  # tls_probe's request
     fields -= {"network", "chains", "rules", "answer", "zscaler"}  # the simulator's facts for tls_probe
+    fields -= {"parts"}  # stdin
+    fields -= {
+        "stdout_bom",
+        "unreadable_keys",
+        "providers",
+        "readback",
+        "release",
+        "machine",
+        "local",
+    }  # simulator facts
+    # The bootstrap's own answer (protocol.BOOTSTRAP_SCRIPT), before any agent text runs.
+    assert '"language_mode"' in protocol.BOOTSTRAP_SCRIPT
+    fields -= {"language_mode"}
     missing = sorted(f for f in fields if not re.search(rf"\b{f} = |\['{f}'\] = ", SCRIPT))
     assert missing == []
 

@@ -45,18 +45,26 @@ def _dotnet_pattern(name: str) -> re.Pattern[str]:
 # --- the agent's text ----------------------------------------------------------------------------------------
 
 
+# Changed on purpose (issue 18.6): the whole probe shares timeout_ms (what is left of it bounds each later
+# socket read and write, the TLS handshake included); TLS 1.3 is offered where Windows has it; the CONNECT
+# request sends a User-Agent; errors keep the inner exceptions' reasons; IPv6 gets a socket of its family.
 def test_every_network_step_is_bounded_by_the_timeout() -> None:
     probe = function_body("Invoke-Probe")
     assert "$pending.AsyncWaitHandle.WaitOne($TimeoutMs)" in probe
-    assert "$client.ReceiveTimeout = $TimeoutMs" in probe
-    assert "$client.SendTimeout = $TimeoutMs" in probe
+    assert probe.count("Set-ProbeDeadline $client $clock $TimeoutMs") == 2
+    deadline = function_body("Set-ProbeDeadline")
+    assert "$left = [Math]::Max(1, $TimeoutMs - [int]$Clock.ElapsedMilliseconds)" in deadline
+    assert "$Client.ReceiveTimeout = $left" in deadline and "$Client.SendTimeout = $left" in deadline
     # The stream is read byte by byte up to a fixed size, never to the end of an endless answer.
     assert "while ($bytes.Count -lt $ProbeMaxHeadBytes)" in function_body("Read-HttpHead")
 
 
-def test_tls_is_pinned_to_1_2_without_process_wide_settings() -> None:
+def test_tls_1_2_and_1_3_where_windows_has_it_without_process_wide_settings() -> None:
     handshake = function_body("Invoke-TlsHandshake")
-    assert "[System.Security.Authentication.SslProtocols]::Tls12, $false)" in handshake
+    assert "AuthenticateAsClient($ServerName, $null, (Get-ProbeProtocols), $false)" in handshake
+    protocols = function_body("Get-ProbeProtocols")
+    assert "[Environment]::OSVersion.Version.Build -ge 20348" in protocols
+    assert "[System.Security.Authentication.SslProtocols]'Tls12, Tls13'" in protocols
     lowered = scan(SCRIPT)[1].lower()
     # A process-wide certificate callback or protocol switch would outlive the probe in a psrp runspace.
     for forbidden in ("servicepointmanager", "invoke-webrequest", "webclient", "httpwebrequest", "set-itemproperty"):
@@ -77,7 +85,7 @@ def test_request_lines_are_built_from_validated_fields_only() -> None:
     probe = function_body("Invoke-Probe")
     sent = re.findall(r'Send-Ascii \$stream "([^"]*)"', probe)
     assert sent == [
-        "CONNECT $tunnel HTTP/1.1`r`nHost: $tunnel`r`n`r`n",
+        "CONNECT $tunnel HTTP/1.1`r`nHost: $tunnel`r`nUser-Agent: proxyfleet-probe`r`n`r`n",
         "GET $requestTarget HTTP/1.1`r`nHost: $authority`r`nUser-Agent: proxyfleet-probe`r`nConnection: close`r`n`r`n",
     ]
 
@@ -296,3 +304,16 @@ def test_the_request_is_data_even_when_it_looks_like_script() -> None:
     target = {**TARGET, "path": "/$(Remove-Item%20C:\\);`whoami`"}
     result = twin_probe(Registry(), {"network": NETWORK}, targets=[target])
     assert result["probes"][0]["ok"] is True
+
+
+def test_ipv6_targets_and_proxies_get_a_socket_of_their_family() -> None:
+    client = function_body("New-ProbeClient")
+    assert "[System.Net.IPAddress]::TryParse($HostName, [ref]$address)" in client
+    assert "TcpClient -ArgumentList $address.AddressFamily" in client
+    assert "$client.Client.DualMode = $true" in client
+    assert "$client = New-ProbeClient ($peer.host.Trim('[', ']'))" in function_body("Invoke-Probe")
+
+
+def test_probe_errors_keep_the_inner_reason() -> None:
+    assert "$result['error'] = Get-ProbeError $_" in function_body("Invoke-Probe")
+    assert "return $messages -join ': '" in function_body("Get-ProbeError")

@@ -25,12 +25,23 @@ def test_lost_during_a_read_says_nothing_was_written() -> None:
     assert session.commands == 1
 
 
+# Changed on purpose (issue 17.5): the message names the backup the controller sent, and says the
+# host may have applied the change. An apply without changes writes nothing: it is a read.
 def test_lost_during_a_write_says_old_or_new_and_to_run_again() -> None:
+    change = {"action": "create_key", "hive": "HKLM", "path": "SOFTWARE\\X", "view": 64, "expect": {"exists": False}}
+    apply = {"op": "apply", "backup": {"id": "20260101T000000000000Z-0000abcd", "keep": 20}, "changes": [change]}
     with pytest.raises(AnsibleConnectionFailure) as info:
-        HostSession(broken_link).run([{"op": "apply", "changes": []}])
+        HostSession(broken_link).run([apply])
     assert info.value.message == (
         "the connection to the host was lost during the write command (('Connection aborted.', "
-        "RemoteDisconnected('Remote end closed connection'))). The host agent writes every value or none, so the "
-        "host holds either all its old values or all the new ones (the old ones then in an on-host backup); run "
-        "the task again: it reads which and finishes the job"
+        "RemoteDisconnected('Remote end closed connection'))): the host may have applied the change; backup "
+        "20260101T000000000000Z-0000abcd; re-run to converge or restore (no answer). The host agent writes every "
+        "value or none, so the host holds either all its old values or all the new ones (the old ones then in an "
+        "on-host backup); run the task again: it reads which and finishes the job"
     )
+
+
+def test_an_apply_without_changes_is_lost_like_a_read() -> None:
+    with pytest.raises(AnsibleConnectionFailure) as info:
+        HostSession(broken_link).run([{"op": "apply", "changes": []}])
+    assert info.value.message.endswith("; nothing was written")

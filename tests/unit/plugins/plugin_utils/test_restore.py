@@ -233,3 +233,19 @@ def test_a_backup_without_count_was_never_completed() -> None:
     (only,) = decode_backups(entries)
     assert only.problem == "its Count value is missing: the backup was never completed"
     assert only.summary()["restorable"] is False
+
+
+def test_backups_are_ordered_by_the_hosts_sequence_not_by_id() -> None:
+    # Issue 17.4: two controllers a day apart. The later apply (sequence 2) has the id that sorts first;
+    # "restore the newest" must undo it, not the other one.
+    later, earlier = backup("20261122T000000000000Z-cccccccc", []), backup("20261123T000000000000Z-dddddddd", [])
+    later[0]["values"].append(value("Sequence", "dword", 2))
+    earlier[0]["values"].append(value("Sequence", "dword", 1))
+    legacy = backup("20261124T000000000000Z-eeeeeeee", [])  # an older agent's: no Sequence, oldest of all
+    backups = decode_backups([*legacy, *earlier, *later])
+    assert [b.id for b in backups] == [
+        "20261122T000000000000Z-cccccccc",
+        "20261123T000000000000Z-dddddddd",
+        "20261124T000000000000Z-eeeeeeee",
+    ]
+    assert [b.id for b in select(backups, None)] == ["20261122T000000000000Z-cccccccc"]

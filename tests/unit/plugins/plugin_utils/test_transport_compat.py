@@ -106,7 +106,7 @@ def test_psrp_input_joined_like_the_bootstrap_is_the_request() -> None:
     assert len(objects) == 1  # the payload is one line: one object whichever way it is split
     payload = json.loads("".join(objects))  # $l=@($input)-join''; ConvertFrom-Json $l
     assert payload["request"] == REQUEST
-    assert payload["agent"] == protocol.agent_script()
+    assert payload["agent"] == protocol.agent_script(with_apply=False)  # a read needs no apply region
 
 
 @pytest.mark.parametrize("line_ending", ["\r\n", "\n"])

@@ -1,0 +1,113 @@
+# proxyfleet.windows host agent part 'wmi' (docs/dev/agent-protocol.md): the wmi_query operation.
+# Sent before the core (_agent.ps1) only when a request uses it; it only defines functions.
+# \z, not $: $ also matches before a final newline.
+$WmiNamePattern = '^[A-Za-z0-9_]+\z'
+$WmiNamespacePattern = '^[A-Za-z0-9_]+(\\[A-Za-z0-9_]+)*\z'
+
+# A WMI value as the protocol reports it: strings, integers, booleans, reals and null as they are,
+# char16 as a string, byte arrays as base64, DateTime as ISO 8601 UTC, other arrays element by element.
+function ConvertTo-WmiValue($Value, [string]$Name) {
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [byte[]]) { return [Convert]::ToBase64String($Value) }
+    if ($Value -is [array]) {
+        $items = New-Object System.Collections.ArrayList
+        foreach ($item in $Value) { [void]$items.Add((ConvertTo-WmiValue $item $Name)) }
+        return , $items.ToArray()
+    }
+    if ($Value -is [string] -or $Value -is [bool] -or (Test-WmiInteger $Value) -or $Value -is [double] -or $Value -is [single]) { return $Value }
+    if ($Value -is [char]) { return [string]$Value }
+    if ($Value -is [datetime]) { return $Value.ToUniversalTime().ToString('o') }
+    throw "property '$Name' has a value of type $($Value.GetType().FullName), which wmi_query does not report"
+}
+
+function Test-WmiInteger($Value) {
+    foreach ($type in @([byte], [sbyte], [int16], [uint16], [int32], [uint32], [int64], [uint64])) { if ($Value -is $type) { return $true } }
+    return $false
+}
+
+# A 'where' value: string, boolean, null or integer. ConvertFrom-Json gives Int32/Int64, and Decimal
+# only beyond Int64 (an integral Decimal inside it was written 1.0, which is not an integer).
+function Test-WmiFilterValue($Value) {
+    if ($null -eq $Value -or $Value -is [string] -or $Value -is [bool] -or (Test-JsonInteger $Value)) { return $true }
+    if ($Value -isnot [decimal]) { return $false }
+    return $Value -eq [decimal]::Truncate($Value) -and ($Value -gt [long]::MaxValue -or $Value -lt [long]::MinValue)
+}
+
+# 'where' equality: the same JSON kind; strings ignore case (ordinal), numbers compare by value.
+function Test-WmiEqual($Value, $Wanted) {
+    if ($null -eq $Wanted) { return $null -eq $Value }
+    if ($Wanted -is [bool]) { return $Value -is [bool] -and $Value -eq $Wanted }
+    if ($Wanted -is [string]) { return $Value -is [string] -and [string]::Equals($Value, $Wanted, [StringComparison]::OrdinalIgnoreCase) }
+    return (Test-WmiInteger $Value) -and ([decimal]$Value) -eq ([decimal]$Wanted)
+}
+
+# 'namespace' or 'class' when Get-CimInstance failed because Windows has no such namespace or class
+# (WBEM_E_INVALID_NAMESPACE 0x8004100E, WBEM_E_INVALID_CLASS 0x80041010); $null for other errors.
+function Get-WmiMissing($ErrorRecord) {
+    $code = [string]$ErrorRecord.Exception.NativeErrorCode
+    $id = [string]$ErrorRecord.FullyQualifiedErrorId
+    if ($code -eq 'InvalidNamespace' -or $id -like 'HRESULT 0x8004100e,*') { return 'namespace' }
+    if ($code -eq 'InvalidClass' -or $id -like 'HRESULT 0x80041010,*') { return 'class' }
+    return $null
+}
+
+function Get-WmiRow($Instance, $Names) {
+    $row = [ordered]@{}
+    foreach ($name in $Names) {
+        $value = $null
+        foreach ($property in $Instance.CimInstanceProperties) {
+            if ($property.Name -eq $name) { $value = ConvertTo-WmiValue $property.Value $name }
+        }
+        $row[$name] = $value
+    }
+    return $row
+}
+
+# Read-only: instances of one class, only the listed properties, filtered in PowerShell by 'where'.
+function Invoke-WmiQuery($Operation) {
+    $namespace = Get-Field $Operation 'namespace'
+    if ($namespace -isnot [string]) { throw "'namespace' must be a string" }
+    if ($namespace -cnotmatch $WmiNamespacePattern) {
+        throw "invalid namespace '$namespace' (expected names of letters, digits and underscores separated by single backslashes)"
+    }
+    $class = Get-Field $Operation 'class'
+    if ($class -isnot [string]) { throw "'class' must be a string" }
+    if ($class -cnotmatch $WmiNamePattern) { throw "invalid class name '$class' (expected letters, digits and underscores)" }
+    $properties = Get-Field $Operation 'properties'
+    if ($properties -isnot [array] -or $properties.Count -eq 0) { throw "'properties' must be a non-empty list of property names" }
+    $seen = @{}
+    for ($i = 0; $i -lt $properties.Count; $i++) {
+        $name = $properties[$i]
+        if ($name -isnot [string]) { throw "properties[$i] must be a string" }
+        if ($name -cnotmatch $WmiNamePattern) { throw "invalid property name '$name' (expected letters, digits and underscores)" }
+        if ($seen.ContainsKey($name)) { throw "duplicate property '$name' in 'properties'" }
+        $seen[$name] = $true
+    }
+    $filters = New-Object System.Collections.ArrayList
+    $where = Get-Field $Operation 'where'
+    if ($null -ne $where) {
+        if ($where -isnot [System.Management.Automation.PSCustomObject]) { throw "'where' must be an object of property names and values" }
+        foreach ($field in $where.PSObject.Properties) {
+            $listed = $null
+            foreach ($name in $properties) { if ($name -eq $field.Name) { $listed = $name } }
+            if ($null -eq $listed) { throw "'where' property '$($field.Name)' is not one of 'properties'" }
+            if (-not (Test-WmiFilterValue $field.Value)) { throw "'where' value of '$($field.Name)' must be a string, an integer, a boolean or null" }
+            [void]$filters.Add(@{ property = $listed; wanted = $field.Value })
+        }
+    }
+    try {
+        $found = @(Get-CimInstance -Namespace $namespace -ClassName $class -OperationTimeoutSec $WmiTimeoutSec -ErrorAction Stop)
+    } catch {
+        $missing = Get-WmiMissing $_
+        if ($null -eq $missing) { throw }
+        return [ordered]@{ op = 'wmi_query'; status = 'ok'; instances = @(); missing = $missing }
+    }
+    $instances = New-Object System.Collections.ArrayList
+    foreach ($instance in $found) {
+        $row = Get-WmiRow $instance $properties
+        $keep = $true
+        foreach ($filter in $filters) { if (-not (Test-WmiEqual $row[$filter.property] $filter.wanted)) { $keep = $false } }
+        if ($keep) { [void]$instances.Add($row) }
+    }
+    return [ordered]@{ op = 'wmi_query'; status = 'ok'; instances = $instances.ToArray() }
+}
