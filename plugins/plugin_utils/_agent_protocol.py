@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import typing as t
 
 PROTOCOL_VERSION = 1
@@ -60,4 +61,225 @@ def build_stdin(request: dict[str, t.Any], script: str | None = None) -> bytes:
     """Return the one ASCII line that carries the agent and the request."""
     payload = {"agent": agent_script() if script is None else script, "request": request}
     line = json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
-    return line.encode("ascii") + b"\r\n"
+    return check_request_size(line.encode("ascii") + b"\r\n")
+
+
+# --- bounds of what goes to a host and of what comes back (docs/robustness.md) ----------------------------
+
+# Windows PowerShell 5.1's ConvertFrom-Json (JavaScriptSerializer) refuses input longer than
+# MaxJsonLength, 2,097,152 characters by default; the bootstrap parses the whole stdin line with it.
+# Half of that leaves room for whatever the line's framing adds on the way.
+MAX_REQUEST_BYTES = 1_048_576
+# One host must not be able to exhaust the controller: its answer is bounded before it is parsed, and
+# every list, string and nesting level after.
+MAX_ANSWER_CHARS = 8_388_608
+MAX_ANSWER_DEPTH = 32
+MAX_ANSWER_ITEMS = 100_000
+MAX_ANSWER_STRING = 1_048_576  # a registry value in the standard format holds at most 1 MB
+MAX_KEY_PATH = 32_767  # ours: 512 levels of 255-character names would be longer (Registry element size limits)
+MAX_KEY_NAME = 255  # Registry element size limits: key name
+MAX_VALUE_NAME = 16_383  # Registry element size limits: value name
+HIVES = ("HKLM", "HKCU", "HKU", "HKCR")
+VALUE_TYPES = ("string", "expandstring", "multistring", "dword", "qword", "binary", "none")
+
+
+class RequestTooLarge(ValueError):
+    """A request the host could not read; nothing was sent. The message is meant for the user."""
+
+
+class AnswerError(ValueError):
+    """An answer that does not have the protocol's shape or exceeds its bounds; ``field`` says where."""
+
+    def __init__(self, field: str, problem: str, operations: list[dict[str, t.Any]] | None = None) -> None:
+        message = f"the host agent's answer is malformed at {field}: {problem}"
+        if any(operation.get("op") in WRITING_OPERATIONS for operation in operations or []):
+            message += (
+                "; the command may have written to the host before it answered: run the task again to converge,"
+                " or put the host back with proxyfleet.windows.proxy_restore"
+            )
+        super().__init__(message)
+        self.field, self.problem = field, problem
+
+
+WRITING_OPERATIONS = ("apply", "sms_sysresuse_write", "file_write", "service")
+
+
+def check_request_size(stdin: bytes) -> bytes:
+    """Return ``stdin`` when one host command can carry it; raise :class:`RequestTooLarge` otherwise."""
+    if len(stdin) > MAX_REQUEST_BYTES:
+        raise RequestTooLarge(
+            f"this task would send {len(stdin):,} bytes to the host in one command, more than the "
+            f"{MAX_REQUEST_BYTES:,} this collection sends (Windows PowerShell 5.1's ConvertFrom-Json reads at most "
+            "2,097,152 characters); give fewer or shorter values per task (bypass lists, surfaces); nothing was sent"
+        )
+    return stdin
+
+
+def check_answer_text(operations: list[dict[str, t.Any]], stdout: str) -> None:
+    """Bound an answer before it is parsed: its length and how deeply it nests.
+
+    Raises:
+        AnswerError: naming what is too large.
+    """
+    if len(stdout) > MAX_ANSWER_CHARS:
+        problem = f"{len(stdout):,} characters, more than the {MAX_ANSWER_CHARS:,} accepted"
+        raise AnswerError("stdout", problem, operations)
+    # json.loads recurses once per level and would raise RecursionError; count the levels first
+    # (strings taken out, so brackets inside them do not count).
+    depth = deepest = 0
+    for bracket in _BRACKETS.sub("", _JSON_STRING.sub('""', stdout)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_ANSWER_DEPTH:
+            raise AnswerError("stdout", f"nested more than {MAX_ANSWER_DEPTH} levels deep", operations)
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
+def check_answer(operations: list[dict[str, t.Any]], response: dict[str, t.Any]) -> None:
+    """Check a decoded answer's shape and bounds before anything uses it (see :func:`_check_answer`)."""
+    try:
+        _check_answer(operations, response)
+    except AnswerError as exc:
+        raise AnswerError(exc.field, exc.problem, operations) from None
+
+
+def _check_answer(operations: list[dict[str, t.Any]], response: dict[str, t.Any]) -> None:
+    """Check a decoded answer's shape and bounds before anything uses it.
+
+    Every list, string and number is bounded; the results of ``read`` and ``apply`` (the registry,
+    which every module uses) are checked field by field, the other operations' results for their
+    ``op`` and ``status``.
+
+    Raises:
+        AnswerError: naming the field, e.g. ``results[0].keys[3].view``.
+    """
+    _check_bounds("answer", response, 0)
+    results = response.get("results")
+    if not isinstance(results, list) or len(results) != len(operations):
+        count = len(results) if isinstance(results, list) else type(results).__name__
+        raise AnswerError("results", f"{count} results for {len(operations)} operations")
+    for index, (operation, result) in enumerate(zip(operations, results, strict=True)):
+        where = f"results[{index}]"
+        _need(isinstance(result, dict), where, "expected an object")
+        _need(result.get("op") == operation.get("op"), f"{where}.op", f"expected {operation.get('op')!r}")
+        _need(isinstance(result.get("status"), str), f"{where}.status", "expected text")
+        if result["status"] == "error":
+            _need(isinstance(result.get("error"), str), f"{where}.error", "expected text")
+        elif operation.get("op") == "read":
+            _check_read(where, result)
+        elif operation.get("op") == "apply":
+            _check_apply(where, result)
+
+
+def _need(condition: bool, field: str, problem: str) -> None:
+    if not condition:
+        raise AnswerError(field, problem)
+
+
+def _check_bounds(field: str, value: t.Any, depth: int) -> None:
+    _need(depth <= MAX_ANSWER_DEPTH, field, f"nested more than {MAX_ANSWER_DEPTH} levels deep")
+    if isinstance(value, str):
+        _need(len(value) <= MAX_ANSWER_STRING, field, f"{len(value):,} characters, more than {MAX_ANSWER_STRING:,}")
+    elif isinstance(value, list):
+        _need(len(value) <= MAX_ANSWER_ITEMS, field, f"{len(value):,} items, more than {MAX_ANSWER_ITEMS:,}")
+        for index, item in enumerate(value):
+            _check_bounds(f"{field}[{index}]", item, depth + 1)
+    elif isinstance(value, dict):
+        _need(len(value) <= MAX_ANSWER_ITEMS, field, f"{len(value):,} fields, more than {MAX_ANSWER_ITEMS:,}")
+        for key, item in value.items():
+            _check_bounds(f"{field}.{key}"[:200], item, depth + 1)
+
+
+def _check_read(where: str, result: dict[str, t.Any]) -> None:
+    if result["status"] != "ok":
+        raise AnswerError(f"{where}.status", f"expected 'ok' or 'error', got {result['status'][:40]!r}")
+    keys = result.get("keys")
+    if not isinstance(keys, list):
+        raise AnswerError(f"{where}.keys", "expected a list")
+    for index, key in enumerate(keys):
+        _check_key(f"{where}.keys[{index}]", key)
+
+
+def _check_key(where: str, key: t.Any) -> None:
+    _need(isinstance(key, dict), where, "expected an object")
+    hive = key.get("hive")
+    _need(isinstance(hive, str) and hive.upper() in HIVES, f"{where}.hive", f"expected one of {', '.join(HIVES)}")
+    _check_path(f"{where}.path", key.get("path"))
+    _need(_is_int(key.get("view")) and key["view"] in (64, 32), f"{where}.view", "expected 64 or 32")
+    _need(isinstance(key.get("exists"), bool), f"{where}.exists", "expected true or false")
+    values, subkeys = key.get("values"), key.get("subkeys", [])
+    _need(isinstance(values, list), f"{where}.values", "expected a list")
+    _need(isinstance(subkeys, list), f"{where}.subkeys", "expected a list")
+    for index, value in enumerate(values):
+        _check_value(f"{where}.values[{index}]", value)
+    for index, name in enumerate(subkeys):
+        field = f"{where}.subkeys[{index}]"
+        _need(isinstance(name, str) and 0 < len(name) <= MAX_KEY_NAME, field, "expected a key name")
+    if "pattern" in key:
+        _need(isinstance(key["pattern"], str), f"{where}.pattern", "expected text")
+
+
+def _check_path(field: str, path: t.Any) -> None:
+    _need(isinstance(path, str) and len(path) <= MAX_KEY_PATH, field, "expected a key path")
+    names = path.split("\\") if path else []
+    _need(all(0 < len(name) <= MAX_KEY_NAME for name in names), field, "expected names of 1-255 characters")
+
+
+def _check_value(where: str, value: t.Any, *, name_required: bool = True) -> None:
+    _need(isinstance(value, dict), where, "expected an object")
+    name = value.get("name")
+    if name_required or name is not None:
+        _need(isinstance(name, str) and len(name) <= MAX_VALUE_NAME, f"{where}.name", "expected a value name")
+    kind, data = value.get("type"), value.get("data")
+    _need(kind in VALUE_TYPES, f"{where}.type", f"expected one of {', '.join(VALUE_TYPES)}")
+    field = f"{where}.data"
+    if kind in ("string", "expandstring"):
+        _need(isinstance(data, str), field, f"expected text for a {kind} value")
+    elif kind == "multistring":
+        _need(isinstance(data, list) and all(isinstance(item, str) for item in data), field, "expected a list of text")
+    elif kind in ("dword", "qword"):
+        top = 0xFFFFFFFF if kind == "dword" else 0xFFFFFFFFFFFFFFFF
+        _need(_is_int(data) and 0 <= data <= top, field, f"expected an integer 0..{top} for a {kind} value")
+    else:
+        _need(isinstance(data, str) and _is_base64(data), field, f"expected base64 for a {kind} value")
+
+
+def _check_apply(where: str, result: dict[str, t.Any]) -> None:
+    status = result["status"]
+    _need(status in ("applied", "precondition_failed", "failed"), f"{where}.status", "expected applied, "
+          "precondition_failed, failed or error")  # fmt: skip
+    backup_id = result.get("backup_id")
+    _need(backup_id is None or (isinstance(backup_id, str) and len(backup_id) <= 64), f"{where}.backup_id",
+          "expected a backup id or null")  # fmt: skip
+    if status == "applied":
+        after = result.get("after")
+        if not isinstance(after, list):
+            raise AnswerError(f"{where}.after", "expected a list")
+        for index, entry in enumerate(after):
+            field = f"{where}.after[{index}]"
+            _need(isinstance(entry, dict) and isinstance(entry.get("exists"), bool), f"{field}.exists",
+                  "expected true or false")  # fmt: skip
+            _check_path(f"{field}.path", entry.get("path"))
+            if entry["exists"] and "type" in entry:
+                _check_value(field, entry, name_required=False)
+    elif status == "precondition_failed":
+        failed = result.get("failed")
+        _need(isinstance(failed, list) and all(isinstance(item, dict) for item in failed), f"{where}.failed",
+              "expected a list of objects")  # fmt: skip
+    else:
+        _need(isinstance(result.get("error"), str), f"{where}.error", "expected text")
+
+
+def _is_int(value: t.Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_base64(text: str) -> bool:
+    try:
+        base64.b64decode(text, validate=True)
+    except ValueError:
+        return False
+    return True

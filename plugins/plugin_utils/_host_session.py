@@ -64,7 +64,13 @@ class HostSession:
             # ConnectionError, "winrm send_input failed", ...), which Ansible shows as a bare failure.
             # The host is unreachable, and the user needs to know what that means for its registry.
             raise AnsibleConnectionFailure(lost_connection_message(operations, exc)) from None
-        response = parse_response(int(outcome.get("rc") or 0), outcome.get("stdout", ""), outcome.get("stderr", ""))
+        stdout = outcome.get("stdout", "")
+        try:  # the answer is bounded before it is parsed, and its shape checked before anything uses it
+            protocol.check_answer_text(operations, stdout)
+            response = parse_response(int(outcome.get("rc") or 0), stdout, outcome.get("stderr", ""))
+            protocol.check_answer(operations, response)
+        except protocol.AnswerError as exc:
+            raise AgentError(str(exc)) from exc
         results: list[dict[str, t.Any]] = response["results"]
         if len(results) != len(operations):
             raise AgentError(f"the host agent returned {len(results)} results for {len(operations)} operations")
