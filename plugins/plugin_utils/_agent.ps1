@@ -603,7 +603,7 @@ function Invoke-WmiQuery($Operation) {
 # restarts it when it runs (or always, with only_if_running false), waiting at most 60 s each way.
 function Invoke-Service($Operation) {
     $name = Get-Field $Operation 'name'
-    if ($name -isnot [string] -or $name -cnotmatch '^[A-Za-z0-9_.-]{1,256}\z') { throw "invalid service name '$name' (letters, digits, '_', '.', '-')" }
+    if ($name -isnot [string] -or $name -cnotmatch '^[^\\/*?\x00-\x1F\x7F]{1,256}\z') { throw "invalid service name '$name' (1 to 256 characters, no '/', '\', '*', '?' or control characters)" }
     $action = Get-Field $Operation 'action'
     if (@('query', 'restart') -cnotcontains $action) { throw "unknown service action '$action' (expected query or restart)" }
     $onlyIfRunning = Get-Field $Operation 'only_if_running'

@@ -172,6 +172,8 @@ def _check_answer(operations: list[dict[str, t.Any]], response: dict[str, t.Any]
             _check_read(where, result)
         elif operation.get("op") == "apply":
             _check_apply(where, result)
+        elif operation.get("op") == "service":
+            _check_service(where, result)
 
 
 def _need(condition: bool, field: str, problem: str) -> None:
@@ -271,6 +273,14 @@ def _check_apply(where: str, result: dict[str, t.Any]) -> None:
               "expected a list of objects")  # fmt: skip
     else:
         _need(isinstance(result.get("error"), str), f"{where}.error", "expected text")
+
+
+def _check_service(where: str, result: dict[str, t.Any]) -> None:
+    _need(result["status"] in ("ok", "missing"), f"{where}.status", "expected ok, missing or error")
+    if result["status"] == "ok":
+        for field in ("name", "before", "after"):
+            _need(isinstance(result.get(field), str), f"{where}.{field}", "expected text")
+        _need(isinstance(result.get("restarted"), bool), f"{where}.restarted", "expected true or false")
 
 
 def _is_int(value: t.Any) -> bool:

@@ -40,7 +40,8 @@ READ_HIVES = ("HKLM", "HKCU", "HKU", "HKCR")
 WRITE_HIVES = ("HKLM",)
 ACTIONS = ("set_value", "delete_value", "create_key", "delete_key")
 KEY_ACTIONS = ("create_key", "delete_key")
-SERVICE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}")
+# Service names as CreateService takes them (no '/' or '\\'), without wildcards or control characters.
+SERVICE_NAME = re.compile(r"[^\\/*?\x00-\x1f\x7f]{1,256}")
 # Services every simulated host has unless its facts list its own (``"services": {"DoSvc": {"status": "Running"}}``).
 DEFAULT_SERVICES: dict[str, dict[str, t.Any]] = {
     "DoSvc": {"status": "Running"},
@@ -514,7 +515,9 @@ class AgentTwin:
         """Query or restart a service of the facts' ``services`` (name -> status; restarts counted)."""
         name, action, only_if_running = op.get("name"), op.get("action"), op.get("only_if_running")
         if not isinstance(name, str) or not SERVICE_NAME.fullmatch(name):
-            raise OperationError(f"invalid service name '{name}' (letters, digits, '_', '.', '-')")
+            raise OperationError(
+                f"invalid service name '{name}' (1 to 256 characters, no '/', '\\', '*', '?' or control characters)"
+            )
         if action not in ("query", "restart"):
             raise OperationError(f"unknown service action '{action}' (expected query or restart)")
         if not isinstance(only_if_running, bool):
