@@ -269,3 +269,15 @@ def test_malformed_answers_fail_naming_host_and_field_and_lose_nothing(tmp_path:
         assert restore.rc == 0, restore.stdout + restore.stderr
         for host in names:
             assert without_backups(fleet.registry(host)) == without_backups(Registry.load(SOURCE)), host
+
+
+def test_published_fault_counts_match() -> None:
+    # docs/robustness.md publishes these figures; this test is where they come from.
+    text = (REPO_ROOT / "docs" / "robustness.md").read_text(encoding="utf-8")
+    counts = {
+        "transport and registry-write faults": len(scenarios()),
+        "malformed answers (hostile hosts)": len(ANSWERS) + 1,
+        "faults in all, each survived with nothing lost": len(scenarios()) + len(ANSWERS) + 1,
+    }
+    for label, count in counts.items():
+        assert f"| {label} | {count} |" in text, (label, count)

@@ -18,7 +18,7 @@ import uuid
 
 import pytest
 from ansible.errors import AnsibleFilterError
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, is_hypothesis_test, settings
 from hypothesis import strategies as st
 
 from ansible_collections.proxyfleet.windows.plugins.filter.connection_settings import (
@@ -31,7 +31,7 @@ from ansible_collections.proxyfleet.windows.plugins.filter.winhttp_settings impo
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_protocol import BOOTSTRAP_COMMAND_LINE
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._redact import redact, redact_credentials
-from tests.inprocess import ActionRun, InProcessHost
+from tests.inprocess import REPO_ROOT, ActionRun, InProcessHost
 from tests.winsim import regfile
 from tests.winsim.registry import Registry
 
@@ -756,7 +756,10 @@ def test_restart_service_takes_real_service_names() -> None:
     ]
 
 
-@pytest.mark.parametrize("name", ["Do*", "a?", "a/b", "a\\b", " DoSvc", "DoSvc ", "Do\nSvc", "Do\x00Svc", ""])
+BAD_SERVICE_NAMES = ["Do*", "a?", "a/b", "a\\b", " DoSvc", "DoSvc ", "Do\nSvc", "Do\x00Svc", ""]
+
+
+@pytest.mark.parametrize("name", BAD_SERVICE_NAMES)
 def test_restart_service_refuses_what_the_agent_would(name: str) -> None:
     assert_rejected(
         "restart_service",
@@ -915,3 +918,28 @@ def test_a_backup_count_of_0xffffffff_is_reported_not_built() -> None:
         f"backup {backup_id} cannot be restored exactly: its Count says 4294967295 change records but it holds "
         f"{records} ({names}); nothing was written"
     )
+
+
+# ------------------------------------------------------------------------------------------ published counts
+
+def property_tests() -> list[t.Any]:
+    return [test for test in globals().values() if callable(test) and is_hypothesis_test(test)]
+
+
+PUBLISHED_COUNTS = {
+    "IPv6 zone ids (15 hostile zones on 11 options)": len(ZONE_CASES),
+    "sizes (each option's bound, and a request too large for PowerShell)": len(SIZE_CASES) + 1,
+    "YAML 1.1 coercions": len(COERCION_CASES),
+    "configmgr_proxy port and account": len(CONFIGMGR_CASES),
+    "service names the agent would refuse": len(BAD_SERVICE_NAMES),
+    "malformed host answers": len(MALFORMED_CASES) + 1,
+    "property tests (hypothesis)": len(property_tests()),
+    "property examples at most": sum(test._hypothesis_internal_use_settings.max_examples for test in property_tests()),
+}
+
+
+def test_published_counts_match() -> None:
+    # docs/robustness.md publishes these figures; this test is where they come from.
+    text = (REPO_ROOT / "docs" / "robustness.md").read_text(encoding="utf-8")
+    for label, count in PUBLISHED_COUNTS.items():
+        assert f"| {label} | {count:,} |" in text, (label, count)
