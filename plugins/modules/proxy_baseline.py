@@ -154,6 +154,8 @@ options:
         description:
         - The proxy as V(host:port) or V(ip:port), for example V(10.0.0.6:8080). No scheme; V(http://)
           is an error.
+        - An IPv6 address goes in brackets, V([fd00::1]:8080); without them the port is ambiguous and an
+          error. A zone id only as an interface number or a name of letters, digits, V(_), V(-) and V(.).
         - Required when O(telemetry.state=present).
         type: str
       disable_enterprise_auth_proxy:
@@ -195,16 +197,19 @@ options:
         - The proxy as a URL with its scheme, V(http://host:port) or V(https://host:port), for example
           V(http://10.0.0.6:8080). Defender Antivirus ignores a proxy without a scheme, so that is an
           error.
+        - At most 2,083 characters.
         type: str
       pac_url:
         description:
-        - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://).
+        - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://), at most 2,083 characters.
         type: str
       bypass:
         description:
         - Addresses Defender Antivirus reaches without the proxy, written V(;)-separated (Microsoft does
           not document the separator; V(;) is what WinINET uses).
         - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
+        - At most 1,000 entries of at most 1,024 characters. V(*) (bypass everything) and duplicate
+          entries warn.
         type: list
         elements: str
       ssl_options:
@@ -263,6 +268,7 @@ options:
       cache_hosts:
         description:
         - C(DOCacheHost), the Microsoft Connected Cache servers (FQDN or IP), tried in the order given.
+        - An IPv6 address needs no brackets. At most 1,000 hosts; numbers (unquoted in YAML) are errors.
         type: list
         elements: str
       cache_host_source:

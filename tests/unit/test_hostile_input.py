@@ -922,6 +922,7 @@ def test_a_backup_count_of_0xffffffff_is_reported_not_built() -> None:
 
 # ------------------------------------------------------------------------------------------ published counts
 
+
 def property_tests() -> list[t.Any]:
     return [test for test in globals().values() if callable(test) and is_hypothesis_test(test)]
 
