@@ -174,6 +174,8 @@ def _check_answer(operations: list[dict[str, t.Any]], response: dict[str, t.Any]
             _check_apply(where, result)
         elif operation.get("op") == "service":
             _check_service(where, result)
+        elif operation.get("op") == "wmi_query":
+            _check_wmi_query(where, result)
 
 
 def _need(condition: bool, field: str, problem: str) -> None:
@@ -281,6 +283,15 @@ def _check_service(where: str, result: dict[str, t.Any]) -> None:
         for field in ("name", "before", "after"):
             _need(isinstance(result.get(field), str), f"{where}.{field}", "expected text")
         _need(isinstance(result.get("restarted"), bool), f"{where}.restarted", "expected true or false")
+
+
+def _check_wmi_query(where: str, result: dict[str, t.Any]) -> None:
+    _need(result["status"] == "ok", f"{where}.status", "expected ok or error")
+    instances = result.get("instances")
+    if not isinstance(instances, list):
+        raise AnswerError(f"{where}.instances", "expected a list")
+    for index, instance in enumerate(instances):
+        _need(isinstance(instance, dict), f"{where}.instances[{index}]", "expected an object")
 
 
 def _is_int(value: t.Any) -> bool:

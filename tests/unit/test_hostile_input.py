@@ -575,7 +575,7 @@ CONFIGMGR_PROXY_FORM = (
 
 def zone_cases() -> list[tuple[str, dict[str, t.Any], str]]:
     """(module, arguments, exact message) for each hostile zone on each surface that takes a host."""
-    cases = []
+    cases: list[tuple[str, dict[str, t.Any], str]] = []
     for zone in HOSTILE_ZONES:
         proxy, host = f"[fe80::1%{zone}]:8080", f"[fe80::1%{zone}]"
         bad_proxy = f"{invalid_proxy('proxy', proxy)}; {ZONE_FORM}"
@@ -807,7 +807,8 @@ class HostileHost(InProcessHost):
     """A simulated host whose answer takes the given shape.
 
     ``shape`` is the whole stdout (text), ``{"results": [...]}`` (the results list replaced) or
-    ``{"first": {...}}`` (the first operation's result replaced, the others as the agent answers).
+    ``{"first": {...}}`` (the first operation's result replaced, the others as the agent answers) or
+    ``{"index": i, "result": {...}}`` (the result at ``i`` replaced).
     """
 
     def __init__(self, shape: Shape) -> None:
@@ -821,8 +822,10 @@ class HostileHost(InProcessHost):
         response = json.loads(done["stdout"])
         if "results" in self.shape:
             response["results"] = self.shape["results"]
-        else:
+        elif "first" in self.shape:
             response["results"][0] = self.shape["first"]
+        else:
+            response["results"][self.shape["index"]] = self.shape["result"]
         return {**done, "stdout": json.dumps(response)}
 
 
@@ -897,6 +900,22 @@ def test_a_malformed_service_answer_says_so_without_python_text() -> None:
     )
 
 
+GPO_ANSWER_CASES: list[tuple[dict[str, t.Any], str]] = [
+    ({"op": "wmi_query", "status": "ok"}, "results[1].instances: expected a list"),
+    ({"op": "wmi_query", "status": "ok", "instances": None}, "results[1].instances: expected a list"),
+    ({"op": "wmi_query", "status": "ok", "instances": [7]}, "results[1].instances[0]: expected an object"),
+    ({"op": "wmi_query", "status": "done", "instances": []}, "results[1].status: expected ok or error"),
+]
+
+
+@pytest.mark.parametrize(("result", "field"), GPO_ANSWER_CASES)
+def test_a_malformed_group_policy_answer_names_its_field(result: dict[str, t.Any], field: str) -> None:
+    # The Group Policy (RSoP) query rides along with every check: its answer is checked too.
+    done = run(HostileHost({"index": 1, "result": result}), "winhttp_proxy", {"proxy": "p.example:80"}, check_mode=True)
+    assert done.result is not None
+    assert done.result["msg"] == MALFORMED + field
+
+
 def test_a_backup_count_of_0xffffffff_is_reported_not_built() -> None:
     host = fresh_host()
     assert run(host, "telemetry_proxy", {"proxy": "proxy.corp.example:8080"}).result is not None
@@ -933,7 +952,7 @@ PUBLISHED_COUNTS = {
     "YAML 1.1 coercions": len(COERCION_CASES),
     "configmgr_proxy port and account": len(CONFIGMGR_CASES),
     "service names the agent would refuse": len(BAD_SERVICE_NAMES),
-    "malformed host answers": len(MALFORMED_CASES) + 1,
+    "malformed host answers": len(MALFORMED_CASES) + 1 + len(GPO_ANSWER_CASES),
     "property tests (hypothesis)": len(property_tests()),
     "property examples at most": sum(test._hypothesis_internal_use_settings.max_examples for test in property_tests()),
 }
@@ -944,3 +963,25 @@ def test_published_counts_match() -> None:
     text = (REPO_ROOT / "docs" / "robustness.md").read_text(encoding="utf-8")
     for label, count in PUBLISHED_COUNTS.items():
         assert f"| {label} | {count:,} |" in text, (label, count)
+
+
+def test_an_answer_the_checks_let_through_but_the_plugin_cannot_use_shows_no_python_text(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The frame's last line of defence: a KeyError (or TypeError, ...) after a host answered is the
+    # protocol error, naming the host, never Python's text ("'NoneType' object has no attribute 'get'").
+    from ansible_collections.proxyfleet.windows.plugins.action import restart_service
+
+    def unusable(*_args: t.Any) -> dict[str, t.Any]:
+        raise KeyError("before")
+
+    monkeypatch.setattr(restart_service, "_service", unusable)
+    host = InProcessHost(Registry.from_sections(CLEAN_HOST), name="web01")
+    done = run(host, "restart_service", {"name": ["DoSvc"]})
+    assert done.result is not None
+    assert done.result["msg"] == (
+        "web01: the host agent's answer does not have the shape this collection expects (a field is missing or of "
+        "the wrong type); if the task was writing, the host may hold the change: run the task again to converge, "
+        "or restore with proxyfleet.windows.proxy_restore"
+    )
+    assert done.result["host_commands"] == 1
