@@ -176,6 +176,8 @@ def _check_answer(operations: list[dict[str, t.Any]], response: dict[str, t.Any]
             _check_service(where, result)
         elif operation.get("op") == "wmi_query":
             _check_wmi_query(where, result)
+        elif operation.get("op") == "sms_sysresuse_read":
+            _check_sms_read(where, result)
 
 
 def _need(condition: bool, field: str, problem: str) -> None:
@@ -292,6 +294,32 @@ def _check_wmi_query(where: str, result: dict[str, t.Any]) -> None:
         raise AnswerError(f"{where}.instances", "expected a list")
     for index, instance in enumerate(instances):
         _need(isinstance(instance, dict), f"{where}.instances[{index}]", "expected an object")
+
+
+def _check_sms_read(where: str, result: dict[str, t.Any]) -> None:
+    _need(result["status"] == "ok", f"{where}.status", "expected ok or error")
+    for field in ("server", "site_code"):
+        _need(result.get(field) is None or isinstance(result[field], str), f"{where}.{field}", "expected text")
+    instances = result.get("instances")
+    if not isinstance(instances, list):
+        raise AnswerError(f"{where}.instances", "expected a list")
+    for index, instance in enumerate(instances):
+        field = f"{where}.instances[{index}]"
+        _need(isinstance(instance, dict) and isinstance(instance.get("role"), str), f"{field}.role", "expected text")
+        props = instance.get("props")
+        if not isinstance(props, list):
+            raise AnswerError(f"{field}.props", "expected a list")
+        for number, prop in enumerate(props):
+            _check_sms_prop(f"{field}.props[{number}]", prop)
+
+
+def _check_sms_prop(where: str, prop: t.Any) -> None:
+    _need(isinstance(prop, dict) and isinstance(prop.get("name"), str), f"{where}.name", "expected text")
+    number = prop.get("value")
+    _need(number is None or (_is_int(number) and 0 <= number <= 0xFFFFFFFF), f"{where}.value",
+          "expected an integer 0..4294967295 or null")  # fmt: skip
+    for field in ("value1", "value2"):
+        _need(prop.get(field) is None or isinstance(prop[field], str), f"{where}.{field}", "expected text or null")
 
 
 def _is_int(value: t.Any) -> bool:

@@ -939,30 +939,29 @@ def test_a_backup_count_of_0xffffffff_is_reported_not_built() -> None:
     )
 
 
-# ------------------------------------------------------------------------------------------ published counts
+def sms_read(*instances: t.Any) -> dict[str, t.Any]:
+    return {"op": "sms_sysresuse_read", "status": "ok", "site_code": "PS1", "server": "cm01", "instances": [*instances]}
 
 
-def property_tests() -> list[t.Any]:
-    return [test for test in globals().values() if callable(test) and is_hypothesis_test(test)]
+SMS_ANSWER_CASES: list[tuple[dict[str, t.Any], str]] = [
+    (sms_read(7), "results[0].instances[0].role: expected text"),
+    (sms_read({"role": "SMS Site System", "props": None}), "results[0].instances[0].props: expected a list"),
+    (
+        sms_read({"role": "SMS Site System", "props": [{"name": "ProxyServerPort", "value": "80"}]}),
+        "results[0].instances[0].props[0].value: expected an integer 0..4294967295 or null",
+    ),
+    (
+        sms_read({"role": "SMS Site System", "props": [{"name": "ProxyName", "value2": ["x"]}]}),
+        "results[0].instances[0].props[0].value2: expected text or null",
+    ),
+]
 
 
-PUBLISHED_COUNTS = {
-    "IPv6 zone ids (15 hostile zones on 11 options)": len(ZONE_CASES),
-    "sizes (each option's bound, and a request too large for PowerShell)": len(SIZE_CASES) + 1,
-    "YAML 1.1 coercions": len(COERCION_CASES),
-    "configmgr_proxy port and account": len(CONFIGMGR_CASES),
-    "service names the agent would refuse": len(BAD_SERVICE_NAMES),
-    "malformed host answers": len(MALFORMED_CASES) + 1 + len(GPO_ANSWER_CASES),
-    "property tests (hypothesis)": len(property_tests()),
-    "property examples at most": sum(test._hypothesis_internal_use_settings.max_examples for test in property_tests()),
-}
-
-
-def test_published_counts_match() -> None:
-    # docs/robustness.md publishes these figures; this test is where they come from.
-    text = (REPO_ROOT / "docs" / "robustness.md").read_text(encoding="utf-8")
-    for label, count in PUBLISHED_COUNTS.items():
-        assert f"| {label} | {count:,} |" in text, (label, count)
+@pytest.mark.parametrize(("result", "field"), SMS_ANSWER_CASES)
+def test_a_malformed_site_control_answer_names_its_field(result: dict[str, t.Any], field: str) -> None:
+    done = run(HostileHost({"first": result}), "configmgr_proxy", {"proxy_server": "proxy.contoso.com"})
+    assert done.result is not None
+    assert done.result["msg"] == MALFORMED + field
 
 
 def test_an_answer_the_checks_let_through_but_the_plugin_cannot_use_shows_no_python_text(
@@ -985,3 +984,29 @@ def test_an_answer_the_checks_let_through_but_the_plugin_cannot_use_shows_no_pyt
         "or restore with proxyfleet.windows.proxy_restore"
     )
     assert done.result["host_commands"] == 1
+
+
+# ------------------------------------------------------------------------------------------ published counts
+
+
+def property_tests() -> list[t.Any]:
+    return [test for test in globals().values() if callable(test) and is_hypothesis_test(test)]
+
+
+PUBLISHED_COUNTS = {
+    "IPv6 zone ids (15 hostile zones on 11 options)": len(ZONE_CASES),
+    "sizes (each option's bound, and a request too large for PowerShell)": len(SIZE_CASES) + 1,
+    "YAML 1.1 coercions": len(COERCION_CASES),
+    "configmgr_proxy port and account": len(CONFIGMGR_CASES),
+    "service names the agent would refuse": len(BAD_SERVICE_NAMES),
+    "malformed host answers": len(MALFORMED_CASES) + 1 + len(GPO_ANSWER_CASES) + len(SMS_ANSWER_CASES),
+    "property tests (hypothesis)": len(property_tests()),
+    "property examples at most": sum(test._hypothesis_internal_use_settings.max_examples for test in property_tests()),
+}
+
+
+def test_published_counts_match() -> None:
+    # docs/robustness.md publishes these figures; this test is where they come from.
+    text = (REPO_ROOT / "docs" / "robustness.md").read_text(encoding="utf-8")
+    for label, count in PUBLISHED_COUNTS.items():
+        assert f"| {label} | {count:,} |" in text, (label, count)
