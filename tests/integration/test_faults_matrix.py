@@ -24,6 +24,7 @@ import pytest
 from tests.integration.conftest import Fleet
 from tests.integration.test_proxy_baseline import PLAY, TASK
 from tests.simfleet import REPO_ROOT, RunningFleet
+from tests.winsim.regfile import Value
 from tests.winsim.registry import Registry
 
 SOURCE = REPO_ROOT / "tests" / "fixtures" / "hosts" / "clean-host.reg"
@@ -281,3 +282,29 @@ def test_published_fault_counts_match() -> None:
     }
     for label, count in counts.items():
         assert f"| {label} | {count} |" in text, (label, count)
+
+
+def test_a_backup_count_of_0xffffffff_is_listed_as_unrestorable(tmp_path: Path) -> None:
+    # A backup head whose Count says 4,294,967,295 records, with one record: proxy_restore used to build
+    # a list that long (even list_only) and kill the worker.
+    fleet_dir = tmp_path / "fleet"
+    fleet_dir.mkdir()
+    registry = Registry.load(SOURCE)
+    backup_id = "20261123T100000000000Z-ffffffff"
+    head = f"{BACKUPS}\\{backup_id}"
+    registry.set_value("HKLM", head, "Created", Value.string("2026-11-23T10:00:00Z"))
+    registry.set_value("HKLM", head, "AgentVersion", Value.string("0.1.0"))
+    registry.set_value("HKLM", head, "Count", Value.dword(0xFFFFFFFF))
+    for name, text in (("Hive", "HKLM"), ("Path", "SOFTWARE\\X"), ("Name", "V"), ("Action", "set_value")):
+        registry.set_value("HKLM", f"{head}\\0", name, Value.string(text))
+    registry.save(fleet_dir / "hostile.reg")
+    with RunningFleet(fleet_dir, tmp_path) as running:
+        fleet = Fleet(running, tmp_path, ["hostile"])
+        listing = fleet.playbook(LIST_PLAY)
+        result = listing.for_task("List the backups")["hostile"]["result"]
+        problem = "its Count says 4294967295 change records but it holds 1 (0)"
+        assert [(b["id"], b["restorable"], b["problem"]) for b in result["backups"]] == [(backup_id, False, problem)]
+        restore = fleet.playbook(RESTORE_OLDEST.replace("{{ listing.backups[-1].id }}", backup_id))
+        failed = restore.for_task("Undo every apply")["hostile"]["result"]
+        assert failed["msg"] == f"backup {backup_id} cannot be restored exactly: {problem}; nothing was written"
+        assert "Traceback" not in listing.stdout + listing.stderr + restore.stdout + restore.stderr
