@@ -92,7 +92,7 @@ class AnswerError(ValueError):
 
     def __init__(self, field: str, problem: str, operations: list[dict[str, t.Any]] | None = None) -> None:
         message = f"the host agent's answer is malformed at {field}: {problem}"
-        if any(operation.get("op") in WRITING_OPERATIONS for operation in operations or []):
+        if any(may_write(operation) for operation in operations or []):
             message += (
                 "; the command may have written to the host before it answered: run the task again to converge,"
                 " or put the host back with proxyfleet.windows.proxy_restore"
@@ -101,7 +101,12 @@ class AnswerError(ValueError):
         self.field, self.problem = field, problem
 
 
-WRITING_OPERATIONS = ("apply", "sms_sysresuse_write", "file_write", "service")
+def may_write(operation: dict[str, t.Any]) -> bool:
+    """Whether an operation changes the host when it runs (a lost or malformed answer hides whether it did)."""
+    op = operation.get("op")
+    return op in ("apply", "sms_sysresuse_write", "file_write") or (
+        op == "service" and operation.get("action") == "restart"
+    )
 
 
 def check_request_size(stdin: bytes) -> bytes:

@@ -898,6 +898,10 @@ def test_a_malformed_service_answer_says_so_without_python_text() -> None:
         MALFORMED + "results[0].before: expected text; the command may have written to the host before it answered: "
         "run the task again to converge, or put the host back with proxyfleet.windows.proxy_restore"
     )
+    # In check mode the service is only queried: nothing can have changed, and the message does not say so.
+    done = run(host, "restart_service", {"name": ["DoSvc"]}, check_mode=True)
+    assert done.result is not None
+    assert done.result["msg"] == MALFORMED + "results[0].before: expected text"
 
 
 GPO_ANSWER_CASES: list[tuple[dict[str, t.Any], str]] = [
