@@ -131,15 +131,17 @@ def check_answer_text(operations: list[dict[str, t.Any]], stdout: str) -> None:
         raise AnswerError("stdout", problem, operations)
     # json.loads recurses once per level and would raise RecursionError; count the levels first
     # (strings taken out, so brackets inside them do not count).
-    depth = deepest = 0
-    for bracket in _BRACKETS.sub("", _JSON_STRING.sub('""', stdout)):
-        depth += 1 if bracket in "[{" else -1
-        deepest = max(deepest, depth)
-        if deepest > MAX_ANSWER_DEPTH:
-            raise AnswerError("stdout", f"nested more than {MAX_ANSWER_DEPTH} levels deep", operations)
+    depth = 0
+    for bracket in _BRACKETS.sub("", _JSON_STRING.sub("", stdout)):
+        if bracket in "[{":
+            depth += 1
+            if depth > MAX_ANSWER_DEPTH:
+                raise AnswerError("stdout", f"nested more than {MAX_ANSWER_DEPTH} levels deep", operations)
+        else:
+            depth -= 1
 
 
-_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # unrolled: linear and fast
 _BRACKETS = re.compile(r"[^\[\]{}]+")
 
 
@@ -190,18 +192,40 @@ def _need(condition: bool, field: str, problem: str) -> None:
         raise AnswerError(field, problem)
 
 
+class _OutOfBounds(Exception):
+    """Raised where a bound is exceeded; each level on the way out adds its part of the field's name."""
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.parts: list[str] = []
+
+
 def _check_bounds(field: str, value: t.Any, depth: int) -> None:
-    _need(depth <= MAX_ANSWER_DEPTH, field, f"nested more than {MAX_ANSWER_DEPTH} levels deep")
+    try:
+        _within_bounds(value, depth)
+    except _OutOfBounds as exc:
+        raise AnswerError(field + "".join(reversed(exc.parts))[:200], exc.problem) from None
+
+
+def _within_bounds(value: t.Any, depth: int) -> None:
+    # Field names are built only on the way out of an error: answers hold many thousands of values.
+    if depth > MAX_ANSWER_DEPTH:
+        raise _OutOfBounds(f"nested more than {MAX_ANSWER_DEPTH} levels deep")
     if isinstance(value, str):
-        _need(len(value) <= MAX_ANSWER_STRING, field, f"{len(value):,} characters, more than {MAX_ANSWER_STRING:,}")
-    elif isinstance(value, list):
-        _need(len(value) <= MAX_ANSWER_ITEMS, field, f"{len(value):,} items, more than {MAX_ANSWER_ITEMS:,}")
-        for index, item in enumerate(value):
-            _check_bounds(f"{field}[{index}]", item, depth + 1)
-    elif isinstance(value, dict):
-        _need(len(value) <= MAX_ANSWER_ITEMS, field, f"{len(value):,} fields, more than {MAX_ANSWER_ITEMS:,}")
-        for key, item in value.items():
-            _check_bounds(f"{field}.{key}"[:200], item, depth + 1)
+        if len(value) > MAX_ANSWER_STRING:
+            raise _OutOfBounds(f"{len(value):,} characters, more than {MAX_ANSWER_STRING:,}")
+    elif isinstance(value, (list, dict)):
+        if len(value) > MAX_ANSWER_ITEMS:
+            raise _OutOfBounds(f"{len(value):,} items, more than {MAX_ANSWER_ITEMS:,}")
+        items = value.items() if isinstance(value, dict) else enumerate(value)
+        for key, item in items:
+            if isinstance(item, (str, list, dict)):
+                try:
+                    _within_bounds(item, depth + 1)
+                except _OutOfBounds as exc:
+                    exc.parts.append(f".{key}" if isinstance(value, dict) else f"[{key}]")
+                    raise
 
 
 def _check_read(where: str, result: dict[str, t.Any]) -> None:
