@@ -53,12 +53,12 @@ INVALID = [
     ),
     # Issue 17: a zone id that held a second, per-scheme proxy was written as given.
     (
-        {"winhttp": {"proxy": "[fe80::1%a;https=evil.example:80;x]:8080"}},
-        f"winhttp.proxy: '[fe80::1%a;https=evil.example:80;x]:8080' {PROXY_FORM}; {ZONE_FORM}",
+        {"telemetry": {"proxy": "[fe80::1%a;https=evil.example:80;x]:8080"}},
+        f"telemetry.proxy: '[fe80::1%a;https=evil.example:80;x]:8080' {PROXY_FORM}; {ZONE_FORM}",
     ),
     (
-        {"telemetry": {"proxy": "[fe80::1%$(Stop-Computer)]:8080"}},
-        f"telemetry.proxy: '[fe80::1%$(Stop-Computer)]:8080' {PROXY_FORM}; {ZONE_FORM}",
+        {"winhttp": {"proxy": "[fe80::1%$(Stop-Computer)]:8080"}},
+        f"winhttp.proxy: '[fe80::1%$(Stop-Computer)]:8080' {PROXY_FORM}; {ZONE_FORM}",
     ),
     (
         {"wininet": {"proxy": "fd00::1:8080"}},
@@ -66,8 +66,8 @@ INVALID = [
         "port or part of the address; write the address in brackets, then the port, e.g. [fd00::1]:8080",
     ),
     (
-        {"winhttp": {"proxy": "http://svc:S3cret@proxy.corp.example:8080"}},
-        f"winhttp.proxy: 'http://********@proxy.corp.example:8080' {PROXY_FORM} without a scheme",
+        {"telemetry": {"proxy": "http://svc:S3cret@proxy.corp.example:8080"}},
+        f"telemetry.proxy: 'http://********@proxy.corp.example:8080' {PROXY_FORM} without a scheme",
     ),
     (
         {"winhttp": {"proxy": PROXY, "bypass": ["b" * 1025]}},

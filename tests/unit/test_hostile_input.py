@@ -573,18 +573,35 @@ CONFIGMGR_PROXY_FORM = (
 )
 
 
+def separates_proxies(zone: str) -> bool:
+    """A zone holding ';' or '=' reads as a list of per-scheme proxies where the proxy is one string."""
+    return ";" in zone or "=" in zone
+
+
+# The options whose proxy is one WinHTTP/WinINET proxy string, which may also be written per scheme
+# (http=h:p;https=h:p): there a zone holding ';' or '=' is refused by the per-scheme reading, whose
+# wording belongs to that form (test_a_zone_holding_a_separator_is_refused_by_the_string_proxies).
+STRING_PROXIES = [("winhttp_proxy", "proxy"), ("wininet_proxy", "proxy"), ("proxy_baseline", "winhttp.proxy")]
+
+
+def _string_proxy_args(module: str, option: str, value: str) -> dict[str, t.Any]:
+    return {"winhttp": {"proxy": value}} if module == "proxy_baseline" else {option: value}
+
+
 def zone_cases() -> list[tuple[str, dict[str, t.Any], str]]:
     """(module, arguments, exact message) for each hostile zone on each surface that takes a host."""
     cases: list[tuple[str, dict[str, t.Any], str]] = []
     for zone in HOSTILE_ZONES:
         proxy, host = f"[fe80::1%{zone}]:8080", f"[fe80::1%{zone}]"
         bad_proxy = f"{invalid_proxy('proxy', proxy)}; {ZONE_FORM}"
+        if not separates_proxies(zone):
+            cases += [
+                (module, _string_proxy_args(module, option, proxy), f"{option.removesuffix('proxy')}{bad_proxy}")
+                for module, option in STRING_PROXIES
+            ]
         cases += [
-            ("winhttp_proxy", {"proxy": proxy}, bad_proxy),
-            ("wininet_proxy", {"proxy": proxy}, bad_proxy),
             ("wininet_proxy", {"proxy": {"https": proxy}}, f"{invalid_proxy('proxy.https', proxy)}; {ZONE_FORM}"),
             ("telemetry_proxy", {"proxy": proxy}, bad_proxy),
-            ("proxy_baseline", {"winhttp": {"proxy": proxy}}, f"winhttp.{bad_proxy}"),
             (
                 "defender_proxy",
                 {"proxy_server": f"http://{proxy}"},
@@ -625,10 +642,29 @@ def test_hostile_zone_id_is_rejected_on_every_surface(module: str, args: dict[st
     assert_rejected(module, args, message)
 
 
-def test_the_zone_that_became_a_second_proxy_is_rejected() -> None:
+SEPARATOR_ZONE_CASES = [
+    (module, option, f"[fe80::1%{zone}]:8080")
+    for zone in HOSTILE_ZONES
+    if separates_proxies(zone)
+    for module, option in STRING_PROXIES
+]
+
+
+@pytest.mark.parametrize(("module", "option", "value"), SEPARATOR_ZONE_CASES)
+def test_a_zone_holding_a_separator_is_refused_by_the_string_proxies(module: str, option: str, value: str) -> None:
     # Before: written as given, and read back by the collection as {http: ..., https: evil.example:80}.
+    host = fresh_host()
+    before = host.registry_text()
+    done = run(host, module, _string_proxy_args(module, option, value))
+    assert done.error is not None and done.error.startswith(f"{option}: "), done.error
+    assert done.command_lines == []
+    assert host.registry_text() == before
+
+
+def test_the_zone_that_became_a_second_proxy_is_rejected() -> None:
+    # The issue's own example, exactly, where the proxy is a single host:port.
     value = "[fe80::1%a;https=evil.example:80;x]:8080"
-    assert_rejected("winhttp_proxy", {"proxy": value}, f"{invalid_proxy('proxy', value)}; {ZONE_FORM}")
+    assert_rejected("telemetry_proxy", {"proxy": value}, f"{invalid_proxy('proxy', value)}; {ZONE_FORM}")
 
 
 @pytest.mark.parametrize("zone", ["12", "4294967295", "eth0", "Ethernet_2", "if-1.2"])
@@ -778,7 +814,7 @@ def test_cache_hosts_take_an_unbracketed_ipv6_address() -> None:
 def test_credentials_typed_into_a_value_never_reach_the_message() -> None:
     value = "http://svc:S3cret!@proxy.corp.example:8080"
     host = fresh_host()
-    done = run(host, "winhttp_proxy", {"proxy": value})
+    done = run(host, "telemetry_proxy", {"proxy": value})
     assert done.error == invalid_proxy("proxy", "http://********@proxy.corp.example:8080") + " without a scheme"
     assert "S3cret" not in done.error
 
@@ -998,7 +1034,7 @@ def property_tests() -> list[t.Any]:
 
 
 PUBLISHED_COUNTS = {
-    "IPv6 zone ids (15 hostile zones on 11 options)": len(ZONE_CASES),
+    "IPv6 zone ids (15 hostile zones on 11 options)": len(ZONE_CASES) + len(SEPARATOR_ZONE_CASES),
     "sizes (each option's bound, and a request too large for PowerShell)": len(SIZE_CASES) + 1,
     "YAML 1.1 coercions": len(COERCION_CASES),
     "configmgr_proxy port and account": len(CONFIGMGR_CASES),
