@@ -80,7 +80,7 @@ class InProcessHost:
         action._load_name = f"ansible_collections.proxyfleet.windows.plugins.action.{module}"
         action._low_level_execute_command = self.execute  # type: ignore[method-assign]
         sent_before = len(self.command_lines)
-        result = action.run(task_vars={})
+        result = action.run(task_vars={"inventory_hostname": self.sim.name})
         sent = self.command_lines[sent_before:]
         # Bad input is a failed result of exactly these keys (reports_input_errors), never an exception.
         if set(result) == INPUT_FAILURE_KEYS and result["failed"]:

@@ -10,7 +10,7 @@ from ansible_collections.proxyfleet.windows.plugins.modules.configmgr_proxy impo
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _configmgr_site as site
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError, describe
 
 FQCN = "proxyfleet.windows.configmgr_proxy"
 NO_PROVIDER = (
@@ -60,8 +60,8 @@ class ActionModule(AgentAction):
             return {**outcome, "changed": False, "failed": True, "msg": site.conflict_message(written, changes)}
         if written["status"] != "written":
             message = (
-                f"writing the site control data of {data.server} failed at {written.get('stage')}:"
-                f" {written.get('error')}; nothing was committed"
+                f"writing the site control data of {site.shown(data.server)} failed at"
+                f" {site.shown(written.get('stage'))}: {describe(written.get('error'))}; nothing was committed"
             )
             return {**outcome, "changed": False, "failed": True, "msg": message}
         # CommitSCF succeeded: the change is in the site database whatever happens after it.

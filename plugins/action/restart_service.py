@@ -10,13 +10,18 @@ import typing as t
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_restart_service import RESTART_SERVICE_SPEC
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import HostSession
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import describe
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import (
     TaskInputError,
 )
 
 FQCN = "proxyfleet.windows.restart_service"
-# Windows service names: the agent opens them by exact name, so no wildcard may pass.
-SERVICE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,256}\Z")
+# Windows service names as CreateService takes them: up to 256 characters, no '/' or '\' (so
+# MSSQL$SQLEXPRESS and names with spaces pass). The agent opens them by exact name; '*' and '?' are
+# refused so nobody expects a wildcard, and no control character or edge space can hide in a name.
+# The agent refuses the same characters (docs/dev/agent-protocol.md), so it never has to.
+SERVICE_NAME = re.compile(r"(?! )[^\\/*?\x00-\x1f\x7f]{1,256}(?<! )\Z")
+SERVICE_NAME_FORM = "1 to 256 characters without '/', '\\', control characters or spaces at either end, no wildcards"
 
 
 class ActionModule(AgentAction):
@@ -27,12 +32,9 @@ class ActionModule(AgentAction):
 
     def prepare(self, args: dict[str, t.Any]) -> dict[str, t.Any]:
         names: list[str] = args["name"]
-        bad = [name for name in names if not SERVICE_NAME.match(name)]
+        bad = [describe(name) for name in names if not SERVICE_NAME.match(name)]
         if bad or not names:
-            raise TaskInputError(
-                f"{FQCN}: name must list service names (1 to 256 letters, digits, '_', '.' or '-', no wildcards), "
-                f"got {bad or names!r}"
-            )
+            raise TaskInputError(f"{FQCN}: name must list service names ({SERVICE_NAME_FORM}), got [{', '.join(bad)}]")
         return args
 
     def act(self, session: HostSession, prepared: dict[str, t.Any]) -> dict[str, t.Any]:

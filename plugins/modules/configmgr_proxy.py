@@ -51,16 +51,19 @@ options:
   proxy_server:
     description:
       - The proxy's host name, FQDN or IP address, without scheme or port. Required when O(use_proxy=true).
+      - An IPv6 address may be given with or without brackets; a zone id only as an interface number or a name of
+        letters, digits, V(_), V(-) and V(.).
     type: str
   port:
     description:
-      - The proxy's port, 1-65535.
+      - The proxy's port, 1-65535. V(0) and booleans (an unquoted V(yes) in YAML) are errors.
     type: int
     default: 80
   account:
     description:
       - The site system proxy server account, an existing ConfigMgr account written V(DOMAIN\\user) (not
         V(user@domain)).
+      - At most 256 characters, no control or format characters.
       - Omitted, the site system connects with its computer account (anonymous proxy access).
       - This module never takes or passes a password. Create the account first, once, where the password can be
         typed or read from a vault, for example C(New-CMAccount -UserName 'CONTOSO\\svc-cmproxy' -Password

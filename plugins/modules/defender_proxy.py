@@ -37,16 +37,18 @@ options:
     description:
       - The proxy as a URL with its scheme, V(http://host:port) or V(https://host:port), for example
         V(http://10.0.0.6:8080). Defender Antivirus ignores a proxy without a scheme, so that is an error.
+      - At most 2,083 characters.
     type: str
   pac_url:
     description:
-      - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://).
+      - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://), at most 2,083 characters.
     type: str
   bypass:
     description:
       - Addresses Defender Antivirus reaches without the proxy, written V(;)-separated (Microsoft does not document
         the separator; V(;) is what WinINET uses).
       - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
+      - At most 1,000 entries of at most 1,024 characters. V(*) (bypass everything) and duplicate entries warn.
     type: list
     elements: str
   ssl_options:

@@ -49,6 +49,7 @@ options:
   cache_hosts:
     description:
       - C(DOCacheHost), the Microsoft Connected Cache servers (FQDN or IP), tried in the order given.
+      - An IPv6 address needs no brackets. At most 1,000 hosts; numbers (unquoted in YAML) are errors.
     type: list
     elements: str
   cache_host_source:

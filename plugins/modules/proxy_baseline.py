@@ -33,56 +33,66 @@ attributes:
 options:
   wininet:
     description:
-    - The options of M(proxyfleet.windows.wininet_proxy), exactly. Omit it to leave this surface alone.
+    - The options of M(proxyfleet.windows.wininet_proxy), exactly. Omit it to leave
+      this surface alone.
     type: dict
     suboptions:
       proxy:
         description:
-        - The proxy as V(host:port), or per scheme as the string V(http=host:port;https=host:port) or a dict of
-          scheme to V(host:port) (schemes V(http), V(https), V(ftp), V(socks)), written as
-          C(http=host:port;https=host:port).
-        - As in M(ansible.windows.win_inet_proxy), the port may be left out (the proxy is then reached on port 80;
-          unverified, see the migration guide) and a V(http://) prefix, as the Internet Options dialog stores it,
-          is accepted. The value is written as given and compares equal to the same proxy on port 80 or without
+        - The proxy as V(host:port), or per scheme as the string V(http=host:port;https=host:port)
+          or a dict of scheme to V(host:port) (schemes V(http), V(https), V(ftp),
+          V(socks)), written as C(http=host:port;https=host:port).
+        - As in M(ansible.windows.win_inet_proxy), the port may be left out (the proxy
+          is then reached on port 80; unverified, see the migration guide) and a V(http://)
+          prefix, as the Internet Options dialog stores it, is accepted. The value
+          is written as given and compares equal to the same proxy on port 80 or without
           the prefix.
-        - V('') (an empty string) means no proxy; with nothing else set it is the same as O(wininet.state=absent).
+        - V('') (an empty string) means no proxy; with nothing else set it is the
+          same as O(wininet.state=absent).
         type: raw
       bypass:
         description:
-        - Hosts reached without the proxy, in order. V(<local>) bypasses every host name without a dot.
+        - Hosts reached without the proxy, in order. V(<local>) bypasses every host
+          name without a dot.
         - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
-        - WinINET uses the list only with O(wininet.proxy). Omit it or give V([]) or V('') for no bypass list.
+        - WinINET uses the list only with O(wininet.proxy). Omit it or give V([])
+          or V('') for no bypass list.
         type: list
         elements: str
       auto_config_url:
         description:
         - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://).
-        - Unlike M(ansible.windows.win_inet_proxy), V('') is refused rather than read as "no PAC URL", because alone
-          it would silently mean direct access. Leave the option out instead.
+        - Unlike M(ansible.windows.win_inet_proxy), V('') is refused rather than read
+          as "no PAC URL", because alone it would silently mean direct access. Leave
+          the option out instead.
         type: str
       auto_detect:
         description:
         - Whether WinINET looks for a proxy with WPAD. Off unless you ask for it.
-        - M(ansible.windows.win_inet_proxy) defaults this to V(true). Here it is V(false) on purpose, because WPAD
-          lets whoever answers for C(wpad) on the network choose the proxy, and Microsoft's proxy guidance for Delivery
-          Optimization and Defender for Endpoint recommends a fixed proxy. Give O(wininet.auto_detect=true) to keep
-          the stock module's behaviour.
+        - M(ansible.windows.win_inet_proxy) defaults this to V(true). Here it is V(false)
+          on purpose, because WPAD lets whoever answers for C(wpad) on the network
+          choose the proxy, and Microsoft's proxy guidance for Delivery Optimization
+          and Defender for Endpoint recommends a fixed proxy. Give O(wininet.auto_detect=true)
+          to keep the stock module's behaviour.
         type: bool
         default: false
       per_machine:
         description:
-        - V(true) sets the C(ProxySettingsPerUser) policy to C(0), so these settings apply to every user and service.
-        - V(false) leaves the policy as it is. In per-user mode neither signed-in users nor NetworkService use the
-          machine settings (Microsoft's Delivery Optimization proxy tables), and a warning says so.
+        - V(true) sets the C(ProxySettingsPerUser) policy to C(0), so these settings
+          apply to every user and service.
+        - V(false) leaves the policy as it is. In per-user mode neither signed-in
+          users nor NetworkService use the machine settings (Microsoft's Delivery
+          Optimization proxy tables), and a warning says so.
         type: bool
         default: true
       state:
         description:
-        - V(present) sets the proxy. At least one of O(wininet.proxy), O(wininet.auto_config_url) or
-          O(wininet.auto_detect=true) is required.
-        - V(absent) sets direct access (blobs without proxy, PAC or auto-detect, C(ProxyEnable=0), C(AutoConfigURL)
-          removed, C(ProxyServer) and C(ProxyOverride) removed if they were in use) and removes the
-          C(ProxySettingsPerUser) policy value. A missing C(ProxyEnable) already means C(0).
+        - V(present) sets the proxy. At least one of O(wininet.proxy), O(wininet.auto_config_url)
+          or O(wininet.auto_detect=true) is required.
+        - V(absent) sets direct access (blobs without proxy, PAC or auto-detect, C(ProxyEnable=0),
+          C(AutoConfigURL) removed, C(ProxyServer) and C(ProxyOverride) removed if
+          they were in use) and removes the C(ProxySettingsPerUser) policy value.
+          A missing C(ProxyEnable) already means C(0).
         type: str
         choices:
         - present
@@ -90,17 +100,18 @@ options:
         default: present
       clear_disabled:
         description:
-        - Settings compare by what WinINET does. Text Windows keeps but does not use, a proxy or PAC URL whose box
-          is unticked (its flag off), a bypass list without a proxy, C(ProxyServer) and C(ProxyOverride) beside
-          C(ProxyEnable=0), never counts as drift and is kept when the blob is rewritten, as the Internet Options
-          dialog keeps it.
+        - Settings compare by what WinINET does. Text Windows keeps but does not use,
+          a proxy or PAC URL whose box is unticked (its flag off), a bypass list without
+          a proxy, C(ProxyServer) and C(ProxyOverride) beside C(ProxyEnable=0), never
+          counts as drift and is kept when the blob is rewritten, as the Internet
+          Options dialog keeps it.
         - V(true) removes that text too, and its presence then counts as drift.
         type: bool
         default: false
       views:
         description:
-        - The registry views to check and write; each element is V(64) or V(32). The policy value is always in the
-          64-bit view.
+        - The registry views to check and write; each element is V(64) or V(32). The
+          policy value is always in the 64-bit view.
         type: list
         elements: int
         default:
@@ -108,44 +119,49 @@ options:
         - 32
       override_gpo:
         description:
-        - A value that Group Policy sets (per the host's Resultant Set of Policy, read in the same host command)
-          is reverted at the next policy refresh, so by default it is not changed. It is reported in C(drift) with
-          its C(owner), with a warning, and does not make the task C(changed).
+        - A value that Group Policy sets (per the host's Resultant Set of Policy,
+          read in the same host command) is reverted at the next policy refresh, so
+          by default it is not changed. It is reported in C(drift) with its C(owner),
+          with a warning, and does not make the task C(changed).
         - V(true) writes it anyway, with a warning.
         type: bool
         default: false
   winhttp:
     description:
-    - The options of M(proxyfleet.windows.winhttp_proxy), exactly. Omit it to leave this surface alone.
+    - The options of M(proxyfleet.windows.winhttp_proxy), exactly. Omit it to leave
+      this surface alone.
     type: dict
     suboptions:
       proxy:
         description:
-        - The proxy as V(host:port), or per scheme as the string V(http=host:port;https=host:port) (the form this
-          module returns and C(netsh winhttp show proxy) shows) or as a dict of scheme to V(host:port) (schemes
-          V(http), V(https), V(ftp), V(socks)), written as C(http=host:port;https=host:port).
-        - The host is a host name, an IPv4 address or a bracketed IPv6 address such as V([fd00::1]); the port is
-          1-65535. As in M(ansible.windows.win_http_proxy), the port may be left out (the proxy is then reached
-          on port 80; which port WinHTTP fills in is unverified, see the migration guide) and a V(http://) prefix
-          is accepted; the value is written as given and compares equal to the same proxy on port 80 or without
-          the prefix.
-        - V('') (an empty string) means direct access, as in M(ansible.windows.win_http_proxy), the same as
-          O(winhttp.state=absent).
+        - The proxy as V(host:port), or per scheme as the string V(http=host:port;https=host:port)
+          (the form this module returns and C(netsh winhttp show proxy) shows) or
+          as a dict of scheme to V(host:port) (schemes V(http), V(https), V(ftp),
+          V(socks)), written as C(http=host:port;https=host:port).
+        - The host is a host name, an IPv4 address or a bracketed IPv6 address such
+          as V([fd00::1]); the port is 1-65535. As in M(ansible.windows.win_http_proxy),
+          the port may be left out (the proxy is then reached on port 80; which port
+          WinHTTP fills in is unverified, see the migration guide) and a V(http://)
+          prefix is accepted; the value is written as given and compares equal to
+          the same proxy on port 80 or without the prefix.
+        - V('') (an empty string) means direct access, as in M(ansible.windows.win_http_proxy),
+          the same as O(winhttp.state=absent).
         - Required when O(winhttp.state=present) unless O(winhttp.source) is set.
         type: raw
       bypass:
         description:
-        - Hosts that are reached directly, in order. Host names, addresses and wildcard patterns such as
-          V(*.corp.example) or V(10.*); V(<local>) bypasses every host name without a dot, V(<-loopback>) sends
-          loopback addresses
-          through the proxy.
+        - Hosts that are reached directly, in order. Host names, addresses and wildcard
+          patterns such as V(*.corp.example) or V(10.*); V(<local>) bypasses every
+          host name without a dot, V(<-loopback>) sends loopback addresses through
+          the proxy.
         - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
         - Omit it or give V([]) or V('') for no bypass list.
         type: list
         elements: str
       state:
         description:
-        - V(present) sets the named proxy; V(absent) sets direct access, like C(netsh winhttp reset proxy).
+        - V(present) sets the named proxy; V(absent) sets direct access, like C(netsh
+          winhttp reset proxy).
         type: str
         choices:
         - present
@@ -153,8 +169,8 @@ options:
         default: present
       views:
         description:
-        - The registry views to check and write. 64-bit processes read the 64-bit view, 32-bit processes on 64-bit
-          Windows the 32-bit one (C(WOW6432Node)).
+        - The registry views to check and write. 64-bit processes read the 64-bit
+          view, 32-bit processes on 64-bit Windows the 32-bit one (C(WOW6432Node)).
         - Each element is V(64) or V(32).
         type: list
         elements: int
@@ -163,50 +179,61 @@ options:
         - 32
       source:
         description:
-        - V(wininet) copies the proxy and bypass list from the machine's WinINET settings (the 64-bit
-          C(DefaultConnectionSettings) that M(proxyfleet.windows.wininet_proxy) manages), like C(netsh winhttp
-          import proxy source=ie) but from
-          the device-wide settings, not from the profile of the account WinRM connects with. No proxy there means
-          direct access.
-        - Like netsh, only the manual proxy is copied. A PAC URL or auto-detection cannot be expressed in WinHTTP
-          and is reported as a warning, as is a machine that is not in per-machine proxy mode.
+        - V(wininet) copies the proxy and bypass list from the machine's WinINET settings
+          (the 64-bit C(DefaultConnectionSettings) that M(proxyfleet.windows.wininet_proxy)
+          manages), like C(netsh winhttp import proxy source=ie) but from the device-wide
+          settings, not from the profile of the account WinRM connects with. No proxy
+          there means direct access.
+        - Like netsh, only the manual proxy is copied. A PAC URL or auto-detection
+          cannot be expressed in WinHTTP and is reported as a warning, as is a machine
+          that is not in per-machine proxy mode.
         - Cannot be combined with O(winhttp.proxy), O(winhttp.bypass) or O(winhttp.state=absent).
-        - In M(proxyfleet.windows.proxy_baseline) it copies the WinINET settings the same task writes.
-        - V(ie) is the same as V(wininet), the name M(ansible.windows.win_http_proxy) uses. Unlike that module,
-          which imports the settings of the account it connects with, both copy the device-wide settings.
+        - In M(proxyfleet.windows.proxy_baseline) it copies the WinINET settings the
+          same task writes.
+        - V(ie) is the same as V(wininet), the name M(ansible.windows.win_http_proxy)
+          uses. Unlike that module, which imports the settings of the account it connects
+          with, both copy the device-wide settings.
         type: str
         choices:
         - wininet
         - ie
       override_gpo:
         description:
-        - A value that Group Policy sets (per the host's Resultant Set of Policy, read in the same host command)
-          is reverted at the next policy refresh, so by default it is not changed. It is reported in C(drift) with
-          its C(owner), with a warning, and does not make the task C(changed).
+        - A value that Group Policy sets (per the host's Resultant Set of Policy,
+          read in the same host command) is reverted at the next policy refresh, so
+          by default it is not changed. It is reported in C(drift) with its C(owner),
+          with a warning, and does not make the task C(changed).
         - V(true) writes it anyway, with a warning.
         type: bool
         default: false
   telemetry:
     description:
-    - The options of M(proxyfleet.windows.telemetry_proxy), exactly. Omit it to leave this surface alone.
+    - The options of M(proxyfleet.windows.telemetry_proxy), exactly. Omit it to leave
+      this surface alone.
     type: dict
     suboptions:
       proxy:
         description:
-        - The proxy as V(host:port) or V(ip:port), for example V(10.0.0.6:8080). No scheme; V(http://) is an error.
+        - The proxy as V(host:port) or V(ip:port), for example V(10.0.0.6:8080). No
+          scheme; V(http://) is an error.
+        - An IPv6 address goes in brackets, V([fd00::1]:8080); without them the port
+          is ambiguous and an error. A zone id only as an interface number or a name
+          of letters, digits, V(_), V(-) and V(.).
         - Required when O(telemetry.state=present).
         type: str
       disable_enterprise_auth_proxy:
         description:
-        - Sets C(DisableEnterpriseAuthProxy). Defender for Endpoint requires V(true) (value C(1)); V(false) writes
-          C(0) and warns.
+        - Sets C(DisableEnterpriseAuthProxy). Defender for Endpoint requires V(true)
+          (value C(1)); V(false) writes C(0) and warns.
         type: bool
         default: true
       prefer_static_proxy_for_http_request:
         description:
-        - Sets C(PreferStaticProxyForHttpRequest), so the sensor also uses the static proxy for its certificate
-          revocation and other HTTP requests. Needed on devices that are otherwise offline.
-        - Honoured from sensor (MsSense) versions 10.8210.* and 10.8049.* on; older sensors ignore it.
+        - Sets C(PreferStaticProxyForHttpRequest), so the sensor also uses the static
+          proxy for its certificate revocation and other HTTP requests. Needed on
+          devices that are otherwise offline.
+        - Honoured from sensor (MsSense) versions 10.8210.* and 10.8049.* on; older
+          sensors ignore it.
         - Omit it to leave the value as it is.
         type: bool
       state:
@@ -219,40 +246,48 @@ options:
         default: present
       override_gpo:
         description:
-        - A value that Group Policy sets (per the host's Resultant Set of Policy, read in the same host command)
-          is reverted at the next policy refresh, so by default it is not changed. It is reported in C(drift) with
-          its C(owner), with a warning, and does not make the task C(changed).
+        - A value that Group Policy sets (per the host's Resultant Set of Policy,
+          read in the same host command) is reverted at the next policy refresh, so
+          by default it is not changed. It is reported in C(drift) with its C(owner),
+          with a warning, and does not make the task C(changed).
         - V(true) writes it anyway, with a warning.
         type: bool
         default: false
   defender:
     description:
-    - The options of M(proxyfleet.windows.defender_proxy), exactly. Omit it to leave this surface alone.
+    - The options of M(proxyfleet.windows.defender_proxy), exactly. Omit it to leave
+      this surface alone.
     type: dict
     suboptions:
       proxy_server:
         description:
-        - The proxy as a URL with its scheme, V(http://host:port) or V(https://host:port), for example V(http://10.0.0.6:8080).
-          Defender Antivirus ignores a proxy without a scheme, so that is an error.
+        - The proxy as a URL with its scheme, V(http://host:port) or V(https://host:port),
+          for example V(http://10.0.0.6:8080). Defender Antivirus ignores a proxy
+          without a scheme, so that is an error.
+        - At most 2,083 characters.
         type: str
       pac_url:
         description:
-        - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://).
+        - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://), at
+          most 2,083 characters.
         type: str
       bypass:
         description:
-        - Addresses Defender Antivirus reaches without the proxy, written V(;)-separated (Microsoft does not document
-          the separator; V(;) is what WinINET uses).
+        - Addresses Defender Antivirus reaches without the proxy, written V(;)-separated
+          (Microsoft does not document the separator; V(;) is what WinINET uses).
         - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
+        - At most 1,000 entries of at most 1,024 characters. V(*) (bypass everything)
+          and duplicate entries warn.
         type: list
         elements: str
       ssl_options:
         description:
         - C(SSLOptions) under C(Spynet), for offline devices behind a static proxy.
-        - V(0) disables certificate pinning and the revocation check (what the Delivery Optimization / MDE offline
-          guidance seeds); V(2) disables only the revocation check and is the stricter choice Microsoft's current
-          Defender for Endpoint page gives; V(3) is the default (both on). V(1) (pinning off, revocation on) is
-          inferred from the bit layout, not documented.
+        - V(0) disables certificate pinning and the revocation check (what the Delivery
+          Optimization / MDE offline guidance seeds); V(2) disables only the revocation
+          check and is the stricter choice Microsoft's current Defender for Endpoint
+          page gives; V(3) is the default (both on). V(1) (pinning off, revocation
+          on) is inferred from the bit layout, not documented.
         type: int
       state:
         description:
@@ -264,32 +299,35 @@ options:
         default: present
       override_gpo:
         description:
-        - A value that Group Policy sets (per the host's Resultant Set of Policy, read in the same host command)
-          is reverted at the next policy refresh, so by default it is not changed. It is reported in C(drift) with
-          its C(owner), with a warning, and does not make the task C(changed).
+        - A value that Group Policy sets (per the host's Resultant Set of Policy,
+          read in the same host command) is reverted at the next policy refresh, so
+          by default it is not changed. It is reported in C(drift) with its C(owner),
+          with a warning, and does not make the task C(changed).
         - V(true) writes it anyway, with a warning.
         type: bool
         default: false
   delivery_optimization:
     description:
-    - The options of M(proxyfleet.windows.delivery_optimization_policy), exactly. Omit it to leave this surface
-      alone.
+    - The options of M(proxyfleet.windows.delivery_optimization_policy), exactly.
+      Omit it to leave this surface alone.
     type: dict
     suboptions:
       download_mode:
         description:
         - C(DODownloadMode), by name or by the policy's number.
-        - V(http_only) (0), V(lan) (1, the Windows default), V(group) (2), V(internet) (3), V(simple) (99, no Delivery
-          Optimization cloud services), V(bypass) (100, deprecated and ignored on Windows 11; warns).
+        - V(http_only) (0), V(lan) (1, the Windows default), V(group) (2), V(internet)
+          (3), V(simple) (99, no Delivery Optimization cloud services), V(bypass)
+          (100, deprecated and ignored on Windows 11; warns).
         type: raw
       group_id:
         description:
-        - C(DOGroupId), a GUID; used only with O(delivery_optimization.download_mode=group), where it wins over
-          O(delivery_optimization.group_id_source).
+        - C(DOGroupId), a GUID; used only with O(delivery_optimization.download_mode=group),
+          where it wins over O(delivery_optimization.group_id_source).
         type: str
       group_id_source:
         description:
-        - C(DOGroupIdSource), where the group comes from when O(delivery_optimization.group_id) is not set.
+        - C(DOGroupIdSource), where the group comes from when O(delivery_optimization.group_id)
+          is not set.
         type: str
         choices:
         - ad_site
@@ -299,19 +337,24 @@ options:
         - entra_tenant
       cache_hosts:
         description:
-        - C(DOCacheHost), the Microsoft Connected Cache servers (FQDN or IP), tried in the order given.
+        - C(DOCacheHost), the Microsoft Connected Cache servers (FQDN or IP), tried
+          in the order given.
+        - An IPv6 address needs no brackets. At most 1,000 hosts; numbers (unquoted
+          in YAML) are errors.
         type: list
         elements: str
       cache_host_source:
         description:
-        - C(DOCacheHostSource), V(dhcp_option_235) (1) or V(dhcp_option_235_forced) (2).
+        - C(DOCacheHostSource), V(dhcp_option_235) (1) or V(dhcp_option_235_forced)
+          (2).
         type: str
         choices:
         - dhcp_option_235
         - dhcp_option_235_forced
       disallow_cache_server_downloads_on_vpn:
         description:
-        - C(DODisallowCacheServerDownloadsOnVPN), block downloads from Connected Cache while on VPN.
+        - C(DODisallowCacheServerDownloadsOnVPN), block downloads from Connected Cache
+          while on VPN.
         type: bool
       state:
         description:
@@ -323,9 +366,10 @@ options:
         default: present
       override_gpo:
         description:
-        - A value that Group Policy sets (per the host's Resultant Set of Policy, read in the same host command)
-          is reverted at the next policy refresh, so by default it is not changed. It is reported in C(drift) with
-          its C(owner), with a warning, and does not make the task C(changed).
+        - A value that Group Policy sets (per the host's Resultant Set of Policy,
+          read in the same host command) is reverted at the next policy refresh, so
+          by default it is not changed. It is reported in C(drift) with its C(owner),
+          with a warning, and does not make the task C(changed).
         - V(true) writes it anyway, with a warning.
         type: bool
         default: false

@@ -39,7 +39,9 @@ attributes:
 options:
   name:
     description:
-      - The service names (not display names), for example V(DoSvc). No wildcards.
+      - The service names (not display names), for example V(DoSvc) or V(MSSQL$SQLEXPRESS). No wildcards.
+      - Each name is 1 to 256 characters (names with spaces are fine) without V(/), V(\\), V(*), V(?), control
+        characters or spaces at either end; at most 1,000 names.
     type: list
     elements: str
     required: true

@@ -35,6 +35,8 @@ options:
   proxy:
     description:
       - The proxy as V(host:port) or V(ip:port), for example V(10.0.0.6:8080). No scheme; V(http://) is an error.
+      - An IPv6 address goes in brackets, V([fd00::1]:8080); without them the port is ambiguous and an error. A zone
+        id only as an interface number or a name of letters, digits, V(_), V(-) and V(.).
       - Required when O(state=present).
     type: str
   disable_enterprise_auth_proxy:

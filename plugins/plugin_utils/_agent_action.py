@@ -8,11 +8,21 @@ import typing as t
 
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_protocol import AnswerError, RequestTooLarge
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._redact import redact
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import (
     TaskInputError,
+    bypass_option_warnings,
     reports_input_errors,
     validated_args,
+)
+
+MALFORMED = (
+    "the host agent's answer does not have the shape this collection expects (a field is missing or of"
+    " the wrong type); if the task was writing, the host may hold the change: run the task again to"
+    " converge, or restore with proxyfleet.windows.proxy_restore"
 )
 
 
@@ -22,7 +32,8 @@ class AgentAction(ActionBase):
     Subclasses set ``FQCN`` and ``ARGUMENT_SPEC``, check and bind their options in :meth:`prepare`
     (raising ``TaskInputError`` or ``ProxyInputError``: a failed task, no host command) and talk to the
     host in :meth:`act`. An error in ``HOST_ERRORS`` fails the task with its message; every result
-    says how many host commands (WinRM round trips) the task used.
+    says how many host commands (WinRM round trips) the task used. Credentials written into a proxy or
+    URL (``user:password@``) are redacted from the whole result.
     """
 
     TRANSFERS_FILES = False
@@ -73,22 +84,40 @@ class AgentAction(ActionBase):
         self.refuse_unsupported_keywords()
         result: dict[str, t.Any] = super().run(tmp, task_vars)
         del tmp
-        prepared = self.prepare(validated_args(self, self.ARGUMENT_SPEC, self.FQCN))
+        args = validated_args(self, self.ARGUMENT_SPEC, self.FQCN)
+        prepared = self.prepare(args)
         session = HostSession(self._low_level_execute_command)
+        host = (task_vars or {}).get("inventory_hostname", "the host")
         try:
             result.update(self.act(session, prepared))
         except self.HOST_ERRORS as exc:
-            result.update(failed=True, msg=str(exc))
+            message = str(exc)
+            if isinstance(exc.__cause__, AnswerError):
+                # A protocol error is about one host's answer: say which host, the field is in the message.
+                message = f"{host}: {message}"
+            result.update(failed=True, msg=message)
             # A failed write names the on-host backup that holds the prior values.
             if getattr(exc, "backup_id", None):
                 result["backup_id"] = exc.backup_id  # type: ignore[attr-defined]
             # A write the host applied (or may have applied) is never reported as no change.
             if getattr(exc, "changed", False):
                 result["changed"] = True
+        except (ProxyInputError, TaskInputError, RequestTooLarge):
+            raise
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError):
+            if not session.commands:
+                raise
+            # The answers were checked field by field for the registry operations; for the others a
+            # missing or mistyped field surfaces here. Never show Python's text for it (it says nothing
+            # to the user and may quote the host's data unescaped).
+            result.update(failed=True, msg=f"{host}: {MALFORMED}")
+        warnings = bypass_option_warnings(args, self.ARGUMENT_SPEC)
+        if warnings:
+            result["warnings"] = [*warnings, *result.get("warnings", [])]
         result.update(_pruning_warnings(result, session))
         result["host_commands"] = session.commands
         result["agent_bytes"] = session.agent_bytes
-        return result
+        return t.cast(dict[str, t.Any], redact(result))
 
 
 def _pruning_warnings(result: dict[str, t.Any], session: HostSession) -> dict[str, t.Any]:

@@ -9,12 +9,16 @@ property names come from community code (ConfigMgrCBDsc); see docs/configmgr.md.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import typing as t
+import unicodedata
 from dataclasses import dataclass, field
 
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError, is_host
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import (
+    ProxyInputError,
+    describe,
+    is_host,
+)
 
 SITE_SYSTEM = "SMS Site System"
 SOFTWARE_UPDATE_POINT = "SMS Software Update Point"
@@ -27,6 +31,7 @@ SUP_NEEDS_PROXY = (
 _SITE_CODE = re.compile(r"[A-Za-z0-9]{3}")
 _SERVER = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*")
 _ACCOUNT = re.compile(r"[^\\/@\s\"]+\\[^\\/@\s\"]+")
+MAX_ACCOUNT = 256  # ours: a NetBIOS domain (15) and a SAM account name (20) need far less
 
 
 @dataclass(frozen=True)
@@ -126,35 +131,29 @@ class Desired:
         return bool(self.sup_use_proxy or self.sup_use_proxy_for_adr)
 
 
-def _describe(value: object) -> str:
-    return f"'{value}'" if isinstance(value, str) else repr(value)
-
-
 def desired_from_options(args: t.Mapping[str, t.Any]) -> Desired:
     """Check the options before anything touches a host; raise ProxyInputError naming the option."""
     site_code = args.get("site_code")
     if site_code is not None and not _SITE_CODE.fullmatch(site_code):
-        raise ProxyInputError(f"site_code must be three letters or digits, such as PS1; got {_describe(site_code)}")
+        raise ProxyInputError(f"site_code must be three letters or digits, such as PS1; got {describe(site_code)}")
     server = args.get("server")
     if server is not None and not (_SERVER.fullmatch(server) and len(server) <= 253):
         raise ProxyInputError(
             "server must be the site system server's host name or FQDN, such as cm01.contoso.com;"
-            f" got {_describe(server)}"
+            f" got {describe(server)}"
         )
     proxy_server = args.get("proxy_server")
     if proxy_server is not None and not _is_proxy_host(proxy_server):
         raise ProxyInputError(
             "proxy_server must be a host name, FQDN, IPv4 or IPv6 address without scheme or port (the port goes in"
-            f" port), such as proxy.contoso.com; got {_describe(proxy_server)}"
+            f" port), such as proxy.contoso.com; got {describe(proxy_server)}"
         )
-    port = int(args.get("port") or DEFAULT_PORT)
-    if not 1 <= port <= 65535:
-        raise ProxyInputError(f"port must be 1-65535; got {port}")
+    port = _check_port(args.get("port"))
     account = args.get("account")
-    if account is not None and not _ACCOUNT.fullmatch(account):
+    if account is not None and not _is_account(account):
         raise ProxyInputError(
             "account must be an existing ConfigMgr account written DOMAIN\\user (not user@domain), such as"
-            f" CONTOSO\\svc-cmproxy; got {_describe(account)}"
+            f" CONTOSO\\svc-cmproxy; got {describe(account)}"
         )
     sup = args.get("software_update_point") or {}
     desired = Desired(
@@ -172,14 +171,35 @@ def desired_from_options(args: t.Mapping[str, t.Any]) -> Desired:
     return desired
 
 
-def _is_proxy_host(value: str) -> bool:
-    if value.startswith("[") or ":" not in value:
-        return is_host(value)
-    try:
-        ipaddress.IPv6Address(value)
-    except ValueError:
+_PLAIN = re.compile(r"[A-Za-z0-9 ._-]{1,64}\Z")
+
+
+def shown(value: object) -> str:
+    """A name read from the host, for a message: as it is when plain, else escaped, quoted and cut."""
+    return value if isinstance(value, str) and _PLAIN.match(value) else describe(value)
+
+
+def _check_port(port: object) -> int:
+    # A YAML `port: yes` arrives as True, which int() would write as port 1; 0 was written as 80.
+    if port is None:
+        return DEFAULT_PORT
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        raise ProxyInputError(
+            f"port must be 1-65535 (a number: write port: 8080, not yes or true); got {describe(port)}"
+        )
+    return port
+
+
+def _is_account(account: str) -> bool:
+    # Control and format characters (NUL, newlines, right-to-left marks) would hide what is stored.
+    if len(account) > MAX_ACCOUNT or any(unicodedata.category(char) in ("Cc", "Cf") for char in account):
         return False
-    return True
+    return bool(_ACCOUNT.fullmatch(account))
+
+
+def _is_proxy_host(value: str) -> bool:
+    # The port has an option of its own, so an IPv6 address needs no brackets here.
+    return is_host(value, bare_ipv6=True)
 
 
 def _check_combinations(desired: Desired, args: t.Mapping[str, t.Any]) -> None:
@@ -215,7 +235,7 @@ def planned_props(desired: Desired, data: ServerData) -> list[PlannedProp]:
     """
     if data.role(SITE_SYSTEM) is None:
         raise ProxyInputError(
-            f"{data.server} is not a site system server of site {data.site_code}"
+            f"{shown(data.server)} is not a site system server of site {shown(data.site_code)}"
             f" (no '{SITE_SYSTEM}' role among its SMS_SCI_SysResUse instances)"
         )
     plan: list[PlannedProp] = []
@@ -229,11 +249,11 @@ def planned_props(desired: Desired, data: ServerData) -> list[PlannedProp]:
     if desired.sup_use_proxy is not None or desired.sup_use_proxy_for_adr is not None:
         if data.role(SOFTWARE_UPDATE_POINT) is None:
             raise ProxyInputError(
-                f"software_update_point: {data.server} has no software update point"
-                f" ('{SOFTWARE_UPDATE_POINT}' role) in site {data.site_code}"
+                f"software_update_point: {shown(data.server)} has no software update point"
+                f" ('{SOFTWARE_UPDATE_POINT}' role) in site {shown(data.site_code)}"
             )
         if desired.wants_sup_proxy() and not site_proxy_on:
-            raise ProxyInputError(f"{SUP_NEEDS_PROXY}; {data.server} (site {data.site_code}) has none")
+            raise ProxyInputError(f"{SUP_NEEDS_PROXY}; {shown(data.server)} (site {shown(data.site_code)}) has none")
         if desired.use_proxy is None:
             # The flags rely on the site proxy this task leaves alone: check it did not change meanwhile.
             plan.append(PlannedProp(SITE_SYSTEM, "UseProxy", None))
@@ -318,18 +338,27 @@ def _describe_prop(state: dict[str, t.Any] | None) -> str:
         return "role instance missing"
     if not state.get("exists"):
         return "missing"
-    return f"Value={state.get('value')!r}, Value1={state.get('value1')!r}, Value2={state.get('value2')!r}"
+    fields = (describe(state.get(name)) for name in ("value", "value1", "value2"))
+    return "Value={}, Value1={}, Value2={}".format(*fields)
+
+
+def _expected(changes: list[dict[str, t.Any]], index: object) -> dict[str, t.Any] | None:
+    # The index comes from the host: never trust it to be in range.
+    if isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(changes):
+        return t.cast(dict[str, t.Any], changes[index]["expect"])
+    return None
 
 
 def conflict_message(result: dict[str, t.Any], changes: list[dict[str, t.Any]]) -> str:
     """What an aborted write says: which property changed since the read, from what to what."""
     parts = [
-        f"{item['role']} {item['name']}: read {_describe_prop(changes[item['index']]['expect'])},"
+        f"{shown(item['role'])} {shown(item['name'])}: read {_describe_prop(_expected(changes, item.get('index')))},"
         f" now {_describe_prop(item['current'])}"
-        for item in result["failed"]
+        for item in result["failed"][: len(changes)]
     ]
     return (
-        f"the site control data of {result['server']} (site {result['site_code']}) changed between read and write,"
+        f"the site control data of {shown(result['server'])} (site {shown(result['site_code'])}) changed"
+        " between read and write,"
         f" probably by another administrator; nothing was written. Changed: {'; '.join(parts)}."
         " Run the task again to plan against the current data."
     )
@@ -343,5 +372,5 @@ def read_back_mismatches(written: dict[str, t.Any], changes: list[dict[str, t.An
             continue
         current = entry.get("current") or {}
         if {name: current.get(name) for name in ("value", "value1", "value2")} != change["set"]:
-            wrong.append(f"{change['role']} {change['name']}: {_describe_prop(entry.get('current'))}")
+            wrong.append(f"{change['role']} {shown(change['name'])}: {_describe_prop(entry.get('current'))}")
     return "; ".join(wrong)

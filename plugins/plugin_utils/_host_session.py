@@ -100,8 +100,17 @@ class HostSession:
 
 
 def _checked_results(operations: list[dict[str, t.Any]], outcome: dict[str, t.Any]) -> list[dict[str, t.Any]]:
-    """The answer's results, one object per operation, each naming its operation."""
-    response = parse_response(int(outcome.get("rc") or 0), outcome.get("stdout", ""), outcome.get("stderr", ""))
+    """The answer's results, one object per operation, each naming its operation.
+
+    The answer is bounded before it is parsed, and its shape checked before anything uses it.
+    """
+    stdout = outcome.get("stdout", "")
+    try:
+        protocol.check_answer_text(operations, stdout)
+        response = parse_response(int(outcome.get("rc") or 0), stdout, outcome.get("stderr", ""))
+        protocol.check_answer(operations, response)
+    except protocol.AnswerError as exc:
+        raise AgentError(str(exc)) from exc
     results: list[t.Any] = response["results"]
     if len(results) != len(operations):
         raise AgentError(f"the host agent returned {len(results)} results for {len(operations)} operations")

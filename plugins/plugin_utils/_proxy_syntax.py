@@ -12,18 +12,32 @@ import ipaddress
 import re
 import typing as t
 
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._redact import redact_credentials
+
 PROXY_SCHEMES = ("http", "https", "ftp", "socks")
 HOST_PORT_FORM = (
     "host:port (a host name, an IPv4 address or a bracketed IPv6 address such as [fd00::1], "
     "then a port 1-65535), e.g. proxy.corp.example:8080"
 )
+ZONE_FORM = "a zone id is an interface number such as %12, or a name of letters, digits, '_', '-' or '.'"
 BYPASS_FORM = (
     "a host name, address or wildcard pattern such as *.corp.example, 10.*, <local> or <-loopback>, "
     "without spaces, quotes, ';', control or non-ASCII characters"
 )
 
+# Bounds of what a task may send, checked before any host command (docs/robustness.md#sizes).
+MAX_HOST_NAME = 253  # RFC 1035; WinINET's INTERNET_MAX_HOST_NAME_LENGTH is 256 with the NUL
+MAX_URL = 2083  # INTERNET_MAX_URL_LENGTH, the longest URL WinINET takes
+MAX_BYPASS_ENTRY = 1024  # ours: no host name pattern needs more (Windows' own limit unverified)
+MAX_BYPASS_ENTRIES = 1000  # ours (Windows' own limit unverified)
+MAX_ZONE = 64  # ours: an interface index has at most 10 digits, interface names are short
+
 # \Z, not $: "$" also matches before a trailing newline, which let "proxy\n:8080" through.
 _LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)\Z")
+# Windows writes the zone (scope) id of a link-local address as the interface index, a number up to
+# 0xFFFFFFFF (.NET IPAddress.ScopeId). Names are accepted only of characters that cannot end a proxy,
+# start another one or escape anything: never ';', '=', ',', spaces, quotes, '$' or control characters.
+_ZONE = re.compile(rf"[A-Za-z0-9_.-]{{1,{MAX_ZONE}}}\Z")
 _PORT = re.compile(r"[0-9]{1,5}\Z")
 _BYPASS_FORBIDDEN = re.compile(r"[\s\"';]")
 
@@ -32,20 +46,46 @@ class ProxyInputError(ValueError):
     """User input that does not have the accepted form; the message is meant for the user."""
 
 
-def _describe(value: object) -> str:
-    text = repr(value) if not isinstance(value, str) else "'" + value.encode("unicode_escape").decode("ascii") + "'"
+def describe(value: object) -> str:
+    """A value for a message: quoted, control and non-ASCII characters escaped, credentials redacted,
+    cut at 120 characters. Used for typed values and for values read from a host alike."""
+    if isinstance(value, str):
+        text = "'" + redact_credentials(value).encode("unicode_escape").decode("ascii") + "'"
+    else:
+        text = redact_credentials(repr(value))
     return text if len(text) <= 120 else text[:117] + "..."
 
 
-def is_host(host: str) -> bool:
-    """True for a DNS host name, an IPv4 address, or a bracketed IPv6 address."""
+def is_ipv6(text: str) -> bool:
+    """True for an IPv6 address (without brackets), with at most a zone id as Windows writes one.
+
+    Python's ipaddress accepts any text after '%' as the zone: that let
+    ``[fe80::1%a;https=evil.example:80;x]:8080`` through, which reads back as a second, per-scheme
+    proxy. The zone is checked here, once, for every module and the endpoint check.
+    """
+    address, percent, zone = text.partition("%")
+    if percent and not (_ZONE.match(zone) and (not zone.isdigit() or int(zone) <= 0xFFFFFFFF)):
+        return False
+    if not address.isascii() or "%" in zone:
+        return False
+    try:
+        ipaddress.IPv6Address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def is_host(host: str, *, bare_ipv6: bool = False) -> bool:
+    """True for a DNS host name, an IPv4 address, or a bracketed IPv6 address.
+
+    With ``bare_ipv6``, an IPv6 address without brackets is a host too (where no port can follow it,
+    as in a list of Connected Cache hosts).
+    """
     if host.startswith("[") and host.endswith("]"):
-        try:
-            ipaddress.IPv6Address(host[1:-1])
-        except ValueError:
-            return False
-        return True
-    if not host.isascii() or len(host) > 253:
+        return is_ipv6(host[1:-1])
+    if bare_ipv6 and ":" in host:
+        return is_ipv6(host)
+    if not host.isascii() or len(host) > MAX_HOST_NAME:
         return False
     if re.fullmatch(r"[0-9.]+", host):
         try:
@@ -64,15 +104,29 @@ def is_host_port(value: str) -> bool:
     return is_host(host)
 
 
+def ambiguous_ipv6(value: str) -> bool:
+    """True for an IPv6 address without brackets, where the last group may be a port or not."""
+    if value.startswith("[") or value.count(":") < 2:
+        return False
+    return is_ipv6(value) or is_ipv6(value.rpartition(":")[0])
+
+
 def check_host_port(option: str, value: object) -> str:
     """Return ``value`` if it is ``host:port``; raise a message naming ``option`` otherwise."""
+    if isinstance(value, str) and ambiguous_ipv6(value):
+        raise ProxyInputError(
+            f"{option}: {describe(value)} is ambiguous: an IPv6 address without brackets, whose last group could "
+            "be the port or part of the address; write the address in brackets, then the port, e.g. [fd00::1]:8080"
+        )
     if not isinstance(value, str) or not is_host_port(value):
         hint = ""
-        if isinstance(value, str) and "://" in value:
+        if isinstance(value, str) and "%" in value:
+            hint = f"; {ZONE_FORM}"
+        elif isinstance(value, str) and "://" in value:
             hint = " without a scheme"
         elif isinstance(value, str) and "=" in value:
             hint = "; give per-scheme proxies as a dict, e.g. {http: 'proxy:80', https: 'proxy:8443'}"
-        raise ProxyInputError(f"{option}: {_describe(value)} is not a valid proxy; expected {HOST_PORT_FORM}{hint}")
+        raise ProxyInputError(f"{option}: {describe(value)} is not a valid proxy; expected {HOST_PORT_FORM}{hint}")
     return value
 
 
@@ -87,7 +141,7 @@ def check_proxy(option: str, value: object) -> dict[str, str] | str:
         for scheme, target in value.items():
             if scheme not in PROXY_SCHEMES:
                 raise ProxyInputError(
-                    f"{option}: unknown scheme {_describe(scheme)}; accepted schemes: {', '.join(PROXY_SCHEMES)}"
+                    f"{option}: unknown scheme {describe(scheme)}; accepted schemes: {', '.join(PROXY_SCHEMES)}"
                 )
             checked[scheme] = check_host_port(f"{option}.{scheme}", target)
         return checked
@@ -117,7 +171,15 @@ def check_bypass(option: str, entries: object) -> list[str]:
     """Validate a bypass list; returns the entries in the user's order."""
     if not isinstance(entries, list):
         raise ProxyInputError(f"{option}: expected a list of entries, each {BYPASS_FORM}")
+    if len(entries) > MAX_BYPASS_ENTRIES:
+        raise ProxyInputError(
+            f"{option}: {len(entries)} entries, more than the {MAX_BYPASS_ENTRIES} a bypass list takes"
+        )
     for index, entry in enumerate(entries):
+        if isinstance(entry, str) and len(entry) > MAX_BYPASS_ENTRY:
+            raise ProxyInputError(
+                f"{option}[{index}]: {len(entry)} characters, more than the {MAX_BYPASS_ENTRY} a bypass entry takes"
+            )
         if (
             not isinstance(entry, str)
             or not entry
@@ -126,9 +188,26 @@ def check_bypass(option: str, entries: object) -> list[str]:
             or any(ord(char) < 0x20 or ord(char) == 0x7F for char in entry)
         ):
             raise ProxyInputError(
-                f"{option}[{index}]: {_describe(entry)} is not a valid bypass entry; expected {BYPASS_FORM}"
+                f"{option}[{index}]: {describe(entry)} is not a valid bypass entry; expected {BYPASS_FORM}"
             )
     return list(entries)
+
+
+def bypass_warnings(option: str, entries: t.Sequence[str]) -> list[str]:
+    """What a valid bypass list may do by mistake: bypass every host, or name an entry twice."""
+    warnings = []
+    if "*" in entries:
+        warnings.append(f"{option}: the entry '*' bypasses the proxy for every host, so the proxy is never used")
+    seen: dict[str, str] = {}
+    duplicates: list[str] = []
+    for entry in entries:
+        if entry.lower() in seen and entry.lower() not in {d.lower() for d in duplicates}:
+            duplicates.append(entry)
+        seen.setdefault(entry.lower(), entry)
+    if duplicates:
+        listed = ", ".join(describe(entry) for entry in duplicates)
+        warnings.append(f"{option}: duplicate entries (compared ignoring case): {listed}")
+    return warnings
 
 
 def proxy_string(proxy: dict[str, str] | str) -> str:
@@ -177,6 +256,8 @@ def _split_url(value: str) -> tuple[str, str, str] | None:
     scheme, sep, rest = value.partition("://")
     if not sep or scheme.lower() not in ("http", "https") or not value.isascii() or _URL_FORBIDDEN.search(value):
         return None
+    if len(value) > MAX_URL:
+        return None
     authority, slash, path = rest.partition("/")
     host, colon, port = authority.rpartition(":") if not authority.endswith("]") else (authority, "", "")
     if not colon:
@@ -198,7 +279,7 @@ def check_proxy_url(option: str, value: object) -> str:
             else ""
         )
         raise ProxyInputError(
-            f"{option}: {_describe(value)} is not a valid proxy URL; expected http:// or https:// followed by "
+            f"{option}: {describe(value)} is not a valid proxy URL; expected http:// or https:// followed by "
             f"host:port, e.g. http://proxy.corp.example:8080{hint}"
         )
     return str(value)
@@ -208,7 +289,7 @@ def check_url(option: str, value: object) -> str:
     """An http or https URL, e.g. of a PAC file."""
     if not isinstance(value, str) or _split_url(value) is None:
         raise ProxyInputError(
-            f"{option}: {_describe(value)} is not a valid URL; expected an http:// or https:// URL such as "
+            f"{option}: {describe(value)} is not a valid URL; expected an http:// or https:// URL such as "
             "http://proxy.corp.example/proxy.pac"
         )
     return value

@@ -107,9 +107,16 @@ def _backup(backup_id: str, head: dict[str, RegValue], records: dict[str, dict[s
     count = head.get("count")
     if count is None or count.type != "dword":
         return Backup(backup_id, created, version, (), "its Count value is missing: the backup was never completed")
-    expected = [str(index) for index in range(int(count.data))]
+    # Count comes from the host: compare it with the records read before building anything from it
+    # (a Count of 0xFFFFFFFF once made a four-billion-item list).
+    if count.data != len(records):
+        names = ", ".join(sorted(records, key=_numeric)[:10]) + (", ..." if len(records) > 10 else "")
+        problem = f"its Count says {count.data} change records but it holds {len(records)} ({names or 'none'})"
+        return Backup(backup_id, created, version, (), problem)
+    expected = [str(index) for index in range(len(records))]
     if sorted(records, key=_numeric) != expected:
-        problem = f"it should hold {len(expected)} change records (0..{len(expected) - 1}) but holds {sorted(records)}"
+        names = ", ".join(sorted(records, key=_numeric)[:10]) + (", ..." if len(records) > 10 else "")
+        problem = f"its change records should be named 0..{len(records) - 1} but are {names}"
         return Backup(backup_id, created, version, (), problem)
     items: list[BackupItem] = []
     for index in expected:

@@ -117,7 +117,7 @@ def _check_group_id(value: str) -> str:
 
 def _check_cache_hosts(hosts: list[str]) -> list[str]:
     for index, host in enumerate(hosts):
-        if not isinstance(host, str) or not is_host(host):
+        if not isinstance(host, str) or not is_host(host, bare_ipv6=True):
             raise ProxyInputError(
                 f"cache_hosts[{index}]: {host!r} is not a host name or IP address; Connected Cache hosts are "
                 "given as FQDN or IP, without scheme or port"

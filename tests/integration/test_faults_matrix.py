@@ -24,6 +24,7 @@ import pytest
 from tests.integration.conftest import Fleet
 from tests.integration.test_proxy_baseline import PLAY, TASK
 from tests.simfleet import REPO_ROOT, RunningFleet
+from tests.winsim.regfile import Value
 from tests.winsim.registry import Registry
 
 SOURCE = REPO_ROOT / "tests" / "fixtures" / "hosts" / "clean-host.reg"
@@ -157,3 +158,153 @@ def test_every_fault_leaves_old_or_new_and_a_rerun_converges(matrix_fleet: Fleet
     assert restore.rc == 0, restore.stdout + restore.stderr
     for host in matrix_fleet.names:
         assert without_backups(matrix_fleet.registry(host)) == old, host
+
+
+# --- hostile hosts: answers of a given shape (the simulator's "answer" fault), issue 17 -----------------
+
+LIST_PLAY = """
+- name: Backups
+  hosts: windows
+  gather_facts: false
+  tasks:
+    - name: List the backups
+      proxyfleet.windows.proxy_restore:
+        list_only: true
+"""
+AFTER_WRITE = "answer-after-write"
+MALFORMED = "the host agent's answer is malformed at "
+MAY_HAVE_WRITTEN = (
+    "; the command may have written to the host before it answered: run the task again to converge, or put the "
+    "host back with proxyfleet.windows.proxy_restore"
+)
+
+
+def _read_answer(**key_fields: object) -> dict[str, object]:
+    key = {"hive": "HKLM", "path": BACKUPS, "view": 64, "exists": True, "values": [], "subkeys": [], **key_fields}
+    return {
+        "protocol": 1,
+        "agent_version": "0.1.0",
+        "ok": True,
+        "results": [{"op": "read", "status": "ok", "keys": [key]}],
+    }
+
+
+# Host -> (its answer rule's shape, the exact message of the listing task, which sends one read).
+ANSWERS: dict[str, tuple[dict[str, object], str]] = {
+    "answer-not-an-object": (
+        {"answer": {"protocol": 1, "agent_version": "0.1.0", "ok": True, "results": [7]}},
+        f"{MALFORMED}results[0]: expected an object",
+    ),
+    "answer-two-results": (
+        {"answer": {"protocol": 1, "agent_version": "0.1.0", "ok": True, "results": [{}, {}]}},
+        f"{MALFORMED}results: 2 results for 1 operations",
+    ),
+    "answer-bad-view": ({"answer": _read_answer(view="64")}, f"{MALFORMED}results[0].keys[0].view: expected 64 or 32"),
+    "answer-bad-dword": (
+        {"answer": _read_answer(values=[{"name": "Count", "type": "dword", "data": "0xFFFFFFFF"}])},
+        f"{MALFORMED}results[0].keys[0].values[0].data: expected an integer 0..4294967295 for a dword value",
+    ),
+    "answer-no-values": (
+        {"answer": _read_answer(values=None)},
+        f"{MALFORMED}results[0].keys[0].values: expected a list",
+    ),
+    "answer-deep": ({"stdout": "[" * 100_000 + "]" * 100_000}, f"{MALFORMED}stdout: nested more than 32 levels deep"),
+    "answer-huge": (
+        {"stdout": "{}" + " " * 9_000_000},
+        f"{MALFORMED}stdout: 9,000,002 characters, more than the 8,388,608 accepted",
+    ),
+    "answer-not-json": (
+        {"stdout": "Get-Item : Access denied"},
+        "the host agent did not answer with JSON: Get-Item : Access denied",
+    ),
+}  # fmt: skip
+
+
+def test_malformed_answers_fail_naming_host_and_field_and_lose_nothing(tmp_path: Path) -> None:
+    fleet_dir = tmp_path / "fleet"
+    fleet_dir.mkdir()
+    names = [*ANSWERS, AFTER_WRITE]
+    for name in names:
+        shutil.copyfile(SOURCE, fleet_dir / f"{name}.reg")
+    rules = [{"host": host, "kind": "answer", "times": 1, **shape} for host, (shape, _msg) in ANSWERS.items()]
+    # The write command runs (every value is written), then its answer is cut to a wrong shape.
+    cut = {"op": "apply", "status": "applied", "backup_id": None, "after": "cut off"}
+    rules.append(
+        {
+            "host": AFTER_WRITE,
+            "kind": "answer",
+            "skip": 1,
+            "times": 1,
+            "run": True,
+            "answer": {"protocol": 1, "agent_version": "0.1.0", "ok": True, "results": [cut]},
+        }
+    )
+    faults = tmp_path / "faults.json"
+    faults.write_text(json.dumps(rules), encoding="utf-8")
+    old = {name: (fleet_dir / f"{name}.reg").read_bytes() for name in names}
+    with RunningFleet(fleet_dir, tmp_path, faults=faults) as running:
+        fleet = Fleet(running, tmp_path, names)
+        listing = fleet.playbook(LIST_PLAY, limit=",".join(ANSWERS))
+        results = listing.for_task("List the backups")
+        assert {host: results[host]["result"]["msg"] for host in ANSWERS} == {
+            host: message if message.startswith("the host agent did not") else f"{host}: {message}"
+            for host, (_shape, message) in ANSWERS.items()
+        }
+        assert {results[host]["status"] for host in ANSWERS} == {"failed"}
+        for host in ANSWERS:  # a read was all these hosts were asked for: nothing changed
+            assert fleet.reg_bytes_of(host) == old[host], host
+
+        apply = fleet.playbook(PLAY, limit=AFTER_WRITE)
+        result = apply.for_task(TASK)[AFTER_WRITE]["result"]
+        assert result["msg"] == f"{AFTER_WRITE}: {MALFORMED}results[0].after: expected a list{MAY_HAVE_WRITTEN}"
+        assert apply.for_task(TASK)[AFTER_WRITE]["status"] == "failed"
+        assert "Traceback" not in listing.stdout + listing.stderr + apply.stdout + apply.stderr
+
+        # Nothing lost: the written host holds the new state, a re-run converges every host and restoring
+        # each host's oldest backup brings back the old state exactly.
+        again = fleet.playbook(PLAY)
+        assert again.rc == 0, again.stdout + again.stderr
+        check = fleet.playbook(PLAY, "--check")
+        assert {entry["status"] for entry in check.for_task(TASK).values()} == {"ok"}
+        restore = fleet.playbook(RESTORE_OLDEST)
+        assert restore.rc == 0, restore.stdout + restore.stderr
+        for host in names:
+            assert without_backups(fleet.registry(host)) == without_backups(Registry.load(SOURCE)), host
+
+
+def test_published_fault_counts_match() -> None:
+    # docs/robustness.md publishes these figures; this test is where they come from.
+    text = (REPO_ROOT / "docs" / "robustness.md").read_text(encoding="utf-8")
+    counts = {
+        "transport and registry-write faults": len(scenarios()),
+        "malformed answers (hostile hosts)": len(ANSWERS) + 1,
+        "faults in all, each survived with nothing lost": len(scenarios()) + len(ANSWERS) + 1,
+    }
+    for label, count in counts.items():
+        assert f"| {label} | {count} |" in text, (label, count)
+
+
+def test_a_backup_count_of_0xffffffff_is_listed_as_unrestorable(tmp_path: Path) -> None:
+    # A backup head whose Count says 4,294,967,295 records, with one record: proxy_restore used to build
+    # a list that long (even list_only) and kill the worker.
+    fleet_dir = tmp_path / "fleet"
+    fleet_dir.mkdir()
+    registry = Registry.load(SOURCE)
+    backup_id = "20261123T100000000000Z-ffffffff"
+    head = f"{BACKUPS}\\{backup_id}"
+    registry.set_value("HKLM", head, "Created", Value.string("2026-11-23T10:00:00Z"))
+    registry.set_value("HKLM", head, "AgentVersion", Value.string("0.1.0"))
+    registry.set_value("HKLM", head, "Count", Value.dword(0xFFFFFFFF))
+    for name, text in (("Hive", "HKLM"), ("Path", "SOFTWARE\\X"), ("Name", "V"), ("Action", "set_value")):
+        registry.set_value("HKLM", f"{head}\\0", name, Value.string(text))
+    registry.save(fleet_dir / "hostile.reg")
+    with RunningFleet(fleet_dir, tmp_path) as running:
+        fleet = Fleet(running, tmp_path, ["hostile"])
+        listing = fleet.playbook(LIST_PLAY)
+        result = listing.for_task("List the backups")["hostile"]["result"]
+        problem = "its Count says 4294967295 change records but it holds 1 (0)"
+        assert [(b["id"], b["restorable"], b["problem"]) for b in result["backups"]] == [(backup_id, False, problem)]
+        restore = fleet.playbook(RESTORE_OLDEST.replace("{{ listing.backups[-1].id }}", backup_id))
+        failed = restore.for_task("Undo every apply")["hostile"]["result"]
+        assert failed["msg"] == f"backup {backup_id} cannot be restored exactly: {problem}; nothing was written"
+        assert "Traceback" not in listing.stdout + listing.stderr + restore.stdout + restore.stderr

@@ -25,6 +25,7 @@ PROXY_FORM = (
     "is not a valid proxy; expected host:port (a host name, an IPv4 address or a bracketed IPv6 address such as "
     "[fd00::1], then a port 1-65535), e.g. proxy.corp.example:8080"
 )
+ZONE_FORM = "a zone id is an interface number such as %12, or a name of letters, digits, '_', '-' or '.'"
 BYPASS_FORM = (
     "is not a valid bypass entry; expected a host name, address or wildcard pattern such as *.corp.example, 10.*, "
     "<local> or <-loopback>, without spaces, quotes, ';', control or non-ASCII characters"
@@ -49,6 +50,28 @@ INVALID = [
     (
         {"winhttp": {"proxy": "a" * 300 + ":80"}},
         f"winhttp.proxy: '{'a' * 116}... {PROXY_FORM}",
+    ),
+    # Issue 17: a zone id that held a second, per-scheme proxy was written as given.
+    (
+        {"telemetry": {"proxy": "[fe80::1%a;https=evil.example:80;x]:8080"}},
+        f"telemetry.proxy: '[fe80::1%a;https=evil.example:80;x]:8080' {PROXY_FORM}; {ZONE_FORM}",
+    ),
+    (
+        {"winhttp": {"proxy": "[fe80::1%$(Stop-Computer)]:8080"}},
+        f"winhttp.proxy: '[fe80::1%$(Stop-Computer)]:8080' {PROXY_FORM}; {ZONE_FORM}",
+    ),
+    (
+        {"wininet": {"proxy": "fd00::1:8080"}},
+        "wininet.proxy: 'fd00::1:8080' is ambiguous: an IPv6 address without brackets, whose last group could be the "
+        "port or part of the address; write the address in brackets, then the port, e.g. [fd00::1]:8080",
+    ),
+    (
+        {"telemetry": {"proxy": "http://svc:S3cret@proxy.corp.example:8080"}},
+        f"telemetry.proxy: 'http://********@proxy.corp.example:8080' {PROXY_FORM} without a scheme",
+    ),
+    (
+        {"winhttp": {"proxy": PROXY, "bypass": ["b" * 1025]}},
+        "winhttp.bypass[0]: 1025 characters, more than the 1024 a bypass entry takes",
     ),
 ]
 
@@ -101,5 +124,71 @@ def test_invalid_hostile_input_fails_exactly_before_any_host_command(fixture_fle
     items = task["result"]["results"]
     assert [item["msg"] for item in items] == [message for _args, message in INVALID]
     assert fixture_fleet.running.commands() == []
+    assert fixture_fleet.reg_bytes_of(HOST) == before
+    assert "Traceback" not in run.stdout + run.stderr
+    # Our messages redact credentials (asserted exactly above); the loop item itself is Ansible's to show.
+    assert not any("S3cret" in item["msg"] for item in items)
+
+
+QUOTE = (
+    "YAML 1.1 reads unquoted yes/no/on/off/true/false as booleans and values such as 1:59 as numbers "
+    '(sexagesimal: 1:59 is 119, 010 is 8); quote the value, e.g. "1:59"'
+)
+# Real YAML, unquoted on purpose: what ansible-playbook's YAML 1.1 loader does to these values.
+COERCED = f"""
+- name: YAML coercions
+  hosts: {HOST}
+  gather_facts: false
+  tasks:
+    - name: A bypass entry read as a number
+      proxyfleet.windows.winhttp_proxy:
+        proxy: {PROXY}
+        bypass: [1:59]
+      ignore_errors: true
+    - name: A proxy read as a boolean
+      proxyfleet.windows.telemetry_proxy:
+        proxy: on
+      ignore_errors: true
+    - name: A port read as a boolean
+      proxyfleet.windows.configmgr_proxy:
+        proxy_server: proxy.contoso.com
+        port: yes
+      ignore_errors: true
+    - name: Real service names
+      proxyfleet.windows.restart_service:
+        name: [MSSQL$SQLEXPRESS, Apple Mobile Device Service]
+    - name: Bypass everything, twice
+      proxyfleet.windows.winhttp_proxy:
+        proxy: {PROXY}
+        bypass: ["*", "*"]
+      check_mode: true
+"""
+
+
+def test_yaml_coercions_service_names_and_bypass_warnings_end_to_end(fixture_fleet) -> None:
+    before = fixture_fleet.reg_bytes_of(HOST)
+    run = fixture_fleet.playbook(COERCED)
+    assert run.rc == 0, run.stdout + run.stderr
+    messages = [
+        run.for_task(task)[HOST]["result"]["msg"]
+        for task in ("A bypass entry read as a number", "A proxy read as a boolean", "A port read as a boolean")
+    ]
+    assert messages == [
+        f"bypass[0]: got the number 119 where text was expected; {QUOTE}",
+        f"proxy: got the boolean True where text was expected; {QUOTE}",
+        "port must be 1-65535 (a number: write port: 8080, not yes or true); got True",
+    ]
+    services = run.for_task("Real service names")[HOST]["result"]
+    # The agent took both names as data and looked them up: this host has neither.
+    assert services["warnings"] == [
+        "not installed on this host, nothing to restart: MSSQL$SQLEXPRESS, Apple Mobile Device Service"
+    ]
+    warnings = run.for_task("Bypass everything, twice")[HOST]["result"]["warnings"]
+    assert warnings[:2] == [
+        "bypass: the entry '*' bypasses the proxy for every host, so the proxy is never used",
+        "bypass: duplicate entries (compared ignoring case): '*'",
+    ]
+    # Only the service lookup and the check reached the host; nothing was written.
+    assert [entry["operations"][0]["op"] for entry in fixture_fleet.running.commands()] == ["service", "read"]
     assert fixture_fleet.reg_bytes_of(HOST) == before
     assert "Traceback" not in run.stdout + run.stderr

@@ -26,8 +26,8 @@ CASES = [
     (
         "proxyfleet.windows.restart_service",
         "name: ['Do*']",
-        "proxyfleet.windows.restart_service: name must list service names (1 to 256 letters, digits, '_', '.' or '-', "
-        "no wildcards), got ['Do*']",
+        "proxyfleet.windows.restart_service: name must list service names (1 to 256 characters without '/', '\\', "
+        "control characters or spaces at either end, no wildcards), got ['Do*']",
     ),
     (
         "proxyfleet.windows.proxy_facts",

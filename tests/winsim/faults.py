@@ -8,7 +8,9 @@ can change faults while the server runs. Every reload starts the ``times`` count
      {"host": "db02", "action": "Command", "kind": "fault", "code": 2150858793},
      {"host": "db02", "action": "Command", "kind": "fault", "wmi_error": 2150859174, "times": 1},
      {"host": "web02", "kind": "fail_write", "nth": 2, "times": 1},
-     {"host": "web03", "action": "Send", "kind": "hang", "seconds": 30}]
+     {"host": "web03", "action": "Send", "kind": "hang", "seconds": 30},
+     {"host": "web04", "kind": "answer", "answer": {"protocol": 1, "ok": true, "results": [7]}, "times": 1},
+     {"host": "web05", "kind": "answer", "stdout": "[[[[", "run": true}]
 
 - ``host``: a fleet host name or ``*``; ``action``: Create, Command, Send, Receive, Signal, Delete or
   ``*``/absent for any; ``times``: how often the rule fires (absent: always); ``skip``: how many
@@ -20,7 +22,11 @@ can change faults while the server runs. Every reload starts the ``times`` count
   ``wmi_error`` adds an ``MSFT_WmiError`` error code and is also the default ``code`` (0x803381A6 =
   2150859174, shell quota, makes Ansible re-create the shell). ``fail_write``: the host's ``nth``
   registry write of the next command fails (passed to ``SimHost.execute(fail_write_at=nth)``);
-  ``action`` is ignored.
+  ``action`` is ignored. ``answer``: the host answers the next command with a given shape instead of
+  the agent's answer: ``answer`` (any JSON value, sent as one JSON document) or ``stdout`` (the exact
+  text, for what is not JSON or too large), with exit code ``exit_code`` (default 0). With ``run``
+  true the command runs first (its writes happen, its answer is replaced), else it never runs;
+  ``action`` is ignored, ``skip`` counts commands. This is a hostile host, not the agent's twin.
 """
 
 from __future__ import annotations
@@ -35,7 +41,8 @@ from typing import Any
 
 ACTIONS = ("Create", "Command", "Send", "Receive", "Signal", "Delete")
 TRANSPORT_KINDS = ("delay", "drop", "fault", "hang")
-KINDS = (*TRANSPORT_KINDS, "fail_write")
+COMMAND_KINDS = ("fail_write", "answer")
+KINDS = (*TRANSPORT_KINDS, *COMMAND_KINDS)
 TIMEOUT_FAULT_CODE = 2150858793  # ERROR_WSMAN_OPERATION_TIMEDOUT: clients re-send Receive
 
 
@@ -56,6 +63,10 @@ class FaultRule:
     nth: int = 1
     times: int | None = None
     skip: int = 0
+    answer: Any = None
+    stdout: str | None = None
+    exit_code: int = 0
+    run: bool = False
     fired: int = field(default=0, compare=False)
     skipped: int = field(default=0, compare=False)
 
@@ -65,7 +76,7 @@ class FaultRule:
             return False
         if self.host not in ("*", host):
             return False
-        return self.kind == "fail_write" or self.action in ("*", action)
+        return self.kind in COMMAND_KINDS or self.action in ("*", action)
 
     def describe(self) -> dict[str, Any]:
         """Return the rule's fields for the JSON log (no counters)."""
@@ -78,7 +89,15 @@ class FaultRule:
                 fields["wmi_error"] = self.wmi_error
         elif self.kind == "fail_write":
             fields["nth"] = self.nth
+        elif self.kind == "answer":
+            fields.update(answer_chars=len(self.answer_text()), exit_code=self.exit_code, run=self.run)
         return fields
+
+    def answer_text(self) -> str:
+        """What an ``answer`` rule sends on stdout."""
+        if self.stdout is not None:
+            return self.stdout
+        return json.dumps(self.answer, ensure_ascii=False, separators=(",", ":")) + "\r\n"
 
 
 def parse_rules(data: Any) -> list[FaultRule]:
@@ -93,7 +112,8 @@ def _parse_rule(index: int, item: Any) -> FaultRule:
     where = f"fault rule {index}"
     if not isinstance(item, dict):
         raise FaultFileError(f"{where}: must be an object")
-    unknown = set(item) - {"host", "action", "kind", "seconds", "code", "wmi_error", "nth", "times", "skip"}
+    fields = {"host", "action", "kind", "seconds", "code", "wmi_error", "nth", "times", "skip"}
+    unknown = set(item) - fields - {"answer", "stdout", "exit_code", "run"}
     if unknown:
         raise FaultFileError(f"{where}: unknown field(s) {sorted(unknown)}")
     kind = item.get("kind")
@@ -106,6 +126,10 @@ def _parse_rule(index: int, item: Any) -> FaultRule:
     if not isinstance(host, str) or not host:
         raise FaultFileError(f"{where}: host must be a host name or '*'")
     wmi_error = None if item.get("wmi_error") is None else int(_number(item, "wmi_error", 0, where))
+    if kind == "answer" and ("answer" in item) == ("stdout" in item):
+        raise FaultFileError(f"{where}: an answer rule needs exactly one of answer (JSON) and stdout (text)")
+    if not isinstance(item.get("stdout", ""), str) or not isinstance(item.get("run", False), bool):
+        raise FaultFileError(f"{where}: stdout must be text and run true or false")
     return FaultRule(
         host=host,
         kind=kind,
@@ -117,6 +141,10 @@ def _parse_rule(index: int, item: Any) -> FaultRule:
         nth=int(_number(item, "nth", 1, where)),
         times=None if item.get("times") is None else int(_number(item, "times", 0, where)),
         skip=int(_number(item, "skip", 0, where)),
+        answer=item.get("answer"),
+        stdout=item.get("stdout"),
+        exit_code=int(_number(item, "exit_code", 0, where)),
+        run=bool(item.get("run", False)),
     )
 
 
@@ -163,6 +191,10 @@ class FaultBook:
     def take_fail_write(self, host: str) -> FaultRule | None:
         """Return (and count) the first ``fail_write`` rule that fires for a command on ``host``."""
         return self._take(host, "*", ("fail_write",))
+
+    def take_answer(self, host: str) -> FaultRule | None:
+        """Return (and count) the first ``answer`` rule that fires for a command on ``host``."""
+        return self._take(host, "*", ("answer",))
 
     def _take(self, host: str, action: str, kinds: tuple[str, ...]) -> FaultRule | None:
         """Find, count and return the first live rule of one of ``kinds``."""

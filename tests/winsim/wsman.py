@@ -383,15 +383,24 @@ class WSManServer:
         host_log: dict[str, Any] = {}
         with self._lock:
             self.command_counts[host_name] = self.command_counts.get(host_name, 0) + 1
+        answer = self.faults.take_answer(host_name)
+        if answer is not None:
+            self.events.write(
+                {"event": "fault", "host": host_name, "action": "Command", "auth": self.auth, **answer.describe()}
+            )
         with self._host_lock(host_name):
             try:
                 if host is None:
                     raise LookupError(f"host {host_name!r} left the fleet")
-                result = host.execute(
-                    state.command, list(state.arguments), bytes(state.stdin), fail_write_at=fail_write_at
-                )
-                outcome = Outcome(bytes(result.stdout), bytes(result.stderr), int(result.exit_code))
-                host_log = dict(result.log or {})
+                if answer is None or answer.run:
+                    result = host.execute(
+                        state.command, list(state.arguments), bytes(state.stdin), fail_write_at=fail_write_at
+                    )
+                    outcome = Outcome(bytes(result.stdout), bytes(result.stderr), int(result.exit_code))
+                    host_log = dict(result.log or {})
+                if answer is not None:  # a hostile host: its answer has the shape the rule gives
+                    outcome = Outcome(answer.answer_text().encode("utf-8"), b"", answer.exit_code)
+                    host_log["answer_fault"] = True
             except Exception as exc:  # a simulator bug must reach the client as stderr, not kill the thread
                 traceback.print_exc(file=sys.stderr)
                 outcome = Outcome(b"", f"winsim: internal error in the simulated host: {exc!r}\r\n".encode(), 1)

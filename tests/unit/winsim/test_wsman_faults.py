@@ -14,7 +14,7 @@ import requests
 import winrm
 from winrm.exceptions import WinRMOperationTimeoutError, WSManFaultError
 
-from tests.winsim.echo import EchoFleet
+from tests.winsim.echo import EchoFleet, EchoHost
 from tests.winsim.faults import FaultBook, FaultFileError, parse_rules
 from tests.winsim.wsman import WSManServer
 
@@ -166,6 +166,36 @@ def test_fail_write_reaches_execute(server: WSManServer, set_rules: Rules, tmp_p
     assert [e.get("fail_write_at") for e in commands] == [None, 2, None]
 
 
+def fleet_calls(server: WSManServer, host: str) -> list[Any]:
+    """The commands that reached an echo host."""
+    echo = server.fleet.get(host)
+    assert isinstance(echo, EchoHost)
+    return list(echo.calls)
+
+
+def test_answer_replaces_what_the_host_says(server: WSManServer, set_rules: Rules, tmp_path: Path) -> None:
+    # Without run the command never reaches the host; with run it does, and its answer is replaced.
+    set_rules(
+        [
+            {"host": "db02", "kind": "answer", "answer": {"results": [7]}, "exit_code": 3, "times": 1},
+            {"host": "db02", "kind": "answer", "stdout": "[[[", "run": True, "times": 1},
+        ]
+    )
+    assert task(client_for(server, "web01"))[0] != b'{"results":[7]}\r\n'  # other host: untouched
+    assert task(client_for(server, "db02")) == (b'{"results":[7]}\r\n', b"", 3)
+    assert task(client_for(server, "db02")) == (b"[[[", b"", 0)
+    events = fault_events(tmp_path)
+    assert [(e["host"], e["kind"], e["run"], e["answer_chars"]) for e in events] == [
+        ("db02", "answer", False, 17),
+        ("db02", "answer", True, 3),
+    ]
+    lines = (tmp_path / "events.jsonl").read_text().splitlines()
+    commands = [e for e in map(json.loads, lines) if "exit_code" in e and e.get("event") != "fault"]
+    assert [(e.get("answer_fault"), e["exit_code"]) for e in commands] == [(None, 0), (True, 3), (True, 0)]
+    # The echo host records what reached it: the first db02 command did not, the second did.
+    assert [call.command for call in fleet_calls(server, "db02")] == ["PowerShell"]
+
+
 def test_rules_reload_when_the_file_changes(server: WSManServer, set_rules: Rules) -> None:
     set_rules([{"host": "web01", "action": "Create", "kind": "fault", "code": 5}])
     with pytest.raises(WSManFaultError):
@@ -204,6 +234,10 @@ def test_invalid_file_keeps_previous_rules(tmp_path: Path, capsys: pytest.Captur
         ([{"host": "a", "kind": "drop", "colour": "red"}], "unknown field"),
         ([{"host": "", "kind": "drop"}], "host must be"),
         (["drop"], "must be an object"),
+        ([{"host": "a", "kind": "answer"}], "exactly one of answer"),
+        ([{"host": "a", "kind": "answer", "answer": 1, "stdout": "x"}], "exactly one of answer"),
+        ([{"host": "a", "kind": "answer", "stdout": 7}], "stdout must be text"),
+        ([{"host": "a", "kind": "answer", "answer": 1, "run": "yes"}], "run true or false"),
     ],
 )
 def test_parse_rules_rejects_bad_rules(rules: Any, message: str) -> None:

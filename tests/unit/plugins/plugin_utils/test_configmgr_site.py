@@ -117,7 +117,10 @@ def test_not_a_site_system_server() -> None:
         ({"site_code": "PS12"}, "site_code must be three letters or digits, such as PS1; got 'PS12'"),
         ({"server": "cm 01"}, "server must be the site system server's host name or FQDN"),
         ({"proxy_server": "proxy:8080"}, "proxy_server must be a host name, FQDN, IPv4 or IPv6 address"),
-        ({"proxy_server": "p", "port": 70000}, "port must be 1-65535; got 70000"),
+        (
+            {"proxy_server": "p", "port": 70000},
+            "port must be 1-65535 (a number: write port: 8080, not yes or true); got 70000",
+        ),
         ({"proxy_server": "p", "account": "svc@contoso.com"}, "account must be an existing ConfigMgr account"),
         ({"use_proxy": True}, "proxy_server is required when use_proxy is true"),
         ({"state": "absent", "proxy_server": "p"}, "state=absent turns the site system proxy off; it cannot be"),

@@ -181,8 +181,14 @@ BACKUP_ID = "20260101T000000000000Z-0000abcd"
     ("garble", "detail"),
     [
         (lambda text: text[: len(text) // 2], "the host agent did not answer with JSON: "),
-        (lambda text: text.replace('"results":[{', '"results":[7,{', 1), "the host agent returned 3 results for 2"),
-        (lambda text: text.replace('"op":"apply"', '"op":"read"'), "the host agent's answer to operations[0] is not"),
+        (
+            lambda text: text.replace('"results":[{', '"results":[7,{', 1),
+            "the host agent's answer is malformed at results: 3 results for 2 operations",
+        ),
+        (
+            lambda text: text.replace('"op":"apply"', '"op":"read"'),
+            "the host agent's answer is malformed at results[0].op: expected 'apply'",
+        ),
         (lambda text: text.replace('"protocol":1', '"protocol":2'), "the host agent answered with protocol 2"),
     ],
     ids=["cut", "extra-result", "wrong-op", "wrong-protocol"],

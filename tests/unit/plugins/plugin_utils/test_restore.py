@@ -204,8 +204,8 @@ def test_nothing_to_do_when_the_values_are_already_back() -> None:
                 "20261123T100000000000Z-eeeeeeee", [record(DO, "A", "set_value", key_existed=True, prior=None)], count=2
             ),
             None,
-            "backup 20261123T100000000000Z-eeeeeeee cannot be restored exactly: it should hold 2 change records (0..1) "
-            "but holds ['0']; nothing was written",
+            "backup 20261123T100000000000Z-eeeeeeee cannot be restored exactly: its Count says 2 change records but "
+            "it holds 1 (0); nothing was written",
         ),
         (
             [

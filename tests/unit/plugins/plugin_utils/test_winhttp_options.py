@@ -45,7 +45,11 @@ def test_valid_proxies(proxy: object, expected: str) -> None:
     [
         ("proxy:0", f"proxy: 'proxy:0' is not a valid proxy; expected {HOST_PORT}"),
         ("proxy:65536", f"proxy: 'proxy:65536' is not a valid proxy; expected {HOST_PORT}"),
-        ("fd00::1:3128", f"proxy: 'fd00::1:3128' is not a valid proxy; expected {HOST_PORT}"),
+        (
+            "fd00::1:3128",
+            "proxy: 'fd00::1:3128' is ambiguous: an IPv6 address without brackets, whose last group could be the "
+            "port or part of the address; write the address in brackets, then the port, e.g. [fd00::1]:8080",
+        ),
         ("256.1.1.1:80", f"proxy: '256.1.1.1:80' is not a valid proxy; expected {HOST_PORT}"),
         (
             "socks5://proxy:8080",
