@@ -89,7 +89,32 @@ ansible_facts:
       type: dict
       contains:
         effective:
-          description: Per consumer and context, C({proxy, pac_url, bypass, source, rule}); C(proxy) null is direct.
+          description:
+            - Per consumer and context, C({proxy, pac_url, bypass, source, rule}); C(proxy) null is direct.
+            - In per-user mode with nobody signed in, C(delivery_optimization.interactive) has C(source)
+              V(nobody_signed_in) and only the no-user context is evaluated.
+          returned: always
+          type: dict
+        users:
+          description:
+            - Each loaded user hive (C(HKU)) - its WinINET settings, C(account) (C(DOMAIN\\name) from C(Volatile
+              Environment)), C(sessions) (interactive session id to session name), C(connecting) (the hive of the
+              account Ansible connects with, which WinRM loads) and C(signed_in).
+            - Null when O(users=false).
+          returned: always
+          type: list
+          elements: dict
+        signed_in:
+          description:
+            - SIDs of the users who own an interactive (console or remote desktop) session, never the connecting
+              account; empty when nobody is signed in, null when O(users=false).
+          returned: always
+          type: list
+          elements: str
+        delivery_optimization_group:
+          description:
+            - The peer group Delivery Optimization uses, C({group_id, group_id_source, rule}); C(DOGroupIdSource)
+              wins over C(DOGroupId).
           returned: always
           type: dict
         findings:

@@ -20,6 +20,7 @@ import typing as t
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _endpoint_urls as urls_data
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_telemetry as telemetry
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_winhttp as winhttp
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import NOBODY_SIGNED_IN
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._findings import (
     COLLECTION,
     DO_SERVICE,
@@ -370,9 +371,11 @@ def _ways(
         elif via == "winhttp_default" and picture is not None:
             ways.append((via, None, _way(_winhttp_route(picture), endpoint.host)))
         elif via == "effective" and effective is not None:
+            # A signed-in user's route while nobody is signed in is nobody's route: only the no-user one is checked.
             ways += [
                 (via, consumer, _way(_consumer_route(effective, consumer), endpoint.host))
                 for consumer in CONSUMERS[endpoint.service]
+                if _consumer_route(effective, consumer).get("source") != NOBODY_SIGNED_IN
             ]
     return ways
 

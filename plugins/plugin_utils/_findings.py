@@ -35,6 +35,13 @@ DO_SERVICE_HOSTS = tuple(
     f"{name}.prod.do.dsp.mp.microsoft.com" for name in ("geo", "array801", "kv801", "cp801", "disc801")
 )
 WINDOWS11_BYPASS_MODE = 100
+# [DOPX]: netsh "offers no auto-detection of the proxy, no support for an explicit PAC URL, and no authentication
+# to the proxy", and with no user signed in the netsh configuration takes precedence over the WinINET one.
+NETSH_RESET_REMEDIATION = (
+    f"{COLLECTION}.winhttp_proxy state: absent (netsh reset), so downloads with no user signed in use the "
+    f"device-wide WinINET proxy ({COLLECTION}.wininet_proxy per_machine: true), the configuration [DOPX] recommends "
+    f"for both contexts; {COLLECTION}.winhttp_proxy source: wininet only for a proxy that needs no authentication"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -238,8 +245,7 @@ def _device_wide_disagrees(inputs: Inputs) -> list[Hit]:
             "Device-wide WinINET and WinHTTP disagree: Delivery Optimization downloads with a user signed in go "
             f"{describe_route(interactive)}, without one (NetworkService) {describe_route(network_service)}",
             {"interactive": dict(interactive), "network_service": dict(network_service)},
-            f"{COLLECTION}.winhttp_proxy source: wininet (both contexts then use the device-wide WinINET proxy), "
-            f"or {COLLECTION}.winhttp_proxy state: absent if nothing else needs the netsh proxy",
+            NETSH_RESET_REMEDIATION,
         )
     ]
 
@@ -255,7 +261,7 @@ def _per_user_mode_leaves_network_service_direct(inputs: Inputs) -> list[Hit]:
         reasons.append(f"the machine WinINET settings name {describe_route(_settings_route(machine))}")
     reasons += [
         f"user {user.sid} uses {describe_route(_settings_route(user.settings))}"
-        for user in picture.users
+        for user in picture.signed_in
         if user.settings.names_proxy
     ]
     if not reasons:
@@ -267,7 +273,7 @@ def _per_user_mode_leaves_network_service_direct(inputs: Inputs) -> list[Hit]:
             {
                 "ProxySettingsPerUser": picture.proxy_settings_per_user,
                 "wininet_machine": machine.as_dict(),
-                "users": [user.as_dict() for user in picture.users if user.settings.names_proxy],
+                "users": [user.as_dict() for user in picture.signed_in if user.settings.names_proxy],
                 "network_service": dict(network_service),
             },
             f"{COLLECTION}.wininet_proxy per_machine: true with the machine proxy, so NetworkService uses it too",
@@ -305,7 +311,47 @@ def _bypass_mode_on_windows11(inputs: Inputs) -> list[Hit]:
         Hit(
             f"DODownloadMode is 100 (Bypass) on Windows 11 (build {picture.os_build}), where it is deprecated",
             {"DODownloadMode": WINDOWS11_BYPASS_MODE, "os_build": picture.os_build},
-            f"{COLLECTION}.delivery_optimization_policy download_mode: simple (99), or http_only (0)",
+            f"{COLLECTION}.delivery_optimization_policy download_mode: simple (99) to keep downloads off the Delivery "
+            "Optimization cloud, or http_only (0) for downloads without peering (which still use the Delivery "
+            "Optimization cloud service's metadata)",
+        )
+    ]
+
+
+def _netsh_proxy_for_no_user(inputs: Inputs) -> list[Hit]:
+    network_service = inputs.effective["delivery_optimization"]["network_service"]
+    if network_service["source"] != "winhttp.64" or not network_service["proxy"]:
+        return []
+    proxy = network_service["proxy"]
+    return [
+        Hit(
+            f"A netsh WinHTTP proxy ({proxy}) is set, so Delivery Optimization downloads with no user signed in "
+            "(NetworkService) go through it: netsh offers no authentication to the proxy, so behind a proxy that "
+            "requires it these downloads fail (HTTP_E_STATUS_PROXY_AUTH_REQ)",
+            {
+                "winhttp_64": proxy,
+                "network_service": dict(network_service),
+                "wininet_per_machine": inputs.picture.per_machine,
+                "wininet_machine_proxy": inputs.picture.wininet_machine[64].proxy,
+            },
+            NETSH_RESET_REMEDIATION,
+        )
+    ]
+
+
+def _group_id_and_source(inputs: Inputs) -> list[Hit]:
+    policy = inputs.picture.delivery_optimization
+    group_id, source = policy.text("group_id"), policy.dword("group_id_source")
+    if not group_id or not source:
+        return []
+    name = policy.values.get("group_id_source")
+    return [
+        Hit(
+            f"DOGroupIdSource is {source} ({name}) and DOGroupId is {group_id}: when DOGroupIdSource is set, "
+            f"Delivery Optimization ignores DOGroupId, so peers are grouped by {name}, not by that GUID",
+            {"DOGroupId": group_id, "DOGroupIdSource": source, "DODownloadMode": policy.dword("download_mode")},
+            f"keep one: {COLLECTION}.delivery_optimization_policy group_id_source for the {name} grouping (and "
+            "remove DOGroupId), or group_id alone for the GUID (remove DOGroupIdSource)",
         )
     ]
 
@@ -475,6 +521,22 @@ CATALOGUE: tuple[Rule, ...] = (
         "Download mode 100 (Bypass) on Windows 11",
         "ADMX",
         _bypass_mode_on_windows11,
+    ),
+    Rule(
+        "DO006",
+        "medium",
+        "winhttp",
+        "A netsh WinHTTP proxy carries Delivery Optimization downloads with no user signed in",
+        "DOPX",
+        _netsh_proxy_for_no_user,
+    ),
+    Rule(
+        "DO007",
+        "low",
+        "delivery_optimization",
+        "DOGroupId is set but ignored, because DOGroupIdSource is set",
+        "ADMX",
+        _group_id_and_source,
     ),
     Rule(
         "WH001",

@@ -202,8 +202,9 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
         "settings": 166,
         "settings_compliant": 73,
         "settings_drifted": 93,
-        "findings": {"high": 5, "medium": 5, "low": 1},
-        "hosts_with_findings": 5,
+        # DO006 (netsh proxy, [DOPX]) on srv2019-compliant, srv2022-stale-netsh and win10-do-group.
+        "findings": {"high": 5, "medium": 8, "low": 1},
+        "hosts_with_findings": 6,
         "gpo_owned_settings": 2,
     }
     assert document["surfaces"]["telemetry"] == {"hosts": 7, "compliant": 1, "drifted": 6}
@@ -318,8 +319,8 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
     dom = rendered(page, fixture_fleet.work, "?q=do001&sort=0&dir=desc&rows=25")  # a finding id
     assert (dom.text("count"), dom.host_rows) == ("2 of 8 hosts", ["win11-peruser", "srv2022-stale-netsh"])
     dom = rendered(page, fixture_fleet.work, "?findings=1&sort=4&rows=2&page=2")  # most findings first
-    assert (dom.text("count"), dom.text("page")) == ("5 of 8 hosts", "Page 2 of 3")
-    assert dom.host_rows == ["win11-peruser", "win10-do-group"]  # 4, 3 | 2, 1 (ties by name) | 1
+    assert (dom.text("count"), dom.text("page")) == ("6 of 8 hosts", "Page 2 of 3")
+    assert dom.host_rows == ["win10-do-group", "win11-peruser"]  # 5, 3 | 2, 2 (ties by name) | 1, 1
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(page, OUTPUT / "compliance.html")

@@ -317,6 +317,8 @@ def test_a_users_own_proxy_is_reported_not_probed() -> None:
         "DefaultConnectionSettings",
         Value(REG_BINARY, blob),
     )
+    # The user is signed in at the console (a hive without a session is not an interactive user's).
+    registry.set_value("HKU", f"{sid}\\Volatile Environment\\1", "SESSIONNAME", Value.string("Console"))
     results = run(registry, fleet.DIRECT_NETWORK, urls=["https://geo.prod.do.dsp.mp.microsoft.com/"])
     interactive = next(r for r in results if r["consumers"] == ["delivery_optimization.interactive"])
     assert (interactive["source"], interactive["proxy"], interactive["probed"]) == (

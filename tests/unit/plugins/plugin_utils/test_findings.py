@@ -11,7 +11,10 @@ import typing as t
 
 import pytest
 
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import effective
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import (
+    delivery_optimization_group,
+    effective,
+)
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._findings import (
     CATALOGUE,
     SOURCES,
@@ -66,6 +69,8 @@ def test_catalogue_ids_are_unique_and_documented() -> None:
         "DO003",
         "DO004",
         "DO005",
+        "DO006",
+        "DO007",
         "WH001",
         "MDE001",
         "MDE002",
@@ -180,10 +185,9 @@ def test_do002_device_wide_and_netsh_differ() -> None:
         "inet.corp.example:8080 (bypass: <local>;*.prod.do.dsp.mp.microsoft.com), without one (NetworkService) "
         "proxy netsh.corp.example:3128 (bypass: none)"
     )
-    assert item["remediation"] == (
-        "proxyfleet.windows.winhttp_proxy source: wininet (both contexts then use the device-wide WinINET proxy), "
-        "or proxyfleet.windows.winhttp_proxy state: absent if nothing else needs the netsh proxy"
-    )
+    # [DOPX] recommends the device-wide WinINET proxy for both contexts and advises against netsh: the netsh
+    # reset comes first, the copy into netsh only for a proxy that needs no authentication.
+    assert item["remediation"] == NETSH_RESET
     assert (item["severity"], item["surface"]) == ("medium", "winhttp")
 
 
@@ -226,6 +230,12 @@ def test_do003_machine_proxy_in_per_user_mode() -> None:
     assert item["remediation"] == (
         "proxyfleet.windows.wininet_proxy per_machine: true with the machine proxy, so NetworkService uses it too"
     )
+
+
+def test_do003_ignores_the_connecting_accounts_hive() -> None:
+    # The account Ansible connects with has a hive in HKU (WinRM loads it) but is nobody's interactive user.
+    host_args = {"per_machine": False, "users": {SID: inet_blob(USER_PROXY)}, "signed_in": []}
+    assert messages("DO003", **host_args) == []
 
 
 def test_do003_policy_not_set_counts_as_per_user() -> None:
@@ -275,14 +285,94 @@ def test_do004_source_zero_is_unset() -> None:
 def test_do005_bypass_mode_on_windows11() -> None:
     (item,) = only("DO005", do={"DODownloadMode": ("dword", 100)}, build="22631")
     assert item["message"] == "DODownloadMode is 100 (Bypass) on Windows 11 (build 22631), where it is deprecated"
+    # Only 99 keeps downloads off the DO cloud: 0 still uses the cloud service's metadata ([ADMX] reference).
     assert item["remediation"] == (
-        "proxyfleet.windows.delivery_optimization_policy download_mode: simple (99), or http_only (0)"
+        "proxyfleet.windows.delivery_optimization_policy download_mode: simple (99) to keep downloads off the "
+        "Delivery Optimization cloud, or http_only (0) for downloads without peering (which still use the Delivery "
+        "Optimization cloud service's metadata)"
     )
 
 
 @pytest.mark.parametrize(("mode", "build"), [(100, "19045"), (100, None), (99, "22631")])
 def test_do005_not_raised(mode: int, build: str | None) -> None:
     assert messages("DO005", do={"DODownloadMode": ("dword", mode)}, build=build) == []
+
+
+# --- DO006: netsh proxy carries the no-user downloads -------------------------------------------------------------
+
+NETSH_RESET = (
+    "proxyfleet.windows.winhttp_proxy state: absent (netsh reset), so downloads with no user signed in use the "
+    "device-wide WinINET proxy (proxyfleet.windows.wininet_proxy per_machine: true), the configuration [DOPX] "
+    "recommends for both contexts; proxyfleet.windows.winhttp_proxy source: wininet only for a proxy that needs no "
+    "authentication"
+)
+
+
+@pytest.mark.parametrize(
+    "host_args",
+    [
+        # [DOPX]: with no user signed in "the netsh configuration takes precedence. This can result in download
+        # failures such as HTTP_E_STATUS_PROXY_AUTH_REQ" -- even when both name the same proxy.
+        {"per_machine": True, "machine": inet_blob(NETSH_PROXY, DO_BYPASS), "netsh": NETSH_PROXY},
+        {"netsh": NETSH_PROXY},
+    ],
+    ids=["device-wide + netsh, same proxy", "netsh only"],
+)
+def test_do006_netsh_proxy_cannot_authenticate(host_args: dict[str, t.Any]) -> None:
+    (item,) = only("DO006", **host_args)
+    assert item["message"] == (
+        "A netsh WinHTTP proxy (netsh.corp.example:3128) is set, so Delivery Optimization downloads with no user "
+        "signed in (NetworkService) go through it: netsh offers no authentication to the proxy, so behind a proxy "
+        "that requires it these downloads fail (HTTP_E_STATUS_PROXY_AUTH_REQ)"
+    )
+    assert (item["severity"], item["surface"], item["remediation"], item["source"]) == (
+        "medium",
+        "winhttp",
+        NETSH_RESET,
+        DOPX,
+    )
+
+
+def test_do006_not_raised_with_netsh_reset() -> None:
+    assert messages("DO006", per_machine=True, machine=inet_blob(INET_PROXY, DO_BYPASS)) == []
+
+
+# --- DO007: DOGroupIdSource wins over DOGroupId ------------------------------------------------------------------
+
+GROUP = "8a6e2a3c-3f0b-4d7e-9a53-2b2f8a1f0c11"
+
+
+def test_do007_group_id_ignored_when_a_source_is_set() -> None:
+    do = {"DODownloadMode": ("dword", 2), "DOGroupId": ("string", GROUP), "DOGroupIdSource": ("dword", 1)}
+    (item,) = only("DO007", do=do)
+    # Delivery Optimization reference, DOGroupIdSource: "If you set this policy, the GroupID policy will be ignored."
+    assert item["message"] == (
+        f"DOGroupIdSource is 1 (ad_site) and DOGroupId is {GROUP}: when DOGroupIdSource is set, Delivery Optimization "
+        "ignores DOGroupId, so peers are grouped by ad_site, not by that GUID"
+    )
+    assert item["remediation"] == (
+        "keep one: proxyfleet.windows.delivery_optimization_policy group_id_source for the ad_site grouping (and "
+        "remove DOGroupId), or group_id alone for the GUID (remove DOGroupIdSource)"
+    )
+    assert (item["severity"], item["surface"]) == ("low", "delivery_optimization")
+    picture = read_picture(host(do=do))
+    assert delivery_optimization_group(picture) == {
+        "group_id": None,
+        "group_id_source": "ad_site",
+        "rule": f"[ADMX] DOGroupIdSource 1 is set, so it decides the group; DOGroupId {GROUP} is ignored",
+    }
+
+
+@pytest.mark.parametrize(
+    "do",
+    [{"DOGroupId": ("string", GROUP)}, {"DOGroupId": ("string", GROUP), "DOGroupIdSource": ("dword", 0)}],
+    ids=["group id alone", "source 0 is not set"],
+)
+def test_do007_not_raised(do: dict[str, tuple[str, t.Any]]) -> None:
+    assert messages("DO007", do={"DODownloadMode": ("dword", 2), **do}) == []
+    assert delivery_optimization_group(read_picture(host(do={"DODownloadMode": ("dword", 2), **do})))["group_id"] == (
+        GROUP
+    )
 
 
 # --- WH001: WinHTTP views differ --------------------------------------------------------------------------------

@@ -624,14 +624,16 @@ def test_do_validation_messages(given: dict[str, t.Any], message: str) -> None:
             {"download_mode": "bypass"},
             [
                 "download_mode bypass (100) is deprecated and ignored on Windows 11; use simple (99) to keep "
-                "downloads off the Delivery Optimization cloud, or http_only (0)"
+                "downloads off the Delivery Optimization cloud (only 99 does), or http_only (0) for downloads without "
+                "peering"
             ],
         ),
         (
             {"download_mode": 100},
             [
                 "download_mode bypass (100) is deprecated and ignored on Windows 11; use simple (99) to keep "
-                "downloads off the Delivery Optimization cloud, or http_only (0)"
+                "downloads off the Delivery Optimization cloud (only 99 does), or http_only (0) for downloads without "
+                "peering"
             ],
         ),
         (
@@ -645,8 +647,26 @@ def test_do_validation_messages(given: dict[str, t.Any], message: str) -> None:
         ({"download_mode": "group", "group_id_source": "dhcp"}, []),
         ({"group_id": GUID}, []),
         ({"download_mode": "simple"}, []),
+        # Delivery Optimization reference, DOGroupIdSource: "If you set this policy, the GroupID policy will be
+        # ignored."
+        (
+            {"download_mode": "group", "group_id": GUID, "group_id_source": "ad_site"},
+            [
+                "group_id and group_id_source are both given: Windows ignores DOGroupId when DOGroupIdSource is set, "
+                "so peers are grouped by group_id_source; give only one"
+            ],
+        ),
     ],
-    ids=["bypass", "bypass-100", "group-alone", "group-id-with-lan", "group-source", "group-id-alone", "simple"],
+    ids=[
+        "bypass",
+        "bypass-100",
+        "group-alone",
+        "group-id-with-lan",
+        "group-source",
+        "group-id-alone",
+        "simple",
+        "group-id-and-source",
+    ],
 )
 def test_do_warnings(given: dict[str, t.Any], warnings: list[str]) -> None:
     surface = do.surface_from_options(do_args(**given))
