@@ -115,6 +115,14 @@ results:
       setting that decided the route) and C(rule) (why).
     - C(probed) (false when the route cannot be probed, C(error) says why), C(reachable), C(stage) (C(connect),
       C(proxy), C(tls), C(http) or C(done)), C(error), C(proxy_status), C(http_status), C(timings).
+    - C(reason) why it is not reachable (null when it is) - V(proxy_denied) (the proxy answered 403),
+      V(proxy_authentication_required) (407), V(proxy_error) (5xx), else C(<stage>_failed). A proxy's 403, 407 or
+      5xx is never counted as reachable.
+    - C(fallback) (the sensor's route through an unreachable telemetry proxy only) C({via, probed, reachable,
+      reason}) of the direct access the sensor falls back to.
+    - Certificate revocation and trust list URLs (C(crl.microsoft.com), C(ctldl.windowsupdate.com)) have the
+      consumer V(certificate_checks) - the operating system's route (the WinHTTP default proxy, or direct), or the
+      telemetry proxy when C(PreferStaticProxyForHttpRequest) is 1.
     - C(tls) C({protocol, policy_errors, chain}), the chain leaf first, each C({subject, issuer, thumbprint,
       not_before, not_after}); C(chain_root) the CA it ends at; C(intercepted) whether that is not a Microsoft
       public root.

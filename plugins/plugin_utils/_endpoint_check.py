@@ -67,6 +67,10 @@ REGISTRY_ROUTES: dict[str, dict[str, t.Any]] = {
         "name": "TelemetryProxyServer",
     },
 }
+# Certificate revocation (CRL) and trust list (CTL) downloads are made by the operating system (CryptoAPI over
+# WinHTTP), not by the sensor: they take the system WinHTTP proxy or go direct, unless
+# PreferStaticProxyForHttpRequest=1 sends the sensor's HTTP requests through its static proxy ([MDEPX]).
+CERTIFICATE_CHECKS = "certificate_checks"
 # The consumers whose effective route a URL of each service is checked on (None: a user's own URL).
 CONSUMERS: dict[str | None, tuple[str, ...]] = {
     urls_data.DELIVERY_OPTIMIZATION: ("delivery_optimization.interactive", "delivery_optimization.network_service"),
@@ -77,6 +81,7 @@ CONSUMER_SOURCES = {
     "delivery_optimization.interactive": ("wininet.machine", "winhttp.64"),
     "delivery_optimization.network_service": ("wininet.machine", "winhttp.64"),
     "mde_sensor": ("telemetry", "winhttp.64"),
+    CERTIFICATE_CHECKS: ("telemetry", "winhttp.64"),
 }
 
 
@@ -240,9 +245,16 @@ def _route_keys(request: Request, endpoint: Endpoint) -> list[str]:
     if "winhttp_default" in request.via:
         keys.append("winhttp.64")
     if "effective" in request.via:
-        for consumer in CONSUMERS[endpoint.service]:
+        for consumer in consumers_of(endpoint):
             keys += CONSUMER_SOURCES[consumer]
     return list(dict.fromkeys(keys))
+
+
+def consumers_of(endpoint: Endpoint) -> tuple[str, ...]:
+    """The consumers whose route a URL is checked on: CRL and CTL URLs are the operating system's."""
+    if endpoint.scheme == "http" and endpoint.host in urls_data.CERTIFICATE_HOSTS:
+        return (CERTIFICATE_CHECKS,)
+    return CONSUMERS[endpoint.service]
 
 
 def probe_operation(request: Request) -> tuple[dict[str, t.Any], list[str]]:
@@ -337,7 +349,22 @@ def _way(route: t.Mapping[str, t.Any], host: str) -> Way:
     return Way(None, source, rule)
 
 
-def _consumer_route(effective: t.Mapping[str, t.Any], consumer: str) -> t.Mapping[str, t.Any]:
+def _certificate_route(effective: t.Mapping[str, t.Any], picture: ProxyPicture | None) -> t.Mapping[str, t.Any]:
+    """CRL/CTL downloads: the sensor's static proxy with PreferStaticProxyForHttpRequest=1, else the OS's route."""
+    sensor: t.Mapping[str, t.Any] = effective["mde_sensor"]
+    if picture is None:
+        return sensor
+    if sensor["source"] == "telemetry" and picture.telemetry.dword("prefer_static_proxy_for_http_request") == 1:
+        return {**sensor, "rule": "[MDEPX] PreferStaticProxyForHttpRequest=1: the static proxy (TelemetryProxyServer)"}
+    route = _winhttp_route(picture)
+    return {**route, "rule": f"the operating system's route for certificate checks: {route['rule']}"}
+
+
+def _consumer_route(
+    effective: t.Mapping[str, t.Any], consumer: str, picture: ProxyPicture | None = None
+) -> t.Mapping[str, t.Any]:
+    if consumer == CERTIFICATE_CHECKS:
+        return _certificate_route(effective, picture)
     node: t.Any = effective
     for part in consumer.split("."):
         node = node[part]
@@ -373,9 +400,9 @@ def _ways(
         elif via == "effective" and effective is not None:
             # A signed-in user's route while nobody is signed in is nobody's route: only the no-user one is checked.
             ways += [
-                (via, consumer, _way(_consumer_route(effective, consumer), endpoint.host))
-                for consumer in CONSUMERS[endpoint.service]
-                if _consumer_route(effective, consumer).get("source") != NOBODY_SIGNED_IN
+                (via, consumer, _way(_consumer_route(effective, consumer, picture), endpoint.host))
+                for consumer in consumers_of(endpoint)
+                if _consumer_route(effective, consumer, picture).get("source") != NOBODY_SIGNED_IN
             ]
     return ways
 
@@ -398,7 +425,8 @@ def _result(
 ) -> dict[str, t.Any]:
     tls = probe.get("tls") if probe else None
     root = chain_root(tls.get("chain") or []) if tls else None
-    reachable = None if probe is None else bool(probe.get("ok"))
+    reason = failure_reason(probe, way.proxy) if probe is not None else None
+    reachable = None if probe is None else reason is None
     return {
         "url": endpoint.url,
         "service": endpoint.service,
@@ -411,6 +439,7 @@ def _result(
         "reachable": reachable,
         "stage": probe.get("stage") if probe else None,
         "error": error if probe is None else probe.get("error"),
+        "reason": reason,
         "proxy_status": probe.get("proxy_status") if probe else None,
         "http_status": probe.get("http_status") if probe else None,
         "tls": tls,
@@ -418,6 +447,27 @@ def _result(
         "intercepted": intercepted(root) if reachable else None,
         "timings": probe.get("timings") if probe else None,
     }
+
+
+# What a proxy's own answer means: these stop the request at the proxy, whatever the transport says.
+PROXY_REFUSALS = {403: "proxy_denied", 407: "proxy_authentication_required"}
+
+
+def failure_reason(probe: t.Mapping[str, t.Any], proxy: str | None) -> str | None:
+    """Why a probe failed (None: it reached the URL): a proxy's 403, 407 or 5xx is a failure of its own.
+
+    An https probe through a proxy fails at the CONNECT for any status but 200 (``proxy_status``); an http
+    probe through a proxy gets the proxy's answer as the HTTP status, so 403, 407 and 5xx there are the
+    proxy's refusal, not the server being reached.
+    """
+    status = probe.get("proxy_status")
+    if proxy is not None and probe.get("http_status") is not None:
+        status = probe.get("http_status") if status in (None, 200) else status
+    if proxy is not None and isinstance(status, int) and (status in PROXY_REFUSALS or 500 <= status <= 599):
+        return PROXY_REFUSALS.get(status, "proxy_error")
+    if probe.get("ok"):
+        return None
+    return f"{probe.get('stage') or 'unknown'}_failed"
 
 
 def _probe_for(
@@ -463,8 +513,19 @@ def decide(
             grouped.setdefault(key, (way, []))[1].extend([consumer] if consumer else [])
         for (via, _proxy, _source, _skip), (way, consumers) in grouped.items():
             probe, error = _probe_for(index, way, probes, resolved)
-            results.append(_result(endpoint, via, consumers, way, probe, error))
+            result = _result(endpoint, via, consumers, way, probe, error)
+            if "mde_sensor" in consumers and way.source == "telemetry" and result["reason"] == "connect_failed":
+                result["fallback"] = _fallback(probes.get((index, "direct")))
+            results.append(result)
     return results
+
+
+def _fallback(direct: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
+    """[MDEPX]: when the static proxy is unreachable, the sensor falls back to direct access; did direct work?"""
+    if direct is None:
+        return {"via": "direct", "probed": False, "reachable": None, "reason": None}
+    reason = failure_reason(direct, None)
+    return {"via": "direct", "probed": True, "reachable": reason is None, "reason": reason}
 
 
 # --- findings --------------------------------------------------------------------------------------------------
@@ -531,13 +592,20 @@ def _mde_unreachable(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
     found = []
     for (proxy, source), hits in groups.items():
         failures = "; ".join(f"{hit['url']}: {hit['error']}" for hit in hits)
+        rescued = all((hit.get("fallback") or {}).get("reachable") for hit in hits)
+        message = (
+            f"The Defender for Endpoint sensor cannot reach its service on its route, {_route_words(hits[0])}: "
+            f"{failures}"
+        )
+        if rescued:
+            # [MDEPX]: the sensor falls back to direct access when the static proxy is unreachable.
+            message += "; the proxy is unreachable and the sensor's fallback, direct access, reaches every one of them"
         found.append(
             {
                 "id": "EP002",
-                "severity": "high",
+                "severity": "medium" if rescued else "high",
                 "surface": telemetry.NAME,
-                "message": f"The Defender for Endpoint sensor cannot reach its service on its route, "
-                f"{_route_words(hits[0])}: {failures}",
+                "message": message,
                 "evidence": {
                     "proxy": proxy,
                     "source": source,
@@ -547,7 +615,9 @@ def _mde_unreachable(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
                             "url": hit["url"],
                             "stage": hit["stage"],
                             "error": hit["error"],
+                            "reason": hit["reason"],
                             "proxy_status": hit["proxy_status"],
+                            **({"fallback": hit["fallback"]} if "fallback" in hit else {}),
                         }
                         for hit in hits
                     ],

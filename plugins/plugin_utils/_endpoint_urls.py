@@ -63,6 +63,9 @@ URL_SETS: dict[str, tuple[ShippedUrl, ...]] = {
     ),
 }
 
+# Hosts of certificate revocation lists and trust lists ([MDEURL] 'CRL'): the operating system fetches them.
+CERTIFICATE_HOSTS = frozenset({"crl.microsoft.com", "ctldl.windowsupdate.com"})
+
 # The roots Microsoft's public TLS certificates chain to. A chain that ends anywhere else for one of
 # these services was issued by someone in the middle (a TLS-inspecting proxy's own CA).
 # Source: Microsoft Learn, "Azure Certificate Authority details" (root and subordinate CAs used by

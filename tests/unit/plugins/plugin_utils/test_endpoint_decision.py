@@ -257,6 +257,7 @@ def test_findings_have_the_proxy_facts_shape_and_exact_text() -> None:
             "url": "https://events.data.microsoft.com/",
             "stage": "proxy",
             "error": "the proxy answered CONNECT with HTTP 403",
+            "reason": "proxy_denied",
             "proxy_status": 403,
         }
     ]
@@ -373,3 +374,105 @@ def test_the_chain_root_decides_interception(issuer: str, root: str | None, is_i
 def test_every_finding_id_is_documented() -> None:
     documented = re.findall(r"^### (EP\d+):", DOCS.read_text(encoding="utf-8"), flags=re.MULTILINE)
     assert tuple(documented) == FINDING_IDS
+
+
+# --- endpoint check truth: what a proxy's answer means, which route certificate checks take ----------------------
+
+CRL = "http://crl.microsoft.com/"
+ATP = r"SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection"
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [(403, "proxy_denied"), (407, "proxy_authentication_required"), (502, "proxy_error"), (503, "proxy_error")],
+)
+def test_a_proxys_refusal_of_an_http_url_is_a_failure_with_its_reason(status: int, reason: str) -> None:
+    # Through a proxy, an http request's answer comes from the proxy: 403, 407 or 5xx is the proxy refusing,
+    # not the server being reached.
+    network = {"rules": [{"host": "*", "port": 80, "via": fleet.PROXY, "answer": {"http_status": status}}]}
+    [result] = run(fleet.base_registry(), network, urls=[CRL], via=["named"], proxy=fleet.PROXY)
+    assert (result["reachable"], result["reason"], result["http_status"]) == (False, reason, status)
+
+
+def test_a_connect_refusal_has_its_reason_and_a_direct_403_is_the_servers_answer() -> None:
+    network = {
+        "rules": [
+            {
+                "host": "*",
+                "via": fleet.PROXY,
+                "answer": {"stage": "proxy", "error": "the proxy answered CONNECT with HTTP 407", "proxy_status": 407},
+            },
+            {"host": "*", "port": 80, "via": "direct", "answer": {"http_status": 403}},
+        ]
+    }
+    [through] = run(fleet.base_registry(), network, urls=["https://a.example/"], via=["named"], proxy=fleet.PROXY)
+    assert (through["reachable"], through["reason"]) == (False, "proxy_authentication_required")
+    [direct] = run(fleet.base_registry(), network, urls=[CRL], via=["direct"])
+    assert (direct["reachable"], direct["reason"]) == (True, None)
+
+
+def test_crl_and_ctl_urls_take_the_operating_systems_route_not_the_sensors() -> None:
+    # The sensor has a static proxy, the OS (netsh) is direct: CRL and CTL downloads go direct ([MDEPX]).
+    registry = fleet.base_registry()
+    registry.set_value("HKLM", fleet.DATA_COLLECTION, "TelemetryProxyServer", Value.string(fleet.PROXY))
+    results = run(registry, fleet.INSPECTED_NETWORK, urls=["defender_endpoint"])
+    by_url = {r["url"]: r for r in results}
+    for url in (CRL, "http://ctldl.windowsupdate.com/"):
+        assert (by_url[url]["consumers"], by_url[url]["proxy"], by_url[url]["source"]) == (
+            ["certificate_checks"],
+            None,
+            "direct",
+        )
+        assert by_url[url]["rule"] == (
+            "the operating system's route for certificate checks: the WinHTTP default proxy (netsh, 64-bit view): "
+            "direct"
+        )
+    assert by_url["https://winatp-gw-cus.microsoft.com/"]["proxy"] == fleet.PROXY
+
+
+def test_prefer_static_proxy_sends_crl_checks_through_the_sensors_proxy() -> None:
+    registry = fleet.base_registry()
+    registry.set_value("HKLM", fleet.DATA_COLLECTION, "TelemetryProxyServer", Value.string(fleet.PROXY))
+    registry.set_value("HKLM", ATP, "PreferStaticProxyForHttpRequest", Value.dword(1))
+    [crl] = run(registry, fleet.INSPECTED_NETWORK, urls=[CRL])
+    assert (crl["consumers"], crl["proxy"], crl["source"], crl["reachable"]) == (
+        ["certificate_checks"],
+        fleet.PROXY,
+        "telemetry",
+        True,
+    )
+    assert crl["rule"] == "[MDEPX] PreferStaticProxyForHttpRequest=1: the static proxy (TelemetryProxyServer)"
+
+
+def test_an_unreachable_sensor_proxy_whose_direct_fallback_works_is_ep002_at_lower_severity() -> None:
+    # [MDEPX]: the sensor falls back to direct access when its static proxy is unreachable.
+    registry = fleet.base_registry()
+    registry.set_value("HKLM", fleet.DATA_COLLECTION, "TelemetryProxyServer", Value.string("gone.corp.example:8080"))
+    url = "https://winatp-gw-cus.microsoft.com/"
+    [result] = run(registry, fleet.DIRECT_NETWORK, urls=[url])
+    assert (result["reachable"], result["reason"], result["fallback"]) == (
+        False,
+        "connect_failed",
+        {"via": "direct", "probed": True, "reachable": True, "reason": None},
+    )
+    [ep002] = findings([result])
+    assert (ep002["id"], ep002["severity"]) == ("EP002", "medium")
+    assert ep002["message"] == (
+        "The Defender for Endpoint sensor cannot reach its service on its route, proxy gone.corp.example:8080 "
+        f"(telemetry): {url}: No such host is known; the proxy is unreachable and the sensor's fallback, direct "
+        "access, reaches every one of them"
+    )
+
+
+def test_an_unreachable_sensor_proxy_without_a_working_fallback_stays_high() -> None:
+    registry = fleet.base_registry()
+    registry.set_value("HKLM", fleet.DATA_COLLECTION, "TelemetryProxyServer", Value.string("gone.corp.example:8080"))
+    network = {"rules": [{"host": "*", "via": "direct", "answer": {"stage": "connect", "error": "timed out"}}]}
+    [ep002] = findings(run(registry, network, urls=["https://winatp-gw-cus.microsoft.com/"]))
+    assert ep002["severity"] == "high"
+    assert ep002["evidence"]["failures"][0]["fallback"] == {
+        "via": "direct",
+        "probed": True,
+        "reachable": False,
+        "reason": "connect_failed",
+    }
