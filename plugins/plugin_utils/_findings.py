@@ -100,6 +100,7 @@ class Hit:
     evidence: dict[str, t.Any]
     remediation: str
     surface: str | None = None
+    severity: Severity | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -406,17 +407,16 @@ def _prefer_static_missing(inputs: Inputs) -> list[Hit]:
     proxy = picture.telemetry.text("proxy")
     if proxy is None or picture.telemetry.dword("prefer_static_proxy_for_http_request") == 1:
         return []
+    severity: Severity | None = None
     if inputs.profile == OFFLINE_PROFILE:
         why = "on a device of the offline profile"
-    elif picture.winhttp[64].access_type == "direct" and not (
-        picture.per_machine and picture.wininet_machine[64].names_proxy
-    ):
-        # Heuristic: a telemetry proxy while the OS itself has no proxy (no netsh proxy, no device-wide WinINET
-        # proxy) is how otherwise offline devices are set up: no CRL, no Windows Update, the case [MDEPX]
-        # requires PreferStaticProxyForHttpRequest for.
+    elif _os_has_no_proxy(picture):
+        # Only a hint without the offline profile: a standard device whose OS has no configured proxy may well reach
+        # the internet through WPAD or a transparent proxy, which [MDEPX] says need no special configuration.
+        severity = "low"
         why = (
-            "and the OS has no proxy of its own (WinHTTP direct, no device-wide WinINET proxy), "
-            "as on an otherwise offline device"
+            "and the OS has no configured proxy of its own (WinHTTP direct, no device-wide WinINET proxy); this matters "
+            "only if the device is otherwise offline (no WPAD, no transparent proxy)"
         )
     else:
         return []
@@ -435,34 +435,54 @@ def _prefer_static_missing(inputs: Inputs) -> list[Hit]:
                 "wininet_machine_pac_url": picture.wininet_machine[64].pac_url,
             },
             f"{COLLECTION}.telemetry_proxy prefer_static_proxy_for_http_request: true",
+            severity=severity,
         )
     ]
 
 
-def _mde_proxies_inconsistent(inputs: Inputs) -> list[Hit]:
+def _os_has_no_proxy(picture: ProxyPicture) -> bool:
+    return picture.winhttp[64].access_type == "direct" and not (
+        picture.per_machine and picture.wininet_machine[64].names_proxy
+    )
+
+
+# SSLOptions values that turn the revocation check off ([MDEPX]; Defender AV network page: a work-around).
+REVOCATION_OFF = frozenset({0, 2})
+
+
+def _av_proxy_without_crl_route(inputs: Inputs) -> list[Hit]:
+    """A combination that cannot work: on an offline device, Defender AV's static proxy with revocation checks on
+    and no system proxy for the operating system to fetch the revocation lists through.
+
+    Different proxies for the sensor, Defender Antivirus and WinHTTP are not a finding: [MDEPX] says the Defender
+    Antivirus and EDR proxies "can be set independently".
+    """
     picture = inputs.picture
-    configured: dict[str, str] = {}
-    telemetry_proxy = picture.telemetry.text("proxy")
-    if telemetry_proxy is not None:
-        configured["telemetry"] = telemetry_proxy
-    defender_proxy = picture.defender.text("proxy_server")
-    if defender_proxy is not None:
-        configured["defender"] = defender_proxy
-    settings = picture.winhttp[64].settings
-    if settings is not None and settings.access_type == "named_proxy" and settings.proxy:
-        configured["winhttp"] = settings.proxy
-    # An unset one is not counted: a direct WinHTTP beside the telemetry proxy is [MDEPX]'s advice for
-    # laptops, and Defender Antivirus without a proxy of its own falls back to the system settings.
-    if len(configured) < 2 or len({proxy_endpoint(proxy) for proxy in configured.values()}) == 1:
+    proxy = picture.defender.text("proxy_server")
+    ssl_options = picture.defender.dword("ssl_options")
+    if (
+        inputs.profile != OFFLINE_PROFILE
+        or proxy is None
+        or ssl_options in REVOCATION_OFF
+        or picture.winhttp[64].access_type == "named_proxy"
+    ):
         return []
-    names = {"telemetry": "telemetry (sensor)", "defender": "Defender Antivirus", "winhttp": "WinHTTP"}
-    listed = ", ".join(f"{names[name]} {proxy}" for name, proxy in configured.items())
+    found = "not set (3, the default)" if ssl_options is None else str(ssl_options)
     return [
         Hit(
-            f"The Defender for Endpoint proxies differ: {listed}",
-            dict(configured),
-            f"one proxy everywhere: {COLLECTION}.telemetry_proxy proxy (host:port), {COLLECTION}.defender_proxy "
-            f"proxy_server (http://host:port) and {COLLECTION}.winhttp_proxy proxy (host:port)",
+            f"Defender Antivirus uses the static proxy {proxy} on an offline-profile device while certificate "
+            f"revocation checks stay on (SSLOptions {found}) and the operating system has no WinHTTP proxy to fetch "
+            "revocation lists through: Defender Antivirus's cloud connections cannot pass their revocation check",
+            {
+                "ProxyServer": proxy,
+                "SSLOptions": picture.defender.data.get("ssl_options"),
+                "winhttp_64": picture.winhttp[64].access_type,
+                "profile": inputs.profile,
+            },
+            f"give the operating system a system-wide proxy, Microsoft's preferred fix: {COLLECTION}.winhttp_proxy "
+            f"proxy: host:port (the defender_endpoint role: defender_endpoint_winhttp: mirror); or {COLLECTION}."
+            "defender_proxy ssl_options: 2 (revocation checks off, certificate pinning kept)",
+            surface="winhttp",
         )
     ]
 
@@ -572,11 +592,11 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         "MDE004",
-        "medium",
-        "telemetry",
-        "The MDE sensor, Defender Antivirus and WinHTTP proxies are inconsistent",
+        "high",
+        "defender",
+        "Defender Antivirus proxy without a system route for revocation checks",
         "MDEPX",
-        _mde_proxies_inconsistent,
+        _av_proxy_without_crl_route,
     ),
     Rule(
         "AV001",
@@ -604,7 +624,7 @@ def findings(
     return [
         {
             "id": rule.id,
-            "severity": rule.severity,
+            "severity": hit.severity or rule.severity,
             "surface": hit.surface or rule.surface,
             "message": hit.message,
             "evidence": hit.evidence,

@@ -202,8 +202,9 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
         "settings": 166,
         "settings_compliant": 73,
         "settings_drifted": 93,
-        # DO006 (netsh proxy, [DOPX]) on srv2019-compliant, srv2022-stale-netsh and win10-do-group.
-        "findings": {"high": 5, "medium": 8, "low": 1},
+        # DO006 (netsh proxy, [DOPX]) on srv2019-compliant, srv2022-stale-netsh and win10-do-group; MDE003 without
+        # the offline profile is a low hint (win11-mde-half, win11-gpo-telemetry).
+        "findings": {"high": 3, "medium": 8, "low": 3},
         "hosts_with_findings": 6,
         "gpo_owned_settings": 2,
     }
@@ -296,7 +297,7 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
     assert dom.text("count") == "8 of 8 hosts"
     assert dom.text("detail-title") == "win11-gpo-telemetry: drifted"
     findings = dom.text("detail-findings")
-    assert findings.startswith("MDE003 (high, telemetry) PreferStaticProxyForHttpRequest is not 1 while")
+    assert findings.startswith("MDE003 (low, telemetry) PreferStaticProxyForHttpRequest is not 1 while")
     assert "Remediation: proxyfleet.windows.telemetry_proxy prefer_static_proxy_for_http_request: true" in findings
     assert f"telemetry.proxy {GPO} {GPO_ID}" in dom.text("detail-owners")
     assert dom.text("unknown").startswith("Host Reason win-offline proxyfleet.windows.proxy_facts unreachable:")

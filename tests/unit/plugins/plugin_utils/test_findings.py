@@ -461,12 +461,21 @@ def test_mde003_offline_profile() -> None:
     assert item["remediation"] == "proxyfleet.windows.telemetry_proxy prefer_static_proxy_for_http_request: true"
 
 
-def test_mde003_heuristic_telemetry_proxy_with_direct_winhttp() -> None:
-    assert messages("MDE003", telemetry=TELEMETRY, atp={"PreferStaticProxyForHttpRequest": ("dword", 0)}) == [
+def test_mde003_offline_profile_is_high() -> None:
+    (item,) = only("MDE003", profile="offline", telemetry=TELEMETRY)
+    assert item["severity"] == "high"
+
+
+def test_mde003_is_only_a_low_hint_on_a_standard_device_without_a_configured_proxy() -> None:
+    # [MDEPX]: "If you're using Transparent proxy or WPAD in your network topology, you don't need special
+    # configuration settings." Such a device looks like this one (no configured OS proxy): never high.
+    (item,) = only("MDE003", telemetry=TELEMETRY, atp={"PreferStaticProxyForHttpRequest": ("dword", 0)})
+    assert item["severity"] == "low"
+    assert item["message"] == (
         "PreferStaticProxyForHttpRequest is not 1 while TelemetryProxyServer 10.0.0.6:8080 is set and the OS has no "
-        "proxy of its own (WinHTTP direct, no device-wide WinINET proxy), as on an otherwise offline device: the "
-        "sensor's HTTP requests may not use the static proxy"
-    ]
+        "configured proxy of its own (WinHTTP direct, no device-wide WinINET proxy); this matters only if the device "
+        "is otherwise offline (no WPAD, no transparent proxy): the sensor's HTTP requests may not use the static proxy"
+    )
 
 
 @pytest.mark.parametrize(
@@ -484,46 +493,50 @@ def test_mde003_not_raised(host_args: dict[str, t.Any], profile: str | None) -> 
     assert messages("MDE003", profile=profile, **host_args) == []
 
 
-# --- MDE004: MDE, AV and WinHTTP proxies inconsistent --------------------------------------------------------------
+# --- MDE004: Defender AV proxy without a system route for revocation checks --------------------------------------
+
+SPYNET = r"SOFTWARE\Policies\Microsoft\Windows Defender\Spynet"
+AV_PROXY = {"ProxyServer": ("string", "http://10.0.0.7:8080")}
 
 
-def test_mde004_proxies_differ() -> None:
-    (item,) = only(
-        "MDE004",
-        telemetry=TELEMETRY,
-        defender={"ProxyServer": ("string", "http://10.0.0.7:8080")},
-        netsh="10.0.0.6:8080",
-    )
+def test_mde004_offline_av_proxy_with_revocation_checks_and_no_system_proxy() -> None:
+    (item,) = only("MDE004", profile="offline", telemetry=TELEMETRY, defender=AV_PROXY)
     assert item["message"] == (
-        "The Defender for Endpoint proxies differ: telemetry (sensor) 10.0.0.6:8080, Defender Antivirus "
-        "http://10.0.0.7:8080, WinHTTP 10.0.0.6:8080"
+        "Defender Antivirus uses the static proxy http://10.0.0.7:8080 on an offline-profile device while "
+        "certificate revocation checks stay on (SSLOptions not set (3, the default)) and the operating system has no "
+        "WinHTTP proxy to fetch revocation lists through: Defender Antivirus's cloud connections cannot pass their "
+        "revocation check"
     )
-    assert item["evidence"] == {
-        "telemetry": "10.0.0.6:8080",
-        "defender": "http://10.0.0.7:8080",
-        "winhttp": "10.0.0.6:8080",
-    }
+    assert (item["severity"], item["surface"]) == ("high", "winhttp")
     assert item["remediation"] == (
-        "one proxy everywhere: proxyfleet.windows.telemetry_proxy proxy (host:port), proxyfleet.windows.defender_proxy "
-        "proxy_server (http://host:port) and proxyfleet.windows.winhttp_proxy proxy (host:port)"
+        "give the operating system a system-wide proxy, Microsoft's preferred fix: proxyfleet.windows.winhttp_proxy "
+        "proxy: host:port (the defender_endpoint role: defender_endpoint_winhttp: mirror); or "
+        "proxyfleet.windows.defender_proxy ssl_options: 2 (revocation checks off, certificate pinning kept)"
     )
 
 
 @pytest.mark.parametrize(
-    "host_args",
+    ("host_args", "profile"),
     [
-        {
-            "telemetry": {"TelemetryProxyServer": ("string", "Proxy.Example:8080"), **AUTH_OFF},
-            "defender": {"ProxyServer": ("string", "https://proxy.example:8080/")},
-            "netsh": "http=other.example:80;https=proxy.example:8080",
-        },
-        {"telemetry": TELEMETRY},
-        {"defender": {"ProxyServer": ("string", "http://10.0.0.7:8080")}, "netsh": None},
+        # [MDEPX]: "Defender antivirus and EDR proxies can be set independently": a difference alone is no finding.
+        ({"telemetry": TELEMETRY, "defender": AV_PROXY, "netsh": "10.0.0.8:3128"}, None),
+        ({"telemetry": TELEMETRY, "defender": AV_PROXY, "netsh": "10.0.0.8:3128"}, "offline"),
+        ({"telemetry": TELEMETRY, "defender": AV_PROXY}, None),
+        ({"defender": AV_PROXY, "raw": {(SPYNET, 64): {"SSLOptions": ("dword", 2)}}}, "offline"),
+        ({"defender": AV_PROXY, "raw": {(SPYNET, 64): {"SSLOptions": ("dword", 0)}}}, "offline"),
+        ({"telemetry": TELEMETRY}, "offline"),
     ],
-    ids=["same proxy written differently", "telemetry only", "defender only"],
+    ids=[
+        "three different proxies",
+        "offline with a system proxy",
+        "standard device",
+        "revocation off (2)",
+        "revocation off (0)",
+        "no AV proxy",
+    ],
 )
-def test_mde004_not_raised(host_args: dict[str, t.Any]) -> None:
-    assert messages("MDE004", **host_args) == []
+def test_mde004_not_raised(host_args: dict[str, t.Any], profile: str | None) -> None:
+    assert messages("MDE004", profile=profile, **host_args) == []
 
 
 @pytest.mark.parametrize(

@@ -435,11 +435,12 @@ def test_defender_absent_deletes_exactly_the_managed_values_that_exist() -> None
     assert surface.plan(snapshot(surface, defender={"PUAProtection": ("dword", 1)})) == []
 
 
+# The four values Microsoft documents ([MDEPX]), labelled as it does.
 SSL_ACCEPTED = (
-    "0 (no certificate pinning and no revocation check), "
-    "1 (no certificate pinning, revocation checked (not documented by Microsoft)), "
-    "2 (no revocation check, pinning kept), "
-    "3 (pinning and revocation check (the default))"
+    "0 (disable certificate pinning and revocation checks), "
+    "1 (disable certificate pinning), "
+    "2 (disable revocation checks only), "
+    "3 (certificate pinning and revocation checks on (the default))"
 )
 
 
