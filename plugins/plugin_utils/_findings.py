@@ -415,8 +415,8 @@ def _prefer_static_missing(inputs: Inputs) -> list[Hit]:
         # the internet through WPAD or a transparent proxy, which [MDEPX] says need no special configuration.
         severity = "low"
         why = (
-            "and the OS has no configured proxy of its own (WinHTTP direct, no device-wide WinINET proxy); this matters "
-            "only if the device is otherwise offline (no WPAD, no transparent proxy)"
+            "and the OS has no configured proxy of its own (WinHTTP direct, no device-wide WinINET proxy); this "
+            "matters only if the device is otherwise offline (no WPAD, no transparent proxy)"
         )
     else:
         return []
