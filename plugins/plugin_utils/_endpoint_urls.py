@@ -39,7 +39,7 @@ def _do_urls() -> tuple[ShippedUrl, ...]:
     for host in DO_SERVICE_HOSTS:
         name = host.split(".", 1)[0]
         family = name.rstrip("0123456789")
-        reason = why.get(family, f"{DO_ENDPOINTS}, service endpoints under *.prod.do.dsp.mp.microsoft.com ({family}*)")
+        reason = why.get(family, f"{DO_ENDPOINTS}, endpoint table: {host if family == name else family + '*'}")
         urls.append(ShippedUrl(f"https://{host}/", reason))
     return tuple(urls)
 

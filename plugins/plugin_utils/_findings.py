@@ -28,11 +28,16 @@ Severity = t.Literal["high", "medium", "low"]
 COLLECTION = "proxyfleet.windows"
 OFFLINE_PROFILE = "offline"
 
-DO_SERVICE = "*.prod.do.dsp.mp.microsoft.com"
-# Host names the DO service uses under that domain ([DOPX] names geo and array*; kv*, cp* and disc* are
-# the other service names Microsoft lists for it). A bypass list must let every one of them go direct.
-DO_SERVICE_HOSTS = tuple(
-    f"{name}.prod.do.dsp.mp.microsoft.com" for name in ("geo", "array801", "kv801", "cp801", "disc801")
+# The whole DO service family, in the form [DOPX] gives for cloud proxies ("bypass *.do.dsp.mp.microsoft.com").
+DO_SERVICE = "*.do.dsp.mp.microsoft.com"
+# Host names the DO service uses ([DOPX] names geo and array*; the endpoint table of "Delivery Optimization
+# workflow, privacy, security, and endpoints" adds geo-prod, geover-prod, geover, kv*, cp* and disc*). A bypass
+# list must let every one of them go direct: *.prod.do.dsp.mp.microsoft.com alone misses geo-prod and geover-prod.
+DO_SERVICE_HOSTS = (
+    *(f"{name}.prod.do.dsp.mp.microsoft.com" for name in ("geo", "array801", "kv801", "cp801", "disc801")),
+    "geover.prod.do.dsp.mp.microsoft.com",
+    "geo-prod.do.dsp.mp.microsoft.com",
+    "geover-prod.do.dsp.mp.microsoft.com",
 )
 WINDOWS11_BYPASS_MODE = 100
 # [DOPX]: netsh "offers no auto-detection of the proxy, no support for an explicit PAC URL, and no authentication

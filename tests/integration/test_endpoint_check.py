@@ -20,8 +20,10 @@ from tests.winsim.agent_twin import load_protocol
 from tests.winsim.host import unwrap_command
 
 DO_PROXIED = [
-    f"{name}.prod.do.dsp.mp.microsoft.com" for name in ("array801", "kv801", "cp801", "disc801")
-]  # geo is bypassed
+    *(f"{name}.prod.do.dsp.mp.microsoft.com" for name in ("array801", "kv801", "cp801", "disc801", "geover")),
+    "geo-prod.do.dsp.mp.microsoft.com",
+    "geover-prod.do.dsp.mp.microsoft.com",
+]  # geo is bypassed; geover, geo-prod and geover-prod are in the DO endpoint table too
 
 
 @pytest.fixture

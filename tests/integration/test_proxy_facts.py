@@ -68,8 +68,14 @@ def test_facts_in_one_command_per_host(fixture_fleet) -> None:
         ("telemetry.proxy", "Contoso MDE proxy"),
         ("telemetry.disable_enterprise_auth_proxy", "Contoso MDE proxy"),
     ]
-    # Every surface is on the baseline, but the baseline copies the proxy into netsh, which [DOPX] advises
-    # against: downloads with nobody signed in go through netsh, which cannot authenticate (DO006).
-    assert [item["id"] for item in facts["srv2019-compliant"]["result"]["findings"]] == ["DO006"]
+    # Every surface is on the fixtures' baseline, but that baseline copies the proxy into netsh, which [DOPX] advises
+    # against (DO006: netsh cannot authenticate), and its bypass *.prod.do.dsp.mp.microsoft.com misses geo-prod and
+    # geover-prod of the DO endpoint table (DO001, once for WinINET, once for netsh).
+    found = facts["srv2019-compliant"]["result"]["findings"]
+    assert [item["id"] for item in found] == ["DO001", "DO001", "DO006"]
+    assert found[0]["evidence"]["not_bypassed"] == [
+        "geo-prod.do.dsp.mp.microsoft.com",
+        "geover-prod.do.dsp.mp.microsoft.com",
+    ]
     used = run.for_task("Use them")["srv2022-stale-netsh"]["result"]
     assert used["ansible_facts"]["network_service_proxy"] == "oldproxy.corp.example:3128"

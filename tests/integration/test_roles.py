@@ -117,7 +117,10 @@ def test_delivery_optimization_mirror_is_for_anonymous_proxies(fixture_fleet) ->
                            "        delivery_optimization_bypass:")  # fmt: skip
     run = fixture_fleet.playbook(play, limit="srv2019-compliant")
     assert run.rc == 0, run.stdout + run.stderr
-    assert run.for_task(DO_TASK)["srv2019-compliant"]["result"]["changed"] is False
+    # The role adds *.do.dsp.mp.microsoft.com to the bypass lists; netsh keeps the proxy.
+    assert run.for_task(DO_TASK)["srv2019-compliant"]["result"]["changed"] is True
+    blob = fixture_fleet.registry("srv2019-compliant").get_value("HKLM", CONNECTIONS, "WinHttpSettings", view=64)
+    assert blob is not None and PROXY.encode("ascii") in blob.raw and b"*.do.dsp.mp.microsoft.com" in blob.raw
     facts = run.for_task("proxyfleet.windows.delivery_optimization : Read the effective Delivery Optimization proxy")
     found = facts["srv2019-compliant"]["result"]["ansible_facts"]["windows_proxy"]["findings"]
     assert [item["id"] for item in found] == ["DO006"]

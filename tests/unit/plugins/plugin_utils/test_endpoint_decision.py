@@ -241,9 +241,9 @@ def test_findings_have_the_proxy_facts_shape_and_exact_text() -> None:
     assert ep001["remediation"] == (
         f"on proxy {fleet.PROXY}: exempt geo.prod.do.dsp.mp.microsoft.com and array*.prod.do.dsp.mp.microsoft.com "
         "from TLS inspection (cloud proxies such as Zscaler: bypass *.do.dsp.mp.microsoft.com from inspection and "
-        "send it direct); or let the clients reach *.prod.do.dsp.mp.microsoft.com directly: "
+        "send it direct); or let the clients reach *.do.dsp.mp.microsoft.com directly: "
         "proxyfleet.windows.wininet_proxy and proxyfleet.windows.winhttp_proxy bypass: add "
-        "*.prod.do.dsp.mp.microsoft.com"
+        "*.do.dsp.mp.microsoft.com"
     )
     assert ep001["evidence"]["sources"] == ["wininet.machine", "winhttp.64"]
     assert ep001["source"].startswith("[DOPX] Delivery Optimization and proxy: https://")

@@ -34,7 +34,7 @@ from tests.unit.plugins.plugin_utils.test_effective import (
     winhttp_blob,
 )
 
-DO_BYPASS = "<local>;*.prod.do.dsp.mp.microsoft.com"
+DO_BYPASS = "<local>;*.do.dsp.mp.microsoft.com"
 DOCS = pathlib.Path(__file__).parents[4] / "docs" / "findings.md"
 DOPX = "[DOPX] Delivery Optimization and proxy: https://learn.microsoft.com/windows/deployment/do/delivery-optimization-proxy"
 MDEPX = (
@@ -121,7 +121,7 @@ def test_do001_device_wide_proxy_without_the_do_bypass() -> None:
     (item,) = only("DO001", per_machine=True, machine=inet_blob(INET_PROXY, "<local>;geo.prod.do.dsp.mp.microsoft.com"))
     assert item["message"] == (
         "Delivery Optimization (interactive and network_service) uses proxy inet.corp.example:8080 from "
-        "wininet.machine without bypassing *.prod.do.dsp.mp.microsoft.com: the DO service must be reached directly "
+        "wininet.machine without bypassing *.do.dsp.mp.microsoft.com: the DO service must be reached directly "
         "unless the proxy leaves TLS, content and the client IP untouched"
     )
     assert item["evidence"]["not_bypassed"] == [
@@ -129,10 +129,13 @@ def test_do001_device_wide_proxy_without_the_do_bypass() -> None:
         "kv801.prod.do.dsp.mp.microsoft.com",
         "cp801.prod.do.dsp.mp.microsoft.com",
         "disc801.prod.do.dsp.mp.microsoft.com",
+        "geover.prod.do.dsp.mp.microsoft.com",
+        "geo-prod.do.dsp.mp.microsoft.com",
+        "geover-prod.do.dsp.mp.microsoft.com",
     ]
     assert (item["surface"], item["remediation"], item["source"]) == (
         "wininet",
-        "proxyfleet.windows.wininet_proxy bypass: add *.prod.do.dsp.mp.microsoft.com",
+        "proxyfleet.windows.wininet_proxy bypass: add *.do.dsp.mp.microsoft.com",
         DOPX,
     )
 
@@ -143,9 +146,9 @@ def test_do001_one_finding_per_proxy_source() -> None:
         (
             "winhttp",
             "Delivery Optimization (network_service) uses proxy netsh.corp.example:3128 from winhttp.64 without "
-            "bypassing *.prod.do.dsp.mp.microsoft.com: the DO service must be reached directly unless the proxy "
+            "bypassing *.do.dsp.mp.microsoft.com: the DO service must be reached directly unless the proxy "
             "leaves TLS, content and the client IP untouched",
-            "proxyfleet.windows.winhttp_proxy bypass: add *.prod.do.dsp.mp.microsoft.com",
+            "proxyfleet.windows.winhttp_proxy bypass: add *.do.dsp.mp.microsoft.com",
         )
     ]
 
@@ -153,17 +156,28 @@ def test_do001_one_finding_per_proxy_source() -> None:
 def test_do001_a_users_proxy_is_fixed_by_per_machine_mode() -> None:
     (item,) = only("DO001", per_machine=False, users={SID: inet_blob(USER_PROXY)})
     assert item["remediation"] == (
-        "proxyfleet.windows.wininet_proxy per_machine: true with bypass including *.prod.do.dsp.mp.microsoft.com "
+        "proxyfleet.windows.wininet_proxy per_machine: true with bypass including *.do.dsp.mp.microsoft.com "
         "(the collection does not edit users' own settings)"
     )
 
 
 @pytest.mark.parametrize(
     "bypass",
-    ["*.prod.do.dsp.mp.microsoft.com", "*.microsoft.com", "*.DO.dsp.mp.microsoft.com", "https://*.microsoft.com", "*"],
+    ["*.do.dsp.mp.microsoft.com", "*.microsoft.com", "*.DO.dsp.mp.microsoft.com", "https://*.microsoft.com", "*"],
 )
 def test_do001_not_raised_when_a_wildcard_covers_the_service(bypass: str) -> None:
     assert messages("DO001", per_machine=True, machine=inet_blob(INET_PROXY, bypass)) == []
+
+
+def test_do001_the_prod_wildcard_alone_misses_geo_prod_and_geover_prod() -> None:
+    # The DO endpoint table names geo-prod.do.dsp.mp.microsoft.com and geover-prod.do.dsp.mp.microsoft.com, outside
+    # *.prod.do.dsp.mp.microsoft.com; [DOPX] gives *.do.dsp.mp.microsoft.com for cloud proxies.
+    bypass = "<local>;*.prod.do.dsp.mp.microsoft.com"
+    (item,) = only("DO001", per_machine=True, machine=inet_blob(INET_PROXY, bypass))
+    assert item["evidence"]["not_bypassed"] == [
+        "geo-prod.do.dsp.mp.microsoft.com",
+        "geover-prod.do.dsp.mp.microsoft.com",
+    ]
 
 
 def test_do001_not_raised_for_direct_or_pac_routes() -> None:
@@ -172,7 +186,7 @@ def test_do001_not_raised_for_direct_or_pac_routes() -> None:
 
 
 def test_not_bypassed_ignores_local_and_loopback() -> None:
-    assert len(not_bypassed(["<local>", "<-loopback>", "microsoft.com"])) == 5
+    assert len(not_bypassed(["<local>", "<-loopback>", "microsoft.com"])) == 8
 
 
 # --- DO002: device-wide WinINET and WinHTTP disagree -------------------------------------------------------------
@@ -182,7 +196,7 @@ def test_do002_device_wide_and_netsh_differ() -> None:
     (item,) = only("DO002", per_machine=True, machine=inet_blob(INET_PROXY, DO_BYPASS), netsh=NETSH_PROXY)
     assert item["message"] == (
         "Device-wide WinINET and WinHTTP disagree: Delivery Optimization downloads with a user signed in go proxy "
-        "inet.corp.example:8080 (bypass: <local>;*.prod.do.dsp.mp.microsoft.com), without one (NetworkService) "
+        "inet.corp.example:8080 (bypass: <local>;*.do.dsp.mp.microsoft.com), without one (NetworkService) "
         "proxy netsh.corp.example:3128 (bypass: none)"
     )
     # [DOPX] recommends the device-wide WinINET proxy for both contexts and advises against netsh: the netsh
@@ -205,7 +219,7 @@ def test_do002_not_raised_when_both_name_the_same_proxy_and_bypass() -> None:
             per_machine=True,
             machine=inet_blob(INET_PROXY.upper(), DO_BYPASS),
             netsh=INET_PROXY,
-            netsh_bypass="*.prod.do.dsp.mp.microsoft.com;<local>",
+            netsh_bypass="*.do.dsp.mp.microsoft.com;<local>",
         )
         == []
     )
