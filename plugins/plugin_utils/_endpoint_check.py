@@ -66,6 +66,13 @@ REGISTRY_ROUTES: dict[str, dict[str, t.Any]] = {
         "view": 64,
         "name": "TelemetryProxyServer",
     },
+    # http://host:port; the agent drops the scheme (docs/dev/agent-protocol.md, tls_probe routes).
+    "defender.proxy_server": {
+        "hive": "HKLM",
+        "path": r"SOFTWARE\Policies\Microsoft\Windows Defender",
+        "view": 64,
+        "name": "ProxyServer",
+    },
 }
 # Certificate revocation (CRL) and trust list (CTL) downloads are made by the operating system (CryptoAPI over
 # WinHTTP), not by the sensor: they take the system WinHTTP proxy or go direct, unless
@@ -75,12 +82,16 @@ CERTIFICATE_CHECKS = "certificate_checks"
 CONSUMERS: dict[str | None, tuple[str, ...]] = {
     urls_data.DELIVERY_OPTIMIZATION: ("delivery_optimization.interactive", "delivery_optimization.network_service"),
     urls_data.DEFENDER_ENDPOINT: ("mde_sensor",),
+    urls_data.DEFENDER_ANTIVIRUS: ("defender_av",),
+    # [DLP]: Endpoint DLP uses the same telemetry proxy values as the Defender for Endpoint sensor.
+    urls_data.ENDPOINT_DLP: ("mde_sensor",),
     None: ("delivery_optimization.interactive", "delivery_optimization.network_service", "mde_sensor"),
 }
 CONSUMER_SOURCES = {
     "delivery_optimization.interactive": ("wininet.machine", "winhttp.64"),
     "delivery_optimization.network_service": ("wininet.machine", "winhttp.64"),
     "mde_sensor": ("telemetry", "winhttp.64"),
+    "defender_av": ("defender.proxy_server", "wininet.machine", "winhttp.64"),
     CERTIFICATE_CHECKS: ("telemetry", "winhttp.64"),
 }
 
@@ -296,6 +307,34 @@ def intercepted(root: str | None) -> bool | None:
     return root.lower() not in {name.lower() for name in urls_data.EXPECTED_ROOTS}
 
 
+def _leaf(tls: t.Mapping[str, t.Any] | None) -> str | None:
+    chain = (tls or {}).get("chain") or []
+    return str(chain[0].get("thumbprint") or "").upper() or None if chain else None
+
+
+def interception(
+    tls: t.Mapping[str, t.Any] | None, reference: t.Mapping[str, t.Any] | None
+) -> tuple[bool | None, str | None]:
+    """Whether a chain was intercepted, and on what basis, comparing it with what a clean chain looks like.
+
+    A chain ending at one of Microsoft's roots is clean. Otherwise the direct route's chain for the same URL (when the
+    probe has one, ``reference``) is what a non-intercepted chain looks like here: the same leaf certificate means
+    nobody in the middle (a new Microsoft root the list does not know yet); a different one means interception.
+    With no reference, an unknown root is taken for interception.
+    """
+    root = chain_root(list((tls or {}).get("chain") or []))
+    if root is None:
+        return None, None
+    if not intercepted(root):
+        return False, "microsoft_root"
+    leaf, reference_leaf = _leaf(tls), _leaf(reference)
+    if reference_leaf is not None and reference is not tls:
+        if leaf == reference_leaf:
+            return False, "same_as_direct"
+        return True, "differs_from_direct"
+    return True, "unknown_root"
+
+
 def _bypass_entry(host: str, entries: t.Iterable[str]) -> str | None:
     """The bypass entry that sends ``host`` direct (``*`` wildcards, any case), or None."""
     for entry in entries:
@@ -422,11 +461,13 @@ def _result(
     way: Way,
     probe: dict[str, t.Any] | None,
     error: str | None,
+    reference: t.Mapping[str, t.Any] | None = None,
 ) -> dict[str, t.Any]:
     tls = probe.get("tls") if probe else None
     root = chain_root(tls.get("chain") or []) if tls else None
     reason = failure_reason(probe, way.proxy) if probe is not None else None
     reachable = None if probe is None else reason is None
+    verdict, basis = interception(tls, reference) if reachable else (None, None)
     return {
         "url": endpoint.url,
         "service": endpoint.service,
@@ -444,7 +485,8 @@ def _result(
         "http_status": probe.get("http_status") if probe else None,
         "tls": tls,
         "chain_root": root,
-        "intercepted": intercepted(root) if reachable else None,
+        "intercepted": verdict,
+        "interception_basis": basis,
         "timings": probe.get("timings") if probe else None,
     }
 
@@ -513,7 +555,9 @@ def decide(
             grouped.setdefault(key, (way, []))[1].extend([consumer] if consumer else [])
         for (via, _proxy, _source, _skip), (way, consumers) in grouped.items():
             probe, error = _probe_for(index, way, probes, resolved)
-            result = _result(endpoint, via, consumers, way, probe, error)
+            direct = probes.get((index, "direct"))
+            reference = direct.get("tls") if direct and direct.get("ok") else None
+            result = _result(endpoint, via, consumers, way, probe, error, reference)
             if "mde_sensor" in consumers and way.source == "telemetry" and result["reason"] == "connect_failed":
                 result["fallback"] = _fallback(probes.get((index, "direct")))
             results.append(result)
@@ -530,7 +574,8 @@ def _fallback(direct: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
 
 # --- findings --------------------------------------------------------------------------------------------------
 
-FINDING_IDS = ("EP001", "EP002")
+FINDING_IDS = ("EP001", "EP002", "EP003")
+DEFENDER_SERVICES = (urls_data.DEFENDER_ENDPOINT, urls_data.DEFENDER_ANTIVIRUS, urls_data.ENDPOINT_DLP)
 
 
 def _route_words(result: t.Mapping[str, t.Any]) -> str:
@@ -574,6 +619,44 @@ def _do_intercepted(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
                 f"{DO_SERVICE} directly: {COLLECTION}.wininet_proxy and {COLLECTION}.winhttp_proxy bypass: add "
                 f"{DO_SERVICE}",
                 "source": SOURCES["DOPX"].cite(),
+            }
+        )
+    return found
+
+
+def _defender_intercepted(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+    """EP003: TLS to a Defender for Endpoint, Defender Antivirus (MAPS) or Endpoint DLP URL is intercepted."""
+    groups: dict[tuple[str, str, str | None], list[dict[str, t.Any]]] = {}
+    for result in results:
+        if result["service"] in DEFENDER_SERVICES and result["intercepted"]:
+            groups.setdefault((result["service"], result["via"], result["proxy"]), []).append(result)
+    found = []
+    for (service, via, proxy), hits in groups.items():
+        hosts = list(dict.fromkeys(host_of(hit["url"]) for hit in hits))
+        roots = list(dict.fromkeys(str(hit["chain_root"]) for hit in hits))
+        place = f"proxy {proxy}" if proxy else "the direct path"
+        where = place if proxy else f"{place} (a transparent proxy or firewall)"
+        found.append(
+            {
+                "id": "EP003",
+                "severity": "high",
+                "surface": "defender" if service == urls_data.DEFENDER_ANTIVIRUS else telemetry.NAME,
+                "message": f"TLS to {urls_data.TITLES[service]} is intercepted on {where} (via {via}): "
+                f"{', '.join(hosts)} presented a chain issued by {', '.join(roots)}, not a Microsoft public root; "
+                "these connections must not go through TLS inspection",
+                "evidence": {
+                    "service": service,
+                    "via": via,
+                    "proxy": proxy,
+                    "consumers": sorted({consumer for hit in hits for consumer in hit["consumers"]}),
+                    "hosts": hosts,
+                    "chain_roots": roots,
+                    "bases": sorted({str(hit["interception_basis"]) for hit in hits}),
+                    "chains": {hit["url"]: (hit["tls"] or {}).get("chain", []) for hit in hits},
+                },
+                "remediation": f"on {place}: exempt {', '.join(hosts)} (and the rest of the service's documented URLs) "
+                "from TLS inspection",
+                "source": SOURCES["MDEPX"].cite(),
             }
         )
     return found
@@ -637,4 +720,4 @@ def _mde_unreachable(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
 
 def findings(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
     """proxy_facts-shaped findings: DO endpoints intercepted (EP001), MDE unreachable via the sensor's route (EP002)."""
-    return [*_do_intercepted(results), *_mde_unreachable(results)]
+    return [*_do_intercepted(results), *_mde_unreachable(results), *_defender_intercepted(results)]

@@ -24,7 +24,9 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._endpoint_check
     check_request,
     decide,
     findings,
+    host_of,
     intercepted,
+    interception,
     parse_url,
     probe_operation,
 )
@@ -59,13 +61,24 @@ def test_the_default_sets_have_sources_and_the_do_hosts_microsoft_names() -> Non
     hosts = [endpoint.host for endpoint in checked.endpoints]
     assert "geo.prod.do.dsp.mp.microsoft.com" in hosts
     assert any(re.fullmatch(r"array\d+\.prod\.do\.dsp\.mp\.microsoft\.com", host) for host in hosts)
-    assert {endpoint.service for endpoint in checked.endpoints} == set(urls_data.SERVICES)
+    assert {endpoint.service for endpoint in checked.endpoints} == {"delivery_optimization", "defender_endpoint"}
     assert all(endpoint.source and endpoint.source.startswith("[") for endpoint in checked.endpoints)
     assert all(parse_url(item.url) for items in urls_data.URL_SETS.values() for item in items)
     assert [e.url for e in checked.endpoints if e.scheme == "http"] == [
+        "http://7.tlu.dl.delivery.mp.microsoft.com/",
         "http://crl.microsoft.com/",
         "http://ctldl.windowsupdate.com/",
     ]
+    # The URL sets gain the DO geo hosts and CDN, the streamlined MDE domain and MAPS (a set of its own).
+    all_hosts = {host_of(item.url) for items in urls_data.URL_SETS.values() for item in items}
+    assert {
+        "geo-prod.do.dsp.mp.microsoft.com",
+        "geover-prod.do.dsp.mp.microsoft.com",
+        "7.tlu.dl.delivery.mp.microsoft.com",
+        "edr-cus.us.endpoint.security.microsoft.com",
+        "wdcp.microsoft.com",
+        "unitedstates.cp.wd.microsoft.com",
+    } <= all_hosts
 
 
 def test_sets_and_urls_side_by_side_first_mention_wins() -> None:
@@ -121,11 +134,13 @@ def test_bad_options_have_exact_messages() -> None:
     assert error(timeout=61) == "timeout: 61 is out of range; expected whole seconds 1-60"
     assert error(urls=["delivery_optimization", {"url": "https://a.example/", "service": "edr"}]) == (
         "urls[1]: {'url': 'https://a.example/', 'service': 'edr'} is not a URL entry; expected "
-        "{url: <URL>, service: delivery_optimization or defender_endpoint} (service optional)"
+        "{url: <URL>, service: delivery_optimization or defender_endpoint or defender_antivirus or endpoint_dlp} "
+        "(service optional)"
     )
     assert error(urls=[{"uri": "https://a.example/"}]) == (
         "urls[0]: {'uri': 'https://a.example/'} is not a URL entry; expected "
-        "{url: <URL>, service: delivery_optimization or defender_endpoint} (service optional)"
+        "{url: <URL>, service: delivery_optimization or defender_endpoint or defender_antivirus or endpoint_dlp} "
+        "(service optional)"
     )
 
 
@@ -235,7 +250,7 @@ def test_bypassed_hosts_go_direct_and_the_rest_through_the_proxy() -> None:
 
 def test_findings_have_the_proxy_facts_shape_and_exact_text() -> None:
     results = run(fleet.inspected_registry(), fleet.INSPECTED_NETWORK)
-    ep001, ep002 = findings(results)
+    ep001, ep002, _ep003 = findings(results)
     assert set(ep001) == set(ep002) == {"id", "severity", "surface", "message", "evidence", "remediation", "source"}
     assert (ep001["id"], ep001["severity"], ep001["surface"]) == ("EP001", "high", "delivery_optimization")
     assert ep001["remediation"] == (
@@ -360,6 +375,13 @@ def test_a_proxy_the_host_reads_differently_is_not_taken_for_the_probe() -> None
     [
         ("CN=DigiCert Global Root G2, OU=www.digicert.com, O=DigiCert Inc, C=US", "DigiCert Global Root G2", False),
         ("CN=Microsoft RSA Root Certificate Authority 2017, O=Microsoft Corporation", None, False),
+        ("CN=Microsoft TLS RSA Root G2, O=Microsoft Corporation, C=US", "Microsoft TLS RSA Root G2", False),
+        ("CN=Microsoft TLS ECC Root G2, O=Microsoft Corporation, C=US", "Microsoft TLS ECC Root G2", False),
+        (
+            "CN=Microsoft Root Certificate Authority 2011, O=Microsoft",
+            "Microsoft Root Certificate Authority 2011",
+            False,
+        ),
         ("CN=Zscaler Root CA, OU=Zscaler Inc.", "Zscaler Root CA", True),
         ("O=Contoso, CN=Contoso Inspection CA", "Contoso Inspection CA", True),
     ],
@@ -476,3 +498,70 @@ def test_an_unreachable_sensor_proxy_without_a_working_fallback_stays_high() -> 
         "reachable": False,
         "reason": "connect_failed",
     }
+
+
+# --- TLS interception for every consumer ------------------------------------------------------------------------
+
+NEW_ROOT = "CN=Microsoft Future Root 2030, O=Microsoft Corporation, C=US"
+
+
+def test_a_defender_url_behind_an_inspecting_proxy_is_ep003() -> None:
+    results = run(fleet.inspected_registry(), fleet.INSPECTED_NETWORK, urls=["https://winatp-gw-cus.microsoft.com/"])
+    [ep003] = [item for item in findings(results) if item["id"] == "EP003"]
+    assert ep003["message"] == (
+        f"TLS to the Defender for Endpoint service is intercepted on proxy {fleet.PROXY} (via effective): "
+        "winatp-gw-cus.microsoft.com presented a chain issued by Zscaler Root CA, not a Microsoft public root; these "
+        "connections must not go through TLS inspection"
+    )
+    assert (ep003["severity"], ep003["surface"], ep003["evidence"]["bases"]) == ("high", "telemetry", ["unknown_root"])
+
+
+def test_maps_urls_take_defender_antiviruss_route_and_are_checked_for_interception() -> None:
+    registry = fleet.base_registry()
+    registry.set_value(
+        "HKLM", r"SOFTWARE\Policies\Microsoft\Windows Defender", "ProxyServer", Value.string(f"http://{fleet.PROXY}")
+    )
+    results = run(registry, fleet.INSPECTED_NETWORK, urls=["defender_antivirus"])
+    assert {(r["consumers"][0], r["proxy"], r["source"]) for r in results} == {
+        ("defender_av", fleet.PROXY, "defender.proxy_server")
+    }
+    [ep003] = findings(results)
+    assert (ep003["id"], ep003["surface"], ep003["evidence"]["hosts"]) == (
+        "EP003",
+        "defender",
+        ["wdcp.microsoft.com", "unitedstates.cp.wd.microsoft.com"],
+    )
+
+
+def test_endpoint_dlp_urls_take_the_sensors_route() -> None:
+    registry = fleet.base_registry()
+    registry.set_value("HKLM", fleet.DATA_COLLECTION, "TelemetryProxyServer", Value.string(fleet.PROXY))
+    url = {"url": "https://dlp.example.microsoft.com/", "service": "endpoint_dlp"}
+    [result] = run(registry, fleet.INSPECTED_NETWORK, urls=[url])
+    assert (result["consumers"], result["proxy"], result["intercepted"]) == (["mde_sensor"], fleet.PROXY, True)
+    assert [item["id"] for item in findings([result])] == ["EP003"]
+
+
+def test_an_unknown_root_that_matches_the_direct_chain_is_not_interception() -> None:
+    # A root the list does not know yet: the same leaf as on the direct route means nobody is in the middle.
+    new_chain = [
+        fleet.certificate("CN=winatp-gw-cus.microsoft.com", NEW_ROOT, "ABCD" * 10),
+        fleet.certificate(NEW_ROOT, NEW_ROOT, "EF01" * 10),
+    ]
+    assert interception({"chain": new_chain}, {"chain": new_chain}) == (False, "same_as_direct")
+    assert interception({"chain": new_chain}, None) == (True, "unknown_root")
+    assert interception({"chain": fleet.CHAINS["zscaler"]}, {"chain": new_chain}) == (True, "differs_from_direct")
+    assert interception({"chain": fleet.CHAINS["microsoft"]}, None) == (False, "microsoft_root")
+    network = {
+        "chains": {"new": new_chain},
+        "rules": [{"host": "*", "port": 443, "answer": {"chain": "new"}}],
+    }
+    registry = fleet.base_registry()
+    registry.set_value("HKLM", fleet.DATA_COLLECTION, "TelemetryProxyServer", Value.string(fleet.PROXY))
+    [result] = run(registry, network, urls=["https://winatp-gw-cus.microsoft.com/"])
+    assert (result["proxy"], result["intercepted"], result["interception_basis"]) == (
+        fleet.PROXY,
+        False,
+        "same_as_direct",
+    )
+    assert findings([result]) == []
