@@ -193,8 +193,9 @@ options:
       proxy_server:
         description:
         - The proxy as a URL with its scheme, V(http://host:port) or V(https://host:port), for example
-          V(http://10.0.0.6:8080). Defender Antivirus ignores a proxy without a scheme, so that is an
-          error.
+          V(http://10.0.0.6:8080). Microsoft's Defender for Endpoint proxy page says the value must start
+          with C(http://) or C(https://); what Defender Antivirus does with a value without one is not
+          documented, so that is an error.
         type: str
       pac_url:
         description:

@@ -22,7 +22,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax i
     same_proxy,
     same_url,
 )
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface_winhttp import ViewState
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface_winhttp import ViewState, ignored_entries
 
 Severity = t.Literal["high", "medium", "low"]
 COLLECTION = "proxyfleet.windows"
@@ -78,6 +78,11 @@ SOURCES = {
             "ADMX",
             "DeliveryOptimization.admx, as documented in the Delivery Optimization reference",
             "https://learn.microsoft.com/windows/deployment/do/waas-delivery-optimization-reference",
+        ),
+        Source(
+            "WINHTTPSCHEME",
+            "INTERNET_SCHEME (WinHTTP)",
+            "https://learn.microsoft.com/windows/win32/winhttp/internet-scheme",
         ),
         Source(
             "NETSH",
@@ -376,6 +381,24 @@ def _winhttp_views_differ(inputs: Inputs) -> list[Hit]:
     ]
 
 
+def _winhttp_ignored_entries(inputs: Inputs) -> list[Hit]:
+    hits = []
+    for view, state in sorted(inputs.picture.winhttp.items(), reverse=True):
+        settings = state.settings
+        entries = ignored_entries(settings.proxy if settings is not None and not state.error else None)
+        if entries:
+            hits.append(
+                Hit(
+                    f"The {view}-bit WinHTTP proxy has {', '.join(entries)}: WinHTTP requests are http or https, so "
+                    "it never uses ftp= or socks= entries of its default proxy",
+                    {"view": view, "proxy": settings.proxy if settings else None, "ignored": entries},
+                    f"{COLLECTION}.winhttp_proxy proxy: host:port or http=host:port;https=host:port (ftp= and socks= "
+                    "stay accepted, for parity with netsh and ansible.windows, but do nothing)",
+                )
+            )
+    return hits
+
+
 def _telemetry_without_auth_proxy_off(inputs: Inputs) -> list[Hit]:
     policy = inputs.picture.telemetry
     proxy = policy.text("proxy")
@@ -570,6 +593,14 @@ CATALOGUE: tuple[Rule, ...] = (
         "The 64-bit and 32-bit WinHTTP views differ",
         "NETSH",
         _winhttp_views_differ,
+    ),
+    Rule(
+        "WH002",
+        "low",
+        "winhttp",
+        "The WinHTTP proxy has ftp= or socks= entries, which WinHTTP ignores",
+        "WINHTTPSCHEME",
+        _winhttp_ignored_entries,
     ),
     Rule(
         "MDE001",

@@ -72,6 +72,7 @@ def test_catalogue_ids_are_unique_and_documented() -> None:
         "DO006",
         "DO007",
         "WH001",
+        "WH002",
         "MDE001",
         "MDE002",
         "MDE003",
@@ -417,6 +418,24 @@ def test_wh001_unreadable_view() -> None:
 def test_wh001_not_raised_when_views_mean_the_same() -> None:
     same = winhttp_blob(NETSH_PROXY.upper(), "b.example;a.example")
     assert messages("WH001", netsh=NETSH_PROXY, netsh_bypass="a.example;b.example", netsh32=same) == []
+
+
+# --- WH002: ftp= and socks= entries WinHTTP ignores ------------------------------------------------------------
+
+
+def test_wh002_ftp_and_socks_entries_of_the_winhttp_proxy() -> None:
+    proxy = "http=p.corp.example:80;https=p.corp.example:443;socks=s.corp.example:1080"
+    items = only("WH002", netsh=proxy)
+    assert [item["message"] for item in items] == [
+        f"The {view}-bit WinHTTP proxy has socks=s.corp.example:1080: WinHTTP requests are http or https, so it never "
+        "uses ftp= or socks= entries of its default proxy"
+        for view in (64, 32)
+    ]
+    assert items[0]["severity"] == "low"
+    assert items[0]["source"] == (
+        "[WINHTTPSCHEME] INTERNET_SCHEME (WinHTTP): https://learn.microsoft.com/windows/win32/winhttp/internet-scheme"
+    )
+    assert only("WH002", netsh="http=p.corp.example:80;https=p.corp.example:443") == []
 
 
 # --- MDE001: telemetry proxy without DisableEnterpriseAuthProxy=1 ------------------------------------------------
