@@ -515,6 +515,41 @@ def _av_proxy_without_crl_route(inputs: Inputs) -> list[Hit]:
     ]
 
 
+# [MDEPX]: with the registry static proxy on Windows 10/11 and Server 2019/2022, Microsoft recommends at least these
+# cumulative updates (March 2022). The KB -> build.UBR mapping is from the KBs' titles and is unverified here.
+STATIC_PROXY_UPDATES: dict[int, tuple[str, int]] = {
+    17763: ("KB5011503", 2686),  # Windows 10 1809 / Windows Server 2019
+    19042: ("KB5011487", 1586),  # Windows 10 20H2
+    19043: ("KB5011487", 1586),  # Windows 10 21H1
+    19044: ("KB5011487", 1586),  # Windows 10 21H2
+    20348: ("KB5011497", 587),  # Windows Server 2022
+    22000: ("KB5011493", 556),  # Windows 11 21H2
+}
+
+
+def _os_too_old_for_static_proxy(inputs: Inputs) -> list[Hit]:
+    picture = inputs.picture
+    proxy = picture.telemetry.text("proxy")
+    needed = STATIC_PROXY_UPDATES.get(picture.os_build or 0)
+    if proxy is None or needed is None or picture.os_ubr is None or picture.os_ubr >= needed[1]:
+        return []
+    kb, ubr = needed
+    return [
+        Hit(
+            f"TelemetryProxyServer {proxy} is set on build {picture.os_build}.{picture.os_ubr}, older than the "
+            f"cumulative update Microsoft recommends for the static proxy ({kb}, build {picture.os_build}.{ubr}), "
+            "which improves the reliability of the sensor's command and control channel",
+            {
+                "os_build": picture.os_build,
+                "os_ubr": picture.os_ubr,
+                "recommended": f"{picture.os_build}.{ubr}",
+                "kb": kb,
+            },
+            f"install {kb} or a later cumulative update (Windows Update); the MsSense version is not read",
+        )
+    ]
+
+
 def _defender_proxy_without_scheme(inputs: Inputs) -> list[Hit]:
     proxy = inputs.picture.defender.text("proxy_server")
     if proxy is None or proxy.lower().startswith(("http://", "https://")):
@@ -633,6 +668,14 @@ CATALOGUE: tuple[Rule, ...] = (
         "Defender Antivirus proxy without a system route for revocation checks",
         "MDEPX",
         _av_proxy_without_crl_route,
+    ),
+    Rule(
+        "MDE005",
+        "low",
+        "telemetry",
+        "OS older than the cumulative update recommended for the static proxy",
+        "MDEPX",
+        _os_too_old_for_static_proxy,
     ),
     Rule(
         "AV001",

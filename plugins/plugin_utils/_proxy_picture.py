@@ -246,6 +246,7 @@ class ProxyPicture:
     defender: PolicyReading
     delivery_optimization: PolicyReading
     os_build: int | None
+    os_ubr: int | None = None
 
     @property
     def signed_in(self) -> tuple[UserProxy, ...]:
@@ -272,7 +273,7 @@ class ProxyPicture:
             telemetry.NAME: dict(self.telemetry.values),
             defender.NAME: dict(self.defender.values),
             do.NAME: dict(self.delivery_optimization.values),
-            "os": {"build": self.os_build, "windows11": self.windows11},
+            "os": {"build": self.os_build, "ubr": self.os_ubr, "windows11": self.windows11},
         }
 
 
@@ -393,6 +394,14 @@ def _os_build(snapshot: RegistrySnapshot) -> int | None:
     return None
 
 
+def _os_ubr(snapshot: RegistrySnapshot) -> int | None:
+    """The update build revision (the number after the build's dot), which says which cumulative update is in."""
+    value = snapshot.value(OS_VERSION_ADDRESS, "UBR")
+    if value.exists and value.type == "dword" and isinstance(value.data, int) and 0 <= value.data < 1_000_000:
+        return value.data
+    return None
+
+
 def read_picture(
     read_result: dict[str, t.Any], *, users: bool = True, connecting_user: str | None = None
 ) -> ProxyPicture:
@@ -429,4 +438,5 @@ def read_picture(
         defender=_policy_reading(snapshot, POLICY_TABLES[defender.NAME]),
         delivery_optimization=_policy_reading(snapshot, POLICY_TABLES[do.NAME]),
         os_build=_os_build(snapshot),
+        os_ubr=_os_ubr(snapshot),
     )

@@ -261,7 +261,7 @@ def test_facts_decode_every_surface() -> None:
     }
     assert facts["delivery_optimization"]["download_mode"] == "group"
     assert facts["delivery_optimization"]["group_id_source"] == "ad_site"
-    assert facts["os"] == {"build": 22631, "windows11": True}
+    assert facts["os"] == {"build": 22631, "ubr": None, "windows11": True}
 
 
 def test_service_hives_and_classes_hives_are_not_users() -> None:

@@ -77,6 +77,7 @@ def test_catalogue_ids_are_unique_and_documented() -> None:
         "MDE002",
         "MDE003",
         "MDE004",
+        "MDE005",
         "AV001",
     ]
     documented = re.findall(r"^## (\S+):", DOCS.read_text(encoding="utf-8"), flags=re.MULTILINE)
@@ -583,6 +584,43 @@ def test_mde004_not_raised(host_args: dict[str, t.Any], profile: str | None) -> 
 )
 def test_proxy_endpoint(proxy: str, endpoint: str) -> None:
     assert proxy_endpoint(proxy) == endpoint
+
+
+# --- MDE005: OS older than the update Microsoft recommends for the static proxy --------------------------------
+
+OS_KEY = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion"
+
+
+def os_version(build: str, ubr: int) -> dict[tuple[str, int], dict[str, tuple[str, t.Any]]]:
+    return {(OS_KEY, 64): {"CurrentBuild": ("string", build), "UBR": ("dword", ubr)}}
+
+
+def test_mde005_static_proxy_on_a_build_older_than_the_recommended_update() -> None:
+    # [MDEPX]: with the registry static proxy, Windows Server 2019 should have KB5011503 (March 2022) or later.
+    (item,) = only("MDE005", telemetry=TELEMETRY, raw=os_version("17763", 2600))
+    assert item["message"] == (
+        "TelemetryProxyServer 10.0.0.6:8080 is set on build 17763.2600, older than the cumulative update Microsoft "
+        "recommends for the static proxy (KB5011503, build 17763.2686), which improves the reliability of the "
+        "sensor's command and control channel"
+    )
+    assert (item["severity"], item["remediation"]) == (
+        "low",
+        "install KB5011503 or a later cumulative update (Windows Update); the MsSense version is not read",
+    )
+
+
+@pytest.mark.parametrize(
+    "host_args",
+    [
+        {"telemetry": TELEMETRY, "raw": os_version("17763", 2686)},
+        {"telemetry": TELEMETRY, "raw": os_version("22631", 1)},
+        {"raw": os_version("17763", 1)},
+        {"telemetry": TELEMETRY},
+    ],
+    ids=["recommended update", "later release", "no static proxy", "unknown update revision"],
+)
+def test_mde005_not_raised(host_args: dict[str, t.Any]) -> None:
+    assert messages("MDE005", **host_args) == []
 
 
 # --- AV001: Defender ProxyServer without scheme --------------------------------------------------------------------
