@@ -323,8 +323,8 @@ def _bypass_mode_on_windows11(inputs: Inputs) -> list[Hit]:
             f"DODownloadMode is 100 (Bypass) on Windows 11 (build {picture.os_build}), where it is deprecated",
             {"DODownloadMode": WINDOWS11_BYPASS_MODE, "os_build": picture.os_build},
             f"{COLLECTION}.delivery_optimization_policy download_mode: simple (99) to keep downloads off the Delivery "
-            "Optimization cloud, or http_only (0) for downloads without peering (which still use the Delivery "
-            "Optimization cloud service's metadata)",
+            "Optimization cloud, or http_only (0) for downloads without peering (which still get their hash checks "
+            "from the Delivery Optimization cloud service)",
         )
     ]
 

@@ -301,11 +301,12 @@ def test_do004_source_zero_is_unset() -> None:
 def test_do005_bypass_mode_on_windows11() -> None:
     (item,) = only("DO005", do={"DODownloadMode": ("dword", 100)}, build="22631")
     assert item["message"] == "DODownloadMode is 100 (Bypass) on Windows 11 (build 22631), where it is deprecated"
-    # Only 99 keeps downloads off the DO cloud: 0 still uses the cloud service's metadata ([ADMX] reference).
+    # Only 99 keeps downloads off the DO cloud: the DO FAQ says mode '0' "will disable peer-to-peer and provide hash
+    # checks", and '99' "should only be used when the device is offline".
     assert item["remediation"] == (
         "proxyfleet.windows.delivery_optimization_policy download_mode: simple (99) to keep downloads off the "
-        "Delivery Optimization cloud, or http_only (0) for downloads without peering (which still use the Delivery "
-        "Optimization cloud service's metadata)"
+        "Delivery Optimization cloud, or http_only (0) for downloads without peering (which still get their hash "
+        "checks from the Delivery Optimization cloud service)"
     )
 
 
