@@ -16,7 +16,8 @@ description:
     Defender Antivirus proxy policy and the Delivery Optimization policy.
   - C(effective) - for each consumer and context, the proxy, PAC URL and bypass list it will use and the rule that
     decided it. Delivery Optimization with a signed-in user and without one (NetworkService), per Microsoft's
-    Delivery Optimization proxy tables; the Defender for Endpoint sensor (telemetry proxy, then WinHTTP); Defender
+    Delivery Optimization proxy tables, the signed-in user being a user who owns an interactive session (never
+    the account Ansible connects with); the Defender for Endpoint sensor (telemetry proxy, then WinHTTP); Defender
     Antivirus (proxy server, PAC, none, then the system settings).
   - C(findings) - what is wrong, from a documented rule catalogue (C(docs/findings.md)), each with evidence, the
     remediation (which module and option fixes it) and the document the rule comes from.
@@ -39,14 +40,18 @@ options:
   profile:
     description:
       - V(offline) is a device that reaches Microsoft's cloud only through a static proxy; it expects
-        C(PreferStaticProxyForHttpRequest=1) and reports its absence.
+        C(PreferStaticProxyForHttpRequest=1) and reports its absence at high severity (MDE003; on V(standard)
+        devices, which may use WPAD or a transparent proxy, it is only a low hint), and it checks that Defender
+        Antivirus behind its static proxy can fetch certificate revocation lists (MDE004).
     type: str
     choices: [standard, offline]
     default: standard
   users:
     description:
       - Read the proxy settings of every user profile loaded on the host (C(HKEY_USERS)), which decide what
-        interactive downloads use when WinINET runs per user.
+        interactive downloads use when WinINET runs per user, and which of them own an interactive (console or
+        remote desktop) session. The hive of the account Ansible connects with is never taken for the
+        interactive user; with nobody signed in, only Delivery Optimization's no-user context is evaluated.
     type: bool
     default: true
   group_policy:
