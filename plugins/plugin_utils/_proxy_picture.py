@@ -310,7 +310,10 @@ MAX_SESSION_ID = 65535
 def _session_id(rest: str) -> str | None:
     """The session id of a ``Volatile Environment\\<id>`` path below a user's SID, or None."""
     head, separator, name = rest.partition("\\")
-    if not separator or head.lower() != VOLATILE_PATH.lower() or not (name.isascii() and name.isdigit()):
+    if not separator or head.lower() != VOLATILE_PATH.lower():
+        return None
+    # Bounded before int(): a hostile host could send a name of thousands of digits.
+    if not (name.isascii() and name.isdigit() and len(name) <= len(str(MAX_SESSION_ID))):
         return None
     # Session 0 runs services only; a user's interactive session is 1 or more.
     return name if 1 <= int(name) <= MAX_SESSION_ID else None

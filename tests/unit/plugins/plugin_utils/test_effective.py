@@ -503,7 +503,7 @@ def test_same_account(connecting_user: str | None, account: str, expected: bool)
 
 def test_session_zero_and_odd_session_names_are_not_interactive() -> None:
     read = host(per_machine=False, users={SID: inet_blob(USER_PROXY)}, signed_in=[])
-    for name in ("0", "x1", "99999999"):
+    for name in ("0", "x1", "99999999", "9" * 5000, "\u0661"):
         read["keys"].append(entry("HKU", f"{SID}\\Volatile Environment\\{name}", 64, {}))
     assert read_picture(read).signed_in == ()
 

@@ -565,3 +565,19 @@ def test_an_unknown_root_that_matches_the_direct_chain_is_not_interception() -> 
         "same_as_direct",
     )
     assert findings([result]) == []
+
+
+def test_nobody_signed_in_per_user_mode_checks_only_the_no_user_route() -> None:
+    # A loaded hive with a proxy but no interactive session (the connecting account's): no interactive route exists.
+    registry = fleet.base_registry()
+    sid = "S-1-5-21-3623811015-3361044348-30300820-500"
+    registry.set_value(
+        "HKU",
+        f"{sid}\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections",
+        "DefaultConnectionSettings",
+        Value(REG_BINARY, fleet.connection_blob("admin.corp.example:3128", "<local>")),
+    )
+    results = run(registry, fleet.DIRECT_NETWORK, urls=["https://geo.prod.do.dsp.mp.microsoft.com/"])
+    assert [(r["consumers"], r["source"], r["reachable"]) for r in results] == [
+        (["delivery_optimization.network_service"], "direct", True)
+    ]
