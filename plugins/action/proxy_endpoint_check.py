@@ -37,7 +37,7 @@ class ActionModule(AgentAction):
         probe, keys = probe_operation(request)
         operations = [read_operation(PICTURE_KEYS), probe] if request.needs_picture else [probe]
         answers = session.run(operations)
-        picture = read_picture(answers[0]) if request.needs_picture else None
+        picture = read_picture(answers[0], connecting_user=self.connecting_user) if request.needs_picture else None
         routes = effective(picture) if picture is not None else None
         endpoints = decide(request, answers[-1], keys, picture, routes)
         # It only reads and connects: the same in check mode, never a change, never drift from a desired state.

@@ -64,7 +64,8 @@ options:
       - The site system proxy server account, an existing ConfigMgr account written V(DOMAIN\\user) (not
         V(user@domain)).
       - At most 256 characters, no control or format characters.
-      - Omitted, the site system connects with its computer account (anonymous proxy access).
+      - Omitted, the site system connects to the proxy as its computer account (System), which is not anonymous
+        access - "Proxy server support in Configuration Manager" - so the proxy must accept that computer account.
       - This module never takes or passes a password. Create the account first, once, where the password can be
         typed or read from a vault, for example C(New-CMAccount -UserName 'CONTOSO\\svc-cmproxy' -Password
         (Read-Host -AsSecureString) -SiteCode PS1) in the ConfigMgr PowerShell module, or in the console under

@@ -39,11 +39,15 @@ options:
     type: raw
   group_id:
     description:
-      - C(DOGroupId), a GUID; used only with O(download_mode=group), where it wins over O(group_id_source).
+      - C(DOGroupId), a GUID; used only with O(download_mode=group).
+      - Windows ignores it when C(DOGroupIdSource) is set (Delivery Optimization reference, DOGroupIdSource -
+        "If you set this policy, the GroupID policy will be ignored"), so do not set both; giving both warns
+        and proxy_facts reports finding DO007.
     type: str
   group_id_source:
     description:
-      - C(DOGroupIdSource), where the group comes from when O(group_id) is not set.
+      - C(DOGroupIdSource), where the group comes from; when set (other than 0), it wins over O(group_id), which
+        Windows then ignores.
     type: str
     choices: [ad_site, domain_sid, dhcp, dns_suffix, entra_tenant]
   cache_hosts:

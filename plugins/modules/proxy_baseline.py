@@ -262,8 +262,10 @@ options:
       proxy_server:
         description:
         - The proxy as a URL with its scheme, V(http://host:port) or V(https://host:port),
-          for example V(http://10.0.0.6:8080). Defender Antivirus ignores a proxy
-          without a scheme, so that is an error.
+          for example V(http://10.0.0.6:8080). Microsoft's Defender for Endpoint proxy
+          page says the value must start with C(http://) or C(https://); what Defender
+          Antivirus does with a value without one is not documented, so that is an
+          error.
         - At most 2,083 characters.
         type: str
       pac_url:
@@ -283,11 +285,14 @@ options:
       ssl_options:
         description:
         - C(SSLOptions) under C(Spynet), for offline devices behind a static proxy.
-        - V(0) disables certificate pinning and the revocation check (what the Delivery
-          Optimization / MDE offline guidance seeds); V(2) disables only the revocation
-          check and is the stricter choice Microsoft's current Defender for Endpoint
-          page gives; V(3) is the default (both on). V(1) (pinning off, revocation
-          on) is inferred from the bit layout, not documented.
+        - The four values Microsoft documents - V(0) disable certificate pinning and
+          revocation checks, V(1) disable certificate pinning, V(2) disable revocation
+          checks only, V(3) both on (the default).
+        - V(2) is what Microsoft's current Defender for Endpoint proxy page gives
+          for offline devices (it keeps pinning); V(0) is the older guidance. Both
+          are a work-around - Microsoft's preferred fix is a system-wide WinHTTP proxy
+          (M(proxyfleet.windows.winhttp_proxy)) through which the operating system
+          fetches the certificate revocation lists.
         type: int
       state:
         description:
@@ -321,13 +326,16 @@ options:
         type: raw
       group_id:
         description:
-        - C(DOGroupId), a GUID; used only with O(delivery_optimization.download_mode=group),
-          where it wins over O(delivery_optimization.group_id_source).
+        - C(DOGroupId), a GUID; used only with O(delivery_optimization.download_mode=group).
+        - Windows ignores it when C(DOGroupIdSource) is set (Delivery Optimization
+          reference, DOGroupIdSource - "If you set this policy, the GroupID policy
+          will be ignored"), so do not set both; giving both warns and proxy_facts
+          reports finding DO007.
         type: str
       group_id_source:
         description:
-        - C(DOGroupIdSource), where the group comes from when O(delivery_optimization.group_id)
-          is not set.
+        - C(DOGroupIdSource), where the group comes from; when set (other than 0),
+          it wins over O(delivery_optimization.group_id), which Windows then ignores.
         type: str
         choices:
         - ad_site

@@ -18,7 +18,8 @@ description:
   - A chain that does not end at one of Microsoft's public roots is intercepted (a TLS-inspecting proxy's own CA, for
     example C(Zscaler Root CA)). Delivery Optimization pins its certificates, so an intercepted Delivery Optimization
     endpoint is finding C(EP001) with the exemption Microsoft's Delivery Optimization proxy document asks for; a
-    Defender for Endpoint URL the sensor cannot reach on its own route is finding C(EP002) (C(docs/findings.md)).
+    Defender for Endpoint URL the sensor cannot reach on its own route is finding C(EP002); an intercepted Defender
+    for Endpoint, Defender Antivirus or Endpoint DLP URL is finding C(EP003) (C(docs/findings.md)).
   - O(via=effective) checks each URL on the route its consumer would take, decided from the proxy settings read in
     the same host command (as M(proxyfleet.windows.proxy_facts) decides it), bypass lists included. Routes through a
     PAC file or a user's own WinINET proxy are reported as not probed; check those with O(via=named).
@@ -47,12 +48,17 @@ options:
       - The URLs to check, and shipped URL sets by name, side by side.
       - V(delivery_optimization) - the Delivery Optimization service endpoints under C(*.prod.do.dsp.mp.microsoft.com),
         C(geo) and an C(array*) host among them (the two Microsoft asks to exempt from TLS inspection).
-      - V(defender_endpoint) - Defender for Endpoint command and control, telemetry, and the certificate revocation
-        URLs (plain C(http://)).
+      - V(defender_endpoint) - Defender for Endpoint command and control, a host of the streamlined
+        C(*.endpoint.security.microsoft.com) domain, telemetry, and the certificate revocation URLs (plain C(http://)).
+      - V(defender_antivirus) - Defender Antivirus cloud-delivered protection (MAPS), C(*.wdcp.microsoft.com) and
+        C(*.wd.microsoft.com); checked on Defender Antivirus's route.
+      - The V(delivery_optimization) set also holds C(geo-prod) and C(geover-prod) and a host of the content CDN
+        C(*.dl.delivery.mp.microsoft.com).
       - A URL is C(http://) or C(https://), a host name or address, an optional port and a path without spaces,
         quotes, backticks, C(#) or control characters.
-      - An item may be a dict C({url, service}) with C(service) V(delivery_optimization) or
-        V(defender_endpoint), so that a URL of your own counts as that service's for the routes and findings. A URL
+      - An item may be a dict C({url, service}) with C(service) V(delivery_optimization), V(defender_endpoint),
+        V(defender_antivirus) or V(endpoint_dlp) (the sensor's route), so that a URL of your own counts as that
+        service's for the routes and findings. A URL
         on a host the sets name (or under C(*.prod.do.dsp.mp.microsoft.com)) counts as that service's anyway.
       - The sets and the source of every URL are in C(plugins/plugin_utils/_endpoint_urls.py).
     type: list
@@ -118,6 +124,10 @@ endpoints:
   description:
   - One entry per URL and route taken; consumers that share a route share the entry.
   - 'Named C(endpoints), not C(results): C(results) is the key Ansible gives a loop''s results.'
+  - A proxy's 403, 407 or 5xx is never counted as reachable (C(reason) says which).
+  - Certificate revocation and trust list URLs (C(crl.microsoft.com), C(ctldl.windowsupdate.com)) have the
+    consumer V(certificate_checks) - the operating system's route (the WinHTTP default proxy, or direct), or the
+    telemetry proxy when C(PreferStaticProxyForHttpRequest) is 1.
   returned: always
   type: list
   elements: dict
@@ -212,9 +222,41 @@ endpoints:
       type: str
       sample: DigiCert Global Root G2
     intercepted:
-      description: Whether that CA is not one of Microsoft's public roots (TLS inspection); null when
+      description: Whether the chain was intercepted (TLS inspection), see C(interception_basis); null when
         the URL was not reached.
       type: bool
+    interception_basis:
+      description:
+        - Why C(intercepted) is what it is - V(microsoft_root) (the chain ends at one of Microsoft's roots),
+          V(same_as_direct) (an unknown root, but the same leaf as the direct route), V(differs_from_direct) or
+          V(unknown_root) (nothing to compare with); null when the URL was not reached.
+      type: str
+      sample: microsoft_root
+    reason:
+      description:
+        - Why the URL is not reachable on this route, null when it is - V(proxy_denied) (the proxy answered 403),
+          V(proxy_authentication_required) (407), V(proxy_error) (5xx), else C(<stage>_failed).
+      type: str
+      sample: proxy_authentication_required
+    fallback:
+      description:
+        - The direct access the sensor falls back to when its telemetry proxy is unreachable,
+          C({via, probed, reachable, reason}).
+      returned: for the sensor's route through an unreachable telemetry proxy
+      type: dict
+      contains:
+        via:
+          description: V(direct).
+          type: str
+        probed:
+          description: Whether direct access was probed.
+          type: bool
+        reachable:
+          description: Whether the URL answered directly; null when not probed.
+          type: bool
+        reason:
+          description: Why it is not reachable directly, null when it is.
+          type: str
     timings:
       description: Milliseconds per step, null for a step not taken; null when not probed.
       type: dict
@@ -235,14 +277,14 @@ endpoints:
           description: The whole probe.
           type: int
 findings:
-  description: C({id, severity, surface, message, evidence, remediation, source}) per problem found
-    (EP001, EP002).
+  description:
+    - C({id, severity, surface, message, evidence, remediation, source}) per problem found (EP001, EP002, EP003).
   returned: always
   type: list
   elements: dict
   contains:
     id:
-      description: The rule id (V(EP001), V(EP002)).
+      description: The rule id (V(EP001), V(EP002), V(EP003)).
       type: str
       sample: MDE003
     severity:

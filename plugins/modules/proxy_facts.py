@@ -16,7 +16,8 @@ description:
     Defender Antivirus proxy policy and the Delivery Optimization policy.
   - C(effective) - for each consumer and context, the proxy, PAC URL and bypass list it will use and the rule that
     decided it. Delivery Optimization with a signed-in user and without one (NetworkService), per Microsoft's
-    Delivery Optimization proxy tables; the Defender for Endpoint sensor (telemetry proxy, then WinHTTP); Defender
+    Delivery Optimization proxy tables, the signed-in user being a user who owns an interactive session (never
+    the account Ansible connects with); the Defender for Endpoint sensor (telemetry proxy, then WinHTTP); Defender
     Antivirus (proxy server, PAC, none, then the system settings).
   - C(findings) - what is wrong, from a documented rule catalogue (C(docs/findings.md)), each with evidence, the
     remediation (which module and option fixes it) and the document the rule comes from.
@@ -49,14 +50,18 @@ options:
   profile:
     description:
       - V(offline) is a device that reaches Microsoft's cloud only through a static proxy; it expects
-        C(PreferStaticProxyForHttpRequest=1) and reports its absence.
+        C(PreferStaticProxyForHttpRequest=1) and reports its absence at high severity (MDE003; on V(standard)
+        devices, which may use WPAD or a transparent proxy, it is only a low hint), and it checks that Defender
+        Antivirus behind its static proxy can fetch certificate revocation lists (MDE004).
     type: str
     choices: [standard, offline]
     default: standard
   users:
     description:
       - Read the proxy settings of every user profile loaded on the host (C(HKEY_USERS)), which decide what
-        interactive downloads use when WinINET runs per user.
+        interactive downloads use when WinINET runs per user, and which of them own an interactive (console or
+        remote desktop) session. The hive of the account Ansible connects with is never taken for the
+        interactive user; with nobody signed in, only Delivery Optimization's no-user context is evaluated.
     type: bool
     default: true
   group_policy:
@@ -98,6 +103,28 @@ ansible_facts:
       returned: always
       type: dict
       contains:
+        signed_in:
+          description:
+            - SIDs of the users who own an interactive (console or remote desktop) session, never the connecting
+              account; empty when nobody is signed in, null when O(users=false).
+          returned: always
+          type: list
+          elements: str
+        delivery_optimization_group:
+          description:
+            - The peer group Delivery Optimization uses; C(DOGroupIdSource) wins over C(DOGroupId).
+          returned: always
+          type: dict
+          contains:
+            group_id:
+              description: The C(DOGroupId) that applies; null when none does (not set, or C(DOGroupIdSource) is set).
+              type: str
+            group_id_source:
+              description: C(DOGroupIdSource) by name when it is set (it then decides the group), else null.
+              type: str
+            rule:
+              description: Why, with the document the rule comes from.
+              type: str
         winhttp:
           description:
           - The WinHTTP default proxy per registry view.
@@ -224,6 +251,18 @@ ansible_facts:
                 the other keys are then empty.
               returned: when the stored value cannot be decoded
               type: str
+            account:
+              description: C(DOMAIN\\name) of the hive's user, from its C(Volatile Environment); null when unknown.
+              type: str
+            sessions:
+              description: The user's interactive sessions, session id to session name (C(Volatile Environment)).
+              type: dict
+            connecting:
+              description: Whether this is the hive of the account Ansible connects with (WinRM loads it).
+              type: bool
+            signed_in:
+              description: Whether the user owns an interactive (console or remote desktop) session.
+              type: bool
         telemetry:
           description: The Defender for Endpoint telemetry proxy policy.
           returned: always
@@ -295,6 +334,10 @@ ansible_facts:
             windows11:
               description: Whether the build number is that of Windows 11 or later; false when unknown.
               type: bool
+            ubr:
+              description: The update build revision (C(UBR)), which cumulative update the build has; null when unknown.
+              type: int
+              sample: 4317
         effective:
           description: Per consumer and context, the proxy, PAC URL and bypass list it uses and the
             rule that decided it.

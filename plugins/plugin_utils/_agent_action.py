@@ -51,6 +51,19 @@ class AgentAction(ActionBase):
         raise NotImplementedError
 
     @property
+    def connecting_user(self) -> str | None:
+        """The account the connection signs in as (its hive is loaded on the host, but it is not a user's)."""
+        user = None
+        get_option = getattr(self._connection, "get_option", None)
+        if get_option is not None:
+            try:
+                user = get_option("remote_user")
+            except KeyError:  # a connection plugin without the option
+                user = None
+        user = user or getattr(self._play_context, "remote_user", None)
+        return str(user) if user else None
+
+    @property
     def check_mode(self) -> bool:
         return bool(self._task.check_mode)
 

@@ -4,8 +4,9 @@
 
 Each consumer and context gets a route ``{proxy, pac_url, bypass, source, rule}``: ``proxy`` None and
 ``pac_url`` None mean direct access, ``source`` names the setting that decided (``wininet.machine``,
-``wininet.user:<SID>``, ``winhttp.64``, ``telemetry``, ``defender.proxy_server``, ``defender.pac_url`` or
-``direct``) and ``rule`` is a sentence citing the table row or fallback step, for the reader of a report.
+``wininet.user:<SID>``, ``winhttp.64``, ``telemetry``, ``defender.proxy_server``, ``defender.pac_url``,
+``direct``, or ``nobody_signed_in`` for a signed-in user's route that per-user settings would decide while
+nobody is signed in) and ``rule`` is a sentence citing the table row or fallback step, for the reader of a report.
 
 The sources are the documents named in docs/findings.md: [DOPX] for Delivery Optimization, [MDEPX] for
 the Defender for Endpoint sensor, and the WindowsDefender.admx policy text [ADMX] for Defender
@@ -25,6 +26,8 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_picture 
 DIRECT = "direct"
 MACHINE_WININET = "wininet.machine"
 WINHTTP_64 = "winhttp.64"
+# The source of the interactive route when nobody is signed in and per-user settings would decide it.
+NOBODY_SIGNED_IN = "nobody_signed_in"
 INTERACTIVE = "interactive user signed in"
 NETWORK_SERVICE = "no user signed in (NetworkService)"
 DO_TABLE = "[DOPX] 'Which proxy Delivery Optimization uses'"
@@ -71,26 +74,37 @@ def _auto_detect_note(settings: WinInetSettings) -> list[str]:
 
 
 def interactive_user(picture: ProxyPicture) -> tuple[UserProxy | None, list[str]]:
-    """The user whose settings stand for the interactive user in per-user mode, and what the rule says about it.
+    """The signed-in user whose settings stand for the interactive user in per-user mode, and what the rule says.
 
-    The first loaded user hive is taken: the registry cannot tell which loaded hive belongs to the user
-    at the console, so with several the choice is named in the rule.
+    Only a user who owns an interactive (console or remote desktop) session counts, never the account
+    Ansible connects with, whose hive WinRM loads into HKU; with several, the first is taken and named.
     """
     if not picture.users_read:
         return None, [
             "the user hives were not read, so no interactive user's settings are known: evaluated as a user "
             "without WinINET settings of their own"
         ]
-    if not picture.users:
-        return None, [
-            "no user hive is loaded, so no interactive user's settings are known: evaluated as a user without "
-            "WinINET settings of their own"
-        ]
-    first = picture.users[0]
-    if len(picture.users) == 1:
+    signed_in = picture.signed_in
+    if not signed_in:
+        return None, [_nobody_signed_in(picture)]
+    first = signed_in[0]
+    if len(signed_in) == 1:
         return first, []
-    sids = ", ".join(user.sid for user in picture.users)
-    return first, [f"{len(picture.users)} user hives are loaded ({sids}); the first, {first.sid}, is taken"]
+    sids = ", ".join(user.sid for user in signed_in)
+    return first, [f"{len(signed_in)} users are signed in ({sids}); the first, {first.sid}, is taken"]
+
+
+def _nobody_signed_in(picture: ProxyPicture) -> str:
+    connecting = [user.sid for user in picture.users if user.connecting]
+    text = "nobody is signed in (no loaded user hive owns a console or remote desktop session)"
+    if connecting:
+        text += f"; the hive of the account Ansible connects with ({', '.join(connecting)}) is not a user's"
+    return text
+
+
+def _no_user_row_only(picture: ProxyPicture) -> bool:
+    """Whether only [DOPX]'s 'no user signed in' column applies: per-user mode and nobody signed in."""
+    return not picture.per_machine and picture.users_read and not picture.signed_in
 
 
 def _delivery_optimization(picture: ProxyPicture) -> dict[str, dict[str, t.Any]]:
@@ -146,6 +160,14 @@ def _delivery_optimization(picture: ProxyPicture) -> dict[str, dict[str, t.Any]]
         base = "[DOPX] no WinINET or netsh proxy is configured (not a row of the table)"
         interactive = _route(DIRECT, _joined(f"{base}, {INTERACTIVE}: direct", [*user_notes, *common_notes]))
         network_service = _route(DIRECT, _joined(f"{base}, {NETWORK_SERVICE}: direct", common_notes))
+    if _no_user_row_only(picture):
+        interactive = _route(
+            NOBODY_SIGNED_IN,
+            _joined(
+                f"{DO_TABLE}, {INTERACTIVE}: not evaluated",
+                [*user_notes, "only the 'no user signed in' column applies"],
+            ),
+        )
     return {"interactive": interactive, "network_service": network_service}
 
 
@@ -217,4 +239,30 @@ def effective(picture: ProxyPicture) -> dict[str, t.Any]:
         "delivery_optimization": _delivery_optimization(picture),
         "mde_sensor": _mde_sensor(picture),
         "defender_av": _defender_av(picture),
+    }
+
+
+def delivery_optimization_group(picture: ProxyPicture) -> dict[str, t.Any]:
+    """Which peer group Delivery Optimization uses in Group mode: DOGroupIdSource wins over DOGroupId.
+
+    [ADMX] (the Delivery Optimization reference on DOGroupIdSource): "If you set this policy, the GroupID
+    policy will be ignored." A source of 0 is "not set".
+    """
+    policy = picture.delivery_optimization
+    mode, group_id, source = policy.dword("download_mode"), policy.text("group_id"), policy.dword("group_id_source")
+    mode_text = "not set" if mode is None else str(mode)
+    applies = "" if mode == 2 else f"; DODownloadMode is {mode_text}, not 2 (Group), so no group applies"
+    if source:
+        ignored = f"; DOGroupId {group_id} is ignored" if group_id else ""
+        return {
+            "group_id": None,
+            "group_id_source": policy.values.get("group_id_source"),
+            "rule": f"[ADMX] DOGroupIdSource {source} is set, so it decides the group{ignored}{applies}",
+        }
+    if group_id:
+        return {"group_id": group_id, "group_id_source": None, "rule": f"[ADMX] DOGroupId {group_id}{applies}"}
+    return {
+        "group_id": None,
+        "group_id_source": None,
+        "rule": f"[ADMX] neither DOGroupId nor DOGroupIdSource is set: peers are grouped by AD site or domain{applies}",
     }

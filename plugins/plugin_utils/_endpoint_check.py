@@ -20,6 +20,7 @@ import typing as t
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _endpoint_urls as urls_data
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_telemetry as telemetry
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_winhttp as winhttp
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import NOBODY_SIGNED_IN
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._findings import (
     COLLECTION,
     DO_SERVICE,
@@ -65,17 +66,33 @@ REGISTRY_ROUTES: dict[str, dict[str, t.Any]] = {
         "view": 64,
         "name": "TelemetryProxyServer",
     },
+    # http://host:port; the agent drops the scheme (docs/dev/agent-protocol.md, tls_probe routes).
+    "defender.proxy_server": {
+        "hive": "HKLM",
+        "path": r"SOFTWARE\Policies\Microsoft\Windows Defender",
+        "view": 64,
+        "name": "ProxyServer",
+    },
 }
+# Certificate revocation (CRL) and trust list (CTL) downloads are made by the operating system (CryptoAPI over
+# WinHTTP), not by the sensor: they take the system WinHTTP proxy or go direct, unless
+# PreferStaticProxyForHttpRequest=1 sends the sensor's HTTP requests through its static proxy ([MDEPX]).
+CERTIFICATE_CHECKS = "certificate_checks"
 # The consumers whose effective route a URL of each service is checked on (None: a user's own URL).
 CONSUMERS: dict[str | None, tuple[str, ...]] = {
     urls_data.DELIVERY_OPTIMIZATION: ("delivery_optimization.interactive", "delivery_optimization.network_service"),
     urls_data.DEFENDER_ENDPOINT: ("mde_sensor",),
+    urls_data.DEFENDER_ANTIVIRUS: ("defender_av",),
+    # [DLP]: Endpoint DLP uses the same telemetry proxy values as the Defender for Endpoint sensor.
+    urls_data.ENDPOINT_DLP: ("mde_sensor",),
     None: ("delivery_optimization.interactive", "delivery_optimization.network_service", "mde_sensor"),
 }
 CONSUMER_SOURCES = {
     "delivery_optimization.interactive": ("wininet.machine", "winhttp.64"),
     "delivery_optimization.network_service": ("wininet.machine", "winhttp.64"),
     "mde_sensor": ("telemetry", "winhttp.64"),
+    "defender_av": ("defender.proxy_server", "wininet.machine", "winhttp.64"),
+    CERTIFICATE_CHECKS: ("telemetry", "winhttp.64"),
 }
 
 
@@ -239,9 +256,16 @@ def _route_keys(request: Request, endpoint: Endpoint) -> list[str]:
     if "winhttp_default" in request.via:
         keys.append("winhttp.64")
     if "effective" in request.via:
-        for consumer in CONSUMERS[endpoint.service]:
+        for consumer in consumers_of(endpoint):
             keys += CONSUMER_SOURCES[consumer]
     return list(dict.fromkeys(keys))
+
+
+def consumers_of(endpoint: Endpoint) -> tuple[str, ...]:
+    """The consumers whose route a URL is checked on: CRL and CTL URLs are the operating system's."""
+    if endpoint.scheme == "http" and endpoint.host in urls_data.CERTIFICATE_HOSTS:
+        return (CERTIFICATE_CHECKS,)
+    return CONSUMERS[endpoint.service]
 
 
 def probe_operation(request: Request) -> tuple[dict[str, t.Any], list[str]]:
@@ -281,6 +305,34 @@ def intercepted(root: str | None) -> bool | None:
     if root is None:
         return None
     return root.lower() not in {name.lower() for name in urls_data.EXPECTED_ROOTS}
+
+
+def _leaf(tls: t.Mapping[str, t.Any] | None) -> str | None:
+    chain = (tls or {}).get("chain") or []
+    return str(chain[0].get("thumbprint") or "").upper() or None if chain else None
+
+
+def interception(
+    tls: t.Mapping[str, t.Any] | None, reference: t.Mapping[str, t.Any] | None
+) -> tuple[bool | None, str | None]:
+    """Whether a chain was intercepted, and on what basis, comparing it with what a clean chain looks like.
+
+    A chain ending at one of Microsoft's roots is clean. Otherwise the direct route's chain for the same URL (when the
+    probe has one, ``reference``) is what a non-intercepted chain looks like here: the same leaf certificate means
+    nobody in the middle (a new Microsoft root the list does not know yet); a different one means interception.
+    With no reference, an unknown root is taken for interception.
+    """
+    root = chain_root(list((tls or {}).get("chain") or []))
+    if root is None:
+        return None, None
+    if not intercepted(root):
+        return False, "microsoft_root"
+    leaf, reference_leaf = _leaf(tls), _leaf(reference)
+    if reference_leaf is not None and reference is not tls:
+        if leaf == reference_leaf:
+            return False, "same_as_direct"
+        return True, "differs_from_direct"
+    return True, "unknown_root"
 
 
 def _bypass_entry(host: str, entries: t.Iterable[str]) -> str | None:
@@ -336,7 +388,22 @@ def _way(route: t.Mapping[str, t.Any], host: str) -> Way:
     return Way(None, source, rule)
 
 
-def _consumer_route(effective: t.Mapping[str, t.Any], consumer: str) -> t.Mapping[str, t.Any]:
+def _certificate_route(effective: t.Mapping[str, t.Any], picture: ProxyPicture | None) -> t.Mapping[str, t.Any]:
+    """CRL/CTL downloads: the sensor's static proxy with PreferStaticProxyForHttpRequest=1, else the OS's route."""
+    sensor: t.Mapping[str, t.Any] = effective["mde_sensor"]
+    if picture is None:
+        return sensor
+    if sensor["source"] == "telemetry" and picture.telemetry.dword("prefer_static_proxy_for_http_request") == 1:
+        return {**sensor, "rule": "[MDEPX] PreferStaticProxyForHttpRequest=1: the static proxy (TelemetryProxyServer)"}
+    route = _winhttp_route(picture)
+    return {**route, "rule": f"the operating system's route for certificate checks: {route['rule']}"}
+
+
+def _consumer_route(
+    effective: t.Mapping[str, t.Any], consumer: str, picture: ProxyPicture | None = None
+) -> t.Mapping[str, t.Any]:
+    if consumer == CERTIFICATE_CHECKS:
+        return _certificate_route(effective, picture)
     node: t.Any = effective
     for part in consumer.split("."):
         node = node[part]
@@ -370,9 +437,11 @@ def _ways(
         elif via == "winhttp_default" and picture is not None:
             ways.append((via, None, _way(_winhttp_route(picture), endpoint.host)))
         elif via == "effective" and effective is not None:
+            # A signed-in user's route while nobody is signed in is nobody's route: only the no-user one is checked.
             ways += [
-                (via, consumer, _way(_consumer_route(effective, consumer), endpoint.host))
-                for consumer in CONSUMERS[endpoint.service]
+                (via, consumer, _way(_consumer_route(effective, consumer, picture), endpoint.host))
+                for consumer in consumers_of(endpoint)
+                if _consumer_route(effective, consumer, picture).get("source") != NOBODY_SIGNED_IN
             ]
     return ways
 
@@ -392,10 +461,13 @@ def _result(
     way: Way,
     probe: dict[str, t.Any] | None,
     error: str | None,
+    reference: t.Mapping[str, t.Any] | None = None,
 ) -> dict[str, t.Any]:
     tls = probe.get("tls") if probe else None
     root = chain_root(tls.get("chain") or []) if tls else None
-    reachable = None if probe is None else bool(probe.get("ok"))
+    reason = failure_reason(probe, way.proxy) if probe is not None else None
+    reachable = None if probe is None else reason is None
+    verdict, basis = interception(tls, reference) if reachable else (None, None)
     return {
         "url": endpoint.url,
         "service": endpoint.service,
@@ -408,13 +480,36 @@ def _result(
         "reachable": reachable,
         "stage": probe.get("stage") if probe else None,
         "error": error if probe is None else probe.get("error"),
+        "reason": reason,
         "proxy_status": probe.get("proxy_status") if probe else None,
         "http_status": probe.get("http_status") if probe else None,
         "tls": tls,
         "chain_root": root,
-        "intercepted": intercepted(root) if reachable else None,
+        "intercepted": verdict,
+        "interception_basis": basis,
         "timings": probe.get("timings") if probe else None,
     }
+
+
+# What a proxy's own answer means: these stop the request at the proxy, whatever the transport says.
+PROXY_REFUSALS = {403: "proxy_denied", 407: "proxy_authentication_required"}
+
+
+def failure_reason(probe: t.Mapping[str, t.Any], proxy: str | None) -> str | None:
+    """Why a probe failed (None: it reached the URL): a proxy's 403, 407 or 5xx is a failure of its own.
+
+    An https probe through a proxy fails at the CONNECT for any status but 200 (``proxy_status``); an http
+    probe through a proxy gets the proxy's answer as the HTTP status, so 403, 407 and 5xx there are the
+    proxy's refusal, not the server being reached.
+    """
+    status = probe.get("proxy_status")
+    if proxy is not None and probe.get("http_status") is not None:
+        status = probe.get("http_status") if status in (None, 200) else status
+    if proxy is not None and isinstance(status, int) and (status in PROXY_REFUSALS or 500 <= status <= 599):
+        return PROXY_REFUSALS.get(status, "proxy_error")
+    if probe.get("ok"):
+        return None
+    return f"{probe.get('stage') or 'unknown'}_failed"
 
 
 def _probe_for(
@@ -460,13 +555,27 @@ def decide(
             grouped.setdefault(key, (way, []))[1].extend([consumer] if consumer else [])
         for (via, _proxy, _source, _skip), (way, consumers) in grouped.items():
             probe, error = _probe_for(index, way, probes, resolved)
-            results.append(_result(endpoint, via, consumers, way, probe, error))
+            direct = probes.get((index, "direct"))
+            reference = direct.get("tls") if direct and direct.get("ok") else None
+            result = _result(endpoint, via, consumers, way, probe, error, reference)
+            if "mde_sensor" in consumers and way.source == "telemetry" and result["reason"] == "connect_failed":
+                result["fallback"] = _fallback(probes.get((index, "direct")))
+            results.append(result)
     return results
+
+
+def _fallback(direct: t.Mapping[str, t.Any] | None) -> dict[str, t.Any]:
+    """[MDEPX]: when the static proxy is unreachable, the sensor falls back to direct access; did direct work?"""
+    if direct is None:
+        return {"via": "direct", "probed": False, "reachable": None, "reason": None}
+    reason = failure_reason(direct, None)
+    return {"via": "direct", "probed": True, "reachable": reason is None, "reason": reason}
 
 
 # --- findings --------------------------------------------------------------------------------------------------
 
-FINDING_IDS = ("EP001", "EP002")
+FINDING_IDS = ("EP001", "EP002", "EP003")
+DEFENDER_SERVICES = (urls_data.DEFENDER_ENDPOINT, urls_data.DEFENDER_ANTIVIRUS, urls_data.ENDPOINT_DLP)
 
 
 def _route_words(result: t.Mapping[str, t.Any]) -> str:
@@ -515,6 +624,44 @@ def _do_intercepted(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
     return found
 
 
+def _defender_intercepted(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
+    """EP003: TLS to a Defender for Endpoint, Defender Antivirus (MAPS) or Endpoint DLP URL is intercepted."""
+    groups: dict[tuple[str, str, str | None], list[dict[str, t.Any]]] = {}
+    for result in results:
+        if result["service"] in DEFENDER_SERVICES and result["intercepted"]:
+            groups.setdefault((result["service"], result["via"], result["proxy"]), []).append(result)
+    found = []
+    for (service, via, proxy), hits in groups.items():
+        hosts = list(dict.fromkeys(host_of(hit["url"]) for hit in hits))
+        roots = list(dict.fromkeys(str(hit["chain_root"]) for hit in hits))
+        place = f"proxy {proxy}" if proxy else "the direct path"
+        where = place if proxy else f"{place} (a transparent proxy or firewall)"
+        found.append(
+            {
+                "id": "EP003",
+                "severity": "high",
+                "surface": "defender" if service == urls_data.DEFENDER_ANTIVIRUS else telemetry.NAME,
+                "message": f"TLS to {urls_data.TITLES[service]} is intercepted on {where} (via {via}): "
+                f"{', '.join(hosts)} presented a chain issued by {', '.join(roots)}, not a Microsoft public root; "
+                "these connections must not go through TLS inspection",
+                "evidence": {
+                    "service": service,
+                    "via": via,
+                    "proxy": proxy,
+                    "consumers": sorted({consumer for hit in hits for consumer in hit["consumers"]}),
+                    "hosts": hosts,
+                    "chain_roots": roots,
+                    "bases": sorted({str(hit["interception_basis"]) for hit in hits}),
+                    "chains": {hit["url"]: (hit["tls"] or {}).get("chain", []) for hit in hits},
+                },
+                "remediation": f"on {place}: exempt {', '.join(hosts)} (and the rest of the service's documented URLs) "
+                "from TLS inspection",
+                "source": SOURCES["MDEPX"].cite(),
+            }
+        )
+    return found
+
+
 def _mde_unreachable(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
     groups: dict[tuple[str | None, str], list[dict[str, t.Any]]] = {}
     for result in results:
@@ -528,13 +675,20 @@ def _mde_unreachable(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
     found = []
     for (proxy, source), hits in groups.items():
         failures = "; ".join(f"{hit['url']}: {hit['error']}" for hit in hits)
+        rescued = all((hit.get("fallback") or {}).get("reachable") for hit in hits)
+        message = (
+            f"The Defender for Endpoint sensor cannot reach its service on its route, {_route_words(hits[0])}: "
+            f"{failures}"
+        )
+        if rescued:
+            # [MDEPX]: the sensor falls back to direct access when the static proxy is unreachable.
+            message += "; the proxy is unreachable and the sensor's fallback, direct access, reaches every one of them"
         found.append(
             {
                 "id": "EP002",
-                "severity": "high",
+                "severity": "medium" if rescued else "high",
                 "surface": telemetry.NAME,
-                "message": f"The Defender for Endpoint sensor cannot reach its service on its route, "
-                f"{_route_words(hits[0])}: {failures}",
+                "message": message,
                 "evidence": {
                     "proxy": proxy,
                     "source": source,
@@ -544,7 +698,9 @@ def _mde_unreachable(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
                             "url": hit["url"],
                             "stage": hit["stage"],
                             "error": hit["error"],
+                            "reason": hit["reason"],
                             "proxy_status": hit["proxy_status"],
+                            **({"fallback": hit["fallback"]} if "fallback" in hit else {}),
                         }
                         for hit in hits
                     ],
@@ -564,4 +720,4 @@ def _mde_unreachable(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
 
 def findings(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
     """proxy_facts-shaped findings: DO endpoints intercepted (EP001), MDE unreachable via the sensor's route (EP002)."""
-    return [*_do_intercepted(results), *_mde_unreachable(results)]
+    return [*_do_intercepted(results), *_mde_unreachable(results), *_defender_intercepted(results)]

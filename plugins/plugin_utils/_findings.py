@@ -22,19 +22,31 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax i
     same_proxy,
     same_url,
 )
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface_winhttp import ViewState
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface_winhttp import ViewState, ignored_entries
 
 Severity = t.Literal["high", "medium", "low"]
 COLLECTION = "proxyfleet.windows"
 OFFLINE_PROFILE = "offline"
 
-DO_SERVICE = "*.prod.do.dsp.mp.microsoft.com"
-# Host names the DO service uses under that domain ([DOPX] names geo and array*; kv*, cp* and disc* are
-# the other service names Microsoft lists for it). A bypass list must let every one of them go direct.
-DO_SERVICE_HOSTS = tuple(
-    f"{name}.prod.do.dsp.mp.microsoft.com" for name in ("geo", "array801", "kv801", "cp801", "disc801")
+# The whole DO service family, in the form [DOPX] gives for cloud proxies ("bypass *.do.dsp.mp.microsoft.com").
+DO_SERVICE = "*.do.dsp.mp.microsoft.com"
+# Host names the DO service uses ([DOPX] names geo and array*; the endpoint table of "Delivery Optimization
+# workflow, privacy, security, and endpoints" adds geo-prod, geover-prod, geover, kv*, cp* and disc*). A bypass
+# list must let every one of them go direct: *.prod.do.dsp.mp.microsoft.com alone misses geo-prod and geover-prod.
+DO_SERVICE_HOSTS = (
+    *(f"{name}.prod.do.dsp.mp.microsoft.com" for name in ("geo", "array801", "kv801", "cp801", "disc801")),
+    "geover.prod.do.dsp.mp.microsoft.com",
+    "geo-prod.do.dsp.mp.microsoft.com",
+    "geover-prod.do.dsp.mp.microsoft.com",
 )
 WINDOWS11_BYPASS_MODE = 100
+# [DOPX]: netsh "offers no auto-detection of the proxy, no support for an explicit PAC URL, and no authentication
+# to the proxy", and with no user signed in the netsh configuration takes precedence over the WinINET one.
+NETSH_RESET_REMEDIATION = (
+    f"{COLLECTION}.winhttp_proxy state: absent (netsh reset), so downloads with no user signed in use the "
+    f"device-wide WinINET proxy ({COLLECTION}.wininet_proxy per_machine: true), the configuration [DOPX] recommends "
+    f"for both contexts; {COLLECTION}.winhttp_proxy source: wininet only for a proxy that needs no authentication"
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +80,11 @@ SOURCES = {
             "https://learn.microsoft.com/windows/deployment/do/waas-delivery-optimization-reference",
         ),
         Source(
+            "WINHTTPSCHEME",
+            "INTERNET_SCHEME (WinHTTP)",
+            "https://learn.microsoft.com/windows/win32/winhttp/internet-scheme",
+        ),
+        Source(
             "NETSH",
             "Netsh commands for WinHTTP",
             "https://learn.microsoft.com/windows/win32/winhttp/netsh-exe-commands",
@@ -93,6 +110,7 @@ class Hit:
     evidence: dict[str, t.Any]
     remediation: str
     surface: str | None = None
+    severity: Severity | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -238,8 +256,7 @@ def _device_wide_disagrees(inputs: Inputs) -> list[Hit]:
             "Device-wide WinINET and WinHTTP disagree: Delivery Optimization downloads with a user signed in go "
             f"{describe_route(interactive)}, without one (NetworkService) {describe_route(network_service)}",
             {"interactive": dict(interactive), "network_service": dict(network_service)},
-            f"{COLLECTION}.winhttp_proxy source: wininet (both contexts then use the device-wide WinINET proxy), "
-            f"or {COLLECTION}.winhttp_proxy state: absent if nothing else needs the netsh proxy",
+            NETSH_RESET_REMEDIATION,
         )
     ]
 
@@ -255,7 +272,7 @@ def _per_user_mode_leaves_network_service_direct(inputs: Inputs) -> list[Hit]:
         reasons.append(f"the machine WinINET settings name {describe_route(_settings_route(machine))}")
     reasons += [
         f"user {user.sid} uses {describe_route(_settings_route(user.settings))}"
-        for user in picture.users
+        for user in picture.signed_in
         if user.settings.names_proxy
     ]
     if not reasons:
@@ -267,7 +284,7 @@ def _per_user_mode_leaves_network_service_direct(inputs: Inputs) -> list[Hit]:
             {
                 "ProxySettingsPerUser": picture.proxy_settings_per_user,
                 "wininet_machine": machine.as_dict(),
-                "users": [user.as_dict() for user in picture.users if user.settings.names_proxy],
+                "users": [user.as_dict() for user in picture.signed_in if user.settings.names_proxy],
                 "network_service": dict(network_service),
             },
             f"{COLLECTION}.wininet_proxy per_machine: true with the machine proxy, so NetworkService uses it too",
@@ -305,7 +322,47 @@ def _bypass_mode_on_windows11(inputs: Inputs) -> list[Hit]:
         Hit(
             f"DODownloadMode is 100 (Bypass) on Windows 11 (build {picture.os_build}), where it is deprecated",
             {"DODownloadMode": WINDOWS11_BYPASS_MODE, "os_build": picture.os_build},
-            f"{COLLECTION}.delivery_optimization_policy download_mode: simple (99), or http_only (0)",
+            f"{COLLECTION}.delivery_optimization_policy download_mode: simple (99) to keep downloads off the Delivery "
+            "Optimization cloud, or http_only (0) for downloads without peering (which still get their hash checks "
+            "from the Delivery Optimization cloud service)",
+        )
+    ]
+
+
+def _netsh_proxy_for_no_user(inputs: Inputs) -> list[Hit]:
+    network_service = inputs.effective["delivery_optimization"]["network_service"]
+    if network_service["source"] != "winhttp.64" or not network_service["proxy"]:
+        return []
+    proxy = network_service["proxy"]
+    return [
+        Hit(
+            f"A netsh WinHTTP proxy ({proxy}) is set, so Delivery Optimization downloads with no user signed in "
+            "(NetworkService) go through it: netsh offers no authentication to the proxy, so behind a proxy that "
+            "requires it these downloads fail (HTTP_E_STATUS_PROXY_AUTH_REQ)",
+            {
+                "winhttp_64": proxy,
+                "network_service": dict(network_service),
+                "wininet_per_machine": inputs.picture.per_machine,
+                "wininet_machine_proxy": inputs.picture.wininet_machine[64].proxy,
+            },
+            NETSH_RESET_REMEDIATION,
+        )
+    ]
+
+
+def _group_id_and_source(inputs: Inputs) -> list[Hit]:
+    policy = inputs.picture.delivery_optimization
+    group_id, source = policy.text("group_id"), policy.dword("group_id_source")
+    if not group_id or not source:
+        return []
+    name = policy.values.get("group_id_source")
+    return [
+        Hit(
+            f"DOGroupIdSource is {source} ({name}) and DOGroupId is {group_id}: when DOGroupIdSource is set, "
+            f"Delivery Optimization ignores DOGroupId, so peers are grouped by {name}, not by that GUID",
+            {"DOGroupId": group_id, "DOGroupIdSource": source, "DODownloadMode": policy.dword("download_mode")},
+            f"keep one: {COLLECTION}.delivery_optimization_policy group_id_source for the {name} grouping (and "
+            "remove DOGroupId), or group_id alone for the GUID (remove DOGroupIdSource)",
         )
     ]
 
@@ -322,6 +379,24 @@ def _winhttp_views_differ(inputs: Inputs) -> list[Hit]:
             f"{COLLECTION}.winhttp_proxy views: [64, 32] (the default) with the proxy both should use",
         )
     ]
+
+
+def _winhttp_ignored_entries(inputs: Inputs) -> list[Hit]:
+    hits = []
+    for view, state in sorted(inputs.picture.winhttp.items(), reverse=True):
+        settings = state.settings
+        entries = ignored_entries(settings.proxy if settings is not None and not state.error else None)
+        if entries:
+            hits.append(
+                Hit(
+                    f"The {view}-bit WinHTTP proxy has {', '.join(entries)}: WinHTTP requests are http or https, so "
+                    "it never uses ftp= or socks= entries of its default proxy",
+                    {"view": view, "proxy": settings.proxy if settings else None, "ignored": entries},
+                    f"{COLLECTION}.winhttp_proxy proxy: host:port or http=host:port;https=host:port (ftp= and socks= "
+                    "stay accepted, for parity with netsh and ansible.windows, but do nothing)",
+                )
+            )
+    return hits
 
 
 def _telemetry_without_auth_proxy_off(inputs: Inputs) -> list[Hit]:
@@ -360,17 +435,16 @@ def _prefer_static_missing(inputs: Inputs) -> list[Hit]:
     proxy = picture.telemetry.text("proxy")
     if proxy is None or picture.telemetry.dword("prefer_static_proxy_for_http_request") == 1:
         return []
+    severity: Severity | None = None
     if inputs.profile == OFFLINE_PROFILE:
         why = "on a device of the offline profile"
-    elif picture.winhttp[64].access_type == "direct" and not (
-        picture.per_machine and picture.wininet_machine[64].names_proxy
-    ):
-        # Heuristic: a telemetry proxy while the OS itself has no proxy (no netsh proxy, no device-wide WinINET
-        # proxy) is how otherwise offline devices are set up: no CRL, no Windows Update, the case [MDEPX]
-        # requires PreferStaticProxyForHttpRequest for.
+    elif _os_has_no_proxy(picture):
+        # Only a hint without the offline profile: a standard device whose OS has no configured proxy may well reach
+        # the internet through WPAD or a transparent proxy, which [MDEPX] says need no special configuration.
+        severity = "low"
         why = (
-            "and the OS has no proxy of its own (WinHTTP direct, no device-wide WinINET proxy), "
-            "as on an otherwise offline device"
+            "and the OS has no configured proxy of its own (WinHTTP direct, no device-wide WinINET proxy); this "
+            "matters only if the device is otherwise offline (no WPAD, no transparent proxy)"
         )
     else:
         return []
@@ -389,34 +463,89 @@ def _prefer_static_missing(inputs: Inputs) -> list[Hit]:
                 "wininet_machine_pac_url": picture.wininet_machine[64].pac_url,
             },
             f"{COLLECTION}.telemetry_proxy prefer_static_proxy_for_http_request: true",
+            severity=severity,
         )
     ]
 
 
-def _mde_proxies_inconsistent(inputs: Inputs) -> list[Hit]:
+def _os_has_no_proxy(picture: ProxyPicture) -> bool:
+    return picture.winhttp[64].access_type == "direct" and not (
+        picture.per_machine and picture.wininet_machine[64].names_proxy
+    )
+
+
+# SSLOptions values that turn the revocation check off ([MDEPX]; Defender AV network page: a work-around).
+REVOCATION_OFF = frozenset({0, 2})
+
+
+def _av_proxy_without_crl_route(inputs: Inputs) -> list[Hit]:
+    """A combination that cannot work: on an offline device, Defender AV's static proxy with revocation checks on
+    and no system proxy for the operating system to fetch the revocation lists through.
+
+    Different proxies for the sensor, Defender Antivirus and WinHTTP are not a finding: [MDEPX] says the Defender
+    Antivirus and EDR proxies "can be set independently".
+    """
     picture = inputs.picture
-    configured: dict[str, str] = {}
-    telemetry_proxy = picture.telemetry.text("proxy")
-    if telemetry_proxy is not None:
-        configured["telemetry"] = telemetry_proxy
-    defender_proxy = picture.defender.text("proxy_server")
-    if defender_proxy is not None:
-        configured["defender"] = defender_proxy
-    settings = picture.winhttp[64].settings
-    if settings is not None and settings.access_type == "named_proxy" and settings.proxy:
-        configured["winhttp"] = settings.proxy
-    # An unset one is not counted: a direct WinHTTP beside the telemetry proxy is [MDEPX]'s advice for
-    # laptops, and Defender Antivirus without a proxy of its own falls back to the system settings.
-    if len(configured) < 2 or len({proxy_endpoint(proxy) for proxy in configured.values()}) == 1:
+    proxy = picture.defender.text("proxy_server")
+    ssl_options = picture.defender.dword("ssl_options")
+    if (
+        inputs.profile != OFFLINE_PROFILE
+        or proxy is None
+        or ssl_options in REVOCATION_OFF
+        or picture.winhttp[64].access_type == "named_proxy"
+    ):
         return []
-    names = {"telemetry": "telemetry (sensor)", "defender": "Defender Antivirus", "winhttp": "WinHTTP"}
-    listed = ", ".join(f"{names[name]} {proxy}" for name, proxy in configured.items())
+    found = "not set (3, the default)" if ssl_options is None else str(ssl_options)
     return [
         Hit(
-            f"The Defender for Endpoint proxies differ: {listed}",
-            dict(configured),
-            f"one proxy everywhere: {COLLECTION}.telemetry_proxy proxy (host:port), {COLLECTION}.defender_proxy "
-            f"proxy_server (http://host:port) and {COLLECTION}.winhttp_proxy proxy (host:port)",
+            f"Defender Antivirus uses the static proxy {proxy} on an offline-profile device while certificate "
+            f"revocation checks stay on (SSLOptions {found}) and the operating system has no WinHTTP proxy to fetch "
+            "revocation lists through: Defender Antivirus's cloud connections cannot pass their revocation check",
+            {
+                "ProxyServer": proxy,
+                "SSLOptions": picture.defender.data.get("ssl_options"),
+                "winhttp_64": picture.winhttp[64].access_type,
+                "profile": inputs.profile,
+            },
+            f"give the operating system a system-wide proxy, Microsoft's preferred fix: {COLLECTION}.winhttp_proxy "
+            f"proxy: host:port (the defender_endpoint role: defender_endpoint_winhttp: mirror); or {COLLECTION}."
+            "defender_proxy ssl_options: 2 (revocation checks off, certificate pinning kept)",
+            surface="winhttp",
+        )
+    ]
+
+
+# [MDEPX]: with the registry static proxy on Windows 10/11 and Server 2019/2022, Microsoft recommends at least these
+# cumulative updates (March 2022). The KB -> build.UBR mapping is from the KBs' titles and is unverified here.
+STATIC_PROXY_UPDATES: dict[int, tuple[str, int]] = {
+    17763: ("KB5011503", 2686),  # Windows 10 1809 / Windows Server 2019
+    19042: ("KB5011487", 1586),  # Windows 10 20H2
+    19043: ("KB5011487", 1586),  # Windows 10 21H1
+    19044: ("KB5011487", 1586),  # Windows 10 21H2
+    20348: ("KB5011497", 587),  # Windows Server 2022
+    22000: ("KB5011493", 556),  # Windows 11 21H2
+}
+
+
+def _os_too_old_for_static_proxy(inputs: Inputs) -> list[Hit]:
+    picture = inputs.picture
+    proxy = picture.telemetry.text("proxy")
+    needed = STATIC_PROXY_UPDATES.get(picture.os_build or 0)
+    if proxy is None or needed is None or picture.os_ubr is None or picture.os_ubr >= needed[1]:
+        return []
+    kb, ubr = needed
+    return [
+        Hit(
+            f"TelemetryProxyServer {proxy} is set on build {picture.os_build}.{picture.os_ubr}, older than the "
+            f"cumulative update Microsoft recommends for the static proxy ({kb}, build {picture.os_build}.{ubr}), "
+            "which improves the reliability of the sensor's command and control channel",
+            {
+                "os_build": picture.os_build,
+                "os_ubr": picture.os_ubr,
+                "recommended": f"{picture.os_build}.{ubr}",
+                "kb": kb,
+            },
+            f"install {kb} or a later cumulative update (Windows Update); the MsSense version is not read",
         )
     ]
 
@@ -477,12 +606,36 @@ CATALOGUE: tuple[Rule, ...] = (
         _bypass_mode_on_windows11,
     ),
     Rule(
+        "DO006",
+        "medium",
+        "winhttp",
+        "A netsh WinHTTP proxy carries Delivery Optimization downloads with no user signed in",
+        "DOPX",
+        _netsh_proxy_for_no_user,
+    ),
+    Rule(
+        "DO007",
+        "low",
+        "delivery_optimization",
+        "DOGroupId is set but ignored, because DOGroupIdSource is set",
+        "ADMX",
+        _group_id_and_source,
+    ),
+    Rule(
         "WH001",
         "medium",
         "winhttp",
         "The 64-bit and 32-bit WinHTTP views differ",
         "NETSH",
         _winhttp_views_differ,
+    ),
+    Rule(
+        "WH002",
+        "low",
+        "winhttp",
+        "The WinHTTP proxy has ftp= or socks= entries, which WinHTTP ignores",
+        "WINHTTPSCHEME",
+        _winhttp_ignored_entries,
     ),
     Rule(
         "MDE001",
@@ -510,11 +663,19 @@ CATALOGUE: tuple[Rule, ...] = (
     ),
     Rule(
         "MDE004",
-        "medium",
-        "telemetry",
-        "The MDE sensor, Defender Antivirus and WinHTTP proxies are inconsistent",
+        "high",
+        "defender",
+        "Defender Antivirus proxy without a system route for revocation checks",
         "MDEPX",
-        _mde_proxies_inconsistent,
+        _av_proxy_without_crl_route,
+    ),
+    Rule(
+        "MDE005",
+        "low",
+        "telemetry",
+        "OS older than the cumulative update recommended for the static proxy",
+        "MDEPX",
+        _os_too_old_for_static_proxy,
     ),
     Rule(
         "AV001",
@@ -542,7 +703,7 @@ def findings(
     return [
         {
             "id": rule.id,
-            "severity": rule.severity,
+            "severity": hit.severity or rule.severity,
             "surface": hit.surface or rule.surface,
             "message": hit.message,
             "evidence": hit.evidence,

@@ -36,6 +36,13 @@ USER_CONNECTIONS_PATH = USER_SETTINGS_PATH + r"\Connections"
 # The agent expands "*" to every loaded hive under HKU; the answer holds the concrete keys.
 USER_SETTINGS_WILDCARD = KeyAddress("HKU", "*\\" + USER_SETTINGS_PATH, 64)
 USER_CONNECTIONS_WILDCARD = KeyAddress("HKU", "*\\" + USER_CONNECTIONS_PATH, 64)
+# Who owns an interactive session. Windows keeps a signed-in user's per-session environment (SESSIONNAME
+# "Console" or "RDP-Tcp#<n>", CLIENTNAME) under HKU\<SID>\Volatile Environment\<session id>; session 0 holds
+# services only. A WinRM (network) logon loads the connecting account's hive without such a session key
+# (unverified against a live host: see docs/testing.md, live-Windows checklist).
+VOLATILE_PATH = "Volatile Environment"
+VOLATILE_WILDCARD = KeyAddress("HKU", "*\\" + VOLATILE_PATH, 64)
+SESSIONS_WILDCARD = KeyAddress("HKU", "*\\" + VOLATILE_PATH + "\\*", 64)
 # LocalSystem, LocalService and NetworkService (and .DEFAULT, LocalSystem's profile) are not users; their
 # hives are loaded on every host and say nothing about an interactive user.
 SERVICE_HIVES = frozenset({"S-1-5-18", "S-1-5-19", "S-1-5-20", ".DEFAULT"})
@@ -50,7 +57,12 @@ POLICY_TABLES: dict[str, tuple[PolicyValue, ...]] = {
 
 
 # What proxy_facts reads when told not to read user profiles (users: false): PICTURE_KEYS minus these.
-USER_KEYS: tuple[KeyAddress, ...] = (USER_SETTINGS_WILDCARD, USER_CONNECTIONS_WILDCARD)
+USER_KEYS: tuple[KeyAddress, ...] = (
+    USER_SETTINGS_WILDCARD,
+    USER_CONNECTIONS_WILDCARD,
+    VOLATILE_WILDCARD,
+    SESSIONS_WILDCARD,
+)
 
 
 def _picture_keys() -> list[KeyAddress]:
@@ -154,14 +166,35 @@ def _flat_settings(flat: t.Mapping[str, RegValue]) -> WinInetSettings:
 
 @dataclasses.dataclass(frozen=True)
 class UserProxy:
-    """The WinINET settings of one loaded user hive (HKU\\<SID>)."""
+    """The WinINET settings of one loaded user hive (HKU\\<SID>), and the interactive sessions it owns.
+
+    ``sessions`` maps each session id found under ``Volatile Environment`` to its SESSIONNAME (None when
+    the value is missing); ``account`` is ``USERDOMAIN\\USERNAME`` from ``Volatile Environment``;
+    ``connecting`` is True for the hive of the account Ansible connects with (WinRM loads it into HKU).
+    """
 
     sid: str
     settings: WinInetSettings
     flat: t.Mapping[str, t.Any]
+    sessions: t.Mapping[str, str | None] = dataclasses.field(default_factory=dict)
+    account: str | None = None
+    connecting: bool = False
+
+    @property
+    def signed_in(self) -> bool:
+        """Whether a real user owns an interactive (console or remote desktop) session with this hive."""
+        return bool(self.sessions) and not self.connecting
 
     def as_dict(self) -> dict[str, t.Any]:
-        return {"sid": self.sid, **self.settings.as_dict(), "flat": dict(self.flat)}
+        return {
+            "sid": self.sid,
+            **self.settings.as_dict(),
+            "flat": dict(self.flat),
+            "account": self.account,
+            "sessions": dict(self.sessions),
+            "connecting": self.connecting,
+            "signed_in": self.signed_in,
+        }
 
 
 @dataclasses.dataclass(frozen=True)
@@ -213,6 +246,12 @@ class ProxyPicture:
     defender: PolicyReading
     delivery_optimization: PolicyReading
     os_build: int | None
+    os_ubr: int | None = None
+
+    @property
+    def signed_in(self) -> tuple[UserProxy, ...]:
+        """The users who own an interactive session, never the account Ansible connects with."""
+        return tuple(user for user in self.users if user.signed_in)
 
     @property
     def windows11(self) -> bool:
@@ -230,10 +269,11 @@ class ProxyPicture:
                 "flat": dict(self.wininet_machine_flat),
             },
             "users": [user.as_dict() for user in self.users] if self.users_read else None,
+            "signed_in": [user.sid for user in self.signed_in] if self.users_read else None,
             telemetry.NAME: dict(self.telemetry.values),
             defender.NAME: dict(self.defender.values),
             do.NAME: dict(self.delivery_optimization.values),
-            "os": {"build": self.os_build, "windows11": self.windows11},
+            "os": {"build": self.os_build, "ubr": self.os_ubr, "windows11": self.windows11},
         }
 
 
@@ -247,13 +287,15 @@ def _value(snapshot: RegistrySnapshot, address: KeyAddress, name: str) -> RegVal
 
 def _loaded_users(read_result: t.Mapping[str, t.Any]) -> list[tuple[str, int]]:
     """(SID, view) of every user hive the wildcard reads found, in the order of the answer."""
-    suffixes = {USER_SETTINGS_PATH.lower(), USER_CONNECTIONS_PATH.lower()}
+    suffixes = {USER_SETTINGS_PATH.lower(), USER_CONNECTIONS_PATH.lower(), VOLATILE_PATH.lower()}
     found: dict[str, int] = {}
     for entry in read_result.get("keys", []):
         if str(entry.get("hive", "")).upper() != "HKU" or not entry.get("exists"):
             continue
         sid, separator, rest = str(entry.get("path", "")).partition("\\")
-        if not separator or rest.lower() not in suffixes or "*" in sid:
+        if not separator or "*" in sid:
+            continue
+        if rest.lower() not in suffixes and _session_id(rest) is None:
             continue
         if sid.upper() in SERVICE_HIVES or sid.lower().endswith("_classes"):
             continue
@@ -261,13 +303,90 @@ def _loaded_users(read_result: t.Mapping[str, t.Any]) -> list[tuple[str, int]]:
     return list(found.items())
 
 
-def _user(snapshot: RegistrySnapshot, sid: str, view: int) -> UserProxy:
+# Bounds on what a host may claim about sessions: a session id is a small decimal number.
+MAX_SESSION_ID = 65535
+
+
+def _session_id(rest: str) -> str | None:
+    """The session id of a ``Volatile Environment\\<id>`` path below a user's SID, or None."""
+    head, separator, name = rest.partition("\\")
+    if not separator or head.lower() != VOLATILE_PATH.lower():
+        return None
+    # Bounded before int(): a hostile host could send a name of thousands of digits.
+    if not (name.isascii() and name.isdigit() and len(name) <= len(str(MAX_SESSION_ID))):
+        return None
+    # Session 0 runs services only; a user's interactive session is 1 or more.
+    return name if 1 <= int(name) <= MAX_SESSION_ID else None
+
+
+def _sessions(read_result: t.Mapping[str, t.Any], sid: str) -> dict[str, str | None]:
+    sessions: dict[str, str | None] = {}
+    for entry in read_result.get("keys", []):
+        user, _separator, rest = str(entry.get("path", "")).partition("\\")
+        if str(entry.get("hive", "")).upper() != "HKU" or user != sid or not entry.get("exists"):
+            continue
+        session = _session_id(rest)
+        if session is None:
+            continue
+        names = [
+            str(value.get("data"))[:64]
+            for value in entry.get("values", [])
+            if str(value.get("name", "")).upper() == "SESSIONNAME" and isinstance(value.get("data"), str)
+        ]
+        sessions[session] = names[0] if names else None
+    return sessions
+
+
+def _account(snapshot: RegistrySnapshot, sid: str, view: int) -> str | None:
+    volatile = KeyAddress("HKU", f"{sid}\\{VOLATILE_PATH}", view)
+    name = _text(_value(snapshot, volatile, "USERNAME"))
+    domain = _text(_value(snapshot, volatile, "USERDOMAIN"))
+    if name is None:
+        return None
+    return f"{domain}\\{name}"[:256] if domain else name[:256]
+
+
+def same_account(account: str | None, connecting_user: str | None) -> bool:
+    """Whether ``DOMAIN\\name`` is the account Ansible connects as (``name``, ``DOMAIN\\name`` or ``name@domain``)."""
+    if not account or not connecting_user:
+        return False
+    user = connecting_user.strip().lower()
+    user_domain, _slash, user_name = user.rpartition("\\")
+    user_name = user_name.partition("@")[0]
+    domain, _slash, name = account.lower().rpartition("\\")
+    if name != user_name:
+        return False
+    # A domain given on both sides must agree (NetBIOS name); a UPN suffix cannot be compared to it.
+    return not (user_domain and domain and user_domain != domain)
+
+
+def _user(
+    snapshot: RegistrySnapshot,
+    read_result: t.Mapping[str, t.Any],
+    sid: str,
+    view: int,
+    connecting_user: str | None,
+) -> UserProxy:
     settings_key = KeyAddress("HKU", f"{sid}\\{USER_SETTINGS_PATH}", view)
     connections_key = KeyAddress("HKU", f"{sid}\\{USER_CONNECTIONS_PATH}", view)
     flat = {name: _value(snapshot, settings_key, name) for name in FLAT_VALUES}
     # WinINET reads the blob; the flat values matter only to a profile that has never written one.
     settings = _blob_settings(_value(snapshot, connections_key, CONNECTION_BLOB)) or _flat_settings(flat)
-    return UserProxy(sid, settings, {name: value.data if value.exists else None for name, value in flat.items()})
+    account = _account(snapshot, sid, view)
+    return UserProxy(
+        sid,
+        settings,
+        {name: value.data if value.exists else None for name, value in flat.items()},
+        sessions=_sessions(read_result, sid),
+        account=account,
+        connecting=same_account(account, connecting_user),
+    )
+
+
+def _users(
+    snapshot: RegistrySnapshot, read_result: t.Mapping[str, t.Any], connecting_user: str | None
+) -> tuple[UserProxy, ...]:
+    return tuple(_user(snapshot, read_result, sid, view, connecting_user) for sid, view in _loaded_users(read_result))
 
 
 def _os_build(snapshot: RegistrySnapshot) -> int | None:
@@ -278,13 +397,25 @@ def _os_build(snapshot: RegistrySnapshot) -> int | None:
     return None
 
 
-def read_picture(read_result: dict[str, t.Any], *, users: bool = True) -> ProxyPicture:
+def _os_ubr(snapshot: RegistrySnapshot) -> int | None:
+    """The update build revision (the number after the build's dot), which says which cumulative update is in."""
+    value = snapshot.value(OS_VERSION_ADDRESS, "UBR")
+    if value.exists and value.type == "dword" and isinstance(value.data, int) and 0 <= value.data < 1_000_000:
+        return value.data
+    return None
+
+
+def read_picture(
+    read_result: dict[str, t.Any], *, users: bool = True, connecting_user: str | None = None
+) -> ProxyPicture:
     """Decode the agent's answer to a read of :data:`PICTURE_KEYS`.
 
     Args:
         read_result: the ``read`` operation's result.
         users: False when the read left out :data:`USER_KEYS`; the picture then says that no user's
             settings were read, rather than that no user is loaded.
+        connecting_user: the account Ansible connects as; its hive (loaded by WinRM) is never taken for
+            an interactive user's.
 
     Raises:
         KeyError: the answer lacks one of the fixed (non-wildcard) keys of PICTURE_KEYS.
@@ -304,10 +435,11 @@ def read_picture(read_result: dict[str, t.Any], *, users: bool = True) -> ProxyP
         wininet_machine_flat={
             name: value.data if (value := snapshot.value(flat_address, name)).exists else None for name in FLAT_VALUES
         },
-        users=tuple(_user(snapshot, sid, view) for sid, view in _loaded_users(read_result)) if users else (),
+        users=_users(snapshot, read_result, connecting_user) if users else (),
         users_read=users,
         telemetry=_policy_reading(snapshot, POLICY_TABLES[telemetry.NAME]),
         defender=_policy_reading(snapshot, POLICY_TABLES[defender.NAME]),
         delivery_optimization=_policy_reading(snapshot, POLICY_TABLES[do.NAME]),
         os_build=_os_build(snapshot),
+        os_ubr=_os_ubr(snapshot),
     )

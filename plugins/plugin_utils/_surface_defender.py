@@ -22,11 +22,12 @@ NAME = "defender"
 TITLE = "Defender Antivirus proxy policy"
 DEFENDER_POLICY = r"SOFTWARE\Policies\Microsoft\Windows Defender"
 SPYNET_POLICY = DEFENDER_POLICY + r"\Spynet"
+# The four values Microsoft documents for SSLOptions ([MDEPX]).
 SSL_OPTIONS = {
-    0: "no certificate pinning and no revocation check",
-    1: "no certificate pinning, revocation checked (not documented by Microsoft)",
-    2: "no revocation check, pinning kept",
-    3: "pinning and revocation check (the default)",
+    0: "disable certificate pinning and revocation checks",
+    1: "disable certificate pinning",
+    2: "disable revocation checks only",
+    3: "certificate pinning and revocation checks on (the default)",
 }
 
 

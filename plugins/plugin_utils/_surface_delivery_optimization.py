@@ -27,7 +27,13 @@ GROUP_ID_SOURCES = {"ad_site": 1, "domain_sid": 2, "dhcp": 3, "dns_suffix": 4, "
 CACHE_HOST_SOURCES = {"dhcp_option_235": 1, "dhcp_option_235_forced": 2}
 BYPASS_DEPRECATED = (
     "download_mode bypass (100) is deprecated and ignored on Windows 11; use simple (99) to keep downloads "
-    "off the Delivery Optimization cloud, or http_only (0)"
+    "off the Delivery Optimization cloud (only 99 does), or http_only (0) for downloads without peering"
+)
+
+# Delivery Optimization reference, DOGroupIdSource: "If you set this policy, the GroupID policy will be ignored."
+GROUP_ID_IGNORED = (
+    "group_id and group_id_source are both given: Windows ignores DOGroupId when DOGroupIdSource is set, so peers are "
+    "grouped by group_id_source; give only one"
 )
 
 
@@ -146,6 +152,8 @@ def surface_from_options(args: dict[str, t.Any]) -> PolicySurface:
         desired["group_id"] = _check_group_id(str(desired["group_id"]))
         if desired.get("download_mode", "group") != "group":
             warnings.append("group_id is used only with download_mode group (2)")
+    if "group_id" in desired and desired.get("group_id_source"):
+        warnings.append(GROUP_ID_IGNORED)
     if desired.get("download_mode") == "group" and not {"group_id", "group_id_source"} & set(desired):
         warnings.append(
             "download_mode group (2) without group_id or group_id_source: peers are grouped by AD site or "

@@ -178,7 +178,28 @@ class WinHttpSurface:
         ]
         if self._desired is None:
             found += _import_warnings(snapshot)
+        desired = self.desired(snapshot)
+        ignored = ignored_entries(desired.proxy if desired is not None else None)
+        if ignored:
+            # Accepted for parity with netsh and ansible.windows; WinHTTP's requests are http/https only.
+            found.append(
+                f"proxy: {', '.join(ignored)} is accepted but WinHTTP never uses ftp= or socks= entries of its "
+                "default proxy (INTERNET_SCHEME: FTP and SOCKS are not schemes of WinHTTP requests)"
+            )
         return found
+
+
+# WinHTTP requests are http or https: INTERNET_SCHEME documents FTP for WinHttpGetProxyForUrl(Ex) only and SOCKS for
+# WINHTTP_PROXY_RESULT_ENTRY only, so such entries of the default proxy carry nothing.
+IGNORED_SCHEMES = ("ftp", "socks")
+
+
+def ignored_entries(proxy: str | None) -> list[str]:
+    """The ``ftp=`` and ``socks=`` entries of a per-scheme WinHTTP proxy string, which WinHTTP's requests never use."""
+    if not proxy or "=" not in proxy:
+        return []
+    entries = [entry.strip() for entry in proxy.replace(" ", ";").split(";") if entry.strip()]
+    return [entry for entry in entries if entry.partition("=")[0].strip().lower() in IGNORED_SCHEMES]
 
 
 def _import_warnings(snapshot: RegistrySnapshot) -> list[str]:

@@ -207,8 +207,12 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
         "settings": 166,
         "settings_compliant": 73,
         "settings_drifted": 93,
-        "findings": {"high": 5, "medium": 5, "low": 1},
-        "hosts_with_findings": 5,
+        # DO006 (netsh proxy, [DOPX]) on srv2019-compliant, srv2022-stale-netsh and win10-do-group; MDE003 without
+        # the offline profile is a low hint (win11-mde-half, win11-gpo-telemetry).
+        # DO001 twice on srv2019-compliant and win10-do-group: the fixtures' bypass *.prod.do.dsp.mp.microsoft.com
+        # misses geo-prod and geover-prod of the DO endpoint table.
+        "findings": {"high": 3, "medium": 12, "low": 3},
+        "hosts_with_findings": 6,
         "gpo_owned_settings": 2,
     }
     assert document["surfaces"]["telemetry"] == {"hosts": 7, "compliant": 1, "drifted": 6}
@@ -308,7 +312,7 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
     assert dom.text("count") == "8 of 8 hosts"
     assert dom.text("detail-title") == "win11-gpo-telemetry: drifted"
     findings = dom.text("detail-findings")
-    assert findings.startswith("MDE003 (high, telemetry) PreferStaticProxyForHttpRequest is not 1 while")
+    assert findings.startswith("MDE003 (low, telemetry) PreferStaticProxyForHttpRequest is not 1 while")
     assert "Remediation: proxyfleet.windows.telemetry_proxy prefer_static_proxy_for_http_request: true" in findings
     assert f"telemetry.proxy {GPO} {GPO_ID}" in dom.text("detail-owners")
     assert dom.text("unknown").startswith("Host Reason win-offline proxyfleet.windows.proxy_facts unreachable:")
@@ -329,10 +333,13 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
     assert dom.text("count") == "3 of 8 hosts"
     assert dom.host_rows == ["win11-gpo-telemetry", "win11-mde-half", "win11-peruser"]
     dom = rendered(page, fixture_fleet.work, "?q=do001&sort=0&dir=desc&rows=25")  # a finding id
-    assert (dom.text("count"), dom.host_rows) == ("2 of 8 hosts", ["win11-peruser", "srv2022-stale-netsh"])
+    assert (dom.text("count"), dom.host_rows) == (
+        "4 of 8 hosts",
+        ["win11-peruser", "win10-do-group", "srv2022-stale-netsh", "srv2019-compliant"],
+    )
     dom = rendered(page, fixture_fleet.work, "?findings=1&sort=4&rows=2&page=2")  # most findings first
-    assert (dom.text("count"), dom.text("page")) == ("5 of 8 hosts", "Page 2 of 3")
-    assert dom.host_rows == ["win11-peruser", "win10-do-group"]  # 4, 3 | 2, 1 (ties by name) | 1
+    assert (dom.text("count"), dom.text("page")) == ("6 of 8 hosts", "Page 2 of 3")
+    assert dom.host_rows == ["srv2019-compliant", "win11-mde-half"]  # 5, 4 | 3, 3 (ties by name) | 2, 1
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(page, OUTPUT / "compliance.html")

@@ -20,8 +20,10 @@ from tests.winsim.agent_twin import load_protocol
 from tests.winsim.host import unwrap_command
 
 DO_PROXIED = [
-    f"{name}.prod.do.dsp.mp.microsoft.com" for name in ("array801", "kv801", "cp801", "disc801")
-]  # geo is bypassed
+    *(f"{name}.prod.do.dsp.mp.microsoft.com" for name in ("array801", "kv801", "cp801", "disc801", "geover")),
+    "geo-prod.do.dsp.mp.microsoft.com",
+    "geover-prod.do.dsp.mp.microsoft.com",
+]  # geo is bypassed; geover, geo-prod and geover-prod are in the DO endpoint table too
 
 
 @pytest.fixture
@@ -223,7 +225,7 @@ PROXY_FORM = "expected host:port or http://host:port, e.g. proxy.corp.example:80
 URL_FORM = (
     "an http:// or https:// URL such as https://geo.prod.do.dsp.mp.microsoft.com/ (a host name, an IPv4 address or a "
     "bracketed IPv6 address, an optional port 1-65535, then a path without spaces, quotes, backticks, '#', control or "
-    "non-ASCII characters), or a URL set: delivery_optimization, defender_endpoint"
+    "non-ASCII characters), or a URL set: delivery_optimization, defender_endpoint, defender_antivirus"
 )
 
 
@@ -251,5 +253,5 @@ def test_results_feed_the_compliance_report(endpoint_fleet: Fleet) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads((endpoint_fleet.work / "report" / "compliance.json").read_text(encoding="utf-8"))
     found = {host["name"]: sorted({f["id"] for f in host["findings"]}) for host in report["hosts"]}
-    # EP001 (DO endpoints intercepted) and EP002 (an MDE URL unreachable) reach the report.
-    assert found == {INSPECTED: ["EP001", "EP002"], DIRECT: []}
+    # EP001 (DO endpoints intercepted), EP002 (an MDE URL unreachable), EP003 (MDE URLs intercepted) reach the report.
+    assert found == {INSPECTED: ["EP001", "EP002", "EP003"], DIRECT: []}

@@ -29,6 +29,8 @@ FREE_FORM = {
     # The registry value names and data a finding rule looked at; they differ per rule (docs/findings.md).
     "findings[].evidence",
     "ansible_facts.windows_proxy.findings[].evidence",
+    # Interactive session id -> session name, as many as the user has.
+    "ansible_facts.windows_proxy.users[].sessions",
 }
 
 Scenario = t.Callable[[], list[dict[str, t.Any]]]

@@ -18,6 +18,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_picture 
     PICTURE_KEYS,
     ProxyPicture,
     read_picture,
+    same_account,
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import KeyAddress
 
@@ -92,8 +93,13 @@ def host(
     do: Values | None = None,
     build: str | None = "19045",
     raw: dict[tuple[str, int], Values] | None = None,
+    signed_in: t.Iterable[str] | None = None,
+    accounts: dict[str, str] | None = None,
 ) -> dict[str, t.Any]:
     """A read result for PICTURE_KEYS.
+
+    ``signed_in`` names the users that own a console session (``Volatile Environment\\1``; None: every user of
+    ``users``), ``accounts`` the ``DOMAIN\\name`` in a user's ``Volatile Environment``.
 
     ``netsh`` is the WinHTTP proxy of both views (``netsh32`` overrides the 32-bit blob), ``per_machine`` the
     ProxySettingsPerUser policy (True: 0, False: 1, None: not set), ``machine`` the DefaultConnectionSettings
@@ -134,6 +140,14 @@ def host(
             keys.append(entry("HKU", f"{sid}\\{USER_CONNECTIONS}", 64, dict([binary_value(settings)])))
         else:
             keys.append(entry("HKU", f"{sid}\\{USER_SETTINGS}", 64, settings))
+    # The agent answers the Volatile Environment wildcards after the Internet Settings ones.
+    sessions = set(users or {}) if signed_in is None else set(signed_in)
+    for sid, account in (accounts or {}).items():
+        domain, _slash, name = account.rpartition("\\")
+        values: Values = {"USERNAME": ("string", name), **({"USERDOMAIN": ("string", domain)} if domain else {})}
+        keys.append(entry("HKU", f"{sid}\\Volatile Environment", 64, values))
+    for sid in sorted(sessions):
+        keys.append(entry("HKU", f"{sid}\\Volatile Environment\\1", 64, {"SESSIONNAME": ("string", "Console")}))
     return {"op": "read", "status": "ok", "keys": keys}
 
 
@@ -178,6 +192,8 @@ def test_picture_keys_name_every_surface_once_and_the_user_wildcards() -> None:
         KeyAddress("HKLM", OS_VERSION, 64),
         KeyAddress("HKU", "*\\" + USER_SETTINGS, 64),
         KeyAddress("HKU", "*\\" + USER_CONNECTIONS, 64),
+        KeyAddress("HKU", "*\\Volatile Environment", 64),
+        KeyAddress("HKU", "*\\Volatile Environment\\*", 64),
     ]
 
 
@@ -225,8 +241,13 @@ def test_facts_decode_every_surface() -> None:
             "auto_detect": False,
             "origin": "blob",
             "flat": {"ProxyEnable": None, "ProxyServer": None, "ProxyOverride": None, "AutoConfigURL": None},
+            "account": None,
+            "sessions": {"1": "Console"},
+            "connecting": False,
+            "signed_in": True,
         }
     ]
+    assert facts["signed_in"] == [SID]
     assert facts["telemetry"] == {
         "proxy": "10.0.0.6:8080",
         "disable_enterprise_auth_proxy": True,
@@ -240,7 +261,7 @@ def test_facts_decode_every_surface() -> None:
     }
     assert facts["delivery_optimization"]["download_mode"] == "group"
     assert facts["delivery_optimization"]["group_id_source"] == "ad_site"
-    assert facts["os"] == {"build": 22631, "windows11": True}
+    assert facts["os"] == {"build": 22631, "ubr": None, "windows11": True}
 
 
 def test_service_hives_and_classes_hives_are_not_users() -> None:
@@ -315,6 +336,8 @@ DEVICE_ONLY = {"per_machine": True, "machine": inet_blob(INET_PROXY, "<local>")}
 NETSH_ONLY = {"netsh": NETSH_PROXY, "netsh_bypass": "*.corp.example"}
 USER_NETSH = {**USER_ONLY, **NETSH_ONLY}
 DEVICE_NETSH = {**DEVICE_ONLY, **NETSH_ONLY}
+# A signed-in user without WinINET settings of their own: the table's rows without a current-user proxy.
+PLAIN_USER = {"users": {SID: {}}}
 
 USER_ROUTE = route(USER_PROXY, f"wininet.user:{SID}", bypass=["<local>"])
 DEVICE_ROUTE = route(INET_PROXY, "wininet.machine", bypass=["<local>"])
@@ -329,13 +352,13 @@ DIRECT_ROUTE = route(None, "direct")
         pytest.param(USER_ONLY, "network_service", DIRECT_ROUTE, id="current-user-only/NetworkService: no proxy"),
         pytest.param(DEVICE_ONLY, "interactive", DEVICE_ROUTE, id="device-wide-only/interactive: yes"),
         pytest.param(DEVICE_ONLY, "network_service", DEVICE_ROUTE, id="device-wide-only/NetworkService: yes"),
-        pytest.param(NETSH_ONLY, "interactive", DIRECT_ROUTE, id="netsh-only/interactive: no"),
+        pytest.param({**NETSH_ONLY, **PLAIN_USER}, "interactive", DIRECT_ROUTE, id="netsh-only/interactive: no"),
         pytest.param(NETSH_ONLY, "network_service", NETSH_ROUTE, id="netsh-only/NetworkService: yes"),
         pytest.param(USER_NETSH, "interactive", USER_ROUTE, id="current-user+netsh/interactive: WinINET proxy"),
         pytest.param(USER_NETSH, "network_service", NETSH_ROUTE, id="current-user+netsh/NetworkService: netsh"),
         pytest.param(DEVICE_NETSH, "interactive", DEVICE_ROUTE, id="device-wide+netsh/interactive: WinINET proxy"),
         pytest.param(DEVICE_NETSH, "network_service", NETSH_ROUTE, id="device-wide+netsh/NetworkService: netsh"),
-        pytest.param({}, "interactive", DIRECT_ROUTE, id="nothing/interactive: direct"),
+        pytest.param(PLAIN_USER, "interactive", DIRECT_ROUTE, id="nothing/interactive: direct"),
         pytest.param({}, "network_service", DIRECT_ROUTE, id="nothing/NetworkService: direct"),
     ],
 )
@@ -359,10 +382,9 @@ def test_delivery_optimization_table(host_args: dict[str, t.Any], context: str, 
             "WinINET proxy",
         ),
         (
-            NETSH_ONLY,
+            {**NETSH_ONLY, **PLAIN_USER},
             f"{DO_TABLE}, row 'netsh (WinHTTP) only', interactive user signed in: no proxy (the netsh proxy is not "
-            "used with a user signed in); no user hive is loaded, so no interactive user's settings are known: "
-            "evaluated as a user without WinINET settings of their own",
+            "used with a user signed in)",
             f"{DO_TABLE}, row 'netsh (WinHTTP) only', no user signed in (NetworkService): the netsh proxy",
         ),
         (
@@ -398,7 +420,7 @@ def test_several_users_the_first_is_taken_and_named() -> None:
     assert interactive["proxy"] == USER_PROXY
     assert interactive["rule"] == (
         f"{DO_TABLE}, row 'WinINET current user only', interactive user signed in: the WinINET proxy of the current "
-        f"user ({SID}); 2 user hives are loaded ({SID}, {SID2}); the first, {SID}, is taken"
+        f"user ({SID}); 2 users are signed in ({SID}, {SID2}); the first, {SID}, is taken"
     )
 
 
@@ -416,13 +438,84 @@ def test_users_not_read_are_not_reported_as_not_loaded() -> None:
     }
 
 
+# --- the interactive user: a real signed-in user, never the account Ansible connects with ---------------------
+
+ADMIN_SID = "S-1-5-21-1111111111-2222222222-3333333333-500"
+ADMIN_PROXY = "admin.corp.example:9999"
+
+
+def test_the_connecting_accounts_hive_is_not_the_interactive_user() -> None:
+    # WinRM loads the hive of the account Ansible connects with; it owns no interactive session.
+    users: dict[str, bytes | Values] = {ADMIN_SID: inet_blob(ADMIN_PROXY), SID: inet_blob(USER_PROXY)}
+    picture = read_picture(
+        host(per_machine=False, users=users, signed_in=[SID], accounts={ADMIN_SID: r"CORP\ansible"}),
+        connecting_user="ansible@corp.example",
+    )
+    assert [(user.sid, user.connecting, user.signed_in) for user in picture.users] == [
+        (ADMIN_SID, True, False),
+        (SID, False, True),
+    ]
+    interactive = effective(picture)["delivery_optimization"]["interactive"]
+    assert (interactive["proxy"], interactive["source"]) == (USER_PROXY, f"wininet.user:{SID}")
+
+
+def test_the_connecting_account_is_excluded_even_with_a_session_of_its_own() -> None:
+    users: dict[str, bytes | Values] = {ADMIN_SID: inet_blob(ADMIN_PROXY)}
+    picture = read_picture(
+        host(per_machine=False, users=users, accounts={ADMIN_SID: r"CORP\ansible"}),
+        connecting_user=r"corp\Ansible",
+    )
+    assert picture.signed_in == ()
+    interactive = effective(picture)["delivery_optimization"]["interactive"]
+    assert interactive == {
+        "proxy": None,
+        "pac_url": None,
+        "bypass": [],
+        "source": "nobody_signed_in",
+        "rule": f"{DO_TABLE}, interactive user signed in: not evaluated; nobody is signed in (no loaded user hive "
+        f"owns a console or remote desktop session); the hive of the account Ansible connects with ({ADMIN_SID}) is "
+        "not a user's; only the 'no user signed in' column applies",
+    }
+
+
+def test_a_loaded_hive_without_a_session_is_nobody_signed_in() -> None:
+    # The connecting account's hive with a proxy of its own, no session anywhere: only the no-user row.
+    picture = picture_of(per_machine=False, users={ADMIN_SID: inet_blob(ADMIN_PROXY)}, signed_in=[], netsh=NETSH_PROXY)
+    found = effective(picture)["delivery_optimization"]
+    assert found["interactive"]["source"] == "nobody_signed_in"
+    assert without_rule(found["network_service"]) == route(NETSH_PROXY, "winhttp.64")
+    assert picture.as_facts()["signed_in"] == []
+
+
+@pytest.mark.parametrize(
+    ("connecting_user", "account", "expected"),
+    [
+        ("ansible", r"CORP\ansible", True),
+        (r"CORP\Ansible", r"corp\ansible", True),
+        (r"OTHER\ansible", r"CORP\ansible", False),
+        ("ansible@corp.example", r"CORP\ansible", True),
+        ("ansible", r"CORP\alice", False),
+        (None, r"CORP\ansible", False),
+    ],
+)
+def test_same_account(connecting_user: str | None, account: str, expected: bool) -> None:
+    assert same_account(account, connecting_user) is expected
+
+
+def test_session_zero_and_odd_session_names_are_not_interactive() -> None:
+    read = host(per_machine=False, users={SID: inet_blob(USER_PROXY)}, signed_in=[])
+    for name in ("0", "x1", "99999999", "9" * 5000, "\u0661"):
+        read["keys"].append(entry("HKU", f"{SID}\\Volatile Environment\\{name}", 64, {}))
+    assert read_picture(read).signed_in == ()
+
+
 def test_per_machine_mode_ignores_the_users_own_settings() -> None:
     found = routes(per_machine=True, users={SID: inet_blob(USER_PROXY)}, netsh=NETSH_PROXY)
     assert found["delivery_optimization"]["interactive"]["source"] == "direct"
 
 
 def test_per_user_mode_does_not_use_the_machine_settings_and_says_so() -> None:
-    found = routes(per_machine=None, machine=inet_blob(INET_PROXY))["delivery_optimization"]
+    found = routes(per_machine=None, machine=inet_blob(INET_PROXY), **PLAIN_USER)["delivery_optimization"]
     note = "ProxySettingsPerUser is not 0, so the machine WinINET settings apply to nobody here"
     assert found["network_service"] == {
         "proxy": None,

@@ -24,7 +24,9 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._endpoint_check
     check_request,
     decide,
     findings,
+    host_of,
     intercepted,
+    interception,
     parse_url,
     probe_operation,
 )
@@ -59,13 +61,24 @@ def test_the_default_sets_have_sources_and_the_do_hosts_microsoft_names() -> Non
     hosts = [endpoint.host for endpoint in checked.endpoints]
     assert "geo.prod.do.dsp.mp.microsoft.com" in hosts
     assert any(re.fullmatch(r"array\d+\.prod\.do\.dsp\.mp\.microsoft\.com", host) for host in hosts)
-    assert {endpoint.service for endpoint in checked.endpoints} == set(urls_data.SERVICES)
+    assert {endpoint.service for endpoint in checked.endpoints} == {"delivery_optimization", "defender_endpoint"}
     assert all(endpoint.source and endpoint.source.startswith("[") for endpoint in checked.endpoints)
     assert all(parse_url(item.url) for items in urls_data.URL_SETS.values() for item in items)
     assert [e.url for e in checked.endpoints if e.scheme == "http"] == [
+        "http://7.tlu.dl.delivery.mp.microsoft.com/",
         "http://crl.microsoft.com/",
         "http://ctldl.windowsupdate.com/",
     ]
+    # The URL sets gain the DO geo hosts and CDN, the streamlined MDE domain and MAPS (a set of its own).
+    all_hosts = {host_of(item.url) for items in urls_data.URL_SETS.values() for item in items}
+    assert {
+        "geo-prod.do.dsp.mp.microsoft.com",
+        "geover-prod.do.dsp.mp.microsoft.com",
+        "7.tlu.dl.delivery.mp.microsoft.com",
+        "edr-cus.us.endpoint.security.microsoft.com",
+        "wdcp.microsoft.com",
+        "unitedstates.cp.wd.microsoft.com",
+    } <= all_hosts
 
 
 def test_sets_and_urls_side_by_side_first_mention_wins() -> None:
@@ -121,11 +134,13 @@ def test_bad_options_have_exact_messages() -> None:
     assert error(timeout=61) == "timeout: 61 is out of range; expected whole seconds 1-60"
     assert error(urls=["delivery_optimization", {"url": "https://a.example/", "service": "edr"}]) == (
         "urls[1]: {'url': 'https://a.example/', 'service': 'edr'} is not a URL entry; expected "
-        "{url: <URL>, service: delivery_optimization or defender_endpoint} (service optional)"
+        "{url: <URL>, service: delivery_optimization or defender_endpoint or defender_antivirus or endpoint_dlp} "
+        "(service optional)"
     )
     assert error(urls=[{"uri": "https://a.example/"}]) == (
         "urls[0]: {'uri': 'https://a.example/'} is not a URL entry; expected "
-        "{url: <URL>, service: delivery_optimization or defender_endpoint} (service optional)"
+        "{url: <URL>, service: delivery_optimization or defender_endpoint or defender_antivirus or endpoint_dlp} "
+        "(service optional)"
     )
 
 
@@ -235,15 +250,15 @@ def test_bypassed_hosts_go_direct_and_the_rest_through_the_proxy() -> None:
 
 def test_findings_have_the_proxy_facts_shape_and_exact_text() -> None:
     results = run(fleet.inspected_registry(), fleet.INSPECTED_NETWORK)
-    ep001, ep002 = findings(results)
+    ep001, ep002, _ep003 = findings(results)
     assert set(ep001) == set(ep002) == {"id", "severity", "surface", "message", "evidence", "remediation", "source"}
     assert (ep001["id"], ep001["severity"], ep001["surface"]) == ("EP001", "high", "delivery_optimization")
     assert ep001["remediation"] == (
         f"on proxy {fleet.PROXY}: exempt geo.prod.do.dsp.mp.microsoft.com and array*.prod.do.dsp.mp.microsoft.com "
         "from TLS inspection (cloud proxies such as Zscaler: bypass *.do.dsp.mp.microsoft.com from inspection and "
-        "send it direct); or let the clients reach *.prod.do.dsp.mp.microsoft.com directly: "
+        "send it direct); or let the clients reach *.do.dsp.mp.microsoft.com directly: "
         "proxyfleet.windows.wininet_proxy and proxyfleet.windows.winhttp_proxy bypass: add "
-        "*.prod.do.dsp.mp.microsoft.com"
+        "*.do.dsp.mp.microsoft.com"
     )
     assert ep001["evidence"]["sources"] == ["wininet.machine", "winhttp.64"]
     assert ep001["source"].startswith("[DOPX] Delivery Optimization and proxy: https://")
@@ -257,6 +272,7 @@ def test_findings_have_the_proxy_facts_shape_and_exact_text() -> None:
             "url": "https://events.data.microsoft.com/",
             "stage": "proxy",
             "error": "the proxy answered CONNECT with HTTP 403",
+            "reason": "proxy_denied",
             "proxy_status": 403,
         }
     ]
@@ -317,6 +333,8 @@ def test_a_users_own_proxy_is_reported_not_probed() -> None:
         "DefaultConnectionSettings",
         Value(REG_BINARY, blob),
     )
+    # The user is signed in at the console (a hive without a session is not an interactive user's).
+    registry.set_value("HKU", f"{sid}\\Volatile Environment\\1", "SESSIONNAME", Value.string("Console"))
     results = run(registry, fleet.DIRECT_NETWORK, urls=["https://geo.prod.do.dsp.mp.microsoft.com/"])
     interactive = next(r for r in results if r["consumers"] == ["delivery_optimization.interactive"])
     assert (interactive["source"], interactive["proxy"], interactive["probed"]) == (
@@ -357,6 +375,13 @@ def test_a_proxy_the_host_reads_differently_is_not_taken_for_the_probe() -> None
     [
         ("CN=DigiCert Global Root G2, OU=www.digicert.com, O=DigiCert Inc, C=US", "DigiCert Global Root G2", False),
         ("CN=Microsoft RSA Root Certificate Authority 2017, O=Microsoft Corporation", None, False),
+        ("CN=Microsoft TLS RSA Root G2, O=Microsoft Corporation, C=US", "Microsoft TLS RSA Root G2", False),
+        ("CN=Microsoft TLS ECC Root G2, O=Microsoft Corporation, C=US", "Microsoft TLS ECC Root G2", False),
+        (
+            "CN=Microsoft Root Certificate Authority 2011, O=Microsoft",
+            "Microsoft Root Certificate Authority 2011",
+            False,
+        ),
         ("CN=Zscaler Root CA, OU=Zscaler Inc.", "Zscaler Root CA", True),
         ("O=Contoso, CN=Contoso Inspection CA", "Contoso Inspection CA", True),
     ],
@@ -371,3 +396,188 @@ def test_the_chain_root_decides_interception(issuer: str, root: str | None, is_i
 def test_every_finding_id_is_documented() -> None:
     documented = re.findall(r"^### (EP\d+):", DOCS.read_text(encoding="utf-8"), flags=re.MULTILINE)
     assert tuple(documented) == FINDING_IDS
+
+
+# --- endpoint check truth: what a proxy's answer means, which route certificate checks take ----------------------
+
+CRL = "http://crl.microsoft.com/"
+ATP = r"SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection"
+
+
+@pytest.mark.parametrize(
+    ("status", "reason"),
+    [(403, "proxy_denied"), (407, "proxy_authentication_required"), (502, "proxy_error"), (503, "proxy_error")],
+)
+def test_a_proxys_refusal_of_an_http_url_is_a_failure_with_its_reason(status: int, reason: str) -> None:
+    # Through a proxy, an http request's answer comes from the proxy: 403, 407 or 5xx is the proxy refusing,
+    # not the server being reached.
+    network = {"rules": [{"host": "*", "port": 80, "via": fleet.PROXY, "answer": {"http_status": status}}]}
+    [result] = run(fleet.base_registry(), network, urls=[CRL], via=["named"], proxy=fleet.PROXY)
+    assert (result["reachable"], result["reason"], result["http_status"]) == (False, reason, status)
+
+
+def test_a_connect_refusal_has_its_reason_and_a_direct_403_is_the_servers_answer() -> None:
+    network = {
+        "rules": [
+            {
+                "host": "*",
+                "via": fleet.PROXY,
+                "answer": {"stage": "proxy", "error": "the proxy answered CONNECT with HTTP 407", "proxy_status": 407},
+            },
+            {"host": "*", "port": 80, "via": "direct", "answer": {"http_status": 403}},
+        ]
+    }
+    [through] = run(fleet.base_registry(), network, urls=["https://a.example/"], via=["named"], proxy=fleet.PROXY)
+    assert (through["reachable"], through["reason"]) == (False, "proxy_authentication_required")
+    [direct] = run(fleet.base_registry(), network, urls=[CRL], via=["direct"])
+    assert (direct["reachable"], direct["reason"]) == (True, None)
+
+
+def test_crl_and_ctl_urls_take_the_operating_systems_route_not_the_sensors() -> None:
+    # The sensor has a static proxy, the OS (netsh) is direct: CRL and CTL downloads go direct ([MDEPX]).
+    registry = fleet.base_registry()
+    registry.set_value("HKLM", fleet.DATA_COLLECTION, "TelemetryProxyServer", Value.string(fleet.PROXY))
+    results = run(registry, fleet.INSPECTED_NETWORK, urls=["defender_endpoint"])
+    by_url = {r["url"]: r for r in results}
+    for url in (CRL, "http://ctldl.windowsupdate.com/"):
+        assert (by_url[url]["consumers"], by_url[url]["proxy"], by_url[url]["source"]) == (
+            ["certificate_checks"],
+            None,
+            "direct",
+        )
+        assert by_url[url]["rule"] == (
+            "the operating system's route for certificate checks: the WinHTTP default proxy (netsh, 64-bit view): "
+            "direct"
+        )
+    assert by_url["https://winatp-gw-cus.microsoft.com/"]["proxy"] == fleet.PROXY
+
+
+def test_prefer_static_proxy_sends_crl_checks_through_the_sensors_proxy() -> None:
+    registry = fleet.base_registry()
+    registry.set_value("HKLM", fleet.DATA_COLLECTION, "TelemetryProxyServer", Value.string(fleet.PROXY))
+    registry.set_value("HKLM", ATP, "PreferStaticProxyForHttpRequest", Value.dword(1))
+    [crl] = run(registry, fleet.INSPECTED_NETWORK, urls=[CRL])
+    assert (crl["consumers"], crl["proxy"], crl["source"], crl["reachable"]) == (
+        ["certificate_checks"],
+        fleet.PROXY,
+        "telemetry",
+        True,
+    )
+    assert crl["rule"] == "[MDEPX] PreferStaticProxyForHttpRequest=1: the static proxy (TelemetryProxyServer)"
+
+
+def test_an_unreachable_sensor_proxy_whose_direct_fallback_works_is_ep002_at_lower_severity() -> None:
+    # [MDEPX]: the sensor falls back to direct access when its static proxy is unreachable.
+    registry = fleet.base_registry()
+    registry.set_value("HKLM", fleet.DATA_COLLECTION, "TelemetryProxyServer", Value.string("gone.corp.example:8080"))
+    url = "https://winatp-gw-cus.microsoft.com/"
+    [result] = run(registry, fleet.DIRECT_NETWORK, urls=[url])
+    assert (result["reachable"], result["reason"], result["fallback"]) == (
+        False,
+        "connect_failed",
+        {"via": "direct", "probed": True, "reachable": True, "reason": None},
+    )
+    [ep002] = findings([result])
+    assert (ep002["id"], ep002["severity"]) == ("EP002", "medium")
+    assert ep002["message"] == (
+        "The Defender for Endpoint sensor cannot reach its service on its route, proxy gone.corp.example:8080 "
+        f"(telemetry): {url}: No such host is known; the proxy is unreachable and the sensor's fallback, direct "
+        "access, reaches every one of them"
+    )
+
+
+def test_an_unreachable_sensor_proxy_without_a_working_fallback_stays_high() -> None:
+    registry = fleet.base_registry()
+    registry.set_value("HKLM", fleet.DATA_COLLECTION, "TelemetryProxyServer", Value.string("gone.corp.example:8080"))
+    network = {"rules": [{"host": "*", "via": "direct", "answer": {"stage": "connect", "error": "timed out"}}]}
+    [ep002] = findings(run(registry, network, urls=["https://winatp-gw-cus.microsoft.com/"]))
+    assert ep002["severity"] == "high"
+    assert ep002["evidence"]["failures"][0]["fallback"] == {
+        "via": "direct",
+        "probed": True,
+        "reachable": False,
+        "reason": "connect_failed",
+    }
+
+
+# --- TLS interception for every consumer ------------------------------------------------------------------------
+
+NEW_ROOT = "CN=Microsoft Future Root 2030, O=Microsoft Corporation, C=US"
+
+
+def test_a_defender_url_behind_an_inspecting_proxy_is_ep003() -> None:
+    results = run(fleet.inspected_registry(), fleet.INSPECTED_NETWORK, urls=["https://winatp-gw-cus.microsoft.com/"])
+    [ep003] = [item for item in findings(results) if item["id"] == "EP003"]
+    assert ep003["message"] == (
+        f"TLS to the Defender for Endpoint service is intercepted on proxy {fleet.PROXY} (via effective): "
+        "winatp-gw-cus.microsoft.com presented a chain issued by Zscaler Root CA, not a Microsoft public root; these "
+        "connections must not go through TLS inspection"
+    )
+    assert (ep003["severity"], ep003["surface"], ep003["evidence"]["bases"]) == ("high", "telemetry", ["unknown_root"])
+
+
+def test_maps_urls_take_defender_antiviruss_route_and_are_checked_for_interception() -> None:
+    registry = fleet.base_registry()
+    registry.set_value(
+        "HKLM", r"SOFTWARE\Policies\Microsoft\Windows Defender", "ProxyServer", Value.string(f"http://{fleet.PROXY}")
+    )
+    results = run(registry, fleet.INSPECTED_NETWORK, urls=["defender_antivirus"])
+    assert {(r["consumers"][0], r["proxy"], r["source"]) for r in results} == {
+        ("defender_av", fleet.PROXY, "defender.proxy_server")
+    }
+    [ep003] = findings(results)
+    assert (ep003["id"], ep003["surface"], ep003["evidence"]["hosts"]) == (
+        "EP003",
+        "defender",
+        ["wdcp.microsoft.com", "unitedstates.cp.wd.microsoft.com"],
+    )
+
+
+def test_endpoint_dlp_urls_take_the_sensors_route() -> None:
+    registry = fleet.base_registry()
+    registry.set_value("HKLM", fleet.DATA_COLLECTION, "TelemetryProxyServer", Value.string(fleet.PROXY))
+    url = {"url": "https://dlp.example.microsoft.com/", "service": "endpoint_dlp"}
+    [result] = run(registry, fleet.INSPECTED_NETWORK, urls=[url])
+    assert (result["consumers"], result["proxy"], result["intercepted"]) == (["mde_sensor"], fleet.PROXY, True)
+    assert [item["id"] for item in findings([result])] == ["EP003"]
+
+
+def test_an_unknown_root_that_matches_the_direct_chain_is_not_interception() -> None:
+    # A root the list does not know yet: the same leaf as on the direct route means nobody is in the middle.
+    new_chain = [
+        fleet.certificate("CN=winatp-gw-cus.microsoft.com", NEW_ROOT, "ABCD" * 10),
+        fleet.certificate(NEW_ROOT, NEW_ROOT, "EF01" * 10),
+    ]
+    assert interception({"chain": new_chain}, {"chain": new_chain}) == (False, "same_as_direct")
+    assert interception({"chain": new_chain}, None) == (True, "unknown_root")
+    assert interception({"chain": fleet.CHAINS["zscaler"]}, {"chain": new_chain}) == (True, "differs_from_direct")
+    assert interception({"chain": fleet.CHAINS["microsoft"]}, None) == (False, "microsoft_root")
+    network = {
+        "chains": {"new": new_chain},
+        "rules": [{"host": "*", "port": 443, "answer": {"chain": "new"}}],
+    }
+    registry = fleet.base_registry()
+    registry.set_value("HKLM", fleet.DATA_COLLECTION, "TelemetryProxyServer", Value.string(fleet.PROXY))
+    [result] = run(registry, network, urls=["https://winatp-gw-cus.microsoft.com/"])
+    assert (result["proxy"], result["intercepted"], result["interception_basis"]) == (
+        fleet.PROXY,
+        False,
+        "same_as_direct",
+    )
+    assert findings([result]) == []
+
+
+def test_nobody_signed_in_per_user_mode_checks_only_the_no_user_route() -> None:
+    # A loaded hive with a proxy but no interactive session (the connecting account's): no interactive route exists.
+    registry = fleet.base_registry()
+    sid = "S-1-5-21-3623811015-3361044348-30300820-500"
+    registry.set_value(
+        "HKU",
+        f"{sid}\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections",
+        "DefaultConnectionSettings",
+        Value(REG_BINARY, fleet.connection_blob("admin.corp.example:3128", "<local>")),
+    )
+    results = run(registry, fleet.DIRECT_NETWORK, urls=["https://geo.prod.do.dsp.mp.microsoft.com/"])
+    assert [(r["consumers"], r["source"], r["reachable"]) for r in results] == [
+        (["delivery_optimization.network_service"], "direct", True)
+    ]

@@ -435,11 +435,12 @@ def test_defender_absent_deletes_exactly_the_managed_values_that_exist() -> None
     assert surface.plan(snapshot(surface, defender={"PUAProtection": ("dword", 1)})) == []
 
 
+# The four values Microsoft documents ([MDEPX]), labelled as it does.
 SSL_ACCEPTED = (
-    "0 (no certificate pinning and no revocation check), "
-    "1 (no certificate pinning, revocation checked (not documented by Microsoft)), "
-    "2 (no revocation check, pinning kept), "
-    "3 (pinning and revocation check (the default))"
+    "0 (disable certificate pinning and revocation checks), "
+    "1 (disable certificate pinning), "
+    "2 (disable revocation checks only), "
+    "3 (certificate pinning and revocation checks on (the default))"
 )
 
 
@@ -624,14 +625,16 @@ def test_do_validation_messages(given: dict[str, t.Any], message: str) -> None:
             {"download_mode": "bypass"},
             [
                 "download_mode bypass (100) is deprecated and ignored on Windows 11; use simple (99) to keep "
-                "downloads off the Delivery Optimization cloud, or http_only (0)"
+                "downloads off the Delivery Optimization cloud (only 99 does), or http_only (0) for downloads without "
+                "peering"
             ],
         ),
         (
             {"download_mode": 100},
             [
                 "download_mode bypass (100) is deprecated and ignored on Windows 11; use simple (99) to keep "
-                "downloads off the Delivery Optimization cloud, or http_only (0)"
+                "downloads off the Delivery Optimization cloud (only 99 does), or http_only (0) for downloads without "
+                "peering"
             ],
         ),
         (
@@ -645,8 +648,26 @@ def test_do_validation_messages(given: dict[str, t.Any], message: str) -> None:
         ({"download_mode": "group", "group_id_source": "dhcp"}, []),
         ({"group_id": GUID}, []),
         ({"download_mode": "simple"}, []),
+        # Delivery Optimization reference, DOGroupIdSource: "If you set this policy, the GroupID policy will be
+        # ignored."
+        (
+            {"download_mode": "group", "group_id": GUID, "group_id_source": "ad_site"},
+            [
+                "group_id and group_id_source are both given: Windows ignores DOGroupId when DOGroupIdSource is set, "
+                "so peers are grouped by group_id_source; give only one"
+            ],
+        ),
     ],
-    ids=["bypass", "bypass-100", "group-alone", "group-id-with-lan", "group-source", "group-id-alone", "simple"],
+    ids=[
+        "bypass",
+        "bypass-100",
+        "group-alone",
+        "group-id-with-lan",
+        "group-source",
+        "group-id-alone",
+        "simple",
+        "group-id-and-source",
+    ],
 )
 def test_do_warnings(given: dict[str, t.Any], warnings: list[str]) -> None:
     surface = do.surface_from_options(do_args(**given))

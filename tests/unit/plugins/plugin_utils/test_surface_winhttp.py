@@ -162,3 +162,16 @@ def test_source_wininet_leaves_winhttp_alone_when_wininet_cannot_be_read() -> No
         "source=wininet: the machine's DefaultConnectionSettings blob is truncated: counter at offset 4 needs 4 "
         "bytes, 0 remain; WinHTTP is left as it is"
     ]
+
+
+def test_ftp_and_socks_entries_are_accepted_with_a_warning() -> None:
+    # INTERNET_SCHEME (WinHTTP): FTP is only for WinHttpGetProxyForUrl(Ex), SOCKS only for
+    # WINHTTP_PROXY_RESULT_ENTRY; WinHTTP's requests are http/https, so these entries of the default proxy do nothing.
+    proxy = "http=p.corp:80;https=p.corp:443;ftp=f.corp:21;socks=s.corp:1080"
+    surface = winhttp.WinHttpSurface(winhttp.Desired("named_proxy", proxy, ()), [64])
+    assert surface.warnings(snapshot()) == [
+        "proxy: ftp=f.corp:21, socks=s.corp:1080 is accepted but WinHTTP never uses ftp= or socks= entries of its "
+        "default proxy (INTERNET_SCHEME: FTP and SOCKS are not schemes of WinHTTP requests)"
+    ]
+    assert winhttp.ignored_entries("p.corp:8080") == []
+    assert winhttp.ignored_entries("http=p:1;FTP=f:2") == ["FTP=f:2"]
