@@ -168,14 +168,15 @@ class AnswerError(ValueError):
     """An answer that does not have the protocol's shape or exceeds its bounds; ``field`` says where."""
 
     def __init__(self, field: str, problem: str, operations: list[dict[str, t.Any]] | None = None) -> None:
-        message = f"the host agent's answer is malformed at {field}: {problem}"
+        self.field, self.problem = field, problem
+        self.detail = f"the host agent's answer is malformed at {field}: {problem}"
+        message = self.detail
         if any(may_write(operation) for operation in operations or []):
             message += (
                 "; the command may have written to the host before it answered: run the task again to converge,"
                 " or put the host back with proxyfleet.windows.proxy_restore"
             )
         super().__init__(message)
-        self.field, self.problem = field, problem
 
 
 def may_write(operation: dict[str, t.Any]) -> bool:

@@ -85,8 +85,11 @@ class HostSession:
         except AgentError as exc:
             if backup_id is None or isinstance(exc, RequestRefused):
                 raise
-            # The apply was sent: only a well-formed answer can say it was not applied.
-            raise AgentError(may_have_applied_message(backup_id, str(exc)), backup_id, changed=True) from None
+            # The apply was sent: only a well-formed answer can say it was not applied. A protocol error
+            # stays the cause, so the task names the host; its own advice is replaced by the backup's.
+            cause = exc.__cause__
+            detail = cause.detail if isinstance(cause, protocol.AnswerError) else str(exc)
+            raise AgentError(may_have_applied_message(backup_id, detail), backup_id, changed=True) from cause
         for result in results:
             if result.get("status") == "error":
                 raise AgentError(f"the host agent's {result.get('op')} operation failed: {result.get('error')}")

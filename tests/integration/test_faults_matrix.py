@@ -173,10 +173,6 @@ LIST_PLAY = """
 """
 AFTER_WRITE = "answer-after-write"
 MALFORMED = "the host agent's answer is malformed at "
-MAY_HAVE_WRITTEN = (
-    "; the command may have written to the host before it answered: run the task again to converge, or put the "
-    "host back with proxyfleet.windows.proxy_restore"
-)
 
 
 def _read_answer(**key_fields: object) -> dict[str, object]:
@@ -256,7 +252,11 @@ def test_malformed_answers_fail_naming_host_and_field_and_lose_nothing(tmp_path:
 
         apply = fleet.playbook(PLAY, limit=AFTER_WRITE)
         result = apply.for_task(TASK)[AFTER_WRITE]["result"]
-        assert result["msg"] == f"{AFTER_WRITE}: {MALFORMED}results[0].after: expected a list{MAY_HAVE_WRITTEN}"
+        assert result["msg"] == (
+            f"{AFTER_WRITE}: the host may have applied the change; backup {result['backup_id']}; re-run to converge"
+            f" or restore ({MALFORMED}results[0].after: expected a list)"
+        )
+        assert result["changed"] is True
         assert apply.for_task(TASK)[AFTER_WRITE]["status"] == "failed"
         assert "Traceback" not in listing.stdout + listing.stderr + apply.stdout + apply.stderr
 
