@@ -125,7 +125,7 @@ def test_one_tls_probe_reports_a_stage_for_every_route(tmp_path: Path) -> None:
     results = results_of(live_playbook(tmp_path, PROBE), "Probe one Microsoft endpoint directly")
     for host, result in results.items():
         assert result["host_commands"] == 1, host
-        assert result["results"], host
+        assert result["endpoints"], host
 
 
 CHECK = f"""
