@@ -581,38 +581,17 @@ WMI_OP = {"op": "wmi_query", "namespace": "root\\rsop\\computer", "class": "RSOP
 @pytest.mark.parametrize(
     ("agent_message", "variables", "change"),
     [
-        ("'namespace' must be a string", {}, {"namespace": 1}),
-        (
-            "invalid namespace '$namespace' (expected names of letters, digits and underscores separated by single"
-            " backslashes)",
-            {"namespace": "root\\"},
-            {"namespace": "root\\"},
-        ),
-        ("'class' must be a string", {}, {"class": None}),
-        (
-            "invalid class name '$class' (expected letters, digits and underscores)",
-            {"class": "A B"},
-            {"class": "A B"},
-        ),
-        ("'properties' must be a non-empty list of property names", {}, {"properties": []}),
-        ("properties[$i] must be a string", {"i": "1"}, {"properties": ["name", 2]}),
-        (
-            "invalid property name '$name' (expected letters, digits and underscores)",
-            {"name": "a-b"},
-            {"properties": ["a-b"]},
-        ),
-        ("duplicate property '$name' in 'properties'", {"name": "ID"}, {"properties": ["id", "ID"]}),
-        ("'where' must be an object of property names and values", {}, {"where": []}),
-        (
-            "'where' property '$($field.Name)' is not one of 'properties'",
-            {"($field.Name)": "x"},
-            {"where": {"x": 1}},
-        ),
-        (
-            "'where' value of '$($field.Name)' must be a string, an integer, a boolean or null",
-            {"($field.Name)": "id"},
-            {"where": {"id": 1.5}},
-        ),
+        ("invalid namespace '$namespace'", {"namespace": "1"}, {"namespace": 1}),
+        ("invalid namespace '$namespace'", {"namespace": "root\\"}, {"namespace": "root\\"}),
+        ("invalid class name '$class'", {"class": ""}, {"class": None}),
+        ("invalid class name '$class'", {"class": "A B"}, {"class": "A B"}),
+        ("invalid 'properties'", {}, {"properties": []}),
+        ("invalid properties[$i]", {"i": "1"}, {"properties": ["name", 2]}),
+        ("invalid properties[$i]", {"i": "0"}, {"properties": ["a-b"]}),
+        ("duplicate properties[$i]", {"i": "1"}, {"properties": ["id", "ID"]}),
+        ("invalid 'where'", {}, {"where": []}),
+        ("invalid 'where' property '$($field.Name)'", {"($field.Name)": "x"}, {"where": {"x": 1}}),
+        ("invalid 'where' value of '$($field.Name)'", {"($field.Name)": "id"}, {"where": {"id": 1.5}}),
     ],
 )
 def test_wmi_query_errors_are_the_twins(
