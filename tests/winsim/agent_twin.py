@@ -29,7 +29,7 @@ from pathlib import Path
 from types import ModuleType
 
 from . import probe_twin
-from .agent_twin_sms_files import _text
+from .agent_twin_sms_files import BACKUP_ID, _text
 from .regfile import Value
 from .registry import (
     TYPE_NAMES,
@@ -320,7 +320,7 @@ class AgentTwin:
         if not isinstance(hive, str) or hive.upper() not in hives:
             raise OperationError(f"{where}: unsupported hive {hive!r} (expected {' or '.join(hives)})")
         if isinstance(view, bool) or not isinstance(view, int) or view not in (64, 32):  # not 64.0, True, "64"
-            raise OperationError(f"{where}: unknown registry view {view!r}")
+            raise OperationError(f"{where}: unknown registry view '{_text(view)}'")
         try:
             parts = split_path(path)
         except RegistryError as exc:
@@ -353,7 +353,7 @@ class AgentTwin:
             )
         action = item.get("action")
         if action not in ACTIONS:
-            raise OperationError(f"{where}: unknown action {action!r}")
+            raise OperationError(f"{where}: unknown action '{_text(action)}'")
         name = None if action in KEY_ACTIONS else _value_name(where, item.get("name"))
         value = None
         if action == "set_value":
@@ -704,14 +704,14 @@ def _kind(data: t.Any) -> str:
 
 
 def _backup_spec(backup: t.Any) -> tuple[str, int]:
-    """Validate ``backup``: an id usable as a key name and ``keep`` >= 1."""
-    if not isinstance(backup, dict):
-        raise OperationError(f"'backup' must be an object with 'id' and 'keep', got {_kind(backup)}")
-    backup_id, keep = backup.get("id"), backup.get("keep")
-    if not isinstance(backup_id, str) or not backup_id or "\\" in backup_id or len(backup_id) > 255:
-        raise OperationError(f"backup id must be a non-empty key name without backslash, got {backup_id!r}")
+    """Validate ``backup`` as the agent does: an id of the agent's form and ``keep`` >= 1."""
+    # The agent reads fields of anything with Get-Field, which gives $null for a missing one.
+    backup_id = backup.get("id") if isinstance(backup, dict) else None
+    keep = backup.get("keep") if isinstance(backup, dict) else None
+    if not isinstance(backup_id, str) or not BACKUP_ID.fullmatch(backup_id):
+        raise OperationError(f"invalid backup id '{_text(backup_id)}'")
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
-        raise OperationError(f"invalid backup keep {keep!r}")
+        raise OperationError(f"invalid backup keep '{_text(keep)}'")
     return backup_id, keep
 
 
@@ -727,7 +727,7 @@ def _to_value(where: str, type_name: t.Any, data: t.Any) -> Value:
     # The agent guards type and data with short messages (the controller built them from validated
     # options); data that is not base64 fails in .NET's decoder with a message of its own.
     if not isinstance(type_name, str) or type_name not in TYPE_NAMES:
-        raise OperationError(f"{where}: unknown value type {type_name!r}")
+        raise OperationError(f"{where}: unknown value type '{_text(type_name)}'")
     try:
         return from_protocol(type_name, data)
     except RegistryError as exc:

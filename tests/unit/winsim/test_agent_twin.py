@@ -182,7 +182,7 @@ def test_read_reports_values_subkeys_and_missing_keys() -> None:
             {"hive": "HKEY_LOCAL_MACHINE", "path": "A", "view": 64},
             "keys[0]: unsupported hive 'HKEY_LOCAL_MACHINE' (expected HKLM or HKCU or HKU or HKCR)",
         ),
-        ({"hive": "HKLM", "path": "A", "view": 16}, "keys[0]: unknown registry view 16"),
+        ({"hive": "HKLM", "path": "A", "view": 16}, "keys[0]: unknown registry view '16'"),
         ({"hive": "HKLM", "path": "A", "view": "64"}, "keys[0]: unknown registry view '64'"),
         (
             {"hive": "HKLM", "path": "A\\", "view": 64},
@@ -466,7 +466,7 @@ def test_expect_compares_bytes_lists_numbers_and_names_case_insensitively() -> N
     ("mutate", "error"),
     [
         (lambda c: c.update(hive="HKCU"), "changes[0]: unsupported hive 'HKCU' (expected HKLM)"),
-        (lambda c: c.update(view=64.0), "changes[0]: unknown registry view 64.0"),
+        (lambda c: c.update(view=64.0), "changes[0]: unknown registry view '64.0'"),
         (lambda c: c.update(path=""), "changes[0]: 'path' must name a key below the hive, got ''"),
         (
             lambda c: c.update(action="rename"),
@@ -500,11 +500,12 @@ def test_apply_validation(mutate: t.Callable[[dict[str, t.Any]], t.Any], error: 
 @pytest.mark.parametrize(
     ("backup", "error"),
     [
-        (None, "'backup' must be an object with 'id' and 'keep', got null"),
-        ({"id": "a\\b", "keep": 20}, "backup id must be a non-empty key name without backslash, got 'a\\\\b'"),
-        ({"id": "", "keep": 20}, "backup id must be a non-empty key name without backslash, got ''"),
-        ({"id": BACKUP_ID, "keep": 0}, "invalid backup keep 0"),
-        ({"id": BACKUP_ID, "keep": True}, "invalid backup keep True"),
+        (None, "invalid backup id ''"),
+        ({"id": "a\\b", "keep": 20}, "invalid backup id 'a\\b'"),
+        ({"id": "", "keep": 20}, "invalid backup id ''"),
+        ({"id": "a" * 65, "keep": 20}, f"invalid backup id '{'a' * 65}'"),
+        ({"id": BACKUP_ID, "keep": 0}, "invalid backup keep '0'"),
+        ({"id": BACKUP_ID, "keep": True}, "invalid backup keep 'True'"),
     ],
 )
 def test_backup_validation(backup: t.Any, error: str) -> None:

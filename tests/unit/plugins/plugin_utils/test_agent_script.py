@@ -605,6 +605,38 @@ def test_wmi_query_errors_are_the_twins(
     assert result == {"op": "wmi_query", "status": "error", "error": expected}
 
 
+SET_VALUE = {
+    "action": "set_value", "hive": "HKLM", "path": "SOFTWARE\\X", "view": 64, "name": "V", "type": "dword", "data": 1,
+    "expect": {"exists": False},
+}  # fmt: skip
+
+
+# The controller builds these fields, so the agent's guards give short messages and the twin gives the same.
+@pytest.mark.parametrize(
+    ("agent_message", "variables", "change", "backup"),
+    [
+        ("unknown registry view '$View'", {"View": "16"}, {"view": 16}, None),
+        ("unknown action '$action'", {"action": "rename"}, {"action": "rename"}, None),
+        ("invalid value name", {}, {"name": None}, None),
+        ("unknown value type '$Type'", {"Type": "REG_DWORD"}, {"type": "REG_DWORD"}, None),
+        ("invalid $Type data", {"Type": "dword"}, {"data": 4294967296}, None),
+        ("invalid $Type data", {"Type": "string"}, {"type": "string", "data": 1}, None),
+        ("invalid backup id '$backupId'", {"backupId": "a b"}, {}, {"id": "a b", "keep": 1}),
+        ("invalid backup keep '$keep'", {"keep": "0"}, {}, {"id": "b", "keep": 0}),
+    ],
+)
+def test_apply_guards_are_the_twins(
+    agent_message: str, variables: dict[str, str], change: dict[str, t.Any], backup: dict[str, t.Any] | None
+) -> None:
+    assert f'throw "{agent_message}"' in SCRIPT
+    expected = agent_message
+    for variable, value in variables.items():
+        expected = expected.replace(f"${variable}", value)
+    apply = {"op": "apply", "backup": backup or {"id": "b", "keep": 1}, "changes": [{**SET_VALUE, **change}]}
+    [result] = agent_twin.run_request(Registry(), protocol.build_request([apply]))["results"]
+    assert result["error"] == (expected if backup else "changes[0]: " + expected)
+
+
 def test_apply_rejects_wildcards_with_the_twins_message() -> None:
     message = "wildcard '*' in key path '$path': wildcards are only allowed in read"
     assert f'throw "{message}"' in SCRIPT
