@@ -20,8 +20,11 @@ FQCN = "proxyfleet.windows.restart_service"
 # MSSQL$SQLEXPRESS and names with spaces pass). The agent opens them by exact name; '*' and '?' are
 # refused so nobody expects a wildcard, and no control character or edge space can hide in a name.
 # The agent refuses the same characters (docs/dev/agent-protocol.md), so it never has to.
-SERVICE_NAME = re.compile(r"(?! )[^\\/*?\x00-\x1f\x7f]{1,256}(?<! )\Z")
-SERVICE_NAME_FORM = "1 to 256 characters without '/', '\\', control characters or spaces at either end, no wildcards"
+MAX_SERVICE_NAME = 256
+SERVICE_NAME = re.compile(rf"(?! )[^\\/*?\x00-\x1f\x7f]{{1,{MAX_SERVICE_NAME}}}(?<! )\Z")
+SERVICE_NAME_FORM = (
+    f"1 to {MAX_SERVICE_NAME} characters without '/', '\\', control characters or spaces at either end, no wildcards"
+)
 
 
 class ActionModule(AgentAction):

@@ -31,6 +31,7 @@ options:
         install folder, read from the C(UI Installation Directory) registry value under
         C(HKLM\SOFTWARE\Microsoft\ConfigMgr10\Setup) (32-bit view first, then 64-bit) or, on a site server,
         C(HKLM\SOFTWARE\Microsoft\SMS\Setup).
+      - At most 2,083 characters.
     type: str
   use_default_credentials:
     description:

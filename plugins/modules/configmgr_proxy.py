@@ -39,7 +39,7 @@ options:
   server:
     description:
       - The site system server whose proxy is managed, as its FQDN (as ConfigMgr records it, C(\\\\<server>)).
-      - Omitted, it is the FQDN of the target host itself.
+      - At most 253 characters. Omitted, it is the FQDN of the target host itself.
     type: str
   use_proxy:
     description:
@@ -53,6 +53,7 @@ options:
       - The proxy's host name, FQDN or IP address, without scheme or port. Required when O(use_proxy=true).
       - An IPv6 address may be given with or without brackets; a zone id only as an interface number or a name of
         letters, digits, V(_), V(-) and V(.).
+      - At most 253 characters.
     type: str
   port:
     description:

@@ -53,7 +53,8 @@ options:
   cache_hosts:
     description:
       - C(DOCacheHost), the Microsoft Connected Cache servers (FQDN or IP), tried in the order given.
-      - An IPv6 address needs no brackets. At most 1,000 hosts; numbers (unquoted in YAML) are errors.
+      - An IPv6 address needs no brackets. Numbers (unquoted in YAML) are errors.
+      - At most 1,000 entries; a host name at most 253 characters.
     type: list
     elements: str
   cache_host_source:

@@ -49,6 +49,7 @@ options:
           the prefix.
         - V('') (an empty string) means no proxy; with nothing else set it is the
           same as O(wininet.state=absent).
+        - At most 2,083 characters in all; a host name at most 253 characters.
         type: raw
       bypass:
         description:
@@ -57,11 +58,14 @@ options:
         - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
         - WinINET uses the list only with O(wininet.proxy). Omit it or give V([])
           or V('') for no bypass list.
+        - At most 1,000 entries of at most 1,024 characters. V(*) (bypass everything)
+          and duplicate entries warn.
         type: list
         elements: str
       auto_config_url:
         description:
-        - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://).
+        - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://), at
+          most 2,083 characters.
         - Unlike M(ansible.windows.win_inet_proxy), V('') is refused rather than read
           as "no PAC URL", because alone it would silently mean direct access. Leave
           the option out instead.
@@ -146,6 +150,7 @@ options:
           the same proxy on port 80 or without the prefix.
         - V('') (an empty string) means direct access, as in M(ansible.windows.win_http_proxy),
           the same as O(winhttp.state=absent).
+        - At most 2,083 characters in all; a host name at most 253 characters.
         - Required when O(winhttp.state=present) unless O(winhttp.source) is set.
         type: raw
       bypass:
@@ -156,6 +161,8 @@ options:
           the proxy.
         - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
         - Omit it or give V([]) or V('') for no bypass list.
+        - At most 1,000 entries of at most 1,024 characters. V(*) (bypass everything)
+          and duplicate entries warn.
         type: list
         elements: str
       state:
@@ -219,6 +226,7 @@ options:
         - An IPv6 address goes in brackets, V([fd00::1]:8080); without them the port
           is ambiguous and an error. A zone id only as an interface number or a name
           of letters, digits, V(_), V(-) and V(.).
+        - At most 2,083 characters in all; a host name at most 253 characters.
         - Required when O(telemetry.state=present).
         type: str
       disable_enterprise_auth_proxy:
@@ -347,8 +355,8 @@ options:
         description:
         - C(DOCacheHost), the Microsoft Connected Cache servers (FQDN or IP), tried
           in the order given.
-        - An IPv6 address needs no brackets. At most 1,000 hosts; numbers (unquoted
-          in YAML) are errors.
+        - An IPv6 address needs no brackets. Numbers (unquoted in YAML) are errors.
+        - At most 1,000 entries; a host name at most 253 characters.
         type: list
         elements: str
       cache_host_source:

@@ -61,6 +61,7 @@ options:
         service's for the routes and findings. A URL
         on a host the sets name (or under C(*.prod.do.dsp.mp.microsoft.com)) counts as that service's anyway.
       - The sets and the source of every URL are in C(plugins/plugin_utils/_endpoint_urls.py).
+      - At most 1,000 entries; a URL at most 2,083 characters.
     type: list
     elements: raw
     default: [delivery_optimization, defender_endpoint]
@@ -79,6 +80,7 @@ options:
   proxy:
     description:
       - The proxy for O(via=named), C(host:port) or C(http://host:port). Required with O(via=named), refused without.
+      - At most 2,083 characters in all; a host name at most 253 characters.
     type: str
   timeout:
     description:

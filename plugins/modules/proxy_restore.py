@@ -44,6 +44,7 @@ options:
   backup_id:
     description:
       - The backup to restore, as listed in RV(backups); the state from before that change comes back.
+      - At most 64 characters.
       - Omitted - the newest backup.
     type: str
   list_only:

@@ -40,8 +40,8 @@ options:
   name:
     description:
       - The service names (not display names), for example V(DoSvc) or V(MSSQL$SQLEXPRESS). No wildcards.
-      - Each name is 1 to 256 characters (names with spaces are fine) without V(/), V(\\), V(*), V(?), control
-        characters or spaces at either end; at most 1,000 names.
+      - At most 1,000 entries of at most 256 characters; names with spaces are fine. No V(/), V(\\), V(*), V(?),
+        control characters or spaces at either end.
     type: list
     elements: str
     required: true

@@ -37,6 +37,7 @@ options:
       - The proxy as V(host:port) or V(ip:port), for example V(10.0.0.6:8080). No scheme; V(http://) is an error.
       - An IPv6 address goes in brackets, V([fd00::1]:8080); without them the port is ambiguous and an error. A zone
         id only as an interface number or a name of letters, digits, V(_), V(-) and V(.).
+      - At most 2,083 characters in all; a host name at most 253 characters.
       - Required when O(state=present).
     type: str
   disable_enterprise_auth_proxy:

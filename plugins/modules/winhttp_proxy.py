@@ -48,6 +48,7 @@ options:
         prefix.
       - V('') (an empty string) means direct access, as in M(ansible.windows.win_http_proxy), the same as
         O(state=absent).
+      - At most 2,083 characters in all; a host name at most 253 characters.
       - Required when O(state=present) unless O(source) is set.
     type: raw
   bypass:
@@ -57,6 +58,7 @@ options:
         sends loopback addresses through the proxy.
       - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
       - Omit it or give V([]) or V('') for no bypass list.
+      - At most 1,000 entries of at most 1,024 characters. V(*) (bypass everything) and duplicate entries warn.
     type: list
     elements: str
   state:

@@ -51,17 +51,19 @@ options:
         accepted. The value is written as given and compares equal to the same proxy on port 80 or without the
         prefix.
       - V('') (an empty string) means no proxy; with nothing else set it is the same as O(state=absent).
+      - At most 2,083 characters in all; a host name at most 253 characters.
     type: raw
   bypass:
     description:
       - Hosts reached without the proxy, in order. V(<local>) bypasses every host name without a dot.
       - Entries may not contain spaces, quotes, V(;), control or non-ASCII characters.
       - WinINET uses the list only with O(proxy). Omit it or give V([]) or V('') for no bypass list.
+      - At most 1,000 entries of at most 1,024 characters. V(*) (bypass everything) and duplicate entries warn.
     type: list
     elements: str
   auto_config_url:
     description:
-      - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://).
+      - The URL of a proxy auto-config (PAC) file, V(http://) or V(https://), at most 2,083 characters.
       - Unlike M(ansible.windows.win_inet_proxy), V('') is refused rather than read as "no PAC URL", because alone it
         would silently mean direct access. Leave the option out instead.
     type: str

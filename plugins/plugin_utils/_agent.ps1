@@ -68,7 +68,7 @@ function Get-Hive($Name) {
 function Get-View($View) {
     if ((Test-JsonInteger $View) -and $View -eq 64) { return [Microsoft.Win32.RegistryView]::Registry64 }
     if ((Test-JsonInteger $View) -and $View -eq 32) { return [Microsoft.Win32.RegistryView]::Registry32 }
-    throw "unknown registry view '$View' (expected 64 or 32)"
+    throw "unknown registry view '$View'"
 }
 
 # "" (the hive itself) only for reads.
@@ -222,9 +222,9 @@ function Get-PublicState($State) {
 # integers, Decimal for 1.0 and Double only with an exponent. Strings and booleans are not numbers.
 function ConvertTo-Integer($Data, [string]$Type, [decimal]$Max) {
     # PowerShell 7 gives BigInteger above Int64 where 5.1 gives Decimal.
-    if (-not ((Test-JsonInteger $Data) -or $Data -is [decimal] -or $Data -is [bigint])) { throw "$Type data must be an integer 0..$Max, got '$Data'" }
+    if (-not ((Test-JsonInteger $Data) -or $Data -is [decimal] -or $Data -is [bigint])) { throw "invalid $Type data" }
     $number = [decimal]$Data
-    if ($number -lt 0 -or $number -gt $Max -or $number -ne [decimal]::Truncate($number)) { throw "$Type data $Data is out of range 0..$Max" }
+    if ($number -lt 0 -or $number -gt $Max -or $number -ne [decimal]::Truncate($number)) { throw "invalid $Type data" }
     return $number
 }
 
@@ -232,11 +232,11 @@ function ConvertTo-Integer($Data, [string]$Type, [decimal]$Max) {
 function ConvertTo-RegistryData($Type, $Data) {
     switch -CaseSensitive ([string]$Type) {
         { @('string', 'expandstring') -ccontains $_ } {
-            if ($Data -isnot [string]) { throw "$Type data must be a string" }
+            if ($Data -isnot [string]) { throw "invalid $Type data" }
             return @{ kind = [Microsoft.Win32.RegistryValueKind]$Type; raw = $Data }
         }
         'multistring' {
-            if ($Data -isnot [array] -or @($Data | Where-Object { $_ -isnot [string] }).Count -gt 0) { throw 'multistring data must be a list of strings' }
+            if ($Data -isnot [array] -or @($Data | Where-Object { $_ -isnot [string] }).Count -gt 0) { throw 'invalid multistring data' }
             return @{ kind = [Microsoft.Win32.RegistryValueKind]::MultiString; raw = [string[]]$Data }
         }
         'dword' {
@@ -249,11 +249,11 @@ function ConvertTo-RegistryData($Type, $Data) {
             return @{ kind = [Microsoft.Win32.RegistryValueKind]::QWord; raw = [BitConverter]::ToInt64([BitConverter]::GetBytes([uint64]$number), 0) }
         }
         { @('binary', 'none') -ccontains $_ } {
-            if ($Data -isnot [string]) { throw "$Type data must be a base64 string" }
+            if ($Data -isnot [string]) { throw "invalid $Type data" }
             return @{ kind = [Microsoft.Win32.RegistryValueKind]$Type; raw = [Convert]::FromBase64String($Data) }
         }
     }
-    throw "unknown value type '$Type' (expected one of string, expandstring, multistring, dword, qword, binary, none)"
+    throw "unknown value type '$Type'"
 }
 
 # Both sides already validated: binary/none compare as bytes, multistring as the list, dword/qword
@@ -315,10 +315,10 @@ function Assert-Change($Change) {
     if ($path.Split('\') -ccontains '*') { throw "wildcard '*' in key path '$path': wildcards are only allowed in read" }
     $action = Get-Field $Change 'action'
     if (@('set_value', 'delete_value', 'create_key', 'delete_key') -cnotcontains $action) {
-        throw "unknown action '$action' (expected set_value, delete_value, create_key, delete_key)"
+        throw "unknown action '$action'"
     }
     $isValue = -not (Test-KeyAction $Change)
-    if ($isValue -and (Get-Field $Change 'name') -isnot [string]) { throw "'name' must be a string ('' for the default value)" }
+    if ($isValue -and (Get-Field $Change 'name') -isnot [string]) { throw "invalid value name" }
     if ($action -ceq 'set_value') { [void](ConvertTo-RegistryData (Get-Field $Change 'type') (Get-Field $Change 'data')) }
     # The rest of 'expect' is the controller's: a malformed one can only fail the precondition.
     if ((Get-Field (Get-Field $Change 'expect') 'exists') -isnot [bool]) { throw "'expect' must be an object with a boolean 'exists'" }
@@ -506,7 +506,7 @@ function Invoke-Apply($Operation) {
     # \z, not $: $ also matches before a final newline.
     if ($backupId -isnot [string] -or $backupId -cnotmatch '^[0-9A-Za-z._-]{1,64}\z') { throw "invalid backup id '$backupId'" }
     $keep = Get-Field $backupSpec 'keep'
-    if (-not (Test-JsonInteger $keep) -or $keep -lt 1) { throw "backup keep must be an integer >= 1, got '$keep'" }
+    if (-not (Test-JsonInteger $keep) -or $keep -lt 1) { throw "invalid backup keep '$keep'" }
     for ($i = 0; $i -lt $changes.Count; $i++) {
         try { Assert-Change $changes[$i] } catch { throw "changes[$i]: $(Get-ErrorMessage $_)" }
     }

@@ -9,17 +9,17 @@ $SmsServerPattern = '^[A-Za-z0-9]([A-Za-z0-9.-]{0,252})\z'
 $SmsNamePattern = '^[A-Za-z0-9][A-Za-z0-9 _.-]{0,127}\z'
 
 function Assert-SiteCode($SiteCode) {
-    if ($SiteCode -isnot [string] -or $SiteCode -cnotmatch $SmsSiteCodePattern) { throw "invalid site code '$SiteCode' (expected three letters or digits)" }
+    if ($SiteCode -isnot [string] -or $SiteCode -cnotmatch $SmsSiteCodePattern) { throw "invalid site code '$SiteCode'" }
     return $SiteCode.ToUpperInvariant()
 }
 
 function Assert-Server($Server) {
-    if ($Server -isnot [string] -or $Server -cnotmatch $SmsServerPattern) { throw "invalid server name '$Server' (expected a host name or FQDN of letters, digits, '.' and '-')" }
+    if ($Server -isnot [string] -or $Server -cnotmatch $SmsServerPattern) { throw "invalid server name '$Server'" }
     return $Server
 }
 
 function Assert-SmsName($Name, [string]$What) {
-    if ($Name -isnot [string] -or $Name -cnotmatch $SmsNamePattern) { throw "invalid $What '$Name' (expected letters, digits, spaces, '_', '.' and '-')" }
+    if ($Name -isnot [string] -or $Name -cnotmatch $SmsNamePattern) { throw "invalid $What '$Name'" }
     return $Name
 }
 
@@ -166,11 +166,11 @@ function Invoke-SysResUseRead($Operation) {
 function Assert-PropFields($Fields, [string]$Where) {
     $value = Get-Field $Fields 'value'
     if ($null -ne $value -and -not ((Test-JsonInteger $value) -and $value -ge 0 -and $value -le [uint32]::MaxValue)) {
-        throw "$Where.value must be an integer 0..4294967295 or null"
+        throw "invalid $Where.value"
     }
     foreach ($name in @('value1', 'value2')) {
         $text = Get-Field $Fields $name
-        if ($null -ne $text -and $text -isnot [string]) { throw "$Where.$name must be a string or null" }
+        if ($null -ne $text -and $text -isnot [string]) { throw "invalid $Where.$name" }
     }
 }
 
@@ -182,7 +182,7 @@ function Assert-PropChange($Change) {
     if (Get-Field $expect 'exists') { Assert-PropFields $expect 'expect' }
     $set = Get-Field $Change 'set'
     if ($null -ne $set) {
-        if ($set -isnot [System.Management.Automation.PSCustomObject]) { throw "'set' must be an object with value, value1 and value2, or null" }
+        if ($set -isnot [System.Management.Automation.PSCustomObject]) { throw "invalid 'set'" }
         Assert-PropFields $set 'set'
     }
 }

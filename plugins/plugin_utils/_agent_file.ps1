@@ -43,7 +43,7 @@ function Assert-FileExpect($Expect) {
     $exists = Get-Field $Expect 'exists'
     if ($exists -isnot [bool]) { throw "'expect' must be an object with a boolean 'exists'" }
     if ($exists -and ((Get-Field $Expect 'sha256') -isnot [string] -or (Get-Field $Expect 'sha256') -cnotmatch $Sha256Pattern)) {
-        throw "'expect.sha256' must be 64 lower-case hexadecimal digits"
+        throw "invalid 'expect.sha256'"
     }
 }
 
@@ -78,7 +78,7 @@ function Write-FileBackup([string]$Id, [int]$Keep, [string]$Path) {
 function Invoke-FileWrite($Operation) {
     $path = Assert-FilePath (Get-Field $Operation 'path')
     $content = Get-Field $Operation 'content'
-    if ($content -isnot [string]) { throw "'content' must be a base64 string" }
+    if ($content -isnot [string]) { throw "invalid 'content'" }
     $bytes = [Convert]::FromBase64String($content)
     $expect = Get-Field $Operation 'expect'
     Assert-FileExpect $expect
@@ -86,7 +86,7 @@ function Invoke-FileWrite($Operation) {
     $backupId = Get-Field $backupSpec 'id'
     if ($backupId -isnot [string] -or $backupId -cnotmatch '^[0-9A-Za-z._-]{1,64}\z') { throw "invalid backup id '$backupId'" }
     $keep = Get-Field $backupSpec 'keep'
-    if (-not (Test-JsonInteger $keep) -or $keep -lt 1) { throw "backup keep must be an integer >= 1, got '$keep'" }
+    if (-not (Test-JsonInteger $keep) -or $keep -lt 1) { throw "invalid backup keep '$keep'" }
 
     # 1. Precondition: the file is still what the controller read (by content hash).
     $current = Read-FileState $path

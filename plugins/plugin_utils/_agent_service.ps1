@@ -38,7 +38,7 @@ function Invoke-Service($Operation) {
     $name = Get-Field $Operation 'name'
     if ($name -isnot [string] -or $name -cnotmatch '^[^\x00-\x1F\\/*?]{1,256}\z') { throw "invalid service name '$name'" }
     $action = Get-Field $Operation 'action'
-    if (@('query', 'restart') -cnotcontains $action) { throw "unknown service action '$action' (expected query or restart)" }
+    if (@('query', 'restart') -cnotcontains $action) { throw "unknown service action '$action'" }
     $service = New-Object System.ServiceProcess.ServiceController -ArgumentList $name
     try { $before = [string]$service.Status } catch {
         $problem = Get-ServiceProblem $_

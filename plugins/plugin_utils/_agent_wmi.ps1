@@ -66,32 +66,27 @@ function Get-WmiRow($Instance, $Names) {
 # Read-only: instances of one class, only the listed properties, filtered in PowerShell by 'where'.
 function Invoke-WmiQuery($Operation) {
     $namespace = Get-Field $Operation 'namespace'
-    if ($namespace -isnot [string]) { throw "'namespace' must be a string" }
-    if ($namespace -cnotmatch $WmiNamespacePattern) {
-        throw "invalid namespace '$namespace' (expected names of letters, digits and underscores separated by single backslashes)"
-    }
+    if ($namespace -isnot [string] -or $namespace -cnotmatch $WmiNamespacePattern) { throw "invalid namespace '$namespace'" }
     $class = Get-Field $Operation 'class'
-    if ($class -isnot [string]) { throw "'class' must be a string" }
-    if ($class -cnotmatch $WmiNamePattern) { throw "invalid class name '$class' (expected letters, digits and underscores)" }
+    if ($class -isnot [string] -or $class -cnotmatch $WmiNamePattern) { throw "invalid class name '$class'" }
     $properties = Get-Field $Operation 'properties'
-    if ($properties -isnot [array] -or $properties.Count -eq 0) { throw "'properties' must be a non-empty list of property names" }
+    if ($properties -isnot [array] -or $properties.Count -eq 0) { throw "invalid 'properties'" }
     $seen = @{}
     for ($i = 0; $i -lt $properties.Count; $i++) {
         $name = $properties[$i]
-        if ($name -isnot [string]) { throw "properties[$i] must be a string" }
-        if ($name -cnotmatch $WmiNamePattern) { throw "invalid property name '$name' (expected letters, digits and underscores)" }
-        if ($seen.ContainsKey($name)) { throw "duplicate property '$name' in 'properties'" }
+        if ($name -isnot [string] -or $name -cnotmatch $WmiNamePattern) { throw "invalid properties[$i]" }
+        if ($seen.ContainsKey($name)) { throw "duplicate properties[$i]" }
         $seen[$name] = $true
     }
     $filters = New-Object System.Collections.ArrayList
     $where = Get-Field $Operation 'where'
     if ($null -ne $where) {
-        if ($where -isnot [System.Management.Automation.PSCustomObject]) { throw "'where' must be an object of property names and values" }
+        if ($where -isnot [System.Management.Automation.PSCustomObject]) { throw "invalid 'where'" }
         foreach ($field in $where.PSObject.Properties) {
             $listed = $null
             foreach ($name in $properties) { if ($name -eq $field.Name) { $listed = $name } }
-            if ($null -eq $listed) { throw "'where' property '$($field.Name)' is not one of 'properties'" }
-            if (-not (Test-WmiFilterValue $field.Value)) { throw "'where' value of '$($field.Name)' must be a string, an integer, a boolean or null" }
+            if ($null -eq $listed) { throw "invalid 'where' property '$($field.Name)'" }
+            if (-not (Test-WmiFilterValue $field.Value)) { throw "invalid 'where' value of '$($field.Name)'" }
             [void]$filters.Add(@{ property = $listed; wanted = $field.Value })
         }
     }

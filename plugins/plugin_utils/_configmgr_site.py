@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import (
+    MAX_HOST_NAME,
     ProxyInputError,
     describe,
     is_host,
@@ -137,7 +138,7 @@ def desired_from_options(args: t.Mapping[str, t.Any]) -> Desired:
     if site_code is not None and not _SITE_CODE.fullmatch(site_code):
         raise ProxyInputError(f"site_code must be three letters or digits, such as PS1; got {describe(site_code)}")
     server = args.get("server")
-    if server is not None and not (_SERVER.fullmatch(server) and len(server) <= 253):
+    if server is not None and not (_SERVER.fullmatch(server) and len(server) <= MAX_HOST_NAME):
         raise ProxyInputError(
             "server must be the site system server's host name or FQDN, such as cm01.contoso.com;"
             f" got {describe(server)}"

@@ -23,7 +23,8 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry impor
 
 BACKUP_ROOT = KeyAddress("HKLM", r"SOFTWARE\proxyfleet\Backups", 64)
 # The same rule the agent applies to backup ids it writes.
-BACKUP_ID_PATTERN = re.compile(r"[0-9A-Za-z._-]{1,64}\Z")
+MAX_BACKUP_ID = 64
+BACKUP_ID_PATTERN = re.compile(rf"[0-9A-Za-z._-]{{1,{MAX_BACKUP_ID}}}\Z")
 _VALUE_ACTIONS = ("set_value", "delete_value")
 _KEY_ACTIONS = ("create_key", "delete_key")
 

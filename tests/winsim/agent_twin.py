@@ -29,8 +29,18 @@ from pathlib import Path
 from types import ModuleType
 
 from . import probe_twin
+from .agent_twin_sms_files import BACKUP_ID, _text
 from .regfile import Value
-from .registry import Registry, RegistryError, from_protocol, hive_name, split_path, to_protocol, view_parts
+from .registry import (
+    TYPE_NAMES,
+    Registry,
+    RegistryError,
+    from_protocol,
+    hive_name,
+    split_path,
+    to_protocol,
+    view_parts,
+)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL_PATH = REPO_ROOT / "plugins" / "plugin_utils" / "_agent_protocol.py"
@@ -310,7 +320,7 @@ class AgentTwin:
         if not isinstance(hive, str) or hive.upper() not in hives:
             raise OperationError(f"{where}: unsupported hive {hive!r} (expected {' or '.join(hives)})")
         if isinstance(view, bool) or not isinstance(view, int) or view not in (64, 32):  # not 64.0, True, "64"
-            raise OperationError(f"{where}: unknown registry view {view!r} (expected 64 or 32)")
+            raise OperationError(f"{where}: unknown registry view '{_text(view)}'")
         try:
             parts = split_path(path)
         except RegistryError as exc:
@@ -343,7 +353,7 @@ class AgentTwin:
             )
         action = item.get("action")
         if action not in ACTIONS:
-            raise OperationError(f"{where}: unknown action {action!r} (expected {', '.join(ACTIONS)})")
+            raise OperationError(f"{where}: unknown action '{_text(action)}'")
         name = None if action in KEY_ACTIONS else _value_name(where, item.get("name"))
         value = None
         if action == "set_value":
@@ -580,7 +590,7 @@ class AgentTwin:
         if not isinstance(name, str) or not SERVICE_NAME.fullmatch(name):
             raise OperationError(f"invalid service name '{name}'")
         if action not in ("query", "restart"):
-            raise OperationError(f"unknown service action '{action}' (expected query or restart)")
+            raise OperationError(f"unknown service action '{action}'")
         if "System.ServiceProcess" in (self.facts.get("missing_assemblies") or []):
             raise OperationError(MISSING_ASSEMBLY.format(name="System.ServiceProcess"))
         stored = _find_name(self.services, name)
@@ -694,30 +704,35 @@ def _kind(data: t.Any) -> str:
 
 
 def _backup_spec(backup: t.Any) -> tuple[str, int]:
-    """Validate ``backup``: an id usable as a key name and ``keep`` >= 1."""
-    if not isinstance(backup, dict):
-        raise OperationError(f"'backup' must be an object with 'id' and 'keep', got {_kind(backup)}")
-    backup_id, keep = backup.get("id"), backup.get("keep")
-    if not isinstance(backup_id, str) or not backup_id or "\\" in backup_id or len(backup_id) > 255:
-        raise OperationError(f"backup id must be a non-empty key name without backslash, got {backup_id!r}")
+    """Validate ``backup`` as the agent does: an id of the agent's form and ``keep`` >= 1."""
+    # The agent reads fields of anything with Get-Field, which gives $null for a missing one.
+    backup_id = backup.get("id") if isinstance(backup, dict) else None
+    keep = backup.get("keep") if isinstance(backup, dict) else None
+    if not isinstance(backup_id, str) or not BACKUP_ID.fullmatch(backup_id):
+        raise OperationError(f"invalid backup id '{_text(backup_id)}'")
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
-        raise OperationError(f"backup keep must be an integer >= 1, got {keep!r}")
+        raise OperationError(f"invalid backup keep '{_text(keep)}'")
     return backup_id, keep
 
 
 def _value_name(where: str, name: t.Any) -> str:
     if not isinstance(name, str):
-        raise OperationError(f"{where}: 'name' must be a string ('' for the default value), got {_kind(name)}")
+        raise OperationError(f"{where}: invalid value name")
     if len(name) > 16383:
         raise OperationError(f"{where}: value name longer than 16383 characters")
     return name
 
 
 def _to_value(where: str, type_name: t.Any, data: t.Any) -> Value:
+    # The agent guards type and data with short messages (the controller built them from validated
+    # options); data that is not base64 fails in .NET's decoder with a message of its own.
+    if not isinstance(type_name, str) or type_name not in TYPE_NAMES:
+        raise OperationError(f"{where}: unknown value type '{_text(type_name)}'")
     try:
         return from_protocol(type_name, data)
     except RegistryError as exc:
-        raise OperationError(f"{where}: {exc}") from None
+        detail = str(exc) if "not valid base64" in str(exc) else f"invalid {type_name} data"
+        raise OperationError(f"{where}: {detail}") from None
 
 
 def _expect(where: str, expect: t.Any, *, value_change: bool) -> Expect:
@@ -761,29 +776,20 @@ def _ordinal(name: str) -> bytes:
 def _wmi_request(op: dict[str, t.Any]) -> tuple[str, str, list[str], list[tuple[str, t.Any]]]:
     """Validate namespace, class, properties and where (checked in that order, as the agent does)."""
     namespace = op.get("namespace")
-    if not isinstance(namespace, str):
-        raise OperationError("'namespace' must be a string")
-    if not WMI_NAMESPACE.fullmatch(namespace):
-        raise OperationError(
-            f"invalid namespace '{namespace}' (expected names of letters, digits and underscores"
-            " separated by single backslashes)"
-        )
+    if not isinstance(namespace, str) or not WMI_NAMESPACE.fullmatch(namespace):
+        raise OperationError(f"invalid namespace '{_text(namespace)}'")
     class_name = op.get("class")
-    if not isinstance(class_name, str):
-        raise OperationError("'class' must be a string")
-    if not WMI_NAME.fullmatch(class_name):
-        raise OperationError(f"invalid class name '{class_name}' (expected letters, digits and underscores)")
+    if not isinstance(class_name, str) or not WMI_NAME.fullmatch(class_name):
+        raise OperationError(f"invalid class name '{_text(class_name)}'")
     properties = op.get("properties")
     if not isinstance(properties, list) or not properties:
-        raise OperationError("'properties' must be a non-empty list of property names")
+        raise OperationError("invalid 'properties'")
     seen: set[str] = set()
     for index, name in enumerate(properties):
-        if not isinstance(name, str):
-            raise OperationError(f"properties[{index}] must be a string")
-        if not WMI_NAME.fullmatch(name):
-            raise OperationError(f"invalid property name '{name}' (expected letters, digits and underscores)")
+        if not isinstance(name, str) or not WMI_NAME.fullmatch(name):
+            raise OperationError(f"invalid properties[{index}]")
         if name.lower() in seen:
-            raise OperationError(f"duplicate property '{name}' in 'properties'")
+            raise OperationError(f"duplicate properties[{index}]")
         seen.add(name.lower())
     return namespace, class_name, properties, _wmi_where(op.get("where"), properties)
 
@@ -793,14 +799,14 @@ def _wmi_where(where: t.Any, properties: list[str]) -> list[tuple[str, t.Any]]:
     if where is None:
         return []
     if not isinstance(where, dict):
-        raise OperationError("'where' must be an object of property names and values")
+        raise OperationError("invalid 'where'")
     pairs = []
     for name, wanted in where.items():
         listed = next((p for p in properties if p.lower() == name.lower()), None)
         if listed is None:
-            raise OperationError(f"'where' property '{name}' is not one of 'properties'")
+            raise OperationError(f"invalid 'where' property '{name}'")
         if not (wanted is None or isinstance(wanted, (str, bool, int))):
-            raise OperationError(f"'where' value of '{name}' must be a string, an integer, a boolean or null")
+            raise OperationError(f"invalid 'where' value of '{name}'")
         pairs.append((listed, wanted))
     return pairs
 

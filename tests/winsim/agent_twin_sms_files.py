@@ -58,21 +58,19 @@ def _same(left: str, right: str) -> bool:
 
 def _site_code(value: t.Any) -> str:
     if not isinstance(value, str) or not SITE_CODE.fullmatch(value):
-        raise InputError(f"invalid site code '{_text(value)}' (expected three letters or digits)")
+        raise InputError(f"invalid site code '{_text(value)}'")
     return value.upper()
 
 
 def _server(value: t.Any) -> str:
     if not isinstance(value, str) or not SERVER.fullmatch(value):
-        raise InputError(
-            f"invalid server name '{_text(value)}' (expected a host name or FQDN of letters, digits, '.' and '-')"
-        )
+        raise InputError(f"invalid server name '{_text(value)}'")
     return value
 
 
 def _sms_name(value: t.Any, what: str) -> str:
     if not isinstance(value, str) or not SMS_NAME.fullmatch(value):
-        raise InputError(f"invalid {what} '{_text(value)}' (expected letters, digits, spaces, '_', '.' and '-')")
+        raise InputError(f"invalid {what} '{_text(value)}'")
     return value
 
 
@@ -147,11 +145,11 @@ def sysresuse_read(facts: dict[str, t.Any], op: dict[str, t.Any]) -> dict[str, t
 def _prop_fields(fields: t.Any, where: str) -> None:
     value = fields.get("value") if isinstance(fields, dict) else None
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= UINT32_MAX):
-        raise InputError(f"{where}.value must be an integer 0..4294967295 or null")
+        raise InputError(f"invalid {where}.value")
     for name in ("value1", "value2"):
         text = fields.get(name) if isinstance(fields, dict) else None
         if text is not None and not isinstance(text, str):
-            raise InputError(f"{where}.{name} must be a string or null")
+            raise InputError(f"invalid {where}.{name}")
 
 
 def _prop_change(change: t.Any) -> None:
@@ -165,7 +163,7 @@ def _prop_change(change: t.Any) -> None:
         _prop_fields(expect, "expect")
     if change.get("set") is not None:
         if not isinstance(change["set"], dict):
-            raise InputError("'set' must be an object with value, value1 and value2, or null")
+            raise InputError("invalid 'set'")
         _prop_fields(change["set"], "set")
 
 
@@ -321,7 +319,7 @@ def _file_expect(expect: t.Any) -> dict[str, t.Any]:
     if not isinstance(expect, dict) or not isinstance(expect.get("exists"), bool):
         raise InputError("'expect' must be an object with a boolean 'exists'")
     if expect["exists"] and not (isinstance(expect.get("sha256"), str) and SHA256.fullmatch(expect["sha256"])):
-        raise InputError("'expect.sha256' must be 64 lower-case hexadecimal digits")
+        raise InputError("invalid 'expect.sha256'")
     return expect
 
 
@@ -331,7 +329,7 @@ def _backup_spec(backup: t.Any) -> tuple[str, int]:
     if not isinstance(backup_id, str) or not BACKUP_ID.fullmatch(backup_id):
         raise InputError(f"invalid backup id '{_text(backup_id)}'")
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
-        raise InputError(f"backup keep must be an integer >= 1, got '{_text(keep)}'")
+        raise InputError(f"invalid backup keep '{_text(keep)}'")
     return backup_id, keep
 
 
@@ -357,7 +355,7 @@ def file_write(facts: dict[str, t.Any], op: dict[str, t.Any]) -> tuple[dict[str,
     path = _file_path(op.get("path"))
     content = op.get("content")
     if not isinstance(content, str):
-        raise InputError("'content' must be a base64 string")
+        raise InputError("invalid 'content'")
     try:
         data = base64.b64decode(content, validate=True)
     except (binascii.Error, ValueError):

@@ -17,7 +17,6 @@ CONN = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections
 DIRECT = bytes.fromhex("1800000000000000010000000000000000000000")
 NAMED = bytes.fromhex("180000000000000003000000") + b"\x03\0\0\0p:1\0\0\0\0"
 BACKUP_ID = "20261123T103000123456Z-1a2b3c4d"
-TYPES = "string, expandstring, multistring, dword, qword, binary, none"
 NOW = datetime(2026, 11, 23, 10, 30, 0, 123456, tzinfo=UTC)
 
 
@@ -183,8 +182,8 @@ def test_read_reports_values_subkeys_and_missing_keys() -> None:
             {"hive": "HKEY_LOCAL_MACHINE", "path": "A", "view": 64},
             "keys[0]: unsupported hive 'HKEY_LOCAL_MACHINE' (expected HKLM or HKCU or HKU or HKCR)",
         ),
-        ({"hive": "HKLM", "path": "A", "view": 16}, "keys[0]: unknown registry view 16 (expected 64 or 32)"),
-        ({"hive": "HKLM", "path": "A", "view": "64"}, "keys[0]: unknown registry view '64' (expected 64 or 32)"),
+        ({"hive": "HKLM", "path": "A", "view": 16}, "keys[0]: unknown registry view '16'"),
+        ({"hive": "HKLM", "path": "A", "view": "64"}, "keys[0]: unknown registry view '64'"),
         (
             {"hive": "HKLM", "path": "A\\", "view": 64},
             "keys[0]: malformed key path 'A\\\\' (empty name, or a leading/trailing/double backslash)",
@@ -467,22 +466,22 @@ def test_expect_compares_bytes_lists_numbers_and_names_case_insensitively() -> N
     ("mutate", "error"),
     [
         (lambda c: c.update(hive="HKCU"), "changes[0]: unsupported hive 'HKCU' (expected HKLM)"),
-        (lambda c: c.update(view=64.0), "changes[0]: unknown registry view 64.0 (expected 64 or 32)"),
+        (lambda c: c.update(view=64.0), "changes[0]: unknown registry view '64.0'"),
         (lambda c: c.update(path=""), "changes[0]: 'path' must name a key below the hive, got ''"),
         (
             lambda c: c.update(action="rename"),
-            "changes[0]: unknown action 'rename' (expected set_value, delete_value, create_key, delete_key)",
+            "changes[0]: unknown action 'rename'",
         ),
         (
             lambda c: c.update(type="dword", data=4294967296),
-            "changes[0]: dword data 4294967296 is out of range 0..4294967295",
+            "changes[0]: invalid dword data",
         ),
         (
             lambda c: c.update(type="REG_BINARY"),
-            f"changes[0]: unknown value type 'REG_BINARY' (expected one of {TYPES})",
+            "changes[0]: unknown value type 'REG_BINARY'",
         ),
         (lambda c: c.update(data="%%%"), "changes[0]: binary data is not valid base64: '%%%'"),
-        (lambda c: c.pop("name"), "changes[0]: 'name' must be a string ('' for the default value), got null"),
+        (lambda c: c.pop("name"), "changes[0]: invalid value name"),
         (lambda c: c.pop("expect"), "changes[0]: 'expect' must be an object with a boolean 'exists', got None"),
     ],
 )
@@ -501,11 +500,12 @@ def test_apply_validation(mutate: t.Callable[[dict[str, t.Any]], t.Any], error: 
 @pytest.mark.parametrize(
     ("backup", "error"),
     [
-        (None, "'backup' must be an object with 'id' and 'keep', got null"),
-        ({"id": "a\\b", "keep": 20}, "backup id must be a non-empty key name without backslash, got 'a\\\\b'"),
-        ({"id": "", "keep": 20}, "backup id must be a non-empty key name without backslash, got ''"),
-        ({"id": BACKUP_ID, "keep": 0}, "backup keep must be an integer >= 1, got 0"),
-        ({"id": BACKUP_ID, "keep": True}, "backup keep must be an integer >= 1, got True"),
+        (None, "invalid backup id ''"),
+        ({"id": "a\\b", "keep": 20}, "invalid backup id 'a\\b'"),
+        ({"id": "", "keep": 20}, "invalid backup id ''"),
+        ({"id": "a" * 65, "keep": 20}, f"invalid backup id '{'a' * 65}'"),
+        ({"id": BACKUP_ID, "keep": 0}, "invalid backup keep '0'"),
+        ({"id": BACKUP_ID, "keep": True}, "invalid backup keep 'True'"),
     ],
 )
 def test_backup_validation(backup: t.Any, error: str) -> None:
@@ -940,53 +940,28 @@ def test_wmi_query_missing_namespace_or_class_is_not_an_error() -> None:
 @pytest.mark.parametrize(
     ("change", "error"),
     [
-        ({"namespace": None}, "'namespace' must be a string"),
-        (
-            {"namespace": "root\\rsop\\"},
-            "invalid namespace 'root\\rsop\\' (expected names of letters, digits"
-            " and underscores separated by single backslashes)",
-        ),
-        (
-            {"namespace": "\\\\.\\root\\cimv2"},
-            "invalid namespace '\\\\.\\root\\cimv2' (expected names of letters,"
-            " digits and underscores separated by single backslashes)",
-        ),
-        (
-            {"namespace": "root/cimv2"},
-            "invalid namespace 'root/cimv2' (expected names of letters, digits and"
-            " underscores separated by single backslashes)",
-        ),
-        (
-            {"namespace": "root\\\\cimv2"},
-            "invalid namespace 'root\\\\cimv2' (expected names of letters, digits"
-            " and underscores separated by single backslashes)",
-        ),
-        ({"class": 5}, "'class' must be a string"),
-        (
-            {"class": "RSOP_GPO WHERE 1=1"},
-            "invalid class name 'RSOP_GPO WHERE 1=1' (expected letters, digits and underscores)",
-        ),
-        (
-            {"class": "Win32_Process'; Remove-Item C:\\"},
-            "invalid class name 'Win32_Process'; Remove-Item C:\\' (expected letters, digits and underscores)",
-        ),
-        ({"class": "RSOP_GPO\n"}, "invalid class name 'RSOP_GPO\n' (expected letters, digits and underscores)"),
-        ({"class": "Klasse\u00e9"}, "invalid class name 'Klasse\u00e9' (expected letters, digits and underscores)"),
-        ({"properties": []}, "'properties' must be a non-empty list of property names"),
-        ({"properties": "name"}, "'properties' must be a non-empty list of property names"),
-        ({"properties": ["name", 1]}, "properties[1] must be a string"),
-        ({"properties": ["name", "*"]}, "invalid property name '*' (expected letters, digits and underscores)"),
-        ({"properties": ["name", "a.b"]}, "invalid property name 'a.b' (expected letters, digits and underscores)"),
-        ({"properties": ["name", "id", "Name"]}, "duplicate property 'Name' in 'properties'"),
-        ({"where": [["name", "x"]]}, "'where' must be an object of property names and values"),
-        ({"where": "name = 'x'"}, "'where' must be an object of property names and values"),
-        ({"where": {"guidName": "x"}}, "'where' property 'guidName' is not one of 'properties'"),
-        ({"where": {"name": 1.5}}, "'where' value of 'name' must be a string, an integer, a boolean or null"),
-        ({"where": {"name": ["a"]}}, "'where' value of 'name' must be a string, an integer, a boolean or null"),
-        (
-            {"where": {"name": {"like": "a%"}}},
-            "'where' value of 'name' must be a string, an integer, a boolean or null",
-        ),
+        ({"namespace": None}, "invalid namespace ''"),
+        ({"namespace": "root\\rsop\\"}, "invalid namespace 'root\\rsop\\'"),
+        ({"namespace": "\\\\.\\root\\cimv2"}, "invalid namespace '\\\\.\\root\\cimv2'"),
+        ({"namespace": "root/cimv2"}, "invalid namespace 'root/cimv2'"),
+        ({"namespace": "root\\\\cimv2"}, "invalid namespace 'root\\\\cimv2'"),
+        ({"class": 5}, "invalid class name '5'"),
+        ({"class": "RSOP_GPO WHERE 1=1"}, "invalid class name 'RSOP_GPO WHERE 1=1'"),
+        ({"class": "Win32_Process'; Remove-Item C:\\"}, "invalid class name 'Win32_Process'; Remove-Item C:\\'"),
+        ({"class": "RSOP_GPO\n"}, "invalid class name 'RSOP_GPO\n'"),
+        ({"class": "Klasse\u00e9"}, "invalid class name 'Klasse\u00e9'"),
+        ({"properties": []}, "invalid 'properties'"),
+        ({"properties": "name"}, "invalid 'properties'"),
+        ({"properties": ["name", 1]}, "invalid properties[1]"),
+        ({"properties": ["name", "*"]}, "invalid properties[1]"),
+        ({"properties": ["name", "a.b"]}, "invalid properties[1]"),
+        ({"properties": ["name", "id", "Name"]}, "duplicate properties[2]"),
+        ({"where": [["name", "x"]]}, "invalid 'where'"),
+        ({"where": "name = 'x'"}, "invalid 'where'"),
+        ({"where": {"guidName": "x"}}, "invalid 'where' property 'guidName'"),
+        ({"where": {"name": 1.5}}, "invalid 'where' value of 'name'"),
+        ({"where": {"name": ["a"]}}, "invalid 'where' value of 'name'"),
+        ({"where": {"name": {"like": "a%"}}}, "invalid 'where' value of 'name'"),
     ],
 )
 def test_wmi_query_validation(change: dict[str, t.Any], error: str) -> None:
@@ -1013,7 +988,7 @@ def test_wmi_query_runs_beside_read_and_apply_in_one_request() -> None:
         clock=clock,
     )
     assert [r["status"] for r in response["results"]] == ["ok", "applied", "ok", "ok", "error"]
-    assert response["results"][4]["error"] == "invalid class name 'bad name' (expected letters, digits and underscores)"
+    assert response["results"][4]["error"] == "invalid class name 'bad name'"
     settings, gpos = response["results"][2:4]
     names = {gpo["id"]: gpo["name"] for gpo in gpos["instances"]}
     owners = {(row["registryKey"], row["valueName"]): names[row["GPOID"]] for row in settings["instances"]}
@@ -1094,7 +1069,7 @@ def test_service_defaults_and_missing_services() -> None:
         (service("a\\b"), "invalid service name 'a\\b'"),
         (service("a\nb"), "invalid service name 'a\nb'"),
         (service(7), "invalid service name '7'"),
-        (service("DoSvc", "stop"), "unknown service action 'stop' (expected query or restart)"),
+        (service("DoSvc", "stop"), "unknown service action 'stop'"),
     ],
 )
 def test_service_input_errors(op: dict[str, t.Any], error: str) -> None:
