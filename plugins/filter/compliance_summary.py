@@ -9,16 +9,28 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import ComplianceReport, stats_summary
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_load import ReportFileError, checked_document
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import (
+    ComplianceReport,
+    plain,
+    stats_summary,
+)
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_trend import add_trend, trend_summary
 
 
 def compliance_summary(
-    hostvars: t.Any, hosts: t.Any, registered: t.Any, limit: int = 100, play_hosts: t.Any = None
+    hostvars: t.Any,
+    hosts: t.Any,
+    registered: t.Any,
+    limit: int = 100,
+    play_hosts: t.Any = None,
+    previous: t.Any = None,
 ) -> dict[str, t.Any]:
     """Summarise what ``registered`` (a variable name, or a list of them) holds on each of ``hosts``.
 
     ``play_hosts`` (``ansible_play_hosts``) tells a host that left the play (failed or unreachable before the
     check, so nothing was registered: unknown) from one the check never ran on (not assessed).
+    ``previous`` (an earlier compliance.json, loaded) adds ``trend``: what changed on these hosts since.
     """
     if not isinstance(hostvars, c.Mapping):
         raise AnsibleFilterError(
@@ -47,7 +59,16 @@ def compliance_summary(
                 )
             else:
                 report.add_registered(str(host), variables.get(name) if name in variables else None)
-    return stats_summary(report.document({}), limit)
+    document = report.document({})
+    summary = stats_summary(document, limit)
+    if previous is not None:
+        try:
+            earlier = checked_document(plain(previous), "previous")
+        except ReportFileError as exc:
+            raise AnsibleFilterError(f"compliance_summary: {exc} (give an earlier compliance.json, loaded)") from None
+        add_trend(document, earlier, "previous")
+        summary["trend"] = trend_summary(document, limit)
+    return summary
 
 
 class FilterModule:

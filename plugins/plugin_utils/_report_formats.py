@@ -48,15 +48,18 @@ def to_json(document: t.Mapping[str, t.Any]) -> str:
 def to_csv(document: t.Mapping[str, t.Any]) -> str:
     """One row per host and setting; a host without settings (unknown, not assessed) gets one row with its status.
 
+    A report with a trend (``previous``) has one more column, ``trend``: the host's change since then.
     Every cell is neutralised: a value read from a host never becomes a spreadsheet formula.
     """
     out = io.StringIO()
     # CRLF as RFC 4180 has it; it also makes Python 3.11 quote a field holding a bare CR (3.12+ always does).
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    with_trend = "trend" in document
+    writer.writerow(CSV_COLUMNS + (("trend",) if with_trend else ()))
     for host in document["hosts"]:
+        extra = [host["trend"]["change"]] if with_trend else []
         if not host["settings"]:
-            writer.writerow([csv_cell(host["name"]), host["status"], "", "", "", "", "", "", "", ""])
+            writer.writerow([csv_cell(host["name"]), host["status"], "", "", "", "", "", "", "", "", *extra])
         for row in host["settings"]:
             owner = row["owner"] or {}
             cells = [
@@ -70,6 +73,7 @@ def to_csv(document: t.Mapping[str, t.Any]) -> str:
                 str(owner.get("gpo") or ""),
                 str(owner.get("gpo_id") or ""),
                 row["action"],
+                *extra,
             ]
             writer.writerow(csv_row(cells))
     return out.getvalue()
@@ -139,9 +143,23 @@ def console_summary(document: t.Mapping[str, t.Any], written: t.Sequence[str] = 
         lines.append(f"{'surface':<24}{'hosts':>8}{'compliant':>11}{'drifted':>9}")
         for surface, counts in document["surfaces"].items():
             lines.append(f"  {surface:<22}{counts['hosts']:>8}{counts['compliant']:>11}{counts['drifted']:>9}")
+    lines += _trend_lines(document)
     lines += _not_assessed_lines(document["hosts"])
     lines += [f"written: {path}" for path in written]
     return "\n".join(lines)
+
+
+def _trend_lines(document: t.Mapping[str, t.Any]) -> list[str]:
+    trend = document.get("trend")
+    if not trend:
+        return []
+    previous = trend["previous"]
+    return [
+        f"since {previous['generated_at'] or previous['file']}: newly drifted {trend['newly_drifted']}, "
+        f"fixed {trend['fixed']}, still drifted {trend['still_drifted']}, newly unreachable "
+        f"{trend['newly_unreachable']}, new findings {trend['new_findings']}, resolved findings "
+        f"{trend['resolved_findings']}, new hosts {trend['new_host']}, removed hosts {trend['removed_hosts']}"
+    ]
 
 
 def _not_assessed_lines(hosts: t.Sequence[t.Mapping[str, t.Any]], limit: int = 20) -> list[str]:

@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_formats import value_text
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import STATUSES
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_trend import CHANGES
 
 
 class _Strings:
@@ -81,6 +82,10 @@ def page_data(document: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
                 rows,
                 findings,
                 owners,
+                # The change since the previous report (an index of CHANGES), -1 without one.
+                CHANGES.index(host["trend"]["change"]) if "trend" in host else -1,
+                len(host["trend"]["new_findings"]) if "trend" in host else 0,
+                len(host["trend"]["resolved_findings"]) if "trend" in host else 0,
             ]
         )
     return {
@@ -88,6 +93,7 @@ def page_data(document: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         "run": document["run"],
         "totals": document["totals"],
         "surfaces": document["surfaces"],
+        "trend": document.get("trend"),
         "hosts": hosts,
     }
 
@@ -124,6 +130,8 @@ _PAGE = """<!DOCTYPE html>
 <body>
 <header><h1>{{ title }}</h1><p id="run"></p></header>
 <section id="totals" aria-label="Totals"></section>
+<section id="trend" aria-label="Since the previous report" hidden><h2 id="trend-title"></h2>
+<div id="trend-cards" class="cards"></div></section>
 <section><h2>Compliance per surface</h2><table id="surfaces" class="grid"><thead><tr><th>Surface</th>
 <th class="num">Hosts</th><th class="num">Compliant</th><th class="num">Drifted</th><th>Compliance</th></tr></thead>
 <tbody></tbody></table></section>
@@ -132,6 +140,10 @@ _PAGE = """<!DOCTYPE html>
 <label>Status <select id="status"><option value="">any</option><option value="0">compliant</option>
 <option value="1">drifted</option><option value="2">unknown</option>
 <option value="3">not assessed</option></select></label>
+<label id="change-filter" hidden>Change <select id="change"><option value="">any</option>
+<option value="0">newly drifted</option><option value="1">fixed</option><option value="2">still drifted</option>
+<option value="3">newly unreachable</option><option value="4">new host</option><option value="5">unchanged</option>
+</select></label>
 <label><input id="with-findings" type="checkbox"> with findings</label>
 <label>Rows <select id="page-size"><option>25</option><option selected>50</option><option>100</option>
 <option>250</option></select></label>
@@ -139,7 +151,8 @@ _PAGE = """<!DOCTYPE html>
 <table id="hosts" class="grid"><thead><tr><th data-key="0">Host</th><th data-key="1">Status</th>
 <th data-key="2" class="num">Drifted settings</th><th data-key="3" class="num">Settings</th>
 <th data-key="4" class="num">Findings</th><th data-key="5" class="num">High</th>
-<th data-key="6" class="num">GPO-owned</th></tr></thead><tbody></tbody></table>
+<th data-key="6" class="num">GPO-owned</th><th data-key="11" class="trend-col" hidden>Change</th></tr></thead>
+<tbody></tbody></table>
 <div class="pager"><button id="first">&laquo;</button><button id="prev">&lsaquo; Previous</button>
 <span id="page"></span><button id="next">Next &rsaquo;</button><button id="last">&raquo;</button></div>
 </section>
@@ -163,7 +176,9 @@ _STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:0 24px 40px;color:#1b1f24;background:#fff}
 h1{margin:16px 0 4px;font-size:22px}h2{font-size:17px;margin:24px 0 8px}h3{font-size:15px;margin:16px 0 6px}
 #run{color:#57606a;margin:0}
-#totals{display:flex;flex-wrap:wrap;gap:12px;margin-top:16px}
+#totals,.cards{display:flex;flex-wrap:wrap;gap:12px;margin-top:16px}
+.c0{color:#bc4c00;font-weight:600}.c1{color:#1a7f37;font-weight:600}.c2{color:#9a6700}.c3{color:#8250df;font-weight:600}
+.c4{color:#0969da}.c5{color:#57606a}
 .card{border:1px solid #d0d7de;border-radius:6px;padding:10px 16px;min-width:110px}
 .card b{display:block;font-size:24px}.card span{color:#57606a}
 .grid{border-collapse:collapse;width:100%}.grid th,.grid td{border-bottom:1px solid #d8dee4;padding:4px 8px;
@@ -189,9 +204,12 @@ _SCRIPT = r"""
 (function () {
   const D = JSON.parse(document.getElementById("report-data").textContent);
   const S = D.strings, STATUS = ["compliant", "drifted", "unknown", "not_assessed"];
+  const CHANGE = ["newly drifted", "fixed", "still drifted", "newly unreachable", "new host", "unchanged"];
+  const CHANGE_KEYS = ["newly_drifted", "fixed", "still_drifted", "newly_unreachable", "new_host", "unchanged"];
   // Host fields: 0 name, 1 status, 2 drifted, 3 settings, 4 findings, 5 high, 6 owners, 7 problems,
   // 8 rows [setting, surface, current, desired, compliant, owner], 9 findings [id, severity, surface,
-  // message, remediation, source], 10 owners [setting, gpo, gpo_id]; numbers in rows index D.strings.
+  // message, remediation, source], 10 owners [setting, gpo, gpo_id], 11 change since the previous report
+  // (index of CHANGE, -1 without one), 12 new findings, 13 resolved findings; numbers in rows index D.strings.
   const $ = (id) => document.getElementById(id);
   function el(tag, text, cls) {
     const node = document.createElement(tag);
@@ -221,6 +239,29 @@ _SCRIPT = r"""
     card.appendChild(el("span", label));
     $("totals").appendChild(card);
   }
+  const R = D.trend;
+  if (R) {
+    $("trend").hidden = false;
+    $("change-filter").hidden = false;
+    for (const th of document.querySelectorAll(".trend-col")) th.hidden = false;
+    $("trend-title").textContent = "Since " + (R.previous.generated_at || R.previous.file) + " (" +
+      R.previous.hosts + " hosts then)";
+    const trendCards = [["newly drifted", R.newly_drifted, 0], ["fixed", R.fixed, 1],
+      ["still drifted", R.still_drifted, 2], ["newly unreachable", R.newly_unreachable, 3],
+      ["new findings", R.new_findings], ["resolved findings", R.resolved_findings],
+      ["new hosts", R.new_host, 4], ["removed hosts", R.removed_hosts]];
+    for (const [label, value, change] of trendCards) {
+      const card = el("div", null, "card");
+      card.dataset.trend = label;
+      card.appendChild(el("b", value, change === undefined ? null : "c" + change));
+      card.appendChild(el("span", label));
+      if (change !== undefined) {
+        card.style.cursor = "pointer";
+        card.addEventListener("click", () => { $("change").value = String(change); apply(); });
+      }
+      $("trend-cards").appendChild(card);
+    }
+  }
   const surfaceBody = $("surfaces").tBodies[0];
   for (const [name, c] of Object.entries(D.surfaces)) {
     const pct = c.hosts ? Math.round(1000 * c.compliant / c.hosts) / 10 : 100;
@@ -243,12 +284,13 @@ _SCRIPT = r"""
   let view = D.hosts.map((_, i) => i), sortKey = 1, sortDir = -1, page = 0;
   function apply() {
     const text = $("filter").value.trim().toLowerCase(), status = $("status").value,
-      withFindings = $("with-findings").checked;
+      withFindings = $("with-findings").checked, change = $("change").value;
     view = [];
     for (let i = 0; i < D.hosts.length; i++) {
       const h = D.hosts[i];
       if (status !== "" && h[1] !== Number(status)) continue;
       if (withFindings && !h[4]) continue;
+      if (change !== "" && h[11] !== Number(change)) continue;
       if (text && !haystack[i].includes(text)) continue;
       view.push(i);
     }
@@ -269,6 +311,11 @@ _SCRIPT = r"""
       const h = D.hosts[i];
       const tr = row([h[0], el("td", STATUS[h[1]], "s" + h[1]), el("td", h[2], "num"), el("td", h[3], "num"),
         el("td", h[4], "num"), el("td", h[5], "num"), el("td", h[6], "num")]);
+      if (R) {
+        const marker = el("td", h[11] >= 0 ? CHANGE[h[11]] : "", "trend-col c" + h[11]);
+        if (h[12] || h[13]) marker.textContent += " (findings +" + h[12] + " -" + h[13] + ")";
+        tr.appendChild(marker);
+      }
       tr.dataset.host = h[0];
       tr.addEventListener("click", () => detail(i));
       body.appendChild(tr);
@@ -280,7 +327,7 @@ _SCRIPT = r"""
   function detail(i) {
     const h = D.hosts[i];
     $("detail").hidden = false;
-    $("detail-title").textContent = h[0] + ": " + STATUS[h[1]];
+    $("detail-title").textContent = h[0] + ": " + STATUS[h[1]] + (R && h[11] >= 0 ? " (" + CHANGE[h[11]] + ")" : "");
     $("detail-problems").textContent = h[7];
     const settings = document.createElement("tbody");
     for (const r of h[8]) settings.appendChild(row([el("td", S[r[0]], "value"),
@@ -314,7 +361,7 @@ _SCRIPT = r"""
   }
   let timer = 0;
   $("filter").addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(apply, 150); });
-  for (const id of ["status", "with-findings"]) $(id).addEventListener("change", apply);
+  for (const id of ["status", "with-findings", "change"]) $(id).addEventListener("change", apply);
   $("page-size").addEventListener("change", draw);
   $("first").addEventListener("click", () => { page = 0; draw(); });
   $("prev").addEventListener("click", () => { page -= 1; draw(); });
@@ -325,13 +372,15 @@ _SCRIPT = r"""
   const params = new URLSearchParams(location.search);
   if (params.has("q")) $("filter").value = params.get("q");
   if (STATUS.includes(params.get("status"))) $("status").value = String(STATUS.indexOf(params.get("status")));
+  const wantedChange = CHANGE_KEYS.indexOf(params.get("change"));
+  if (R && wantedChange >= 0) $("change").value = String(wantedChange);
   $("with-findings").checked = params.get("findings") === "1";
   const rows = Number(params.get("rows"));
   if (Number.isInteger(rows) && rows > 0) {
     if (![...$("page-size").options].some((o) => Number(o.value) === rows)) $("page-size").add(new Option(rows, rows));
     $("page-size").value = String(rows);
   }
-  if (/^[0-6]$/.test(params.get("sort") || "")) {
+  if (/^([0-6]|11)$/.test(params.get("sort") || "")) {
     sortKey = Number(params.get("sort"));
     sortDir = params.get("dir") === "asc" ? 1 : -1;
   }

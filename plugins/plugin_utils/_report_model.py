@@ -4,7 +4,7 @@
 
 The ``compliance_report`` callback and the ``compliance_summary`` filter feed it task results; it knows
 nothing about Ansible objects, so it is unit tested with plain dicts. The document it builds is the
-``compliance.json`` schema (docs/reports.md, docs/schemas/compliance-report-2.schema.json).
+``compliance.json`` schema (docs/reports.md, docs/schemas/compliance-report-3.schema.json).
 
 A result belongs to the report when its action is in the collection's namespace and it carries the
 keys every module of the collection returns: ``drift`` (one surface), ``surfaces`` (several, as
@@ -23,7 +23,9 @@ NAMESPACE = "proxyfleet.windows."
 SCHEMA = "proxyfleet.windows/compliance-report"
 # 2: status not_assessed, totals.not_assessed and hosts[].not_assessed_reason (a host where no setting was
 # checked used to be "unknown", or "compliant" when a check returned findings only).
-SCHEMA_VERSION = 2
+# 3: hosts[].trend and trend (what changed since the report given as `previous`), run.slices (the slices a
+# merged report was made of); both only when they apply. Versions 1 and 2 stay readable (_report_load).
+SCHEMA_VERSION = 3
 STATUSES = ("compliant", "drifted", "unknown", "not_assessed")
 SEVERITIES = ("high", "medium", "low")
 # A single-surface module is named after its surface plus one of these; used only when its result
