@@ -122,9 +122,9 @@ options:
   previous:
     description:
       - The C(compliance.json) of an earlier run. The report then says, per host and for the fleet, what changed
-        since: newly drifted, fixed, still drifted, newly unreachable, new and resolved findings (C(trend) and
+        since then (newly drifted, fixed, still drifted, newly unreachable, new and resolved findings), as C(trend) and
         C(hosts[].trend) in the JSON file, a C(trend) column in the CSV file, cards and a marker per host in the HTML
-        page, a line in the summary). Reports of schema versions 1 to 3 are read.
+        page, and a line in the summary. Reports of schema versions 1 to 3 are read.
       - A file that is missing, unreadable or not a compliance report is named in an error, and the report is
         written without a trend.
     type: path
