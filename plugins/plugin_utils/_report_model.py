@@ -15,6 +15,7 @@ those shapes are recognised without being listed here.
 from __future__ import annotations
 
 import dataclasses
+import json
 import typing as t
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_text import redact_values
@@ -164,7 +165,8 @@ class HostReport:
     def all_findings(self) -> list[dict[str, t.Any]]:
         return [finding for found in self.findings.values() for finding in found]
 
-    def as_dict(self) -> dict[str, t.Any]:
+    def as_dict(self, row_dict: t.Callable[[SettingRow], dict[str, t.Any]] = SettingRow.as_dict) -> dict[str, t.Any]:
+        """The host in the report's shape; ``row_dict`` turns a row into its dict (shared ones: ``RowDicts``)."""
         rows = sorted(self.rows(), key=lambda row: (row.compliant, row.setting))
         return {
             "name": self.name,
@@ -174,10 +176,37 @@ class HostReport:
             "not_assessed_reason": self.not_assessed_reason() if self.status == "not_assessed" else "",
             "host_commands": self.host_commands,
             "surfaces": sorted(self.by_surface),
-            "settings": [row.as_dict() for row in rows],
+            "settings": [row_dict(row) for row in rows],
             "findings": redact_values(self.all_findings()),
             "owners": redact_values([self.owners[setting] for setting in sorted(self.owners)]),
         }
+
+
+def _frozen(value: t.Any) -> t.Any:
+    """A hashable stand-in for a setting value that tells 1, True and "1" apart."""
+    if value is None or isinstance(value, (str, int, float)):
+        return (value.__class__, value)
+    return ("json", json.dumps(value, sort_keys=True, default=str))
+
+
+class RowDicts:
+    """Setting rows as dicts, one shared dict for equal rows of different hosts.
+
+    A fleet's hosts mostly have the same settings with the same values: 100,000 hosts x 20 settings are then a
+    few thousand distinct rows, and sharing them keeps the document (and every writer's pass over it) small.
+    The dicts are never changed after they are made; nothing may change a row of a document in place.
+    """
+
+    def __init__(self) -> None:
+        self.made: dict[tuple[t.Any, ...], dict[str, t.Any]] = {}
+
+    def __call__(self, row: SettingRow) -> dict[str, t.Any]:
+        owner = None if row.owner is None else tuple(sorted((str(k), str(v)) for k, v in row.owner.items()))
+        key = (row.setting, row.surface, _frozen(row.current), _frozen(row.desired), row.compliant, owner, row.action)
+        found = self.made.get(key)
+        if found is None:
+            found = self.made[key] = row.as_dict()
+        return found
 
 
 class ComplianceReport:
@@ -310,6 +339,7 @@ class ComplianceReport:
     def document(self, run: dict[str, t.Any]) -> dict[str, t.Any]:
         """The compliance.json document: run metadata, totals, per-surface counts and every host."""
         hosts = []
+        row_dicts = RowDicts()
         for name in sorted(self.hosts):
             report = self.hosts[name]
             for row in report.rows() if report.owners else ():
@@ -317,7 +347,7 @@ class ComplianceReport:
                     owner = self.owner_of(report, row.setting)
                     if owner is not None:
                         row.owner = {"gpo": owner["gpo"], "gpo_id": owner["gpo_id"]}
-            hosts.append(report.as_dict())
+            hosts.append(report.as_dict(row_dicts))
         return {
             "schema": SCHEMA,
             "schema_version": SCHEMA_VERSION,

@@ -319,7 +319,9 @@ def test_junit_of_hostile_values_is_well_formed_xml() -> None:
 
 @pytest.mark.parametrize("name", ["json", "junit", "csv", "html"])
 def test_credentials_are_redacted_in_every_format(name: str) -> None:
-    text = FORMATS[name][1](hostile_document(), "t")
+    out = io.StringIO()
+    FORMATS[name][1](hostile_document(), "t", out)
+    text = out.getvalue()
     for secret in ("S3cret", "hunter2", "pa@ss", "topsecret", "svc-proxy", "alice"):
         assert secret not in text, (name, secret)
     assert "http://***@proxy.corp.example:8080" in text.replace("\\u003c", "<")
