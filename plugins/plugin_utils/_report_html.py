@@ -41,61 +41,92 @@ class _Strings:
         return found
 
 
+class _Sets:
+    """Interns lists of already interned items: hosts that share their rows (or findings, owners) share one list."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[t.Any, ...], int] = {}
+        self.table: list[list[t.Any]] = []
+
+    def __call__(self, items: list[t.Any]) -> int:
+        key = tuple(tuple(item) if isinstance(item, list) else item for item in items)
+        found = self.index.get(key)
+        if found is None:
+            found = self.index[key] = len(self.table)
+            self.table.append(items)
+        return found
+
+
 def page_data(document: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
-    """The document in the page's compact form (see the script: H_*, R_*, F_*, O_* field positions)."""
+    """The document in the page's compact form (see the script: the host, row, finding and owner field positions).
+
+    Strings, setting rows, and each host's list of rows, findings and owners are stored once and referred to by
+    index, and the counts the page shows are derived in the browser: 100,000 hosts stay a page of a few MB.
+    """
     intern = _Strings()
+    row_ids: dict[int, tuple[t.Any, int]] = {}  # id(row) -> (row, index in rows); hosts share row dicts
+    rows: list[list[int]] = []
+    row_sets, finding_sets, owner_sets = _Sets(), _Sets(), _Sets()
     hosts = []
     for host in document["hosts"]:
-        rows = [
-            [
-                intern(row["setting"]),
-                intern(row["surface"]),
-                intern(value_text(row["current"])),
-                intern(value_text(row["desired"])),
-                1 if row["compliant"] else 0,
-                intern((row["owner"] or {}).get("gpo")) if row["owner"] else -1,
-            ]
-            for row in host["settings"]
-        ]
-        findings = [
-            [
-                intern(finding.get("id")),
-                intern(finding.get("severity")),
-                intern(finding.get("surface")),
-                intern(finding.get("message")),
-                intern(finding.get("remediation")),
-                intern(finding.get("source")),
-            ]
-            for finding in host["findings"]
-        ]
+        indexes = []
+        for row in host["settings"]:
+            found = row_ids.get(id(row))
+            if found is None:
+                found = row_ids[id(row)] = (row, len(rows))
+                rows.append(_row(row, intern))
+            indexes.append(found[1])
+        findings = [_finding(finding, intern) for finding in host["findings"]]
         owners = [[intern(o.get("setting")), intern(o.get("gpo")), intern(o.get("gpo_id"))] for o in host["owners"]]
+        trend = host.get("trend")
         hosts.append(
             [
                 host["name"],
                 STATUSES.index(host["status"]),
-                sum(1 for row in host["settings"] if not row["compliant"]),
-                len(host["settings"]),
-                len(host["findings"]),
-                sum(1 for finding in host["findings"] if finding.get("severity") == "high"),
-                len(host["owners"]),
-                "; ".join(host["problems"]) or host.get("not_assessed_reason", ""),
-                rows,
-                findings,
-                owners,
+                intern("; ".join(host["problems"]) or host.get("not_assessed_reason", "")),
+                row_sets(indexes),
+                finding_sets(findings),
+                owner_sets(owners),
                 # The change since the previous report (an index of CHANGES), -1 without one.
-                CHANGES.index(host["trend"]["change"]) if "trend" in host else -1,
-                len(host["trend"]["new_findings"]) if "trend" in host else 0,
-                len(host["trend"]["resolved_findings"]) if "trend" in host else 0,
+                CHANGES.index(trend["change"]) if trend else -1,
+                len(trend["new_findings"]) if trend else 0,
+                len(trend["resolved_findings"]) if trend else 0,
             ]
         )
     return {
         "strings": intern.table,
+        "rows": rows,
+        "row_sets": row_sets.table,
+        "finding_sets": finding_sets.table,
+        "owner_sets": owner_sets.table,
         "run": document["run"],
         "totals": document["totals"],
         "surfaces": document["surfaces"],
         "trend": document.get("trend"),
         "hosts": hosts,
     }
+
+
+def _row(row: t.Mapping[str, t.Any], intern: _Strings) -> list[int]:
+    return [
+        intern(row["setting"]),
+        intern(row["surface"]),
+        intern(value_text(row["current"])),
+        intern(value_text(row["desired"])),
+        1 if row["compliant"] else 0,
+        intern((row["owner"] or {}).get("gpo")) if row["owner"] else -1,
+    ]
+
+
+def _finding(finding: t.Mapping[str, t.Any], intern: _Strings) -> list[int]:
+    return [
+        intern(finding.get("id")),
+        intern(finding.get("severity")),
+        intern(finding.get("surface")),
+        intern(finding.get("message")),
+        intern(finding.get("remediation")),
+        intern(finding.get("source")),
+    ]
 
 
 def _script_json(data: t.Any) -> str:
@@ -206,10 +237,18 @@ _SCRIPT = r"""
   const S = D.strings, STATUS = ["compliant", "drifted", "unknown", "not_assessed"];
   const CHANGE = ["newly drifted", "fixed", "still drifted", "newly unreachable", "new host", "unchanged"];
   const CHANGE_KEYS = ["newly_drifted", "fixed", "still_drifted", "newly_unreachable", "new_host", "unchanged"];
-  // Host fields: 0 name, 1 status, 2 drifted, 3 settings, 4 findings, 5 high, 6 owners, 7 problems,
-  // 8 rows [setting, surface, current, desired, compliant, owner], 9 findings [id, severity, surface,
-  // message, remediation, source], 10 owners [setting, gpo, gpo_id], 11 change since the previous report
-  // (index of CHANGE, -1 without one), 12 new findings, 13 resolved findings; numbers in rows index D.strings.
+  // The data: D.hosts [name, status, problems, row set, finding set, owner set, change, new findings,
+  // resolved findings]; D.row_sets lists of indexes into D.rows [setting, surface, current, desired, compliant,
+  // owner]; D.finding_sets lists of [id, severity, surface, message, remediation, source]; D.owner_sets lists of
+  // [setting, gpo, gpo_id]; every other number in them indexes D.strings. Expanded once into HOSTS, whose fields
+  // are: 0 name, 1 status, 2 drifted, 3 settings, 4 findings, 5 high, 6 owners, 7 problems, 8 rows, 9 findings,
+  // 10 owners, 11 change since the previous report (index of CHANGE, -1 without one), 12 new findings,
+  // 13 resolved findings (the columns sort by these positions).
+  const HOSTS = D.hosts.map((h) => {
+    const rows = D.row_sets[h[3]].map((i) => D.rows[i]), found = D.finding_sets[h[4]], owners = D.owner_sets[h[5]];
+    return [h[0], h[1], rows.filter((r) => !r[4]).length, rows.length, found.length,
+      found.filter((f) => S[f[1]] === "high").length, owners.length, S[h[2]], rows, found, owners, h[6], h[7], h[8]];
+  });
   const $ = (id) => document.getElementById(id);
   function el(tag, text, cls) {
     const node = document.createElement(tag);
@@ -272,22 +311,22 @@ _SCRIPT = r"""
       el("td", c.drifted, "num"), bar]));
   }
   const unknownBody = $("unknown").tBodies[0];
-  for (const h of D.hosts) if (h[1] === 2) unknownBody.appendChild(row([h[0], h[7] || "no result"]));
+  for (const h of HOSTS) if (h[1] === 2) unknownBody.appendChild(row([h[0], h[7] || "no result"]));
   if (!unknownBody.rows.length) unknownBody.appendChild(row(["none", ""]));
   const notAssessedBody = $("not-assessed").tBodies[0];
-  for (const h of D.hosts) if (h[1] === 3) notAssessedBody.appendChild(row([h[0], h[7]]));
+  for (const h of HOSTS) if (h[1] === 3) notAssessedBody.appendChild(row([h[0], h[7]]));
   if (!notAssessedBody.rows.length) notAssessedBody.appendChild(row(["none", ""]));
 
   // Search text per host, built once: name, drifting settings, finding ids and messages.
-  const haystack = D.hosts.map((h) => (h[0] + " " + h[8].filter((r) => !r[4]).map((r) => S[r[0]]).join(" ") + " " +
+  const haystack = HOSTS.map((h) => (h[0] + " " + h[8].filter((r) => !r[4]).map((r) => S[r[0]]).join(" ") + " " +
     h[9].map((f) => S[f[0]] + " " + S[f[3]]).join(" ") + " " + h[7]).toLowerCase());
-  let view = D.hosts.map((_, i) => i), sortKey = 1, sortDir = -1, page = 0;
+  let view = HOSTS.map((_, i) => i), sortKey = 1, sortDir = -1, page = 0;
   function apply() {
     const text = $("filter").value.trim().toLowerCase(), status = $("status").value,
       withFindings = $("with-findings").checked, change = $("change").value;
     view = [];
-    for (let i = 0; i < D.hosts.length; i++) {
-      const h = D.hosts[i];
+    for (let i = 0; i < HOSTS.length; i++) {
+      const h = HOSTS[i];
       if (status !== "" && h[1] !== Number(status)) continue;
       if (withFindings && !h[4]) continue;
       if (change !== "" && h[11] !== Number(change)) continue;
@@ -296,9 +335,9 @@ _SCRIPT = r"""
     }
     const k = sortKey, dir = sortDir;
     view.sort((a, b) => {
-      const x = D.hosts[a][k], y = D.hosts[b][k];
+      const x = HOSTS[a][k], y = HOSTS[b][k];
       const c = typeof x === "string" ? x.localeCompare(y) : x - y;
-      return c * dir || D.hosts[a][0].localeCompare(D.hosts[b][0]);
+      return c * dir || HOSTS[a][0].localeCompare(HOSTS[b][0]);
     });
     page = 0;
     draw();
@@ -308,7 +347,7 @@ _SCRIPT = r"""
     page = Math.min(Math.max(page, 0), pages - 1);
     const body = document.createElement("tbody");
     for (const i of view.slice(page * size, page * size + size)) {
-      const h = D.hosts[i];
+      const h = HOSTS[i];
       const tr = row([h[0], el("td", STATUS[h[1]], "s" + h[1]), el("td", h[2], "num"), el("td", h[3], "num"),
         el("td", h[4], "num"), el("td", h[5], "num"), el("td", h[6], "num")]);
       if (R) {
@@ -321,11 +360,11 @@ _SCRIPT = r"""
       body.appendChild(tr);
     }
     $("hosts").replaceChild(body, $("hosts").tBodies[0]);
-    $("count").textContent = view.length + " of " + D.hosts.length + " hosts";
+    $("count").textContent = view.length + " of " + HOSTS.length + " hosts";
     $("page").textContent = "Page " + (page + 1) + " of " + pages;
   }
   function detail(i) {
-    const h = D.hosts[i];
+    const h = HOSTS[i];
     $("detail").hidden = false;
     $("detail-title").textContent = h[0] + ": " + STATUS[h[1]] + (R && h[11] >= 0 ? " (" + CHANGE[h[11]] + ")" : "");
     $("detail-problems").textContent = h[7];
@@ -387,7 +426,7 @@ _SCRIPT = r"""
   const wanted = decodeURIComponent(location.hash.slice(1));
   apply();
   if (params.has("page")) { page = Number(params.get("page")) - 1 || 0; draw(); }
-  const start = D.hosts.findIndex((h) => h[0] === wanted);
+  const start = HOSTS.findIndex((h) => h[0] === wanted);
   if (start >= 0) detail(start);
 })();
 """

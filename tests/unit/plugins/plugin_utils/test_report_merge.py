@@ -282,7 +282,7 @@ def test_trend_in_csv_html_and_summary(tmp_path: Path) -> None:
     assert lines[3] == "c,unknown,,,,,,,,,newly_unreachable"
     data = page_data(document)
     assert data["trend"] == document["trend"]
-    assert [(h[0], h[11], h[12], h[13]) for h in data["hosts"]] == [
+    assert [(h[0], h[6], h[7], h[8]) for h in data["hosts"]] == [
         ("a", 1, 0, 0),
         ("b", 0, 0, 0),
         ("c", 3, 0, 0),
