@@ -150,6 +150,11 @@ def to_html(document: t.Mapping[str, t.Any], title: str = "Proxy compliance") ->
     )
 
 
+def write_html(document: t.Mapping[str, t.Any], title: str, out: t.TextIO) -> None:
+    """The page into ``out`` (it is a few MB even for 100,000 hosts: one string is fine)."""
+    out.write(to_html(document, title))
+
+
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -21,6 +21,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model i
     SCHEMA_VERSION,
     SEVERITIES,
     STATUSES,
+    frozen_value,
 )
 
 # 100,000 hosts x 20 settings make a compliance.json of about 300 MB; a slice of a real fleet is far smaller.
@@ -35,8 +36,16 @@ class ReportFileError(ValueError):
     """A report file that cannot be used; the message names the file and the field."""
 
 
-def read_report(path: str | os.PathLike[str], *, max_bytes: int = MAX_REPORT_BYTES) -> dict[str, t.Any]:
+def read_report(
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = MAX_REPORT_BYTES,
+    shared_rows: dict[tuple[t.Any, ...], dict[str, t.Any]] | None = None,
+) -> dict[str, t.Any]:
     """The document of a compliance.json, checked and upgraded to the current shape.
+
+    Equal setting rows become one shared dict (as the callback's document has them, see
+    ``_report_model.RowDicts``); give the same ``shared_rows`` to every slice of a merge to share across them.
 
     Raises ``ReportFileError`` naming ``path`` when the file is missing, unreadable, too large, not JSON, not a
     compliance report, of a newer schema version, or when a field has the wrong shape.
@@ -62,10 +71,12 @@ def read_report(path: str | os.PathLike[str], *, max_bytes: int = MAX_REPORT_BYT
         raise ReportFileError(f"{name}: not JSON: {exc}") from None
     except RecursionError:
         raise ReportFileError(f"{name}: not JSON a report can be: nested too deeply") from None
-    return checked_document(document, name)
+    return checked_document(document, name, {} if shared_rows is None else shared_rows)
 
 
-def checked_document(document: t.Any, name: str) -> dict[str, t.Any]:
+def checked_document(
+    document: t.Any, name: str, shared_rows: dict[tuple[t.Any, ...], dict[str, t.Any]] | None = None
+) -> dict[str, t.Any]:
     """``document`` as read from ``name`` (for messages), checked; hosts get the status their fields give."""
     if not isinstance(document, dict) or document.get("schema") != SCHEMA:
         raise ReportFileError(f"{name}: not a proxyfleet.windows compliance report (field 'schema' is not {SCHEMA!r})")
@@ -84,8 +95,9 @@ def checked_document(document: t.Any, name: str) -> dict[str, t.Any]:
     if len(hosts) > MAX_HOSTS:
         raise ReportFileError(f"{name}: field 'hosts' has {len(hosts)} entries, more than {MAX_HOSTS}")
     seen: set[str] = set()
+    rows = {} if shared_rows is None else shared_rows
     for index, host in enumerate(hosts):
-        _check_host(host, f"{name}: hosts[{index}]", version)
+        _check_host(host, f"{name}: hosts[{index}]", version, rows)
         if host["name"] in seen:
             raise ReportFileError(f"{name}: hosts[{index}].name {host['name']!r} is listed twice")
         seen.add(host["name"])
@@ -107,7 +119,7 @@ def status_of(host: t.Mapping[str, t.Any]) -> str:
     return "compliant" if all(row["compliant"] for row in host["settings"]) else "drifted"
 
 
-def _check_host(host: t.Any, where: str, version: int) -> None:
+def _check_host(host: t.Any, where: str, version: int, shared_rows: dict[tuple[t.Any, ...], dict[str, t.Any]]) -> None:
     if not isinstance(host, dict):
         raise ReportFileError(f"{where} must be an object")
     missing = [key for key in _HOST_KEYS if key not in host]
@@ -131,7 +143,7 @@ def _check_host(host: t.Any, where: str, version: int) -> None:
     reason = host.get("not_assessed_reason", "")
     if not isinstance(reason, str):
         raise ReportFileError(f"{where}.not_assessed_reason must be a string")
-    _check_settings(host["settings"], where)
+    _check_settings(host["settings"], where, shared_rows)
     _check_objects(host["findings"], f"{where}.findings", ("id", "severity", "surface", "message"))
     for finding_index, finding in enumerate(host["findings"]):
         if finding["severity"] not in SEVERITIES:
@@ -146,7 +158,7 @@ def _check_host(host: t.Any, where: str, version: int) -> None:
     host["status"], host["not_assessed_reason"] = status, reason if status == "not_assessed" else ""
 
 
-def _check_settings(rows: t.Any, where: str) -> None:
+def _check_settings(rows: t.Any, where: str, shared_rows: dict[tuple[t.Any, ...], dict[str, t.Any]]) -> None:
     if not isinstance(rows, list):
         raise ReportFileError(f"{where}.settings must be a list")
     for index, row in enumerate(rows):
@@ -161,6 +173,16 @@ def _check_settings(rows: t.Any, where: str) -> None:
         if owner is not None and not (isinstance(owner, dict) and _strings([owner.get("gpo"), owner.get("gpo_id")])):
             raise ReportFileError(f"{where}.settings[{index}].owner must be null or an object with gpo and gpo_id")
         row.setdefault("owner", None)
+        identity = (
+            *(row[field] for field in _SETTING_TEXT),
+            row["compliant"],
+            frozen_value(row["current"]),
+            frozen_value(row["desired"]),
+            frozen_value(row["owner"]),
+            # A row with keys of its own (a newer schema's) is kept as it is, not merged with others.
+            len(row),
+        )
+        rows[index] = shared_rows.setdefault(identity, row)
 
 
 def _check_objects(items: t.Any, where: str, text_keys: tuple[str, ...]) -> None:

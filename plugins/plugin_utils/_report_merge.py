@@ -64,9 +64,10 @@ def merge_reports(paths: t.Sequence[str], *, duplicates: str = "fail") -> dict[s
     slices = []
     playbooks: list[str] = []
     check_modes = set()
+    shared_rows: dict[tuple[t.Any, ...], dict[str, t.Any]] = {}
     for index, path in enumerate(paths):
         try:
-            document = read_report(path)
+            document = read_report(path, shared_rows=shared_rows)
         except ReportFileError as exc:
             raise MergeError(str(exc)) from None
         stamp = _generated_at(document)

@@ -182,7 +182,7 @@ class HostReport:
         }
 
 
-def _frozen(value: t.Any) -> t.Any:
+def frozen_value(value: t.Any) -> t.Any:
     """A hashable stand-in for a setting value that tells 1, True and "1" apart."""
     if value is None or isinstance(value, (str, int, float)):
         return (value.__class__, value)
@@ -202,7 +202,15 @@ class RowDicts:
 
     def __call__(self, row: SettingRow) -> dict[str, t.Any]:
         owner = None if row.owner is None else tuple(sorted((str(k), str(v)) for k, v in row.owner.items()))
-        key = (row.setting, row.surface, _frozen(row.current), _frozen(row.desired), row.compliant, owner, row.action)
+        key = (
+            row.setting,
+            row.surface,
+            frozen_value(row.current),
+            frozen_value(row.desired),
+            row.compliant,
+            owner,
+            row.action,
+        )
         found = self.made.get(key)
         if found is None:
             found = self.made[key] = row.as_dict()
