@@ -16,7 +16,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_merge i
     expand_slices,
     merge_reports,
 )
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import stats_summary
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import no_cyclic_gc, stats_summary
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_trend import add_trend, trend_summary
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import (
     TaskInputError,
@@ -39,6 +39,10 @@ class ActionModule(ActionBase):
         del tmp
         args = validated_args(self, MERGE_SPEC, FQCN)
         mode = self._checked_options(args)
+        with no_cyclic_gc():
+            return self._merge(result, args, mode)
+
+    def _merge(self, result: dict[str, t.Any], args: dict[str, t.Any], mode: int) -> dict[str, t.Any]:
         try:
             paths = expand_slices(args["src"])
             if args["expected_slices"] is not None and len(paths) != args["expected_slices"]:

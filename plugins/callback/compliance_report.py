@@ -157,6 +157,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_load im
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import (
     ComplianceReport,
     is_collection_action,
+    no_cyclic_gc,
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_trend import add_trend
 
@@ -284,6 +285,10 @@ class CallbackModule(CallbackBase):
         self.report.add_failure(result._host.get_name(), _action_of(result), _message_of(result), unreachable=True)
 
     def v2_playbook_on_stats(self, stats: t.Any) -> None:
+        with no_cyclic_gc():
+            self._write_report()
+
+    def _write_report(self) -> None:
         formats = list(self.get_option("formats"))
         bad = unknown_formats(formats)
         if bad:

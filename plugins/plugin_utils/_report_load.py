@@ -30,6 +30,8 @@ MAX_HOSTS = 1_000_000
 MAX_NAME = 1024
 _HOST_KEYS = ("name", "status", "unreachable", "problems", "surfaces", "settings", "findings", "owners")
 _SETTING_TEXT = ("setting", "surface", "action")
+# setting, surface, current, desired, compliant, owner, action: a row with other keys is checked and kept apart.
+_SETTING_KEYS = 7
 
 
 class ReportFileError(ValueError):
@@ -162,27 +164,46 @@ def _check_settings(rows: t.Any, where: str, shared_rows: dict[tuple[t.Any, ...]
     if not isinstance(rows, list):
         raise ReportFileError(f"{where}.settings must be a list")
     for index, row in enumerate(rows):
-        if not isinstance(row, dict) or "current" not in row or "desired" not in row:
-            raise ReportFileError(f"{where}.settings[{index}] must be an object with current and desired")
-        for key in _SETTING_TEXT:
-            if not isinstance(row.get(key), str):
-                raise ReportFileError(f"{where}.settings[{index}].{key} must be a string")
-        if not isinstance(row.get("compliant"), bool):
-            raise ReportFileError(f"{where}.settings[{index}].compliant must be true or false")
-        owner = row.get("owner")
-        if owner is not None and not (isinstance(owner, dict) and _strings([owner.get("gpo"), owner.get("gpo_id")])):
-            raise ReportFileError(f"{where}.settings[{index}].owner must be null or an object with gpo and gpo_id")
-        row.setdefault("owner", None)
-        identity = (
-            *(row[field] for field in _SETTING_TEXT),
+        identity = _row_identity(row)
+        known = shared_rows.get(identity) if identity is not None else None
+        if known is None:  # a row like no other checked before: check it
+            _check_setting(row, f"{where}.settings[{index}]")
+            identity = _row_identity(row)
+            known = row if identity is None else shared_rows.setdefault(identity, row)
+        rows[index] = known
+
+
+def _row_identity(row: t.Any) -> tuple[t.Any, ...] | None:
+    """What makes two setting rows equal (None when the row is not even shaped like one)."""
+    if not isinstance(row, dict) or len(row) != _SETTING_KEYS:
+        return None
+    try:
+        return (
+            row["setting"],
+            row["surface"],
+            row["action"],
+            row["compliant"].__class__,
             row["compliant"],
             frozen_value(row["current"]),
             frozen_value(row["desired"]),
             frozen_value(row["owner"]),
-            # A row with keys of its own (a newer schema's) is kept as it is, not merged with others.
-            len(row),
         )
-        rows[index] = shared_rows.setdefault(identity, row)
+    except (KeyError, TypeError):
+        return None
+
+
+def _check_setting(row: t.Any, where: str) -> None:
+    if not isinstance(row, dict) or "current" not in row or "desired" not in row:
+        raise ReportFileError(f"{where} must be an object with current and desired")
+    for key in _SETTING_TEXT:
+        if not isinstance(row.get(key), str):
+            raise ReportFileError(f"{where}.{key} must be a string")
+    if not isinstance(row.get("compliant"), bool):
+        raise ReportFileError(f"{where}.compliant must be true or false")
+    owner = row.get("owner")
+    if owner is not None and not (isinstance(owner, dict) and _strings([owner.get("gpo"), owner.get("gpo_id")])):
+        raise ReportFileError(f"{where}.owner must be null or an object with gpo and gpo_id")
+    row.setdefault("owner", None)
 
 
 def _check_objects(items: t.Any, where: str, text_keys: tuple[str, ...]) -> None:
