@@ -130,7 +130,7 @@ def callback_report(hosts: int, settings: int, keep: Path | None) -> None:
     )
     # CPU time beside wall time: on a shared machine the wall clock also counts other processes' turns.
     print(f"  {'':<30}{'wall':>8}  {'cpu':>8}  {'size':>10}")
-    print(f"  {'(results -> model, in the run)':<30}{feed:8.3f}s {feed_cpu:8.3f}s   (not in the total: spread over tasks)")
+    print(f"  {'(results -> model)':<30}{feed:8.3f}s {feed_cpu:8.3f}s  (not in total: during the run)")
     print(f"  {'model -> document':<30}{model:8.3f}s {model_cpu:8.3f}s")
     with no_cyclic_gc():
         total, total_cpu = timed_files(document, keep)
