@@ -77,3 +77,22 @@ def test_a_damaged_slice_is_named_with_its_field(tmp_path: Path) -> None:
         f"proxyfleet.windows.compliance_merge: {damaged}: hosts[0] ('a').status is 'compliant', but its other "
         "fields make it 'drifted'" in done.stdout
     )
+
+
+def test_trend_on_the_html_page_cards_marker_and_filter(tmp_path: Path) -> None:
+    """The page as Chromium draws it: trend cards, each host's change, and the ?change= filter."""
+    from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_files import write_reports
+    from tests.integration.test_compliance_report import rendered
+    from tests.unit.plugins.plugin_utils.test_report_merge import trended
+
+    [page] = write_reports(trended(), tmp_path / "report", ["html"])
+    dom = rendered(Path(page), tmp_path)
+    assert dom.text("trend-title") == "Since 2026-11-24T10:00:00+00:00 (6 hosts then)"
+    assert dom.text("trend-cards") == (
+        "2 newly drifted 1 fixed 1 still drifted 1 newly unreachable 1 new findings 0 resolved findings "
+        "0 new hosts 1 removed hosts"
+    )
+    assert dom.text("host:e").endswith("still drifted (findings +1 -0)")
+    assert dom.text("host:a").endswith("fixed")
+    dom = rendered(Path(page), tmp_path, "?change=newly_drifted&sort=0&dir=asc")
+    assert (dom.text("count"), dom.host_rows) == ("2 of 6 hosts", ["b", "new"])
