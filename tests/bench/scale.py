@@ -92,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.bench.scale", description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=1000)
     parser.add_argument("--forks", type=int, default=50)
+    parser.add_argument(
+        "--remediation", action="store_true", help="then also remediate the fleet (writes) and check it again"
+    )
     args = parser.parse_args(argv)
     expected = expected_answers()
     load_before = os.getloadavg()
@@ -119,6 +122,11 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"{kind} with {trust}: {wrong}")
                         return 1
                     runs[kind, trust] = measured
+            if args.remediation:
+                runs["remediation", "trust file"] = run_playbook(running, work, "remediation", OURS, args.forks)
+                runs["check after", "trust file"] = run_playbook(
+                    running, work, "check-after", OURS, args.forks, "--check"
+                )
         finally:
             running.stop()
     load_after = os.getloadavg()
@@ -130,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     for trust in ("no trust file", "trust file"):
         for kind in ("floor", "ours"):
             print(line(f"{kind}, {trust}", runs[kind, trust], hosts))
+    for kind in ("remediation", "check after"):
+        if (kind, "trust file") in runs:
+            print(line(f"{kind}, trust file", runs[kind, "trust file"], hosts))
     for trust in ("no trust file", "trust file"):
         ours, floor = runs["ours", trust], runs["floor", trust]
         print(
