@@ -96,3 +96,23 @@ def test_trend_on_the_html_page_cards_marker_and_filter(tmp_path: Path) -> None:
     assert dom.text("host:a").endswith("fixed")
     dom = rendered(Path(page), tmp_path, "?change=newly_drifted&sort=0&dir=asc")
     assert (dom.text("count"), dom.host_rows) == ("2 of 6 hosts", ["b", "new"])
+
+
+def test_callback_with_a_missing_previous_report_writes_the_report_without_a_trend(tmp_path: Path) -> None:
+    write_slice(tmp_path, "101", {"a": "drift"})
+    command = [ANSIBLE_PLAYBOOK, "proxyfleet.windows.merge_reports", "-e", f"proxyfleet_reports={tmp_path}"]
+    env = ansible_env(
+        {
+            "ANSIBLE_CALLBACKS_ENABLED": "proxyfleet.windows.compliance_report",
+            "PROXYFLEET_COMPLIANCE_REPORT_DIR": str(tmp_path / "run-report"),
+            "PROXYFLEET_COMPLIANCE_REPORT_PREVIOUS": str(tmp_path / "gone.json"),
+        }
+    )
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    message = (
+        f"compliance_report: previous: {tmp_path / 'gone.json'}: no such file; the report is written without a trend"
+    )
+    assert message in " ".join((done.stdout + done.stderr).split())
+    report = json.loads((tmp_path / "run-report" / "compliance.json").read_text(encoding="utf-8"))
+    assert "trend" not in report and report["totals"]["hosts"] == 1  # localhost, which the merge play targets
