@@ -5,7 +5,8 @@
 Rules (docs/reports.md, "Merging sliced runs"): every slice named must exist and be a readable report of
 schema version 1 to ``SCHEMA_VERSION``; hosts are checked and upgraded by ``_report_load``; a host in two
 slices fails the merge unless ``duplicates`` is ``newest``, which keeps the host of the slice written last
-(``run.generated_at``, then the later slice in the order given). Totals are recomputed from the hosts.
+(``run.generated_at``, then the later slice in the order given). Totals are recomputed from the hosts; a
+slice's own trend is dropped (the merge makes the fleet's, from its own ``previous``).
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ def merge_reports(paths: t.Sequence[str], *, duplicates: str = "fail") -> dict[s
             raise MergeError(str(exc)) from None
         stamp = _generated_at(document)
         for host in document["hosts"]:
+            # A slice's own trend compared it with that slice's previous report, not the fleet with the fleet's.
+            host.pop("trend", None)
             name = host["name"]
             if name in hosts:
                 if duplicates == "fail":

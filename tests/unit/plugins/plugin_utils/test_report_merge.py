@@ -330,3 +330,11 @@ def test_summary_filter_exposes_the_trend() -> None:
         "compliance_summary: previous: not a proxyfleet.windows compliance report (field 'schema' is not "
         "'proxyfleet.windows/compliance-report') (give an earlier compliance.json, loaded)"
     )
+
+
+def test_a_slices_own_trend_is_not_the_fleets(tmp_path: Path) -> None:
+    sliced = fleet({"a": "drift"})
+    add_trend(sliced, fleet({"a": "ok"}), "slice-previous.json")
+    merged = merge_reports([write(tmp_path / "s.json", sliced)])
+    jsonschema.validate(merged, SCHEMA)
+    assert "trend" not in merged and "trend" not in merged["hosts"][0]
