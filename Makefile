@@ -78,7 +78,7 @@ help:
 	@echo "make clean        remove venvs, build/ and test output"
 	@echo "make bench        proxy_baseline vs a raw no-op vs one task per value (prints figures, ~2 min)"
 	@echo "make bench-scale  Ansible's raw floor and one proxy_baseline check of 1,000 simulated hosts at forks 50, with"
-	@echo "                  and without a CA trust file; prints ours/floor (wall, CPU, peak PSS) and the load (~15 min)"
+	@echo "                  and without a CA trust file; prints ours/floor (wall, CPU, peak PSS) and the load (~5 min)"
 	@echo "make bench-report time, size and peak memory of the report (callback, compliance_merge), 5,000 and 100,000 hosts"
 
 # The collections-path link comes with the venv: ansible.cfg points ansible-doc and ansible-playbook run from
