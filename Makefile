@@ -77,8 +77,9 @@ help:
 	@echo "make static       ruff and mypy on plugins/ and tests/"
 	@echo "make clean        remove venvs, build/ and test output"
 	@echo "make bench        proxy_baseline vs a raw no-op vs one task per value (prints figures, ~2 min)"
-	@echo "make bench-scale  one proxy_baseline check of 1,000 simulated hosts at forks 50 (prints figures)"
-	@echo "make bench-report time and size of the compliance report for 5,000 hosts x 20 settings"
+	@echo "make bench-scale  Ansible's raw floor and one proxy_baseline check of 1,000 simulated hosts at forks 50, with"
+	@echo "                  and without a CA trust file; prints ours/floor (wall, CPU, peak PSS) and the load (~5 min)"
+	@echo "make bench-report time, size and peak memory of the report (callback, compliance_merge), 5,000 and 100,000 hosts"
 
 # The collections-path link comes with the venv: ansible.cfg points ansible-doc and ansible-playbook run from
 # the checkout at it.
@@ -235,7 +236,7 @@ ee: venv
 	@echo "    build/ee: $$(ls build/ee | tr '\n' ' ')"
 
 bench-report: venv
-	@echo "==> bench-report: compliance report for 5,000 hosts x 20 settings"
+	@echo "==> bench-report: compliance report (callback and compliance_merge) for 5,000 and 100,000 hosts x 20 settings"
 	$(PY) -m tests.bench.report_bench
 # ansible-core 2.19 sends the agent's command line in a third shape (split at spaces, no second
 # PowerShell): the transport checks and one end-to-end suite pin it, at about a minute (the full
@@ -284,7 +285,7 @@ bench: venv $(COLLECTION_LINK)
 	$(PY) -m tests.bench.compare
 
 bench-scale: venv $(COLLECTION_LINK)
-	@echo "==> bench-scale: tests/bench/scale.py (1,000 hosts, forks 50)"
+	@echo "==> bench-scale: tests/bench/scale.py (1,000 hosts, forks 50; floor and ours, with and without a CA trust file)"
 	$(PY) -m tests.bench.scale
 
 clean:

@@ -119,6 +119,22 @@ options:
         key: title
     vars:
       - name: proxyfleet_compliance_report_title
+  previous:
+    description:
+      - The C(compliance.json) of an earlier run. The report then says, per host and for the fleet, what changed
+        since then (newly drifted, fixed, still drifted, newly unreachable, new and resolved findings), as C(trend) and
+        C(hosts[].trend) in the JSON file, a C(trend) column in the CSV file, cards and a marker per host in the HTML
+        page, and a line in the summary. Reports of schema versions 1 to 3 are read.
+      - A file that is missing, unreadable or not a compliance report is named in an error, and the report is
+        written without a trend.
+    type: path
+    env:
+      - name: PROXYFLEET_COMPLIANCE_REPORT_PREVIOUS
+    ini:
+      - section: proxyfleet_compliance_report
+        key: previous
+    vars:
+      - name: proxyfleet_compliance_report_previous
 """
 
 import datetime
@@ -137,10 +153,13 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_files i
     write_reports,
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_formats import console_summary
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_load import ReportFileError, read_report
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import (
     ComplianceReport,
     is_collection_action,
+    no_cyclic_gc,
 )
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_trend import add_trend
 
 # What ansible-playbook itself returns for failed hosts: AWX, cron and CI all read it as a failure.
 EXIT_DRIFT = 2
@@ -152,6 +171,7 @@ _VAR_NAMES = (
     "proxyfleet_compliance_report_mode",
     "proxyfleet_compliance_report_summary",
     "proxyfleet_compliance_report_title",
+    "proxyfleet_compliance_report_previous",
 )
 
 
@@ -265,6 +285,10 @@ class CallbackModule(CallbackBase):
         self.report.add_failure(result._host.get_name(), _action_of(result), _message_of(result), unreachable=True)
 
     def v2_playbook_on_stats(self, stats: t.Any) -> None:
+        with no_cyclic_gc():
+            self._write_report()
+
+    def _write_report(self) -> None:
         formats = list(self.get_option("formats"))
         bad = unknown_formats(formats)
         if bad:
@@ -278,6 +302,7 @@ class CallbackModule(CallbackBase):
                 "check_mode": bool(context.CLIARGS.get("check", False)),
             }
         )
+        self._add_trend(document)
         written: list[str] = []
         try:
             mode = parse_mode(self.get_option("report_mode"))
@@ -303,6 +328,15 @@ class CallbackModule(CallbackBase):
             # ansible-core catches Exception from callbacks and turns it into a warning; SystemExit is not an
             # Exception, so it ends ansible-playbook (its own cleanup runs in finally blocks) with this code.
             raise SystemExit(EXIT_DRIFT)
+
+    def _add_trend(self, document: dict[str, t.Any]) -> None:
+        previous = self.get_option("previous")
+        if not previous:
+            return
+        try:
+            add_trend(document, read_report(previous), str(previous))
+        except ReportFileError as exc:
+            self._display.error(f"compliance_report: previous: {exc}; the report is written without a trend")
 
 
 def _is_loop(result: t.Any) -> bool:

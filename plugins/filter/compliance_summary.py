@@ -9,8 +9,14 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import ComplianceReport, stats_summary
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_load import ReportFileError, checked_document
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import (
+    ComplianceReport,
+    plain,
+    stats_summary,
+)
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_query import ReportQueryError, compile_query
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_trend import add_trend, trend_summary
 
 
 def compiled_query(query: t.Any) -> t.Any:
@@ -29,6 +35,7 @@ def compliance_summary(
     limit: int = 100,
     play_hosts: t.Any = None,
     query: str | None = None,
+    previous: t.Any = None,
 ) -> t.Any:
     """Summarise what ``registered`` (a variable name, or a list of them) holds on each of ``hosts``.
 
@@ -36,6 +43,7 @@ def compliance_summary(
     check, so nothing was registered: unknown) from one the check never ran on (not assessed).
     With ``query``, return what that JMESPath expression selects from the whole report document
     (the compliance.json schema) instead of the summary.
+    ``previous`` (an earlier compliance.json, loaded) adds ``trend``: what changed on these hosts since.
     """
     if not isinstance(hostvars, c.Mapping):
         raise AnsibleFilterError(
@@ -71,7 +79,20 @@ def compliance_summary(
         else:
             report.add_registered(str(host), None)
     document = report.document({})
-    return stats_summary(document, limit) if compiled is None else compiled.search(document)
+    trend = None
+    if previous is not None:
+        try:
+            earlier = checked_document(plain(previous), "previous")
+        except ReportFileError as exc:
+            raise AnsibleFilterError(f"compliance_summary: {exc} (give an earlier compliance.json, loaded)") from None
+        add_trend(document, earlier, "previous")
+        trend = trend_summary(document, limit)
+    if compiled is not None:
+        return compiled.search(document)
+    summary = stats_summary(document, limit)
+    if trend is not None:
+        summary["trend"] = trend
+    return summary
 
 
 class FilterModule:

@@ -13,12 +13,13 @@ from pathlib import Path
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _report_formats, _report_html
 
 # Format name (as the callback's `formats` option spells it) -> file name and writer. A writer gets the
-# document and the page title (only the HTML page has one).
-FORMATS: dict[str, tuple[str, t.Callable[[t.Mapping[str, t.Any], str], str]]] = {
-    "json": ("compliance.json", lambda document, _title: _report_formats.to_json(document)),
-    "junit": ("compliance.junit.xml", lambda document, _title: _report_formats.to_junit(document)),
-    "csv": ("compliance.csv", lambda document, _title: _report_formats.to_csv(document)),
-    "html": ("compliance.html", _report_html.to_html),
+# document, the page title (only the HTML page has one) and the file, which it writes in pieces: a
+# 100,000-host report is never one string in memory.
+FORMATS: dict[str, tuple[str, t.Callable[[t.Mapping[str, t.Any], str, t.TextIO], None]]] = {
+    "json": ("compliance.json", lambda document, _title, out: _report_formats.write_json(document, out)),
+    "junit": ("compliance.junit.xml", lambda document, _title, out: _report_formats.write_junit(document, out)),
+    "csv": ("compliance.csv", lambda document, _title, out: _report_formats.write_csv(document, out)),
+    "html": ("compliance.html", lambda document, title, out: _report_html.write_html(document, title, out)),
 }
 DEFAULT_TITLE = "Proxy compliance"
 # Reports name hosts, proxies and findings of a fleet: readable by their owner only unless report_mode says so.
@@ -69,7 +70,7 @@ def write_reports(
             # backslashreplace: a lone surrogate from a host's JSON answer cannot be UTF-8; it is written as
             # \udc80 (still valid inside the JSON data island) rather than failing the whole report.
             with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
-                stream.write(render(document, title))
+                render(document, title, stream)
             os.chmod(temporary, mode)
             os.replace(temporary, path)
         except BaseException:

@@ -40,38 +40,94 @@ def value_text(value: t.Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def to_json(document: t.Mapping[str, t.Any]) -> str:
+class _Text(t.Protocol):
+    def write(self, text: str, /) -> t.Any: ...
+
+
+# Hosts per write: few enough to keep memory flat, enough for the writes not to count.
+_BATCH = 500
+
+
+def _batches(hosts: t.Sequence[t.Any]) -> t.Iterator[t.Sequence[t.Any]]:
+    for start in range(0, len(hosts), _BATCH):
+        yield hosts[start : start + _BATCH]
+
+
+def write_json(document: t.Mapping[str, t.Any], out: _Text) -> None:
+    """The document as compact JSON, the same text ``json.dumps`` gives, written host by host."""
     # Compact: 5,000 hosts x 20 settings stay near 15 MB; `python -m json.tool` indents it for reading.
-    return json.dumps(document, separators=(",", ":"), default=str) + "\n"
+    out.write("{")
+    for index, (key, value) in enumerate(document.items()):
+        out.write(("," if index else "") + json.dumps(key) + ":")
+        if key != "hosts":
+            out.write(json.dumps(value, separators=(",", ":"), default=str))
+            continue
+        out.write("[")
+        for number, batch in enumerate(_batches(value)):
+            text = ",".join(json.dumps(host, separators=(",", ":"), default=str) for host in batch)
+            out.write(("," if number and text else "") + text)
+        out.write("]")
+    out.write("}\n")
+
+
+def to_json(document: t.Mapping[str, t.Any]) -> str:
+    out = io.StringIO()
+    write_json(document, out)
+    return out.getvalue()
+
+
+def _csv_line(cells: t.Sequence[str]) -> str:
+    out = io.StringIO()
+    # CRLF as RFC 4180 has it; it also makes Python 3.11 quote a field holding a bare CR (3.12+ always does).
+    csv.writer(out, lineterminator="\r\n").writerow(cells)
+    return out.getvalue()
+
+
+def write_csv(document: t.Mapping[str, t.Any], out: _Text) -> None:
+    """One row per host and setting; a host without settings (unknown, not assessed) gets one row with its status.
+
+    A report with a trend (``previous``) has one more column, ``trend``: the host's change since then.
+    Every cell is neutralised: a value read from a host never becomes a spreadsheet formula. The cells of a
+    setting row are rendered once per distinct row (hosts share rows, see ``_report_model.RowDicts``); a field is
+    quoted on its own merits, so the pieces joined with commas are the line the csv module writes.
+    """
+    with_trend = "trend" in document
+    out.write(_csv_line(CSV_COLUMNS + (("trend",) if with_trend else ())))
+    middles: dict[int, tuple[t.Any, str]] = {}  # id(row) -> (row, its cells from surface to action)
+    for batch in _batches(document["hosts"]):
+        lines = []
+        for host in batch:
+            end = "," + _csv_line(csv_row([host["trend"]["change"]])) if with_trend else "\r\n"
+            if not host["settings"]:
+                cells = [csv_cell(host["name"]), host["status"], "", "", "", "", "", "", "", ""]
+                lines.append(_csv_line(cells + ([host["trend"]["change"]] if with_trend else [])))
+                continue
+            start = _csv_line(csv_row([host["name"], host["status"]]))[:-2] + ","
+            for row in host["settings"]:
+                found = middles.get(id(row))
+                if found is None:
+                    found = middles[id(row)] = (row, _csv_line(csv_row(_setting_cells(row)))[:-2])
+                lines.append(start + found[1] + end)
+        out.write("".join(lines))
+
+
+def _setting_cells(row: t.Mapping[str, t.Any]) -> list[str]:
+    owner = row["owner"] or {}
+    return [
+        row["surface"],
+        row["setting"],
+        "true" if row["compliant"] else "false",
+        value_text(row["current"]),
+        value_text(row["desired"]),
+        str(owner.get("gpo_name") or ""),
+        str(owner.get("gpo_id") or ""),
+        row["action"],
+    ]
 
 
 def to_csv(document: t.Mapping[str, t.Any]) -> str:
-    """One row per host and setting; a host without settings (unknown, not assessed) gets one row with its status.
-
-    Every cell is neutralised: a value read from a host never becomes a spreadsheet formula.
-    """
     out = io.StringIO()
-    # CRLF as RFC 4180 has it; it also makes Python 3.11 quote a field holding a bare CR (3.12+ always does).
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for host in document["hosts"]:
-        if not host["settings"]:
-            writer.writerow([csv_cell(host["name"]), host["status"], "", "", "", "", "", "", "", ""])
-        for row in host["settings"]:
-            owner = row["owner"] or {}
-            cells = [
-                host["name"],
-                host["status"],
-                row["surface"],
-                row["setting"],
-                "true" if row["compliant"] else "false",
-                value_text(row["current"]),
-                value_text(row["desired"]),
-                str(owner.get("gpo_name") or ""),
-                str(owner.get("gpo_id") or ""),
-                row["action"],
-            ]
-            writer.writerow(csv_row(cells))
+    write_csv(document, out)
     return out.getvalue()
 
 
@@ -95,33 +151,80 @@ def _outcome(case: ElementTree.Element, tag: str, message: str, body: bool = Fal
         outcome.text = xml_safe(message)
 
 
-def to_junit(document: t.Mapping[str, t.Any]) -> str:
+def _serialized(element: ElementTree.Element) -> str:
+    return ElementTree.tostring(element, encoding="unicode")
+
+
+_CASE_START = '<testcase classname="'
+_ATTRIBUTE_SPECIALS = frozenset('&<>"\r\n\t')
+
+
+def _attribute(text: str) -> str:
+    """``text`` as ElementTree writes it inside an attribute's quotes."""
+    if _ATTRIBUTE_SPECIALS.isdisjoint(text):
+        return text
+    return _serialized(ElementTree.Element("x", v=text))[len('<x v="') : -len('" />')]
+
+
+def _setting_case_rest(row: t.Mapping[str, t.Any]) -> str:
+    """A setting's test case after its classname's value: the same for every host that shares the row."""
+    holder = ElementTree.Element("testsuite")
+    case = _testcase(holder, "", row["setting"])
+    if not row["compliant"]:
+        _outcome(case, "failure", _drift_message(row), body=True)
+    return _serialized(case)[len(_CASE_START) :]
+
+
+def write_junit(document: t.Mapping[str, t.Any], out: _Text) -> None:
     """One test case per host and setting (class = host): drift is a failure, an unknown host an error, a host
-    not assessed a skipped case saying why; never a pass for a host nothing checked."""
-    root = ElementTree.Element("testsuites")
-    suite = ElementTree.SubElement(root, "testsuite")
+    not assessed a skipped case saying why; never a pass for a host nothing checked.
+
+    The same XML ``xml.etree`` writes for the whole tree, written host by host: a setting's case is serialised
+    once per distinct row and given each host's classname.
+    """
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    suite.text = "\n"
     for host in document["hosts"]:
-        name = xml_safe(host["name"])
-        if host["status"] == "unknown":
-            counts["errors"] += 1
-            reason = "; ".join(host["problems"]) or "no result from any proxyfleet.windows check"
-            _outcome(_testcase(suite, name, "host"), "error", reason)
-        elif host["status"] == "not_assessed":
-            counts["skipped"] += 1
-            _outcome(_testcase(suite, name, "host"), "skipped", f"not assessed: {host['not_assessed_reason']}")
-        for row in host["settings"]:
-            case = _testcase(suite, name, row["setting"])
-            if not row["compliant"]:
-                counts["failures"] += 1
-                _outcome(case, "failure", _drift_message(row), body=True)
-    counts["tests"] = len(suite)
+        settings = host["settings"]
+        counts["tests"] += len(settings) + (host["status"] in ("unknown", "not_assessed"))
+        counts["errors"] += host["status"] == "unknown"
+        counts["skipped"] += host["status"] == "not_assessed"
+        counts["failures"] += sum(1 for row in settings if not row["compliant"])
     attributes = {"name": "proxyfleet.windows compliance", **{key: str(value) for key, value in counts.items()}}
-    root.attrib.update(attributes)
-    suite.attrib.update(attributes, timestamp=xml_safe(str(document["run"].get("generated_at", ""))))
-    root.text, suite.tail = "\n", "\n"
-    return ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+    root = ElementTree.Element("testsuites", attributes)
+    suite = ElementTree.SubElement(root, "testsuite", attributes)
+    suite.set("timestamp", xml_safe(str(document["run"].get("generated_at", ""))))
+    root.text, suite.tail, suite.text = "\n", "\n", "\n"
+    ElementTree.SubElement(suite, "cases")
+    head, tail = (ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n").split("<cases />")
+    out.write(head)
+    rests: dict[int, tuple[t.Any, str]] = {}  # id(row) -> (row, its case after the classname)
+    for batch in _batches(document["hosts"]):
+        parts = []
+        for host in batch:
+            name = xml_safe(host["name"])
+            if host["status"] in ("unknown", "not_assessed"):
+                holder = ElementTree.Element("testsuite")
+                case = _testcase(holder, name, "host")
+                if host["status"] == "unknown":
+                    reason = "; ".join(host["problems"]) or "no result from any proxyfleet.windows check"
+                    _outcome(case, "error", reason)
+                else:
+                    _outcome(case, "skipped", f"not assessed: {host['not_assessed_reason']}")
+                parts.append(_serialized(case))
+            start = _CASE_START + _attribute(name)
+            for row in host["settings"]:
+                found = rests.get(id(row))
+                if found is None:
+                    found = rests[id(row)] = (row, _setting_case_rest(row))
+                parts.append(start + found[1])
+        out.write("".join(parts))
+    out.write(tail)
+
+
+def to_junit(document: t.Mapping[str, t.Any]) -> str:
+    out = io.StringIO()
+    write_junit(document, out)
+    return out.getvalue()
 
 
 def console_summary(document: t.Mapping[str, t.Any], written: t.Sequence[str] = ()) -> str:
@@ -139,9 +242,23 @@ def console_summary(document: t.Mapping[str, t.Any], written: t.Sequence[str] = 
         lines.append(f"{'surface':<24}{'hosts':>8}{'compliant':>11}{'drifted':>9}")
         for surface, counts in document["surfaces"].items():
             lines.append(f"  {surface:<22}{counts['hosts']:>8}{counts['compliant']:>11}{counts['drifted']:>9}")
+    lines += _trend_lines(document)
     lines += _not_assessed_lines(document["hosts"])
     lines += [f"written: {path}" for path in written]
     return "\n".join(lines)
+
+
+def _trend_lines(document: t.Mapping[str, t.Any]) -> list[str]:
+    trend = document.get("trend")
+    if not trend:
+        return []
+    previous = trend["previous"]
+    return [
+        f"since {previous['generated_at'] or previous['file']}: newly drifted {trend['newly_drifted']}, "
+        f"fixed {trend['fixed']}, still drifted {trend['still_drifted']}, newly unreachable "
+        f"{trend['newly_unreachable']}, new findings {trend['new_findings']}, resolved findings "
+        f"{trend['resolved_findings']}, new hosts {trend['new_host']}, removed hosts {trend['removed_hosts']}"
+    ]
 
 
 def _not_assessed_lines(hosts: t.Sequence[t.Mapping[str, t.Any]], limit: int = 20) -> list[str]:

@@ -152,8 +152,10 @@ def _pss_bytes(pid: int) -> int:
     return 0
 
 
-def run_playbook(running: RunningFleet, work: Path, name: str, body: str, forks: int, *args: str) -> Measured:
-    """Run a playbook against the fleet and measure it."""
+def run_playbook(
+    running: RunningFleet, work: Path, name: str, body: str, forks: int, *args: str, inventory: Path | None = None
+) -> Measured:
+    """Run a playbook against the fleet (its own inventory unless ``inventory`` is given) and measure it."""
     playbook = work / f"{name}.yml"
     playbook.write_text(body, encoding="utf-8")
     record = work / f"{name}.jsonl"
@@ -171,7 +173,7 @@ def run_playbook(running: RunningFleet, work: Path, name: str, body: str, forks:
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
-        [ANSIBLE_PLAYBOOK, "-i", str(running.inventory), str(playbook), *args],
+        [ANSIBLE_PLAYBOOK, "-i", str(inventory or running.inventory), str(playbook), *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

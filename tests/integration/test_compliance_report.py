@@ -21,7 +21,7 @@ from tests.integration.conftest import HERE, Fleet
 from tests.simfleet import REPO_ROOT, ansible_env
 
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
-SCHEMA = REPO_ROOT / "docs" / "schemas" / "compliance-report-2.schema.json"
+SCHEMA = REPO_ROOT / "docs" / "schemas" / "compliance-report-3.schema.json"
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = REPO_ROOT / "tests" / "output" / "compliance_report"
 BYPASS = '["<local>", "*.corp.example", "*.prod.do.dsp.mp.microsoft.com"]'
@@ -194,7 +194,7 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
 
     document = json.loads((report / "compliance.json").read_text(encoding="utf-8"))
     jsonschema.validate(document, json.loads(SCHEMA.read_text(encoding="utf-8")))
-    assert (document["schema"], document["schema_version"]) == ("proxyfleet.windows/compliance-report", 2)
+    assert (document["schema"], document["schema_version"]) == ("proxyfleet.windows/compliance-report", 3)
     assert document["run"]["check_mode"] is True
     assert document["run"]["playbooks"] == ["compliance-check.yml"]
     assert {host["name"]: host["status"] for host in document["hosts"]} == EXPECTED_STATUS

@@ -26,6 +26,8 @@ class Endpoint:
     username: str
     password: str
     host: str = "127.0.0.1"
+    # The simulator's own certificate (self-signed, so it is its own CA), for HTTPS.
+    ca_path: str | None = None
 
     @property
     def transport(self) -> str:
@@ -54,7 +56,12 @@ def group_vars(endpoint: Endpoint) -> dict[str, str | int]:
         "ansible_winrm_transport": endpoint.transport,
         "ansible_winrm_scheme": endpoint.scheme,
     }
-    if endpoint.scheme == "https":
+    if endpoint.scheme == "https" and endpoint.ca_path:
+        # A trust file with only the simulator's CA: the certificate is validated for real, and the HTTP client
+        # loads one certificate per connection instead of the whole system bundle (docs/connection.md).
+        variables["ansible_winrm_ca_trust_path"] = endpoint.ca_path
+        variables["ansible_winrm_server_cert_validation"] = "validate"
+    elif endpoint.scheme == "https":
         variables["ansible_winrm_server_cert_validation"] = "ignore"
     if endpoint.transport == "ntlm":
         variables["ansible_winrm_message_encryption"] = "always"

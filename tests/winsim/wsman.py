@@ -217,7 +217,8 @@ class WSManServer:
 
     def endpoint(self) -> Endpoint:
         """Connection facts for the inventory."""
-        return Endpoint(self.port, self.auth, self.username, self.password, host=self.listen_host)
+        ca_path = str(self.cert_path) if self.cert_path else None
+        return Endpoint(self.port, self.auth, self.username, self.password, host=self.listen_host, ca_path=ca_path)
 
     def url_for(self, host: str) -> str:
         """The WS-Man endpoint URL of ``host``."""

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
+from ansible_collections.proxyfleet.windows.plugins.action.compliance_merge import MAX_PATH, MAX_TITLE
 from ansible_collections.proxyfleet.windows.plugins.action.restart_service import MAX_SERVICE_NAME
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._configmgr_site import MAX_ACCOUNT
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import (
     MAX_BYPASS_ENTRY,
     MAX_HOST_NAME,
 )
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_merge import MAX_SLICES
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._restore import MAX_BACKUP_ID
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import MAX_LIST, MAX_TEXT
 from tests.docgen import SURFACE_MODULES, module_doc
@@ -35,6 +37,10 @@ URL: Bounds = {(MAX_TEXT, "characters")}
 
 # Option -> the bounds its description states: the constants the controller checks them against.
 EXPECTED: dict[str, Bounds] = {
+    "compliance_merge.src": {(MAX_SLICES, "entries"), (MAX_PATH, "characters")},
+    "compliance_merge.dest": {(MAX_PATH, "characters")},
+    "compliance_merge.previous": {(MAX_PATH, "characters")},
+    "compliance_merge.title": {(MAX_TITLE, "characters")},
     "configmgr_console_proxy.path": {(MAX_TEXT, "characters")},
     "configmgr_proxy.server": {(MAX_HOST_NAME, "characters")},
     "configmgr_proxy.proxy_server": {(MAX_HOST_NAME, "characters")},
@@ -56,6 +62,7 @@ EXPECTED: dict[str, Bounds] = {
 }
 # Options whose accepted values are a fixed form, not a length: the description must state the form.
 FIXED_FORM = {
+    "compliance_merge.report_mode": "an octal string",
     "configmgr_proxy.site_code": "three letters or digits",
     "delivery_optimization_policy.group_id": "a GUID",
     "delivery_optimization_policy.download_mode": "by name or by the policy's number",

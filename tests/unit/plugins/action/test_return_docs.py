@@ -13,6 +13,7 @@ included; the test compares each returned view with the sample's, recursively, `
 from __future__ import annotations
 
 import importlib
+import tempfile
 import typing as t
 from pathlib import Path
 
@@ -31,6 +32,12 @@ FREE_FORM = {
     "ansible_facts.windows_proxy.findings[].evidence",
     # Interactive session id -> session name, as many as the user has.
     "ansible_facts.windows_proxy.users[].sessions",
+    # compliance_merge returns parts of the merged compliance.json; their shape is that document's versioned JSON
+    # schema (docs/schemas/compliance-report-3.schema.json), which test_report_merge validates every report against.
+    "totals",
+    "surfaces",
+    "trend",
+    "summary",
 }
 
 Scenario = t.Callable[[], list[dict[str, t.Any]]]
@@ -120,7 +127,25 @@ BASELINE = {
     "delivery_optimization": {"download_mode": "lan"},
 }
 
+
+def _merge() -> list[dict[str, t.Any]]:
+    # Two slices and an earlier run, so the result carries every key (trend included).
+    from tests.unit.plugins.plugin_utils.test_report_merge import fleet, write
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        slices = [
+            write(root / "s0" / "compliance.json", fleet({"a": "ok", "b": "drift+finding"})),
+            write(root / "s1" / "compliance.json", fleet({"c": "down", "d": "none"})),
+        ]
+        previous = write(root / "previous.json", fleet({"a": "drift", "b": "ok", "c": "ok"}))
+        host = InProcessHost.from_fixture("clean-host")
+        args = {"src": slices, "dest": str(root / "fleet"), "previous": previous}
+        return [_ok(host, "compliance_merge", args), _ok(host, "compliance_merge", args, check_mode=True)]
+
+
 SCENARIOS: dict[str, Scenario] = {
+    "compliance_merge": _merge,
     "winhttp_proxy": _surface("winhttp_proxy", {"proxy": "proxy.corp.example:8080", "bypass": ["<local>"]}),
     "wininet_proxy": _surface("wininet_proxy", {"proxy": "proxy.corp.example:8080", "bypass": ["<local>"]}),
     "telemetry_proxy": _gpo_telemetry,

@@ -181,15 +181,26 @@ def test_html_is_self_contained_and_host_text_stays_data() -> None:
     data = page.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0]
     parsed = json.loads(data)
     assert EVIL in parsed["strings"]
-    assert [host[:8] for host in parsed["hosts"]] == [
+    assert [expanded(parsed, host)[:8] for host in parsed["hosts"]] == [
         ["drifted-host", 1, 1, 2, 0, 0, 1, ""],
         ["gone-host", 2, 0, 0, 0, 0, 0, "proxyfleet.windows.proxy_facts unreachable: connection refused"],
         ["ok-host", 0, 0, 1, 0, 0, 0, ""],
         ["silent-host", 3, 0, 0, 0, 0, 0, SILENT_REASON],
     ]
-    [evil_row] = [row for row in parsed["hosts"][0][8] if parsed["strings"][row[0]] == "telemetry.proxy"]
+    [evil_row] = [
+        row for row in expanded(parsed, parsed["hosts"][0])[8] if parsed["strings"][row[0]] == "telemetry.proxy"
+    ]
     assert parsed["strings"][evil_row[2]] == EVIL
     assert parsed["strings"][evil_row[5]] == "Contoso MDE proxy"
+
+
+def expanded(data: dict, host: list) -> list:
+    """A host of the page's data as the page's script expands it (the columns it shows, then its rows)."""
+    rows = [data["rows"][index] for index in data["row_sets"][host[3]]]
+    found, owners = data["finding_sets"][host[4]], data["owner_sets"][host[5]]
+    high = sum(1 for finding in found if data["strings"][finding[1]] == "high")
+    drifted = sum(1 for row in rows if not row[4])
+    return [host[0], host[1], drifted, len(rows), len(found), high, len(owners), data["strings"][host[2]], rows]
 
 
 def test_html_interns_repeated_strings() -> None:
@@ -197,8 +208,11 @@ def test_html_interns_repeated_strings() -> None:
     hosts = document["hosts"]
     assert isinstance(hosts, list)
     document["hosts"] = [dict(hosts[2], name=f"ok-{number}") for number in range(100)]
-    strings = _report_html.page_data(document)["strings"]
-    assert strings == ["defender.bypass", "defender", '["<local>","*.corp.example"]']  # once each, 100 hosts
+    data = _report_html.page_data(document)
+    # Once each for 100 hosts: the strings (and "", no problem), the row, the hosts' list of rows.
+    assert data["strings"] == ["defender.bypass", "defender", '["<local>","*.corp.example"]', ""]
+    assert (data["rows"], data["row_sets"]) == ([[0, 1, 2, 2, 1, -1]], [[0]])
+    assert {host[3] for host in data["hosts"]} == {0}
 
 
 def test_write_reports_writes_the_chosen_formats_for_the_owner_only(tmp_path) -> None:
@@ -319,7 +333,9 @@ def test_junit_of_hostile_values_is_well_formed_xml() -> None:
 
 @pytest.mark.parametrize("name", ["json", "junit", "csv", "html"])
 def test_credentials_are_redacted_in_every_format(name: str) -> None:
-    text = FORMATS[name][1](hostile_document(), "t")
+    out = io.StringIO()
+    FORMATS[name][1](hostile_document(), "t", out)
+    text = out.getvalue()
     for secret in ("S3cret", "hunter2", "pa@ss", "topsecret", "svc-proxy", "alice"):
         assert secret not in text, (name, secret)
     assert "http://***@proxy.corp.example:8080" in text.replace("\\u003c", "<")

@@ -17,7 +17,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model i
 )
 
 SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[4] / "docs" / "schemas" / "compliance-report-2.schema.json").read_text()
+    (Path(__file__).resolve().parents[4] / "docs" / "schemas" / "compliance-report-3.schema.json").read_text()
 )
 RUN = {
     "generated_at": "2026-11-23T12:00:00+00:00",
@@ -267,7 +267,7 @@ def test_registered_results_loops_and_missing_ones() -> None:
     summary = stats_summary(built)
     # Nothing registered (the task never ran there) and a skipped task are not assessed; failures are unknown.
     assert summary == {
-        "schema_version": 2,
+        "schema_version": 3,
         "hosts": 4,
         "compliant": 0,
         "drifted": 1,

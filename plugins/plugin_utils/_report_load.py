@@ -1,0 +1,232 @@
+# Copyright (c) 2026 proxyfleet.windows contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Read a compliance.json someone else wrote: bounded, shape-checked, upgraded (internal use only).
+
+``compliance_merge`` reads the slices of a sliced run and the ``previous`` report of a trend; the callback reads
+``previous``. Those files travel through artifact stores and shares: each is read with a size bound and every
+field the merge or the trend relies on is checked, so a damaged or hostile file fails with the file and the
+field named instead of producing a report that looks right. Versions 1 to ``SCHEMA_VERSION`` are read; a host's
+status is recomputed from its own fields with the rules of ``_report_model.HostReport.status`` (version 1
+called a host where nothing was checked ``unknown`` or ``compliant``; version 2 and later must agree).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import typing as t
+
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    SEVERITIES,
+    STATUSES,
+    frozen_value,
+)
+
+# 100,000 hosts x 20 settings make a compliance.json of about 300 MB; a slice of a real fleet is far smaller.
+MAX_REPORT_BYTES = 1024 * 1024 * 1024
+MAX_HOSTS = 1_000_000
+MAX_NAME = 1024
+_HOST_KEYS = ("name", "status", "unreachable", "problems", "surfaces", "settings", "findings", "owners")
+_SETTING_TEXT = ("setting", "surface", "action")
+# setting, surface, current, desired, compliant, owner, action: a row with other keys is checked and kept apart.
+_SETTING_KEYS = 7
+
+
+class ReportFileError(ValueError):
+    """A report file that cannot be used; the message names the file and the field."""
+
+
+def read_report(
+    path: str | os.PathLike[str],
+    *,
+    max_bytes: int = MAX_REPORT_BYTES,
+    shared_rows: dict[tuple[t.Any, ...], dict[str, t.Any]] | None = None,
+) -> dict[str, t.Any]:
+    """The document of a compliance.json, checked and upgraded to the current shape.
+
+    Equal setting rows become one shared dict (as the callback's document has them, see
+    ``_report_model.RowDicts``); give the same ``shared_rows`` to every slice of a merge to share across them.
+
+    Raises ``ReportFileError`` naming ``path`` when the file is missing, unreadable, too large, not JSON, not a
+    compliance report, of a newer schema version, or when a field has the wrong shape.
+    """
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as stream:
+            size = os.fstat(stream.fileno()).st_size
+            if size > max_bytes:
+                raise ReportFileError(f"{name}: {size} bytes, more than the {max_bytes} a compliance report may have")
+            raw = stream.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise ReportFileError(f"{name}: no such file") from None
+    except IsADirectoryError:
+        raise ReportFileError(f"{name}: is a directory, not a compliance.json") from None
+    except OSError as exc:
+        raise ReportFileError(f"{name}: cannot be read: {exc.strerror or exc}") from None
+    if len(raw) > max_bytes:  # grew while being read
+        raise ReportFileError(f"{name}: more than the {max_bytes} bytes a compliance report may have")
+    try:
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ReportFileError(f"{name}: not JSON: {exc}") from None
+    except RecursionError:
+        raise ReportFileError(f"{name}: not JSON a report can be: nested too deeply") from None
+    return checked_document(document, name, {} if shared_rows is None else shared_rows)
+
+
+def checked_document(
+    document: t.Any, name: str, shared_rows: dict[tuple[t.Any, ...], dict[str, t.Any]] | None = None
+) -> dict[str, t.Any]:
+    """``document`` as read from ``name`` (for messages), checked; hosts get the status their fields give."""
+    if not isinstance(document, dict) or document.get("schema") != SCHEMA:
+        raise ReportFileError(f"{name}: not a proxyfleet.windows compliance report (field 'schema' is not {SCHEMA!r})")
+    version = document.get("schema_version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= SCHEMA_VERSION:
+        raise ReportFileError(
+            f"{name}: field 'schema_version' is {version!r}; this collection reads versions 1 to {SCHEMA_VERSION} "
+            "(a newer version was written by a newer proxyfleet.windows: update the collection that reads it)"
+        )
+    run = document.get("run")
+    if not isinstance(run, dict):
+        raise ReportFileError(f"{name}: field 'run' must be an object")
+    hosts = document.get("hosts")
+    if not isinstance(hosts, list):
+        raise ReportFileError(f"{name}: field 'hosts' must be a list")
+    if len(hosts) > MAX_HOSTS:
+        raise ReportFileError(f"{name}: field 'hosts' has {len(hosts)} entries, more than {MAX_HOSTS}")
+    seen: set[str] = set()
+    rows = {} if shared_rows is None else shared_rows
+    for index, host in enumerate(hosts):
+        _check_host(host, f"{name}: hosts[{index}]", version, rows)
+        if host["name"] in seen:
+            raise ReportFileError(f"{name}: hosts[{index}].name {host['name']!r} is listed twice")
+        seen.add(host["name"])
+    return {
+        "schema": SCHEMA,
+        "schema_version": version,
+        "run": run,
+        "hosts": hosts,
+        **({"trend": document["trend"]} if isinstance(document.get("trend"), dict) else {}),
+    }
+
+
+def status_of(host: t.Mapping[str, t.Any]) -> str:
+    """The status the host's own fields give (the rules of ``HostReport.status``)."""
+    if host["unreachable"] or host["problems"]:
+        return "unknown"
+    if not host["settings"]:
+        return "not_assessed"
+    return "compliant" if all(row["compliant"] for row in host["settings"]) else "drifted"
+
+
+def _check_host(host: t.Any, where: str, version: int, shared_rows: dict[tuple[t.Any, ...], dict[str, t.Any]]) -> None:
+    if not isinstance(host, dict):
+        raise ReportFileError(f"{where} must be an object")
+    missing = [key for key in _HOST_KEYS if key not in host]
+    if missing:
+        raise ReportFileError(f"{where} lacks the field(s) {', '.join(missing)}")
+    name = host["name"]
+    if not isinstance(name, str) or not name or len(name) > MAX_NAME:
+        raise ReportFileError(f"{where}.name must be a host name of 1 to {MAX_NAME} characters")
+    where = f"{where} ({name[:80]!r})"
+    if host["status"] not in STATUSES:
+        raise ReportFileError(f"{where}.status must be one of {', '.join(STATUSES)}, got {str(host['status'])[:40]!r}")
+    if not isinstance(host["unreachable"], bool):
+        raise ReportFileError(f"{where}.unreachable must be true or false")
+    for key in ("problems", "surfaces"):
+        if not _strings(host[key]):
+            raise ReportFileError(f"{where}.{key} must be a list of strings")
+    commands = host.get("host_commands", 0)
+    if not isinstance(commands, int) or isinstance(commands, bool) or commands < 0:
+        raise ReportFileError(f"{where}.host_commands must be a non-negative integer")
+    host["host_commands"] = commands
+    reason = host.get("not_assessed_reason", "")
+    if not isinstance(reason, str):
+        raise ReportFileError(f"{where}.not_assessed_reason must be a string")
+    if version == 1:
+        _rename_v1_gpo(host)
+    _check_settings(host["settings"], where, shared_rows)
+    _check_objects(host["findings"], f"{where}.findings", ("id", "severity", "surface", "message"))
+    for finding_index, finding in enumerate(host["findings"]):
+        if finding["severity"] not in SEVERITIES:
+            raise ReportFileError(f"{where}.findings[{finding_index}].severity must be one of {', '.join(SEVERITIES)}")
+    _check_objects(host["owners"], f"{where}.owners", ("setting", "gpo_name", "gpo_id"))
+    status = status_of(host)
+    if version >= 2 and host["status"] != status:
+        raise ReportFileError(f"{where}.status is {host['status']!r}, but its other fields make it {status!r}")
+    if status == "not_assessed" and not reason:
+        # Version 1 had no reason: say where the status comes from rather than leave it blank.
+        reason = f"no setting was checked (reported as {host['status']!r} by a schema version {version} report)"
+    host["status"], host["not_assessed_reason"] = status, reason if status == "not_assessed" else ""
+
+
+def _rename_v1_gpo(host: dict[str, t.Any]) -> None:
+    """Schema version 1 named an owner's GPO ``gpo``; version 2 on name it ``gpo_name``, as every module does."""
+    owners = host["owners"] if isinstance(host["owners"], list) else []
+    rows = host["settings"] if isinstance(host["settings"], list) else []
+    for owner in [*owners, *(row.get("owner") for row in rows if isinstance(row, dict))]:
+        if isinstance(owner, dict) and "gpo" in owner and "gpo_name" not in owner:
+            owner["gpo_name"] = owner.pop("gpo")
+
+
+def _check_settings(rows: t.Any, where: str, shared_rows: dict[tuple[t.Any, ...], dict[str, t.Any]]) -> None:
+    if not isinstance(rows, list):
+        raise ReportFileError(f"{where}.settings must be a list")
+    for index, row in enumerate(rows):
+        identity = _row_identity(row)
+        known = shared_rows.get(identity) if identity is not None else None
+        if known is None:  # a row like no other checked before: check it
+            _check_setting(row, f"{where}.settings[{index}]")
+            identity = _row_identity(row)
+            known = row if identity is None else shared_rows.setdefault(identity, row)
+        rows[index] = known
+
+
+def _row_identity(row: t.Any) -> tuple[t.Any, ...] | None:
+    """What makes two setting rows equal (None when the row is not even shaped like one)."""
+    if not isinstance(row, dict) or len(row) != _SETTING_KEYS:
+        return None
+    try:
+        return (
+            row["setting"],
+            row["surface"],
+            row["action"],
+            row["compliant"].__class__,
+            row["compliant"],
+            frozen_value(row["current"]),
+            frozen_value(row["desired"]),
+            frozen_value(row["owner"]),
+        )
+    except (KeyError, TypeError):
+        return None
+
+
+def _check_setting(row: t.Any, where: str) -> None:
+    if not isinstance(row, dict) or "current" not in row or "desired" not in row:
+        raise ReportFileError(f"{where} must be an object with current and desired")
+    for key in _SETTING_TEXT:
+        if not isinstance(row.get(key), str):
+            raise ReportFileError(f"{where}.{key} must be a string")
+    if not isinstance(row.get("compliant"), bool):
+        raise ReportFileError(f"{where}.compliant must be true or false")
+    owner = row.get("owner")
+    if owner is not None and not (isinstance(owner, dict) and _strings([owner.get("gpo_name"), owner.get("gpo_id")])):
+        raise ReportFileError(f"{where}.owner must be null or an object with gpo_name and gpo_id")
+    row.setdefault("owner", None)
+
+
+def _check_objects(items: t.Any, where: str, text_keys: tuple[str, ...]) -> None:
+    if not isinstance(items, list):
+        raise ReportFileError(f"{where} must be a list")
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ReportFileError(f"{where}[{index}] must be an object")
+        for key in text_keys:
+            if not isinstance(item.get(key), str):
+                raise ReportFileError(f"{where}[{index}].{key} must be a string")
+
+
+def _strings(items: t.Any) -> bool:
+    return isinstance(items, list) and all(isinstance(item, str) for item in items)
