@@ -52,6 +52,7 @@ attributes:
     details: Writes report files only; there is nothing to diff.
   idempotent:
     support: none
+    description: Whether running the task again with the same options reports C(changed=false).
     details: Each run writes the report files again (with a new generation time) and reports C(changed).
   platform:
     support: full

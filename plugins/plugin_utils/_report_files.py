@@ -19,7 +19,7 @@ FORMATS: dict[str, tuple[str, t.Callable[[t.Mapping[str, t.Any], str, t.TextIO],
     "json": ("compliance.json", lambda document, _title, out: _report_formats.write_json(document, out)),
     "junit": ("compliance.junit.xml", lambda document, _title, out: _report_formats.write_junit(document, out)),
     "csv": ("compliance.csv", lambda document, _title, out: _report_formats.write_csv(document, out)),
-    "html": ("compliance.html", lambda document, title, out: _report_html.write_html(document, title, out)),
+    "html": ("compliance.html", _report_html.write_html),
 }
 DEFAULT_TITLE = "Proxy compliance"
 # Reports name hosts, proxies and findings of a fleet: readable by their owner only unless report_mode says so.

@@ -45,7 +45,7 @@ def test_the_real_hosts_hold_the_published_bytes() -> None:
 @pytest.mark.parametrize(
     ("name", "module", "args"),
     [(name, module, args) for name, tasks in DECLARED.items() for module, args in tasks],
-    ids=[f"{name}-{module}" for name, tasks in DECLARED.items() for module, _ in tasks],
+    ids=[f"{name}-{module}" for name, tasks in DECLARED.items() for module, _options in tasks],
 )
 def test_a_real_hosts_own_configuration_checks_compliant_and_is_never_written(
     name: str, module: str, args: dict[str, t.Any]

@@ -64,7 +64,7 @@ def snapshot(path: Path, keys: list[KeyAddress]) -> RegistrySnapshot:
 
 
 @pytest.mark.parametrize("path", HOST_FILES, ids=[path.stem for path in HOST_FILES])
-@pytest.mark.parametrize(("surface", "options"), CASES, ids=[f"{s}{i}" for i, (s, _) in enumerate(CASES)])
+@pytest.mark.parametrize(("surface", "options"), CASES, ids=[f"{s}{i}" for i, (s, _options) in enumerate(CASES)])
 def test_no_surface_reports_drift_that_reads_the_same(path: Path, surface: str, options: dict[str, t.Any]) -> None:
     bound = SURFACE_BUILDERS[surface]({**DEFAULTS[surface], **VIEWS, **options})
     state = snapshot(path, bound.registry_keys())

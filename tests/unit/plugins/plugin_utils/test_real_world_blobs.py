@@ -41,7 +41,7 @@ def test_the_vectors_are_the_46_real_blobs() -> None:
     assert all(len(bytes.fromhex(entry["hex"])) == entry["length"] for entry in BLOBS)
 
 
-@pytest.mark.parametrize(("index", "entry"), CONNECTIONS, ids=[f"blob{index}" for index, _ in CONNECTIONS])
+@pytest.mark.parametrize(("index", "entry"), CONNECTIONS, ids=[f"blob{index}" for index, _entry in CONNECTIONS])
 def test_connection_settings_decode_to_what_the_source_says(index: int, entry: dict) -> None:
     expected = entry["expected"]
     blob = bytes.fromhex(entry["hex"])
@@ -71,7 +71,7 @@ def test_connection_settings_decode_to_what_the_source_says(index: int, entry: d
     assert decoded["bypass"] == expected["bypass"]
 
 
-@pytest.mark.parametrize(("index", "entry"), CONNECTIONS, ids=[f"blob{index}" for index, _ in CONNECTIONS])
+@pytest.mark.parametrize(("index", "entry"), CONNECTIONS, ids=[f"blob{index}" for index, _entry in CONNECTIONS])
 def test_connection_settings_decode_then_encode_gives_the_same_bytes(index: int, entry: dict) -> None:
     encoded = connection_settings_encode(connection_settings_decode(entry["hex"]))
     assert (encoded == entry["hex"]) is (index not in CONNECTIONS_NOT_ROUND_TRIPPED)
@@ -88,7 +88,7 @@ def test_the_blobs_that_do_not_round_trip_are_the_documented_kinds() -> None:
     assert connection_settings_encode(connection_settings_decode(BLOBS[44]["hex"])).startswith(BLOBS[44]["hex"])
 
 
-@pytest.mark.parametrize(("index", "entry"), WINHTTP, ids=[f"blob{index}" for index, _ in WINHTTP])
+@pytest.mark.parametrize(("index", "entry"), WINHTTP, ids=[f"blob{index}" for index, _entry in WINHTTP])
 def test_winhttp_settings_decode_to_what_the_source_says(index: int, entry: dict) -> None:
     expected = entry["expected"]
     blob = bytes.fromhex(entry["hex"])
@@ -101,7 +101,7 @@ def test_winhttp_settings_decode_to_what_the_source_says(index: int, entry: dict
     assert expected["wine_reads_as"].startswith(winhttp_codec.wine_access_type(blob))
 
 
-@pytest.mark.parametrize(("index", "entry"), WINHTTP, ids=[f"blob{index}" for index, _ in WINHTTP])
+@pytest.mark.parametrize(("index", "entry"), WINHTTP, ids=[f"blob{index}" for index, _entry in WINHTTP])
 def test_winhttp_settings_decode_then_encode_gives_the_same_bytes(index: int, entry: dict) -> None:
     decoded = winhttp_settings_decode(entry["hex"])
     if index == 43:

@@ -57,7 +57,7 @@ def telemetry(proxy: str, *, findings: list[dict[str, t.Any]] | None = None) -> 
     }
 
 
-def fleet(states: dict[str, str], run: dict[str, t.Any] = RUN) -> dict[str, t.Any]:
+def fleet(states: dict[str, str], run: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
     """A report: state 'ok', 'drift', 'drift+finding', 'down' (unreachable) or 'none' (not assessed) per host."""
     report = ComplianceReport()
     for host, state in states.items():
@@ -68,7 +68,7 @@ def fleet(states: dict[str, str], run: dict[str, t.Any] = RUN) -> dict[str, t.An
             proxy = "proxy.corp.example:8080" if state == "ok" else "10.0.0.9:3128"
             found = [FINDING] if state.endswith("+finding") else []
             report.add_result(host, "proxyfleet.windows.telemetry_proxy", telemetry(proxy, findings=found))
-    return report.document(dict(run))
+    return report.document(dict(RUN if run is None else run))
 
 
 def write(path: Path, document: dict[str, t.Any]) -> str:
