@@ -79,6 +79,7 @@ help:
 	@echo "make bench        proxy_baseline vs a raw no-op vs one task per value (prints figures, ~2 min)"
 	@echo "make bench-scale  one proxy_baseline check of 1,000 simulated hosts at forks 50 (prints figures)"
 	@echo "make bench-report time and size of the compliance report for 5,000 hosts x 20 settings"
+	@echo "make bench-roles  a role's steady-state check vs one proxy_baseline task, 100 hosts at forks 20 (prints figures)"
 
 # The collections-path link comes with the venv: ansible.cfg points ansible-doc and ansible-playbook run from
 # the checkout at it.
@@ -277,7 +278,7 @@ test-oldest: venv-oldest
 	$(PY_OLDEST) -m pytest tests/integration
 
 # Benchmarks print figures (docs/performance.md); they are not tests and not part of `make test`.
-.PHONY: bench bench-scale
+.PHONY: bench bench-scale bench-roles
 
 bench: venv $(COLLECTION_LINK)
 	@echo "==> bench: tests/bench/compare.py"
@@ -286,6 +287,10 @@ bench: venv $(COLLECTION_LINK)
 bench-scale: venv $(COLLECTION_LINK)
 	@echo "==> bench-scale: tests/bench/scale.py (1,000 hosts, forks 50)"
 	$(PY) -m tests.bench.scale
+
+bench-roles: venv $(COLLECTION_LINK)
+	@echo "==> bench-roles: tests/bench/roles.py (100 hosts, forks 20)"
+	$(PY) -m tests.bench.roles
 
 clean:
 	@echo "==> clean: removing $(VENV) $(VENV_OLDEST) build/ tests/output and caches"

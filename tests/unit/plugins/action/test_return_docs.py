@@ -120,6 +120,7 @@ BASELINE = {
     "delivery_optimization": {"download_mode": "lan"},
 }
 
+
 def _baseline() -> list[dict[str, t.Any]]:
     # Without facts (check, apply, again) and with them, on a host with signed-in users and one with GPOs.
     results = _surface("proxy_baseline", BASELINE)()
