@@ -399,13 +399,15 @@ options:
     default: false
   facts_profile:
     description:
-      - With O(facts=true), the profile the findings are computed for, as O(proxyfleet.windows.proxy_facts#module:profile).
+      - With O(facts=true), the profile the findings are computed for, as
+        O(proxyfleet.windows.proxy_facts#module:profile).
     type: str
     choices: [standard, offline]
     default: standard
   facts_users:
     description:
-      - With O(facts=true), whether the loaded user profiles are read too, as O(proxyfleet.windows.proxy_facts#module:users).
+      - With O(facts=true), whether the loaded user profiles are read too, as
+        O(proxyfleet.windows.proxy_facts#module:users).
     type: bool
     default: true
 author:
