@@ -1342,11 +1342,6 @@ ansible_facts:
               description: The RSoP precedence, 1 wins.
               type: int
               sample: 1
-host_commands:
-  description: The number of commands (WinRM round trips) the task ran on the host, always 1.
-  returned: always
-  type: int
-  sample: 1
 findings:
   description:
     - With O(facts=true), the same list as C(ansible_facts.windows_proxy.findings), for compliance reports.

@@ -236,3 +236,10 @@ def test_proxy_baseline_documents_the_facts_as_proxy_facts_does() -> None:
         mine = {name: value for name, value in baseline[key].items() if name not in ("returned", "description")}
         theirs = {name: value for name, value in facts[key].items() if name not in ("returned", "description")}
         assert mine == theirs, key
+
+
+def test_proxy_baseline_return_has_no_duplicate_keys() -> None:
+    # YAML keeps the last of two equal keys silently; ansible-doc warns. The facts' entries are copied in by hand.
+    source = importlib.import_module("ansible_collections.proxyfleet.windows.plugins.modules.proxy_baseline")
+    top = [line.split(":")[0] for line in source.RETURN.splitlines() if line and not line.startswith(" ")]
+    assert len(top) == len(set(top)), top
