@@ -949,7 +949,7 @@ ansible_facts:
         signed_in:
           description:
             - SIDs of the users who own an interactive (console or remote desktop) session, never the connecting
-              account; empty when nobody is signed in, null when O(users=false).
+              account; empty when nobody is signed in, null when O(facts_users=false).
           returned: always
           type: list
           elements: str
@@ -1042,7 +1042,7 @@ ansible_facts:
                   description: C(AutoConfigURL).
                   type: str
         users:
-          description: The proxy settings of each loaded user profile; null with O(users=false).
+          description: The proxy settings of each loaded user profile; null with O(facts_users=false).
           returned: always
           type: list
           elements: dict
@@ -1316,7 +1316,7 @@ ansible_facts:
               type: str
         gpo:
           description: Managed values set by Group Policy, from the Resultant Set of Policy.
-          returned: when O(group_policy=true)
+          returned: always (with the facts)
           type: list
           elements: dict
           contains:
