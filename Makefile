@@ -80,6 +80,7 @@ help:
 	@echo "make bench-scale  Ansible's raw floor and one proxy_baseline check of 1,000 simulated hosts at forks 50, with"
 	@echo "                  and without a CA trust file; prints ours/floor (wall, CPU, peak PSS) and the load (~5 min)"
 	@echo "make bench-report time, size and peak memory of the report (callback, compliance_merge), 5,000 and 100,000 hosts"
+	@echo "make bench-roles  a role's steady-state check vs one proxy_baseline task, 100 hosts at forks 20 (prints figures)"
 
 # The collections-path link comes with the venv: ansible.cfg points ansible-doc and ansible-playbook run from
 # the checkout at it.
@@ -278,7 +279,7 @@ test-oldest: venv-oldest
 	$(PY_OLDEST) -m pytest tests/integration
 
 # Benchmarks print figures (docs/performance.md); they are not tests and not part of `make test`.
-.PHONY: bench bench-scale
+.PHONY: bench bench-scale bench-roles
 
 bench: venv $(COLLECTION_LINK)
 	@echo "==> bench: tests/bench/compare.py"
@@ -287,6 +288,10 @@ bench: venv $(COLLECTION_LINK)
 bench-scale: venv $(COLLECTION_LINK)
 	@echo "==> bench-scale: tests/bench/scale.py (1,000 hosts, forks 50; floor and ours, with and without a CA trust file)"
 	$(PY) -m tests.bench.scale
+
+bench-roles: venv $(COLLECTION_LINK)
+	@echo "==> bench-roles: tests/bench/roles.py (100 hosts, forks 20)"
+	$(PY) -m tests.bench.roles
 
 clean:
 	@echo "==> clean: removing $(VENV) $(VENV_OLDEST) build/ tests/output and caches"

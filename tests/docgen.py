@@ -1,7 +1,8 @@
 """proxy_baseline's option docs are the single modules' option docs, one sub-dictionary each.
 
 ``python -m tests.docgen`` prints the options block to paste into plugins/modules/proxy_baseline.py;
-tests/unit/docs/test_proxy_baseline_docs.py fails when the two drift apart.
+tests/unit/docs/test_proxy_baseline_docs.py fails when the two drift apart. proxy_baseline's own options (facts,
+facts_profile, facts_users) follow the generated block in the module, written by hand.
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ import typing as t
 
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_baseline import BASELINE_SPEC
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._facts_result import facts_result, picture_keys
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface import Surface, converge
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface import Surface, converge_state
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surfaces import SURFACE_BUILDERS
 
 FQCN = "proxyfleet.windows.proxy_baseline"
@@ -40,18 +41,40 @@ def _in_surface(surface: str, message: str) -> str:
 
 
 class ActionModule(AgentAction):
-    """Checks every surface in one host command, changes them all in a second."""
+    """Checks every surface in one host command, changes them all in a second; optionally the facts too."""
 
     FQCN = FQCN
     ARGUMENT_SPEC = BASELINE_SPEC
 
-    def prepare(self, args: dict[str, t.Any]) -> tuple[list[Surface], set[str]]:
+    def prepare(self, args: dict[str, t.Any]) -> tuple[list[Surface], set[str], dict[str, t.Any]]:
         overridden = {name for name in SURFACE_BUILDERS if (args.get(name) or {}).get("override_gpo")}
-        return build_surfaces(args), overridden
+        return build_surfaces(args), overridden, args
 
-    def act(self, session: HostSession, prepared: tuple[list[Surface], set[str]]) -> dict[str, t.Any]:
-        surfaces, overridden = prepared
-        outcome = converge(session, surfaces, check_mode=self.check_mode, diff=self.diff_mode, override_gpo=overridden)
+    def act(self, session: HostSession, prepared: tuple[list[Surface], set[str], dict[str, t.Any]]) -> dict[str, t.Any]:
+        surfaces, overridden, args = prepared
+        # The picture's keys travel in the same read: a role's check of a compliant host is one command.
+        extra = picture_keys(users=args["facts_users"]) if args["facts"] else []
+        outcome, state = converge_state(
+            session,
+            surfaces,
+            check_mode=self.check_mode,
+            diff=self.diff_mode,
+            override_gpo=overridden,
+            extra_keys=extra,
+        )
         if not outcome["warnings"]:
             del outcome["warnings"]
+        if args["facts"]:
+            # The host as the task leaves it: what it read, overlaid with the agent's read-back of any write
+            # (in check mode nothing is written, so the facts describe the host as it is).
+            outcome.update(
+                facts_result(
+                    state.read,
+                    profile=args["facts_profile"],
+                    users=args["facts_users"],
+                    connecting_user=self.connecting_user,
+                    owned=state.owned,
+                    snapshot=state.now,
+                )
+            )
         return outcome

@@ -8,6 +8,7 @@ import typing as t
 
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_endpoint_check import ENDPOINT_CHECK_SPEC
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_protocol import AnswerError
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import effective
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._endpoint_check import (
     Request,
@@ -15,8 +16,9 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._endpoint_check
     decide,
     findings,
     probe_operation,
+    probe_time,
 )
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import HostSession
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_picture import PICTURE_KEYS, read_picture
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import read_operation
 
@@ -37,6 +39,10 @@ class ActionModule(AgentAction):
         probe, keys = probe_operation(request)
         operations = [read_operation(PICTURE_KEYS), probe] if request.needs_picture else [probe]
         answers = session.run(operations)
+        try:
+            elapsed = probe_time(answers[-1], request)
+        except AnswerError as exc:
+            raise AgentError(str(exc)) from exc
         picture = read_picture(answers[0], connecting_user=self.connecting_user) if request.needs_picture else None
         routes = effective(picture) if picture is not None else None
         endpoints = decide(request, answers[-1], keys, picture, routes)
@@ -47,6 +53,7 @@ class ActionModule(AgentAction):
             "endpoints": endpoints,
             "findings": findings(endpoints),
             "drift": [],
+            "probe_ms": elapsed,
         }
         if routes is not None:
             result["effective"] = routes

@@ -13,10 +13,19 @@ from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_winhttp i
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_wininet import WININET_SPEC
 
 # The order is the planning order: WinHTTP source=wininet follows the WinINET settings written here.
-BASELINE_SPEC: dict[str, dict[str, object]] = {
+SURFACES_SPEC: dict[str, dict[str, object]] = {
     "wininet": {"type": "dict", "options": WININET_SPEC},
     "winhttp": {"type": "dict", "options": WINHTTP_SPEC},
     "telemetry": {"type": "dict", "options": TELEMETRY_SPEC},
     "defender": {"type": "dict", "options": DEFENDER_SPEC},
     "delivery_optimization": {"type": "dict", "options": DELIVERY_OPTIMIZATION_SPEC},
 }
+
+# proxy_baseline's own options, outside the surfaces: the proxy_facts picture from the same read.
+FACTS_OPTIONS_SPEC: dict[str, dict[str, object]] = {
+    "facts": {"type": "bool", "default": False},
+    "facts_profile": {"type": "str", "choices": ["standard", "offline"], "default": "standard"},
+    "facts_users": {"type": "bool", "default": True},
+}
+
+BASELINE_SPEC: dict[str, dict[str, object]] = {**SURFACES_SPEC, **FACTS_OPTIONS_SPEC}

@@ -14,4 +14,5 @@ ENDPOINT_CHECK_SPEC: dict[str, dict[str, object]] = {
     },
     "proxy": {"type": "str"},
     "timeout": {"type": "int", "default": 5},
+    "total_timeout": {"type": "int", "default": 20},
 }

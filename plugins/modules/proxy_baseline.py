@@ -25,11 +25,15 @@ extends_documentation_fragment:
   - ansible.builtin.action_common_attributes.actiongroups
   - ansible.builtin.action_common_attributes.conn
   - ansible.builtin.action_common_attributes.flow
+  - ansible.builtin.action_common_attributes.facts
 attributes:
   action_group:
     support: none
     membership: []
     details: In no action group; it shares no option with another module of the collection.
+  facts:
+    support: partial
+    details: Sets C(ansible_facts.windows_proxy), as M(proxyfleet.windows.proxy_facts) does, only with O(facts=true).
 options:
   wininet:
     description:
@@ -389,6 +393,31 @@ options:
         - V(true) writes it anyway, with a warning.
         type: bool
         default: false
+  facts:
+    description:
+      - Also return what M(proxyfleet.windows.proxy_facts) returns (C(ansible_facts.windows_proxy) and C(findings)),
+        built from the same host command that checks the surfaces, so a check and its verification cost one
+        WinRM command on a compliant host, and two (read, write) on a drifted one.
+      - The facts describe the host as the task leaves it - the values read, overlaid with the agent's read-back of
+        what it wrote. In check mode nothing is written, so they describe the host as it is, not as it would be.
+      - C(ansible_facts.windows_proxy.gpo) is always included (the surfaces' check reads the Resultant Set of Policy
+        anyway).
+      - The roles proxyfleet.windows.delivery_optimization and proxyfleet.windows.defender_endpoint set it.
+    type: bool
+    default: false
+  facts_profile:
+    description:
+      - With O(facts=true), the profile the findings are computed for, as
+        O(proxyfleet.windows.proxy_facts#module:profile).
+    type: str
+    choices: [standard, offline]
+    default: standard
+  facts_users:
+    description:
+      - With O(facts=true), whether the loaded user profiles are read too, as
+        O(proxyfleet.windows.proxy_facts#module:users).
+    type: bool
+    default: true
 author:
   - proxyfleet.windows contributors (@proxyfleet)
 seealso:
@@ -913,6 +942,445 @@ agent_bytes:
   returned: always
   type: int
   sample: 24310
+ansible_facts:
+  description:
+    - With O(facts=true), what M(proxyfleet.windows.proxy_facts) returns, describing the host as the task leaves
+      it (in check mode, as it is).
+  returned: when O(facts=true)
+  type: dict
+  contains:
+    windows_proxy:
+      description: Every surface, the effective proxy per consumer, findings and Group Policy owners.
+      returned: always
+      type: dict
+      contains:
+        signed_in:
+          description:
+            - SIDs of the users who own an interactive (console or remote desktop) session, never the connecting
+              account; empty when nobody is signed in, null when O(facts_users=false).
+          returned: always
+          type: list
+          elements: str
+        delivery_optimization_group:
+          description:
+            - The peer group Delivery Optimization uses; C(DOGroupIdSource) wins over C(DOGroupId).
+          returned: always
+          type: dict
+          contains:
+            group_id:
+              description: The C(DOGroupId) that applies; null when none does (not set, or C(DOGroupIdSource) is set).
+              type: str
+            group_id_source:
+              description: C(DOGroupIdSource) by name when it is set (it then decides the group), else null.
+              type: str
+            rule:
+              description: Why, with the document the rule comes from.
+              type: str
+        winhttp:
+          description:
+          - The WinHTTP default proxy per registry view.
+          - 'Keyed by registry view, V(64) and V(32) (both, always), each as in the sample (the numbers
+            are not names Jinja can reach with a dot: write C([''64''])). A view whose stored value
+            cannot be decoded also has C(error), saying why.'
+          returned: always
+          type: dict
+          sample:
+            '64':
+              access_type: named_proxy
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              value_present: true
+              header: '0x18'
+            '32':
+              access_type: named_proxy
+              proxy: proxy.corp.example:8080
+              bypass:
+              - <local>
+              value_present: true
+              header: '0x18'
+        wininet:
+          description: The device-wide WinINET settings.
+          returned: always
+          type: dict
+          contains:
+            per_machine:
+              description: Whether WinINET runs per machine.
+              type: bool
+            proxy_settings_per_user:
+              description: The C(ProxySettingsPerUser) policy, null when not set.
+              type: int
+            machine:
+              description:
+              - The HKLM connection settings per registry view.
+              - 'Keyed by registry view, V(64) and V(32) (both, always), each as in the sample (the
+                numbers are not names Jinja can reach with a dot: write C([''64''])). A view whose
+                stored value cannot be decoded also has C(error), saying why.'
+              type: dict
+              sample:
+                '64':
+                  proxy: proxy.corp.example:8080
+                  bypass:
+                  - <local>
+                  auto_config_url: null
+                  auto_detect: false
+                  origin: blob
+                '32':
+                  proxy: proxy.corp.example:8080
+                  bypass:
+                  - <local>
+                  auto_config_url: null
+                  auto_detect: false
+                  origin: blob
+            flat:
+              description: The flat values beside the blob (C(ProxyEnable), C(ProxyServer), C(ProxyOverride),
+                C(AutoConfigURL)), null when missing.
+              type: dict
+              contains:
+                ProxyEnable:
+                  description: C(ProxyEnable).
+                  type: int
+                ProxyServer:
+                  description: C(ProxyServer).
+                  type: str
+                ProxyOverride:
+                  description: C(ProxyOverride).
+                  type: str
+                AutoConfigURL:
+                  description: C(AutoConfigURL).
+                  type: str
+        users:
+          description: The proxy settings of each loaded user profile; null with O(facts_users=false).
+          returned: always
+          type: list
+          elements: dict
+          contains:
+            sid:
+              description: The user's SID (its C(HKEY_USERS) key).
+              type: str
+              sample: S-1-5-21-3623811015-3361044348-30300820-1013
+            proxy:
+              description: The proxy, null for none.
+              type: str
+              sample: proxy.corp.example:8080
+            bypass:
+              description: The bypass list, one entry per item.
+              type: list
+              elements: str
+              sample:
+              - <local>
+            auto_config_url:
+              description: The PAC URL, null for none.
+              type: str
+            auto_detect:
+              description: Whether automatic detection (WPAD) is on.
+              type: bool
+            origin:
+              description: Where the settings were read, V(blob) (C(DefaultConnectionSettings)) or
+                the flat values.
+              type: str
+              sample: blob
+            flat:
+              description: The flat values beside the blob (C(ProxyEnable), C(ProxyServer), C(ProxyOverride),
+                C(AutoConfigURL)), null when missing.
+              type: dict
+              contains:
+                ProxyEnable:
+                  description: C(ProxyEnable).
+                  type: int
+                ProxyServer:
+                  description: C(ProxyServer).
+                  type: str
+                ProxyOverride:
+                  description: C(ProxyOverride).
+                  type: str
+                AutoConfigURL:
+                  description: C(AutoConfigURL).
+                  type: str
+            error:
+              description: Why the user's C(DefaultConnectionSettings) blob could not be decoded;
+                the other keys are then empty.
+              returned: when the stored value cannot be decoded
+              type: str
+            account:
+              description: C(DOMAIN\\name) of the hive's user, from its C(Volatile Environment); null when unknown.
+              type: str
+            sessions:
+              description: The user's interactive sessions, session id to session name (C(Volatile Environment)).
+              type: dict
+            connecting:
+              description: Whether this is the hive of the account Ansible connects with (WinRM loads it).
+              type: bool
+            signed_in:
+              description: Whether the user owns an interactive (console or remote desktop) session.
+              type: bool
+        telemetry:
+          description: The Defender for Endpoint telemetry proxy policy.
+          returned: always
+          type: dict
+          contains:
+            proxy:
+              description: C(TelemetryProxyServer), null when not set.
+              type: str
+              sample: proxy.corp.example:8080
+            disable_enterprise_auth_proxy:
+              description: C(DisableEnterpriseAuthProxy), null when not set.
+              type: bool
+            prefer_static_proxy_for_http_request:
+              description: C(PreferStaticProxyForHttpRequest), null when not set.
+              type: bool
+        defender:
+          description: The Defender Antivirus proxy policy.
+          returned: always
+          type: dict
+          contains:
+            proxy_server:
+              description: C(ProxyServer), null when not set.
+              type: str
+              sample: http://proxy.corp.example:8080
+            pac_url:
+              description: C(ProxyPacUrl), null when not set.
+              type: str
+            bypass:
+              description: C(ProxyBypass) as a list, null when not set.
+              type: list
+              elements: str
+            ssl_options:
+              description: C(SSLOptions), null when not set.
+              type: int
+        delivery_optimization:
+          description: The Delivery Optimization policy.
+          returned: always
+          type: dict
+          contains:
+            download_mode:
+              description: C(DODownloadMode) by name (V(lan), V(group), ...), null when not set.
+              type: str
+              sample: lan
+            group_id:
+              description: C(DOGroupId), null when not set.
+              type: str
+            group_id_source:
+              description: C(DOGroupIdSource) by name, null when not set.
+              type: str
+            cache_hosts:
+              description: C(DOCacheHost) as a list, null when not set.
+              type: list
+              elements: str
+            cache_host_source:
+              description: C(DOCacheHostSource) by name, null when not set.
+              type: str
+            disallow_cache_server_downloads_on_vpn:
+              description: C(DODisallowCacheServerDownloadsOnVPN), null when not set.
+              type: bool
+        os:
+          description: The Windows build.
+          returned: always
+          type: dict
+          contains:
+            build:
+              description: The build number, null when unknown.
+              type: int
+              sample: 22631
+            windows11:
+              description: Whether the build number is that of Windows 11 or later; false when unknown.
+              type: bool
+            ubr:
+              description: The update build revision (C(UBR)), which cumulative update the build has; null when unknown.
+              type: int
+              sample: 4317
+        effective:
+          description: Per consumer and context, the proxy, PAC URL and bypass list it uses and the
+            rule that decided it.
+          returned: always
+          type: dict
+          contains:
+            delivery_optimization:
+              description: Delivery Optimization, with a signed-in user (C(interactive)) and without
+                one (C(network_service)).
+              type: dict
+              contains:
+                interactive:
+                  description: Downloads with a signed-in user.
+                  type: dict
+                  contains:
+                    proxy:
+                      description: The proxy it uses, null for direct (or for a PAC file, see C(pac_url)).
+                      type: str
+                      sample: proxy.corp.example:8080
+                    pac_url:
+                      description: The PAC file it uses, null for none.
+                      type: str
+                    bypass:
+                      description: The bypass list that applies.
+                      type: list
+                      elements: str
+                    source:
+                      description: The setting that decided it, for example C(wininet.machine), C(winhttp.64),
+                        C(telemetry) or C(direct).
+                      type: str
+                      sample: winhttp.64
+                    rule:
+                      description: Why, with the document the rule comes from.
+                      type: str
+                network_service:
+                  description: Downloads as NetworkService, no user signed in.
+                  type: dict
+                  contains:
+                    proxy:
+                      description: The proxy it uses, null for direct (or for a PAC file, see C(pac_url)).
+                      type: str
+                      sample: proxy.corp.example:8080
+                    pac_url:
+                      description: The PAC file it uses, null for none.
+                      type: str
+                    bypass:
+                      description: The bypass list that applies.
+                      type: list
+                      elements: str
+                    source:
+                      description: The setting that decided it, for example C(wininet.machine), C(winhttp.64),
+                        C(telemetry) or C(direct).
+                      type: str
+                      sample: winhttp.64
+                    rule:
+                      description: Why, with the document the rule comes from.
+                      type: str
+            mde_sensor:
+              description: The Defender for Endpoint sensor.
+              type: dict
+              contains:
+                proxy:
+                  description: The proxy it uses, null for direct (or for a PAC file, see C(pac_url)).
+                  type: str
+                  sample: proxy.corp.example:8080
+                pac_url:
+                  description: The PAC file it uses, null for none.
+                  type: str
+                bypass:
+                  description: The bypass list that applies.
+                  type: list
+                  elements: str
+                source:
+                  description: The setting that decided it, for example C(wininet.machine), C(winhttp.64),
+                    C(telemetry) or C(direct).
+                  type: str
+                  sample: winhttp.64
+                rule:
+                  description: Why, with the document the rule comes from.
+                  type: str
+            defender_av:
+              description: Defender Antivirus (cloud protection, updates).
+              type: dict
+              contains:
+                proxy:
+                  description: The proxy it uses, null for direct (or for a PAC file, see C(pac_url)).
+                  type: str
+                  sample: proxy.corp.example:8080
+                pac_url:
+                  description: The PAC file it uses, null for none.
+                  type: str
+                bypass:
+                  description: The bypass list that applies.
+                  type: list
+                  elements: str
+                source:
+                  description: The setting that decided it, for example C(wininet.machine), C(winhttp.64),
+                    C(telemetry) or C(direct).
+                  type: str
+                  sample: winhttp.64
+                rule:
+                  description: Why, with the document the rule comes from.
+                  type: str
+        findings:
+          description: What is wrong, per the rule catalogue (C(docs/findings.md)).
+          returned: always
+          type: list
+          elements: dict
+          contains:
+            id:
+              description: The rule id (see C(docs/findings.md)).
+              type: str
+              sample: MDE003
+            severity:
+              description: V(high), V(medium) or V(low).
+              type: str
+              sample: high
+            surface:
+              description: The surface it concerns.
+              type: str
+              sample: telemetry
+            message:
+              description: What is wrong.
+              type: str
+            evidence:
+              description: The values the rule looked at, by name; they differ per rule.
+              type: dict
+            remediation:
+              description: Which module and option fix it.
+              type: str
+            source:
+              description: The document the rule comes from.
+              type: str
+        gpo:
+          description: Managed values set by Group Policy, from the Resultant Set of Policy.
+          returned: always (with the facts)
+          type: list
+          elements: dict
+          contains:
+            setting:
+              description: The setting, as in C(drift).
+              type: str
+              sample: telemetry.proxy
+            key:
+              description: The registry key.
+              type: str
+            value:
+              description: The registry value name.
+              type: str
+              sample: TelemetryProxyServer
+            gpo_name:
+              description: The GPO's display name.
+              type: str
+              sample: Contoso MDE proxy
+            gpo_id:
+              description: The GPO's directory path.
+              type: str
+            precedence:
+              description: The RSoP precedence, 1 wins.
+              type: int
+              sample: 1
+findings:
+  description:
+    - With O(facts=true), the same list as C(ansible_facts.windows_proxy.findings), for compliance reports.
+  returned: when O(facts=true)
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The rule id (see C(docs/findings.md)).
+      type: str
+      sample: MDE003
+    severity:
+      description: V(high), V(medium) or V(low).
+      type: str
+      sample: high
+    surface:
+      description: The surface it concerns.
+      type: str
+      sample: telemetry
+    message:
+      description: What is wrong.
+      type: str
+    evidence:
+      description: The values the rule looked at, by name; they differ per rule.
+      type: dict
+    remediation:
+      description: Which module and option fix it.
+      type: str
+    source:
+      description: The document the rule comes from.
+      type: str
 backup_id:
   description: The one on-host backup of every value written; null when nothing was written.
   returned: always

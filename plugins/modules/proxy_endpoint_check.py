@@ -14,7 +14,8 @@ description:
     host command per host for all URLs - can this URL be reached, on which route, and is its TLS intercepted.
   - For every URL and route the host opens a TCP connection, directly or through an HTTP proxy (C(CONNECT)), completes
     a TLS handshake and reports the certificate chain it was presented, whether or not it validates; for C(http://)
-    URLs it reports the HTTP status code. Each network step is bounded by O(timeout).
+    URLs it reports the HTTP status code. Each probe is bounded by O(timeout), the whole
+    command by O(total_timeout).
   - A chain that does not end at one of Microsoft's public roots is intercepted (a TLS-inspecting proxy's own CA, for
     example C(Zscaler Root CA)). Delivery Optimization pins its certificates, so an intercepted Delivery Optimization
     endpoint is finding C(EP001) with the exemption Microsoft's Delivery Optimization proxy document asks for; a
@@ -84,9 +85,19 @@ options:
     type: str
   timeout:
     description:
-      - Seconds each network step may take (the connection, and each read of the proxy's or server's answer), 1-60.
+      - Seconds one probe (one URL over one way out) may take in all - its connection, and the proxy's and the
+        server's answers - 1-60.
     type: int
     default: 5
+  total_timeout:
+    description:
+      - Seconds the whole host command may spend probing, 1-600.
+      - Every probe connects at the same time, then they finish one after another, each within O(timeout) of its
+        own time; so a network that silently drops a way out costs about O(timeout) once, not once per URL.
+      - When the bound runs out, the probes not finished fail at the stage they reached, with the error
+        C(the endpoint check's total time bound of <ms> ms ran out) (reason C(<stage>_failed)).
+    type: int
+    default: 20
 author:
   - proxyfleet.windows contributors (@proxyfleet)
 seealso:
@@ -309,6 +320,12 @@ findings:
     source:
       description: The document the rule comes from.
       type: str
+probe_ms:
+  description:
+    - Milliseconds the host spent probing, as the host agent measured it; at most about O(total_timeout).
+  returned: success
+  type: int
+  sample: 412
 drift:
   description: Always empty; the module has no desired state. Present so that reports read every module
     alike.

@@ -188,11 +188,19 @@ function New-ProbeClient([string]$HostName) {
     return $client
 }
 
-# What is left of the probe's timeout_ms (at least 1 ms) bounds every socket read and write from now on.
-function Set-ProbeDeadline($Client, $Clock, [int]$TimeoutMs) {
-    $left = [Math]::Max(1, $TimeoutMs - [int]$Clock.ElapsedMilliseconds)
-    $Client.ReceiveTimeout = $left
-    $Client.SendTimeout = $left
+# What is left of the probe's budget ($BudgetMs, timed by $Clock) and of the whole operation's
+# (deadline_ms, timed by $Overall), the smaller, at least 1 ms.
+function Get-ProbeBudget($Clock, [int]$BudgetMs, $Overall, [int]$DeadlineMs) {
+    $left = $BudgetMs - [int]$Clock.ElapsedMilliseconds
+    $overallLeft = $DeadlineMs - [int]$Overall.ElapsedMilliseconds
+    if ($overallLeft -lt $left) { $left = $overallLeft }
+    return [Math]::Max(1, $left)
+}
+
+# The budget left bounds every socket read and write from now on.
+function Set-ProbeDeadline($Client, [int]$LeftMs) {
+    $Client.ReceiveTimeout = $LeftMs
+    $Client.SendTimeout = $LeftMs
 }
 
 # TLS 1.2, and 1.3 where Windows has it enabled by default (Windows 11 / Server 2022, build 20348 and
@@ -218,25 +226,54 @@ function Get-ProbeError($ErrorRecord) {
     return $messages -join ': '
 }
 
-# One target over one way out ($Proxy $null: direct). Failures are results, not errors: 'stage' says
-# how far it got (connect, proxy, tls, http, done) and 'error' why it stopped.
-function Invoke-Probe($Target, [int]$TargetIndex, $Proxy, [int]$TimeoutMs) {
+# The agent's own message for a probe the operation's deadline_ms stopped.
+function Get-DeadlineMessage([int]$DeadlineMs) { return "the endpoint check's total time bound of $DeadlineMs ms ran out" }
+
+# One target over one way out ($Proxy $null: direct), first half: the connection is started, not waited
+# for, so every probe of the operation connects at the same time (a network that silently drops a way out
+# costs timeout_ms once, not once per probe). Failures are results, not errors: 'stage' says how far it
+# got (connect, proxy, tls, http, done) and 'error' why it stopped.
+function Start-Probe($Target, [int]$TargetIndex, $Proxy) {
     $via = 'direct'
     if ($null -ne $Proxy) { $via = $Proxy }
     $result = [ordered]@{ target = $TargetIndex; via = $via; ok = $false; stage = 'connect'; error = $null
         proxy_status = $null; http_status = $null; tls = $null
         timings = [ordered]@{ connect_ms = $null; proxy_ms = $null; tls_ms = $null; http_ms = $null; total_ms = $null } }
-    $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $peer = @{ host = $Target.host; port = $Target.port }
     if ($null -ne $Proxy) { $peer = Split-HostPort $Proxy }
-    $client = New-ProbeClient ($peer.host.Trim('[', ']'))
+    $probe = @{ result = $result; target = $Target; proxy = $Proxy; peer = $peer; client = $null; pending = $null
+        clock = [System.Diagnostics.Stopwatch]::StartNew() }
     try {
-        $pending = $client.BeginConnect($peer.host.Trim('[', ']'), $peer.port, $null, $null)
-        if (-not $pending.AsyncWaitHandle.WaitOne($TimeoutMs)) { throw "connecting to $($peer.host):$($peer.port) timed out after $TimeoutMs ms" }
-        [void]$client.EndConnect($pending)
-        $result['timings']['connect_ms'] = $clock.ElapsedMilliseconds
-        # The whole probe shares timeout_ms: every later socket read and write gets what is left of it.
-        Set-ProbeDeadline $client $clock $TimeoutMs
+        $probe['client'] = New-ProbeClient ($peer.host.Trim('[', ']'))
+        $probe['pending'] = $probe['client'].BeginConnect($peer.host.Trim('[', ']'), $peer.port, $null, $null)
+    } catch { $result['error'] = Get-ProbeError $_ }
+    return $probe
+}
+
+# Second half, one probe at a time: wait for the connection (at most what is left of timeout_ms since every
+# probe started connecting, and of the operation's deadline_ms), then the CONNECT exchange, TLS handshake or
+# GET within timeout_ms from when its turn came, so waiting for the probes before it costs it nothing;
+# deadline_ms bounds the whole operation.
+function Complete-Probe($Probe, [int]$TimeoutMs, $Overall, [int]$DeadlineMs) {
+    $result = $Probe.result
+    $client = $Probe.client
+    $Target = $Probe.target
+    $Proxy = $Probe.proxy
+    $clock = $Probe.clock
+    $connectMs = 0
+    try {
+        if ($null -ne $result['error']) { return $result }
+        $left = Get-ProbeBudget $clock $TimeoutMs $Overall $DeadlineMs
+        if (-not $Probe.pending.AsyncWaitHandle.WaitOne($left)) {
+            if ($Overall.ElapsedMilliseconds -ge $DeadlineMs) { throw (Get-DeadlineMessage $DeadlineMs) }
+            throw "connecting to $($Probe.peer.host):$($Probe.peer.port) timed out after $TimeoutMs ms"
+        }
+        [void]$client.EndConnect($Probe.pending)
+        $connectMs = [int]$clock.ElapsedMilliseconds
+        $result['timings']['connect_ms'] = $connectMs
+        $clock = [System.Diagnostics.Stopwatch]::StartNew()
+        # The rest of the probe shares its budget: every socket read and write gets what is left of it.
+        Set-ProbeDeadline $client (Get-ProbeBudget $clock $TimeoutMs $Overall $DeadlineMs)
         $stream = $client.GetStream()
         $authority = Get-Authority $Target
         if ($Target.scheme -ceq 'https') {
@@ -246,28 +283,32 @@ function Invoke-Probe($Target, [int]$TargetIndex, $Proxy, [int]$TimeoutMs) {
                 Send-Ascii $stream "CONNECT $tunnel HTTP/1.1`r`nHost: $tunnel`r`nUser-Agent: proxyfleet-probe`r`n`r`n"
                 $status = Get-HttpStatus (Read-HttpHead $stream)
                 $result['proxy_status'] = $status
-                $result['timings']['proxy_ms'] = $clock.ElapsedMilliseconds
+                $result['timings']['proxy_ms'] = $connectMs + $clock.ElapsedMilliseconds
                 if ($status -ne 200) { throw "the proxy answered CONNECT with HTTP $status" }
             }
             $result['stage'] = 'tls'
-            Set-ProbeDeadline $client $clock $TimeoutMs
+            Set-ProbeDeadline $client (Get-ProbeBudget $clock $TimeoutMs $Overall $DeadlineMs)
             $result['tls'] = Invoke-TlsHandshake $stream ($Target.host.Trim('[', ']'))
-            $result['timings']['tls_ms'] = $clock.ElapsedMilliseconds
+            $result['timings']['tls_ms'] = $connectMs + $clock.ElapsedMilliseconds
         } else {
             $result['stage'] = 'http'
             $requestTarget = $Target.path
             if ($null -ne $Proxy) { $requestTarget = "http://$authority$($Target.path)" }
             Send-Ascii $stream "GET $requestTarget HTTP/1.1`r`nHost: $authority`r`nUser-Agent: proxyfleet-probe`r`nConnection: close`r`n`r`n"
             $result['http_status'] = Get-HttpStatus (Read-HttpHead $stream)
-            $result['timings']['http_ms'] = $clock.ElapsedMilliseconds
+            $result['timings']['http_ms'] = $connectMs + $clock.ElapsedMilliseconds
         }
         $result['stage'] = 'done'
         $result['ok'] = $true
     } catch {
-        $result['error'] = Get-ProbeError $_
+        $message = Get-ProbeError $_
+        $bound = Get-DeadlineMessage $DeadlineMs
+        # A socket timeout the deadline caused says so, with the .NET reason.
+        if ($Overall.ElapsedMilliseconds -ge $DeadlineMs -and $message -cne $bound) { $message = "${bound}: $message" }
+        $result['error'] = $message
     } finally {
-        $client.Close()
-        $result['timings']['total_ms'] = $clock.ElapsedMilliseconds
+        if ($null -ne $client) { $client.Close() }
+        $result['timings']['total_ms'] = $connectMs + $clock.ElapsedMilliseconds
     }
     return $result
 }
@@ -275,6 +316,8 @@ function Invoke-Probe($Target, [int]$TargetIndex, $Proxy, [int]$TimeoutMs) {
 function Invoke-TlsProbe($Operation) {
     $timeout = Get-Field $Operation 'timeout_ms'
     if (-not (Test-JsonInteger $timeout) -or $timeout -lt 100 -or $timeout -gt 120000) { throw "'timeout_ms' must be an integer 100..120000" }
+    $deadline = Get-Field $Operation 'deadline_ms'
+    if (-not (Test-JsonInteger $deadline) -or $deadline -lt 100 -or $deadline -gt 600000) { throw "'deadline_ms' must be an integer 100..600000" }
     $routeList = Get-List $Operation 'routes'
     $targetList = Get-List $Operation 'targets'
     # Everything is validated before the first connection.
@@ -282,7 +325,8 @@ function Invoke-TlsProbe($Operation) {
     for ($i = 0; $i -lt $targetList.Count; $i++) { [void]$targets.Add((Get-ProbeTarget $targetList[$i] $i $routeList.Count)) }
     $routes = New-Object System.Collections.ArrayList
     for ($i = 0; $i -lt $routeList.Count; $i++) { [void]$routes.Add((Resolve-ProbeRoute $routeList[$i] $i)) }
-    $probes = New-Object System.Collections.ArrayList
+    $overall = [System.Diagnostics.Stopwatch]::StartNew()
+    $started = New-Object System.Collections.ArrayList
     for ($i = 0; $i -lt $targets.Count; $i++) {
         # Routes that resolve to the same way out share one probe.
         $seen = @{}
@@ -293,8 +337,11 @@ function Invoke-TlsProbe($Operation) {
             if ($null -ne $route['proxy']) { $way = $route['proxy'] }
             if ($seen.ContainsKey($way)) { continue }
             $seen[$way] = $true
-            [void]$probes.Add((Invoke-Probe $targets[$i] $i $route['proxy'] $timeout))
+            [void]$started.Add((Start-Probe $targets[$i] $i $route['proxy']))
         }
     }
-    return [ordered]@{ op = 'tls_probe'; status = 'ok'; routes = $routes.ToArray(); probes = $probes.ToArray() }
+    $probes = New-Object System.Collections.ArrayList
+    foreach ($probe in $started) { [void]$probes.Add((Complete-Probe $probe $timeout $overall $deadline)) }
+    return [ordered]@{ op = 'tls_probe'; status = 'ok'; routes = $routes.ToArray(); probes = $probes.ToArray()
+        elapsed_ms = [int]$overall.ElapsedMilliseconds }
 }

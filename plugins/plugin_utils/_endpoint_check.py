@@ -20,6 +20,7 @@ import typing as t
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _endpoint_urls as urls_data
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_telemetry as telemetry
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_winhttp as winhttp
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_protocol import AnswerError
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import NOBODY_SIGNED_IN
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._findings import (
     COLLECTION,
@@ -36,6 +37,8 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax i
 
 VIA_CHOICES = ("effective", "winhttp_default", "direct", "named")
 TIMEOUT_RANGE = (1, 60)
+# The bound of the whole host command's probing, in seconds (the agent's deadline_ms is 100..600000 ms).
+TOTAL_TIMEOUT_RANGE = (1, 600)
 URL_FORM = (
     "an http:// or https:// URL such as https://geo.prod.do.dsp.mp.microsoft.com/ (a host name, an IPv4 address or "
     "a bracketed IPv6 address, an optional port 1-65535, then a path without spaces, quotes, backticks, '#', "
@@ -126,6 +129,7 @@ class Request:
     via: tuple[str, ...]
     proxy: str | None
     timeout: int
+    total_timeout: int = 20
 
     @property
     def needs_picture(self) -> bool:
@@ -227,7 +231,17 @@ def check_request(args: t.Mapping[str, t.Any]) -> Request:
             f"timeout: {_describe(timeout)} is out of range; expected whole seconds "
             f"{TIMEOUT_RANGE[0]}-{TIMEOUT_RANGE[1]}"
         )
-    return Request(tuple(endpoints.values()), via, proxy, timeout)
+    total = args.get("total_timeout", 20)
+    if (
+        isinstance(total, bool)
+        or not isinstance(total, int)
+        or not TOTAL_TIMEOUT_RANGE[0] <= total <= TOTAL_TIMEOUT_RANGE[1]
+    ):
+        raise ProxyInputError(
+            f"total_timeout: {_describe(total)} is out of range; expected whole seconds "
+            f"{TOTAL_TIMEOUT_RANGE[0]}-{TOTAL_TIMEOUT_RANGE[1]}"
+        )
+    return Request(tuple(endpoints.values()), via, proxy, timeout, total)
 
 
 def _check_proxy(value: object, named: bool) -> str | None:
@@ -284,8 +298,30 @@ def probe_operation(request: Request) -> tuple[dict[str, t.Any], list[str]]:
         endpoint.target([keys.index(key) for key in endpoint_keys])
         for endpoint, endpoint_keys in zip(request.endpoints, per_endpoint, strict=True)
     ]
-    operation = {"op": "tls_probe", "timeout_ms": request.timeout * 1000, "routes": routes, "targets": targets}
+    operation = {
+        "op": "tls_probe",
+        "timeout_ms": request.timeout * 1000,
+        "deadline_ms": request.total_timeout * 1000,
+        "routes": routes,
+        "targets": targets,
+    }
     return operation, keys
+
+
+def probe_time(answer: t.Mapping[str, t.Any], request: Request) -> int:
+    """How long the host spent probing (``elapsed_ms``), checked against the bound it was given.
+
+    The agent stops at ``deadline_ms``; a little over it is the last socket's close. An answer far beyond it, or
+    not a whole number, is not this agent's.
+
+    Raises:
+        AnswerError: ``elapsed_ms`` is missing, not an integer, or outside 0 .. twice the bound.
+    """
+    elapsed = answer.get("elapsed_ms")
+    limit = request.total_timeout * 1000 * 2
+    if isinstance(elapsed, bool) or not isinstance(elapsed, int) or not 0 <= elapsed <= limit:
+        raise AnswerError("results[-1].elapsed_ms", f"{_describe(elapsed)} is not a whole number of ms 0..{limit}")
+    return elapsed
 
 
 # --- decision --------------------------------------------------------------------------------------------------

@@ -406,7 +406,11 @@ def _os_ubr(snapshot: RegistrySnapshot) -> int | None:
 
 
 def read_picture(
-    read_result: dict[str, t.Any], *, users: bool = True, connecting_user: str | None = None
+    read_result: dict[str, t.Any],
+    *,
+    users: bool = True,
+    connecting_user: str | None = None,
+    snapshot: RegistrySnapshot | None = None,
 ) -> ProxyPicture:
     """Decode the agent's answer to a read of :data:`PICTURE_KEYS`.
 
@@ -416,11 +420,14 @@ def read_picture(
             settings were read, rather than that no user is loaded.
         connecting_user: the account Ansible connects as; its hive (loaded by WinRM) is never taken for
             an interactive user's.
+        snapshot: the registry to decode instead of ``read_result``'s, e.g. the read overlaid with what
+            proxy_baseline wrote; ``read_result`` still says which user hives are loaded.
 
     Raises:
         KeyError: the answer lacks one of the fixed (non-wildcard) keys of PICTURE_KEYS.
     """
-    snapshot = RegistrySnapshot.from_read_result(read_result)
+    if snapshot is None:
+        snapshot = RegistrySnapshot.from_read_result(read_result)
     machine: dict[int, WinInetSettings] = {}
     for view in VIEWS:
         value = snapshot.value(KeyAddress("HKLM", wininet.CONNECTIONS_PATH, view), CONNECTION_BLOB)

@@ -10,6 +10,7 @@ single modules and proxy_baseline share.
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._created_keys import CREATED_KEYS, bookkeeping
@@ -46,6 +47,20 @@ class Surface(t.Protocol):
         """Things the user should know that are not drift (unreadable values, deprecated modes)."""
 
 
+@dataclasses.dataclass(frozen=True)
+class HostState:
+    """What :func:`converge_state` read, and the registry as the task leaves it.
+
+    ``read`` is the registry read's answer (wildcard keys included), ``owned`` the values Group Policy
+    sets, ``now`` the host's registry after the task: as read when nothing was written (check mode
+    included: nothing was), else the read overlaid with the agent's read-back of what it wrote.
+    """
+
+    read: dict[str, t.Any]
+    owned: dict[tuple[str, str], Owner]
+    now: RegistrySnapshot
+
+
 def converge(
     session: HostSession,
     surfaces: list[Surface],
@@ -60,7 +75,25 @@ def converge(
     :func:`_hold_group_policy`). Returns the per-surface results (``surfaces``), the combined
     ``drift``, ``changed``, ``backup_id``, ``warnings`` and, when ``diff`` is set, the ``diff`` list.
     """
-    keys = list(dict.fromkeys([*(key for surface in surfaces for key in surface.registry_keys()), CREATED_KEYS]))
+    outcome, _state = converge_state(session, surfaces, check_mode=check_mode, diff=diff, override_gpo=override_gpo)
+    return outcome
+
+
+def converge_state(
+    session: HostSession,
+    surfaces: list[Surface],
+    *,
+    check_mode: bool,
+    diff: bool,
+    override_gpo: t.Collection[str] = (),
+    extra_keys: t.Sequence[KeyAddress] = (),
+) -> tuple[dict[str, t.Any], HostState]:
+    """:func:`converge`, also reading ``extra_keys`` in the same host command; returns the host's state too.
+
+    proxy_baseline builds the proxy_facts picture from the state, so a role needs no second read.
+    """
+    surface_keys = (key for surface in surfaces for key in surface.registry_keys())
+    keys = list(dict.fromkeys([*surface_keys, CREATED_KEYS, *extra_keys]))
     # The Resultant Set of Policy travels in the same host command as the registry read.
     read, settings, gpos = session.run([read_operation(keys), *rsop_operations()])
     before = RegistrySnapshot.from_read_result(read)
@@ -87,9 +120,10 @@ def converge(
     changes += bookkeeping(before, planning, changes)
     backup_id = None
     after = planning  # in check mode: the state the write would leave
+    now = before
     if changes and not check_mode:
         backup_id, written = apply_changes(session, changes)
-        after = before.overlay(written)
+        after = now = before.overlay(written)
         leftover = [
             item
             for surface in surfaces
@@ -124,7 +158,7 @@ def converge(
             for surface in surfaces
             if plans[surface.name]
         ]
-    return outcome
+    return outcome, HostState(read, owned, now)
 
 
 def reads_differently(drift: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:

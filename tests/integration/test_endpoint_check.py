@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import collections
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -255,3 +256,35 @@ def test_results_feed_the_compliance_report(endpoint_fleet: Fleet) -> None:
     found = {host["name"]: sorted({f["id"] for f in host["findings"]}) for host in report["hosts"]}
     # EP001 (DO endpoints intercepted), EP002 (an MDE URL unreachable), EP003 (MDE URLs intercepted) reach the report.
     assert found == {INSPECTED: ["EP001", "EP002", "EP003"], DIRECT: []}
+
+
+def test_a_network_that_drops_direct_connections_costs_the_timeout_once(tmp_path: Path) -> None:
+    # Issue 20: the probes connect together, so eight URLs over a way out that silently drops connections take
+    # about one timeout (2 s), not eight (16 s); the twin sleeps the agent's time, so the WinRM command does too.
+    from tests.endpoint_fleet import base_registry
+
+    fleet_dir = tmp_path / "fleet"
+    fleet_dir.mkdir()
+    base_registry().save(fleet_dir / "ws-dropped.reg")
+    network = {"rules": [{"host": "*", "via": "direct", "answer": {"drop": True}}]}
+    (fleet_dir / "ws-dropped.json").write_text(json.dumps({"network": network}), encoding="utf-8")
+    urls = [f"https://host{number}.example/" for number in range(8)]
+    with RunningFleet(fleet_dir, tmp_path) as running:
+        fleet = Fleet(running, tmp_path, ["ws-dropped"])
+        started = time.perf_counter()
+        run = fleet.playbook(
+            play(
+                f"      proxyfleet.windows.proxy_endpoint_check:\n        urls: {json.dumps(urls)}\n"
+                "        via: [direct]\n        timeout: 2\n"
+            )
+        )
+        wall = time.perf_counter() - started
+        assert run.rc == 0, run.stdout + run.stderr
+        result = run.for_task("Check")["ws-dropped"]["result"]
+        assert 2000 <= result["probe_ms"] <= 2000 + len(urls)
+        assert [entry["error"] for entry in result["endpoints"]] == [
+            f"connecting to host{number}.example:443 timed out after 2000 ms" for number in range(8)
+        ]
+        assert commands_per_host(fleet) == {"ws-dropped": 1}
+    # ansible-playbook's own start and the WinRM exchange take a few seconds on a loaded machine; 16 s would not fit.
+    assert wall < 12, wall

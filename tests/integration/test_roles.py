@@ -59,10 +59,11 @@ def test_delivery_optimization_converges_and_then_changes_nothing(fixture_fleet)
     # The default is a netsh reset ([DOPX] advises against netsh: it cannot authenticate to the proxy), so the
     # hosts whose netsh holds the proxy drift too, srv2019-compliant and win10-do-group included.
     assert drifted == set(fixture_fleet.names)
+    # The baseline task holds the facts it returns to the request (failed_when): only a host it fails reaches the
+    # rescue's assertion, which says why; the others run no second task.
+    assert {host for host, entry in baseline.items() if entry["status"] == "failed"} == {"win10-do-group"}
     checks = first.for_task(DO_ASSERT)
-    assert {host for host, entry in checks.items() if entry["status"] == "ok"} == set(fixture_fleet.names) - {
-        "win10-do-group"
-    }
+    assert {host: entry["status"] for host, entry in checks.items()} == {"win10-do-group": "failed"}
     # The group-mode host keeps a finding the role was not asked to fix: it fails, naming it. Both contexts now
     # use the device-wide WinINET proxy ([DOPX]'s recommended row), and DO006 is gone.
     assert checks["win10-do-group"]["result"]["msg"] == (
@@ -81,9 +82,9 @@ def test_delivery_optimization_converges_and_then_changes_nothing(fixture_fleet)
     restarted = first.for_task(DO_HANDLER)
     # Handlers do not run on a host that failed (win10-do-group, for its DO004).
     assert {host for host, entry in restarted.items() if entry["result"]["changed"]} == drifted - {"win10-do-group"}
-    # Host commands: drifted = baseline read + write, facts read, DoSvc restart.
+    # Host commands: drifted = baseline read + write (the facts come from them), DoSvc restart.
     counts = commands_per_host(fixture_fleet, 0)
-    assert (counts["clean-host"], counts["srv2019-compliant"], counts["win10-do-group"]) == (4, 4, 3)
+    assert (counts["clean-host"], counts["srv2019-compliant"], counts["win10-do-group"]) == (3, 3, 2)
     assert all(entry["result"]["services"][0]["name"] == "DoSvc" for entry in restarted.values())
 
     grouped = fixture_fleet.playbook(
@@ -104,9 +105,15 @@ def test_delivery_optimization_converges_and_then_changes_nothing(fixture_fleet)
     assert second.rc == 0, second.stdout + second.stderr
     assert not [host for host, entry in second.for_task(DO_TASK).items() if entry["result"]["changed"]]
     assert second.for_task(DO_HANDLER) == {}
-    # Steady state: the baseline's one read plus the facts read, per host.
+    # Steady state: one task and one host command per host, the baseline's read (its facts included).
     assert commands_per_host(fixture_fleet, seen) == {
-        host: 2 for host in fixture_fleet.names if host != "win10-do-group"
+        host: 1 for host in fixture_fleet.names if host != "win10-do-group"
+    }
+    assert second.for_task(DO_ASSERT) == {}
+    assert {entry["task"] for entry in second.results} == {
+        "proxyfleet.windows.delivery_optimization : Validating arguments against arg spec 'main' - Delivery "
+        "Optimization behind a proxy, both for signed-in users and NetworkService",
+        DO_TASK,
     }
 
 
@@ -121,10 +128,10 @@ def test_delivery_optimization_mirror_is_for_anonymous_proxies(fixture_fleet) ->
     assert run.for_task(DO_TASK)["srv2019-compliant"]["result"]["changed"] is True
     blob = fixture_fleet.registry("srv2019-compliant").get_value("HKLM", CONNECTIONS, "WinHttpSettings", view=64)
     assert blob is not None and PROXY.encode("ascii") in blob.raw and b"*.do.dsp.mp.microsoft.com" in blob.raw
-    facts = run.for_task("proxyfleet.windows.delivery_optimization : Read the effective Delivery Optimization proxy")
-    found = facts["srv2019-compliant"]["result"]["ansible_facts"]["windows_proxy"]["findings"]
+    found = run.for_task(DO_TASK)["srv2019-compliant"]["result"]["ansible_facts"]["windows_proxy"]["findings"]
     assert [item["id"] for item in found] == ["DO006"]
-    assert run.for_task(DO_ASSERT)["srv2019-compliant"]["status"] == "ok"
+    assert run.for_task(DO_TASK)["srv2019-compliant"]["status"] == "changed"
+    assert run.for_task(DO_ASSERT) == {}
 
 
 def test_compliance_check_of_the_role_writes_nothing(fixture_fleet) -> None:
@@ -134,11 +141,11 @@ def test_compliance_check_of_the_role_writes_nothing(fixture_fleet) -> None:
     seen = len(fixture_fleet.running.commands())
     check = fixture_fleet.playbook(DO_PLAY, "--check")
     assert fixture_fleet.reg_bytes() == before
-    # Drifted hosts are reported by the baseline; the assertion runs only where nothing drifts.
-    checks = check.for_task(DO_ASSERT)
-    assert {host: entry["status"] for host, entry in checks.items() if entry["status"] != "skipped"} == {
-        "srv2019-compliant": "ok"
-    }
+    # Drifted hosts are reported by the baseline's drift; the facts are held to the request only where nothing
+    # drifts (srv2019-compliant: it passes).
+    statuses = {host: entry["status"] for host, entry in check.for_task(DO_TASK).items()}
+    assert statuses == {host: "changed" for host in fixture_fleet.names} | {"srv2019-compliant": "ok"}
+    assert check.for_task(DO_ASSERT) == {}
     assert check.rc == 0
     # The handler only queried DoSvc: it reports the restart it would do.
     restarts = check.for_task(DO_HANDLER)
@@ -159,13 +166,19 @@ def test_defender_endpoint_fixes_every_mde_finding(fixture_fleet) -> None:
         "asked: proxy.corp.example:8080. Findings: none. Set by Group Policy: telemetry.proxy by GPO 'Contoso MDE "
         "proxy', telemetry.disable_enterprise_auth_proxy by GPO 'Contoso MDE proxy'"
     }
-    # Drifted: baseline read + write and the facts read (no handler).
-    assert commands_per_host(fixture_fleet, 0)["clean-host"] == 3
+    # Only the failing host reached the rescue's assertion; the baseline task itself failed it (failed_when).
+    assert {host: entry["status"] for host, entry in run.for_task(MDE_TASK).items() if entry["status"] == "failed"} == {
+        "win11-gpo-telemetry": "failed"
+    }
+    # Drifted: baseline read + write, the facts from them (no handler).
+    assert commands_per_host(fixture_fleet, 0)["clean-host"] == 2
     seen = len(fixture_fleet.running.commands())
     again = fixture_fleet.playbook(MDE_PLAY, limit="all:!win11-gpo-telemetry")
     assert again.rc == 0, again.stdout + again.stderr
     assert not [host for host, entry in again.for_task(MDE_TASK).items() if entry["result"]["changed"]]
-    assert commands_per_host(fixture_fleet, seen) == {h: 2 for h in fixture_fleet.names if h != "win11-gpo-telemetry"}
+    # Steady state: one task, one host command per host.
+    assert commands_per_host(fixture_fleet, seen) == {h: 1 for h in fixture_fleet.names if h != "win11-gpo-telemetry"}
+    assert again.for_task(MDE_ASSERT) == {}
     registry = fixture_fleet.registry("clean-host")
     atp = r"SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection"
     assert registry.values("HKLM", atp) == [("PreferStaticProxyForHttpRequest", Value.dword(1))]
@@ -198,3 +211,19 @@ def test_delivery_optimization_with_winhttp_direct_resets_a_stale_netsh_proxy(fi
     routes = facts.for_task("Facts")[host]["result"]["ansible_facts"]["windows_proxy"]["effective"]
     assert routes["delivery_optimization"]["network_service"]["proxy"] == PROXY
     assert routes["delivery_optimization"]["network_service"]["source"] == "wininet.machine"
+
+
+def test_a_baseline_error_fails_the_role_with_the_modules_own_message(fixture_fleet) -> None:
+    # Input the role's argument spec accepts (a string) but proxy_baseline refuses: the rescue passes on the
+    # module's message, not an assertion about facts that were never read, and no host command runs.
+    seen = len(fixture_fleet.running.commands())
+    run = fixture_fleet.playbook(DO_PLAY.replace(PROXY, "proxy.corp.example:99999"), limit="clean-host")
+    assert run.rc == 2
+    failed = run.for_task("proxyfleet.windows.delivery_optimization : Fail with the baseline's own error")
+    assert failed["clean-host"]["result"]["msg"] == run.for_task(DO_TASK)["clean-host"]["result"]["msg"]
+    assert failed["clean-host"]["result"]["msg"] == (
+        "wininet.proxy: 'proxy.corp.example:99999' is not a valid proxy; expected host:port (a host name, an IPv4 "
+        "address or a bracketed IPv6 address such as [fd00::1], then a port 1-65535), e.g. proxy.corp.example:8080"
+    )
+    assert run.for_task(DO_ASSERT) == {}
+    assert len(fixture_fleet.running.commands()) == seen

@@ -17,13 +17,23 @@ failure ``{"stage": "connect" | "proxy" | "tls" | "http", "error": "...", "proxy
 success ``{"chain": <name or list>, "policy_errors": "None", "protocol": "Tls12", "http_status": 200}``.
 No matching rule: the connection fails at ``connect`` with Windows' DNS error. Inputs are validated
 with the agent's messages, before anything is answered.
+
+Time, as the agent spends it: every probe starts connecting at once; then the probes finish one after
+another. An answer's ``connect_ms`` (default 3) is when its connection is made, ``"drop": true`` a way out
+that silently drops the connection (it never connects), ``stage_ms`` (default 3) what each later stage
+(CONNECT, TLS handshake, HTTP answer) takes. The connection is waited for until ``timeout_ms`` after the
+start, each later stage within ``timeout_ms`` of when the probe's turn came, and everything within
+``deadline_ms`` of the start; the answer's ``elapsed_ms`` is the total, and the twin sleeps that long, so
+a host command takes the time the agent would.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import math
 import re
 import struct
+import time
 import typing as t
 
 from .regfile import REG_BINARY, REG_EXPAND_SZ, REG_SZ
@@ -35,6 +45,17 @@ IPV6 = re.compile(r"\[[0-9A-Fa-f:.]{2,45}\]")
 PATH = re.compile(r"/[\x21-\x7E]{0,2047}")
 NO_SUCH_HOST = "No such host is known"
 MS_PER_STAGE = 3
+# What .NET Framework says when a socket read or write times out (IOException, then its SocketException).
+SOCKET_TIMEOUT = (
+    "Unable to read data from the transport connection: A connection attempt failed because the connected party"
+    " did not properly respond after a period of time, or established connection failed because connected host"
+    " has failed to respond"
+)
+
+
+def deadline_message(deadline_ms: int) -> str:
+    """The agent's Get-DeadlineMessage."""
+    return f"the endpoint check's total time bound of {deadline_ms} ms ran out"
 
 
 class ProbeInputError(Exception):
@@ -184,32 +205,79 @@ def _answer(network: dict[str, t.Any], target: dict[str, t.Any], via: str) -> di
     return {"stage": "connect", "error": NO_SUCH_HOST}
 
 
-def _probe(network: dict[str, t.Any], index: int, target: dict[str, t.Any], proxy: str | None) -> dict[str, t.Any]:
+class _Clock:
+    """The agent's time: ``now`` is milliseconds since the probes started connecting."""
+
+    def __init__(self, timeout: int, deadline: int) -> None:
+        self.now = 0
+        self.timeout = timeout
+        self.deadline = deadline
+
+    def left(self, budget_used: int) -> int:
+        """Get-ProbeBudget: what is left of the probe's timeout and of the deadline, at least 1 ms."""
+        return max(1, min(self.timeout - budget_used, self.deadline - self.now))
+
+
+def _probe(
+    network: dict[str, t.Any], index: int, target: dict[str, t.Any], proxy: str | None, clock: _Clock
+) -> dict[str, t.Any]:
     via = proxy or "direct"
     answer = _answer(network, target, via)
-    stages = ["connect"]
-    if target["scheme"] == "https":
-        stages += ["proxy", "tls"] if proxy else ["tls"]
-    else:
-        stages.append("http")
-    failed = answer.get("stage")
-    reached = stages[: stages.index(failed)] if failed in stages else stages
+    https_stages = ["proxy", "tls"] if proxy else ["tls"]
+    stages = https_stages if target["scheme"] == "https" else ["http"]
     timings: dict[str, int | None] = {"connect_ms": None, "proxy_ms": None, "tls_ms": None, "http_ms": None}
-    for number, stage in enumerate(reached, start=1):
-        timings[f"{stage}_ms"] = number * MS_PER_STAGE
-    timings["total_ms"] = (len(reached) + (1 if failed else 0)) * MS_PER_STAGE
     result: dict[str, t.Any] = {
         "target": index,
         "via": via,
-        "ok": failed is None,
-        "stage": failed or "done",
-        "error": answer.get("error") if failed else None,
-        "proxy_status": answer.get("proxy_status", 200 if proxy and "proxy" in reached else None),
+        "ok": False,
+        "stage": "connect",
+        "error": None,
+        "proxy_status": None,
         "http_status": None,
         "tls": None,
         "timings": timings,
     }
-    if failed is None and target["scheme"] == "https":
+    failed = answer.get("stage")
+    connected_at = math.inf if answer.get("drop") else int(answer.get("connect_ms", MS_PER_STAGE))
+    left = clock.left(clock.now)  # every probe started connecting at 0
+    if connected_at > clock.now + left:
+        clock.now += left
+        peer = proxy or f"{target['host']}:{target['port']}"
+        timed_out = f"connecting to {peer} timed out after {clock.timeout} ms"
+        result["error"] = deadline_message(clock.deadline) if clock.now >= clock.deadline else timed_out
+        timings["total_ms"] = clock.now
+        return result
+    clock.now = max(clock.now, int(connected_at))
+    if failed == "connect":
+        result["error"] = answer.get("error")
+        timings["total_ms"] = clock.now
+        return result
+    connect_ms = clock.now
+    timings["connect_ms"] = connect_ms
+    own = 0
+    for stage in stages:
+        result["stage"] = stage
+        if stage == "proxy":
+            result["proxy_status"] = answer.get("proxy_status", 200 if failed != "proxy" else None)
+        left = clock.left(own)
+        took = int(answer.get("stage_ms", MS_PER_STAGE))
+        if took > left:
+            clock.now += left
+            own += left
+            bound = deadline_message(clock.deadline)
+            result["error"] = f"{bound}: {SOCKET_TIMEOUT}" if clock.now >= clock.deadline else SOCKET_TIMEOUT
+            timings["total_ms"] = connect_ms + own
+            return result
+        clock.now += took
+        own += took
+        if failed == stage:
+            result["error"] = answer.get("error")
+            timings["total_ms"] = connect_ms + own
+            return result
+        timings[f"{stage}_ms"] = connect_ms + own
+    timings["total_ms"] = connect_ms + own
+    result.update(ok=True, stage="done")
+    if target["scheme"] == "https":
         chain = answer.get("chain", [])
         if isinstance(chain, str):
             chain = (network.get("chains") or {})[chain]
@@ -218,7 +286,7 @@ def _probe(network: dict[str, t.Any], index: int, target: dict[str, t.Any], prox
             "policy_errors": answer.get("policy_errors", "None"),
             "chain": [dict(element) for element in chain],
         }
-    if failed is None and target["scheme"] == "http":
+    else:
         result["http_status"] = answer.get("http_status", 200)
     return result
 
@@ -228,6 +296,9 @@ def tls_probe(registry: Registry, facts: dict[str, t.Any], op: dict[str, t.Any])
     timeout = op.get("timeout_ms")
     if not _is_int(timeout) or not 100 <= timeout <= 120000:
         raise ProbeInputError("'timeout_ms' must be an integer 100..120000")
+    deadline = op.get("deadline_ms")
+    if not _is_int(deadline) or not 100 <= deadline <= 600000:
+        raise ProbeInputError("'deadline_ms' must be an integer 100..600000")
     route_list, target_list = op.get("routes"), op.get("targets")
     if not isinstance(route_list, list):
         raise ProbeInputError("'routes' must be a list")
@@ -237,6 +308,7 @@ def tls_probe(registry: Registry, facts: dict[str, t.Any], op: dict[str, t.Any])
     routes = [_route(registry, i, item) for i, item in enumerate(route_list)]
     network = facts.get("network") or {}
     probes = []
+    clock = _Clock(timeout, deadline)
     for index, target in enumerate(targets):
         seen: set[str] = set()
         for route_index in target["routes"]:
@@ -247,5 +319,7 @@ def tls_probe(registry: Registry, facts: dict[str, t.Any], op: dict[str, t.Any])
             if way in seen:
                 continue
             seen.add(way)
-            probes.append(_probe(network, index, target, route["proxy"]))
-    return {"op": "tls_probe", "status": "ok", "routes": routes, "probes": probes}
+            probes.append(_probe(network, index, target, route["proxy"], clock))
+    # The host command takes the time the agent would (the connections are made together, the rest in turn).
+    time.sleep(clock.now / 1000)
+    return {"op": "tls_probe", "status": "ok", "routes": routes, "probes": probes, "elapsed_ms": clock.now}

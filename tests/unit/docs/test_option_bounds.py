@@ -73,7 +73,7 @@ def _bounded_options(module: str) -> dict[str, dict[str, t.Any]]:
     """Text and list options of a module, without those limited to choices; proxy_baseline's by surface."""
     found: dict[str, dict[str, t.Any]] = {}
     for name, option in module_doc(module)["options"].items():
-        if module == "proxy_baseline":
+        if module == "proxy_baseline" and name in SURFACE_MODULES:
             single = SURFACE_MODULES[name]
             found |= {f"{single}.{sub}": spec for sub, spec in option["suboptions"].items() if _needs_bound(spec)}
         elif _needs_bound(option):

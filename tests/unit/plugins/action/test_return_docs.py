@@ -144,6 +144,16 @@ def _merge() -> list[dict[str, t.Any]]:
         return [_ok(host, "compliance_merge", args), _ok(host, "compliance_merge", args, check_mode=True)]
 
 
+def _baseline() -> list[dict[str, t.Any]]:
+    # Without facts (check, apply, again) and with them, on a host with signed-in users and one with GPOs.
+    results = _surface("proxy_baseline", BASELINE)()
+    for fixture in ("win11-peruser", "win11-gpo-telemetry"):
+        host = InProcessHost.from_fixture(fixture)
+        results.append(_ok(host, "proxy_baseline", {**BASELINE, "facts": True}, check_mode=True))
+        results.append(_ok(host, "proxy_baseline", {**BASELINE, "facts": True}))
+    return results
+
+
 SCENARIOS: dict[str, Scenario] = {
     "compliance_merge": _merge,
     "winhttp_proxy": _surface("winhttp_proxy", {"proxy": "proxy.corp.example:8080", "bypass": ["<local>"]}),
@@ -151,7 +161,7 @@ SCENARIOS: dict[str, Scenario] = {
     "telemetry_proxy": _gpo_telemetry,
     "defender_proxy": _surface("defender_proxy", {"proxy_server": "http://proxy.corp.example:8080"}),
     "delivery_optimization_policy": _surface("delivery_optimization_policy", {"download_mode": "lan"}),
-    "proxy_baseline": _surface("proxy_baseline", BASELINE),
+    "proxy_baseline": _baseline,
     "proxy_facts": _facts,
     "proxy_restore": _restore,
     "restart_service": _restart,
@@ -240,3 +250,25 @@ def test_return_docs_match_the_results(module: str) -> None:
 def test_every_module_has_a_scenario() -> None:
     modules = Path(__file__).resolve().parents[4] / "plugins" / "modules"
     assert sorted(path.stem for path in modules.glob("*.py") if path.stem != "__init__") == sorted(SCENARIOS)
+
+
+def test_proxy_baseline_documents_the_facts_as_proxy_facts_does() -> None:
+    # proxy_baseline(facts=true) returns proxy_facts' keys: the copied RETURN entries may differ only in when.
+    baseline, facts = return_doc("proxy_baseline"), return_doc("proxy_facts")
+    # proxy_facts' options are proxy_baseline's facts_users; its facts always hold gpo (the RSoP is read anyway).
+    renamed = {"O(users=false)": "O(facts_users=false)", "when O(group_policy=true)": "always (with the facts)"}
+    for key in ("ansible_facts", "findings"):
+        assert baseline[key]["returned"] == "when O(facts=true)"
+        mine = {name: value for name, value in baseline[key].items() if name not in ("returned", "description")}
+        theirs = {name: value for name, value in facts[key].items() if name not in ("returned", "description")}
+        text = yaml.safe_dump(theirs)
+        for old, new in renamed.items():
+            text = text.replace(old, new)
+        assert mine == yaml.safe_load(text), key
+
+
+def test_proxy_baseline_return_has_no_duplicate_keys() -> None:
+    # YAML keeps the last of two equal keys silently; ansible-doc warns. The facts' entries are copied in by hand.
+    source = importlib.import_module("ansible_collections.proxyfleet.windows.plugins.modules.proxy_baseline")
+    top = [line.split(":")[0] for line in source.RETURN.splitlines() if line and not line.startswith(" ")]
+    assert len(top) == len(set(top)), top

@@ -48,15 +48,41 @@ def _dotnet_pattern(name: str) -> re.Pattern[str]:
 # Changed on purpose (issue 18.6): the whole probe shares timeout_ms (what is left of it bounds each later
 # socket read and write, the TLS handshake included); TLS 1.3 is offered where Windows has it; the CONNECT
 # request sends a User-Agent; errors keep the inner exceptions' reasons; IPv6 gets a socket of its family.
-def test_every_network_step_is_bounded_by_the_timeout() -> None:
-    probe = function_body("Invoke-Probe")
-    assert "$pending.AsyncWaitHandle.WaitOne($TimeoutMs)" in probe
-    assert probe.count("Set-ProbeDeadline $client $clock $TimeoutMs") == 2
+# Changed on purpose (issue 20): the probes connect at the same time (every BeginConnect is started before the
+# first is waited for), then finish one at a time; deadline_ms bounds the whole operation, so a network that
+# silently drops a way out costs timeout_ms once, not once per probe.
+def test_every_network_step_is_bounded_by_the_timeout_and_the_deadline() -> None:
+    complete = function_body("Complete-Probe")
+    assert "$left = Get-ProbeBudget $clock $TimeoutMs $Overall $DeadlineMs" in complete
+    assert "$Probe.pending.AsyncWaitHandle.WaitOne($left)" in complete
+    assert complete.count("Set-ProbeDeadline $client (Get-ProbeBudget $clock $TimeoutMs $Overall $DeadlineMs)") == 2
+    # After the connection, timeout_ms again, timed from when the probe's turn came.
+    assert "$connectMs = [int]$clock.ElapsedMilliseconds" in complete
+    assert complete.index("$connectMs = [int]$clock.ElapsedMilliseconds") < complete.index(
+        "$clock = [System.Diagnostics.Stopwatch]::StartNew()"
+    )
+    budget = function_body("Get-ProbeBudget")
+    assert "$left = $BudgetMs - [int]$Clock.ElapsedMilliseconds" in budget
+    assert "$overallLeft = $DeadlineMs - [int]$Overall.ElapsedMilliseconds" in budget
+    assert "if ($overallLeft -lt $left) { $left = $overallLeft }" in budget
+    assert "return [Math]::Max(1, $left)" in budget
     deadline = function_body("Set-ProbeDeadline")
-    assert "$left = [Math]::Max(1, $TimeoutMs - [int]$Clock.ElapsedMilliseconds)" in deadline
-    assert "$Client.ReceiveTimeout = $left" in deadline and "$Client.SendTimeout = $left" in deadline
+    assert "$Client.ReceiveTimeout = $LeftMs" in deadline and "$Client.SendTimeout = $LeftMs" in deadline
     # The stream is read byte by byte up to a fixed size, never to the end of an endless answer.
     assert "while ($bytes.Count -lt $ProbeMaxHeadBytes)" in function_body("Read-HttpHead")
+
+
+def test_every_probe_connects_before_the_first_is_waited_for() -> None:
+    start = function_body("Start-Probe")
+    assert "BeginConnect($peer.host.Trim('[', ']'), $peer.port, $null, $null)" in start
+    # No wait and no callback (a script block would run on a thread without a runspace).
+    assert "WaitOne" not in start and "EndConnect" not in start
+    operation = function_body("Invoke-TlsProbe")
+    starting = operation.index("[void]$started.Add((Start-Probe $targets[$i] $i $route['proxy']))")
+    completing = operation.index("foreach ($probe in $started) { [void]$probes.Add((Complete-Probe")
+    assert starting < completing
+    assert "if (-not (Test-JsonInteger $deadline) -or $deadline -lt 100 -or $deadline -gt 600000)" in operation
+    assert "elapsed_ms = [int]$overall.ElapsedMilliseconds" in operation
 
 
 def test_tls_1_2_and_1_3_where_windows_has_it_without_process_wide_settings() -> None:
@@ -82,7 +108,7 @@ def test_the_certificate_callback_calls_no_agent_function() -> None:
 
 
 def test_request_lines_are_built_from_validated_fields_only() -> None:
-    probe = function_body("Invoke-Probe")
+    probe = function_body("Complete-Probe")
     sent = re.findall(r'Send-Ascii \$stream "([^"]*)"', probe)
     assert sent == [
         "CONNECT $tunnel HTTP/1.1`r`nHost: $tunnel`r`nUser-Agent: proxyfleet-probe`r`n`r`n",
@@ -105,7 +131,7 @@ def test_path_pattern_is_the_twins(text: str) -> None:
     assert bool(_dotnet_pattern("ProbePathPattern").search(text)) == bool(probe_twin.PATH.fullmatch(text))
 
 
-PROBE = {"op": "tls_probe", "timeout_ms": 5000, "routes": [{"type": "direct"}]}
+PROBE = {"op": "tls_probe", "timeout_ms": 5000, "deadline_ms": 20000, "routes": [{"type": "direct"}]}
 TARGET = {"scheme": "https", "host": "a.example", "port": 443, "path": "/", "routes": [0]}
 
 
@@ -113,6 +139,8 @@ TARGET = {"scheme": "https", "host": "a.example", "port": 443, "path": "/", "rou
     ("agent_message", "variables", "change"),
     [
         ("'timeout_ms' must be an integer 100..120000", {}, {"timeout_ms": 99}),
+        ("'deadline_ms' must be an integer 100..600000", {}, {"deadline_ms": 600001}),
+        ("'deadline_ms' must be an integer 100..600000", {}, {"deadline_ms": None}),
         ("'$Name' must be a list", {"Name": "routes"}, {"routes": {}}),
         ("targets[$Index]: scheme must be 'http' or 'https'", {"Index": "0"}, {"targets": [{**TARGET, "scheme": "x"}]}),
         (
@@ -159,7 +187,7 @@ def test_input_errors_are_the_twins(agent_message: str, variables: dict[str, str
 @pytest.mark.parametrize(
     "message",
     [
-        "connecting to $($peer.host):$($peer.port) timed out after $TimeoutMs ms",
+        "connecting to $($Probe.peer.host):$($Probe.peer.port) timed out after $TimeoutMs ms",
         "the proxy answered CONNECT with HTTP $status",
         "the answer does not start with an HTTP status line: '$line'",
         "value '$name' has $($bytes.Length) bytes, too few for a length at offset $offset",
@@ -311,9 +339,10 @@ def test_ipv6_targets_and_proxies_get_a_socket_of_their_family() -> None:
     assert "[System.Net.IPAddress]::TryParse($HostName, [ref]$address)" in client
     assert "TcpClient -ArgumentList $address.AddressFamily" in client
     assert "$client.Client.DualMode = $true" in client
-    assert "$client = New-ProbeClient ($peer.host.Trim('[', ']'))" in function_body("Invoke-Probe")
+    assert "$probe['client'] = New-ProbeClient ($peer.host.Trim('[', ']'))" in function_body("Start-Probe")
 
 
 def test_probe_errors_keep_the_inner_reason() -> None:
-    assert "$result['error'] = Get-ProbeError $_" in function_body("Invoke-Probe")
+    assert "$result['error'] = Get-ProbeError $_" in function_body("Start-Probe")
+    assert "$message = Get-ProbeError $_" in function_body("Complete-Probe")
     assert "return $messages -join ': '" in function_body("Get-ProbeError")
