@@ -113,6 +113,7 @@ def test_callback_with_a_missing_previous_report_writes_the_report_without_a_tre
     message = (
         f"compliance_report: previous: {tmp_path / 'gone.json'}: no such file; the report is written without a trend"
     )
-    assert message in " ".join((done.stdout + done.stderr).split())
+    # ansible-core 2.16 wraps warnings anywhere, inside paths too: compare without white space.
+    assert "".join(message.split()) in "".join((done.stdout + done.stderr).split())
     report = json.loads((tmp_path / "run-report" / "compliance.json").read_text(encoding="utf-8"))
     assert "trend" not in report and report["totals"]["hosts"] == 1  # localhost, which the merge play targets
