@@ -8,7 +8,11 @@ import typing as t
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_protocol import AnswerError, RequestTooLarge
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_protocol import (
+    AnswerError,
+    RequestTooLarge,
+    warm_agent_texts,
+)
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._redact import redact
@@ -18,6 +22,9 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args impo
     reports_input_errors,
     validated_args,
 )
+
+# In ansible-playbook's main process, before it forks a worker per host: the workers inherit the texts.
+warm_agent_texts()
 
 MALFORMED = (
     "the host agent's answer does not have the shape this collection expects (a field is missing or of"

@@ -9,6 +9,7 @@ same constants the controller sends. The protocol is described in ``docs/dev/age
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -61,6 +62,10 @@ def encode_powershell(script: str) -> str:
 BOOTSTRAP_COMMAND_LINE = POWERSHELL_PREFIX + encode_powershell(BOOTSTRAP_SCRIPT)
 
 
+# The texts are read and trimmed once per process. ansible-playbook imports an action plugin's module in its main
+# process (the strategy loads the class to look at it) and forks a worker per host and task after that, so what is
+# computed at import time here is inherited by every worker instead of being redone per host (warm_agent_texts).
+@functools.cache
 def agent_source(part: str | None = None) -> str:
     """Return the text of the agent's core (``part`` None) or of one part, as in the repository."""
     path = AGENT_SCRIPT_PATH if part is None else AGENT_SCRIPT_PATH.replace("_agent.ps1", f"_agent_{part}.ps1")
@@ -81,6 +86,7 @@ def shipped(text: str) -> str:
 APPLY_REGION = ("# region apply", "# endregion apply")
 
 
+@functools.cache
 def agent_script(with_apply: bool = True) -> str:
     """Return the host agent's core exactly as shipped.
 
@@ -94,9 +100,18 @@ def agent_script(with_apply: bool = True) -> str:
     return shipped(source)
 
 
+@functools.cache
 def agent_part(part: str) -> str:
     """Return one optional part of the agent exactly as shipped."""
     return shipped(agent_source(part))
+
+
+def warm_agent_texts() -> None:
+    """Read and trim every agent text now (see agent_source): called at import by the action plugins' frame."""
+    for with_apply in (False, True):
+        agent_script(with_apply)
+    for part in AGENT_PARTS:
+        agent_part(part)
 
 
 def parts_for(request: dict[str, t.Any]) -> list[str]:

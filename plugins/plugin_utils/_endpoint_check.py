@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import typing as t
+from collections.abc import Mapping
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _endpoint_urls as urls_data
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_telemetry as telemetry
@@ -174,7 +175,7 @@ def _endpoint(index: int, item: object) -> list[Endpoint]:
         return [_shipped(item, shipped) for shipped in urls_data.URL_SETS[item]]
     service = None
     text = item
-    if isinstance(item, t.Mapping):
+    if isinstance(item, Mapping):
         if (
             set(item) - {"url", "service"}
             or "url" not in item

@@ -12,7 +12,7 @@ and the Internet Options dialog store it, and compared with the port Windows use
 
 from __future__ import annotations
 
-import typing as t
+from collections.abc import Mapping
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import (
     HOST_PORT_FORM,
@@ -75,7 +75,7 @@ def check_stock_proxy(option: str, value: object) -> str:
     """
     if isinstance(value, str) and "=" in value:
         value = _split_schemes(option, value)
-    if isinstance(value, t.Mapping):
+    if isinstance(value, Mapping):
         # The scheme names (and an empty dict) are checked as for the dict form; the targets below.
         check_proxy(option, {scheme: "proxy:1" for scheme in value})
         return proxy_string({scheme: _check_target(f"{option}.{scheme}", target) for scheme, target in value.items()})

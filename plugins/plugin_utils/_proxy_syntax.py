@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import typing as t
+from collections.abc import Mapping
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._redact import redact_credentials
 
@@ -132,7 +133,7 @@ def check_host_port(option: str, value: object) -> str:
 
 def check_proxy(option: str, value: object) -> dict[str, str] | str:
     """Validate a proxy given as ``host:port`` or as a dict scheme -> ``host:port``."""
-    if isinstance(value, t.Mapping):
+    if isinstance(value, Mapping):
         if not value:
             raise ProxyInputError(
                 f"{option}: the per-scheme dict is empty; name at least one of {', '.join(PROXY_SCHEMES)}"

@@ -13,6 +13,7 @@ Pure Python with no Ansible imports, so the report code and the tests can call i
 
 from __future__ import annotations
 
+import json
 import re
 import typing as t
 
@@ -35,11 +36,25 @@ def redact_credentials(text: str) -> str:
 
 
 def redact(value: t.Any) -> t.Any:
-    """A copy of a result (dicts, lists, tuples, strings) with credentials redacted in every string."""
+    """A copy of a result (dicts, lists, tuples, strings) with credentials redacted in every string.
+
+    Every credential holds an '@': a result whose JSON text has none is returned as it is, after one
+    serialisation in C instead of a Python call per node (most results; see docs/performance.md).
+    """
+    if isinstance(value, (dict, list)):
+        try:
+            if "@" not in json.dumps(value, ensure_ascii=False, default=repr):
+                return value
+        except (TypeError, ValueError):  # keys that are not text, a cycle: walk it
+            pass
+    return _redact_walk(value)
+
+
+def _redact_walk(value: t.Any) -> t.Any:
     if isinstance(value, str):
         return redact_credentials(value)
     if isinstance(value, dict):
-        return {redact(key): redact(item) for key, item in value.items()}
+        return {_redact_walk(key): _redact_walk(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(redact(item) for item in value)
+        return type(value)(_redact_walk(item) for item in value)
     return value

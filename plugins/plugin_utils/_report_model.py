@@ -19,6 +19,7 @@ import dataclasses
 import gc
 import json
 import typing as t
+from collections.abc import Mapping
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_text import redact_values
 
@@ -106,7 +107,7 @@ class SettingRow:
 
 def plain(value: t.Any) -> t.Any:
     """A copy made of plain dicts, lists and scalars (registered variables arrive in templating containers)."""
-    if isinstance(value, t.Mapping):
+    if isinstance(value, Mapping):
         return {str(key): plain(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(item) for item in value]

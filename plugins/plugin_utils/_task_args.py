@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import functools
 import typing as t
+from collections.abc import Mapping
 
-from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_protocol import RequestTooLarge
@@ -59,19 +61,46 @@ def reports_input_errors(run: RunMethod) -> RunMethod:
 def validated_args(action: ActionBase, argument_spec: dict[str, t.Any], fqcn: str) -> dict[str, t.Any]:
     """Validate the task's arguments against the module's spec, naming the module by its FQCN.
 
-    ansible-core names an action plugin by its Python path in "Unsupported parameters" errors; users
-    wrote the FQCN, so that is what the message should say.
+    ansible-core's ``ArgumentSpecValidator`` does the validation, as ``ActionBase.validate_argument_spec``
+    does, with two differences: an error names the module by the FQCN users wrote (ansible-core names an
+    action plugin by its Python path), and the validator gets a plain copy of the arguments. The validator
+    deep-copies what it is given, and on ansible-core 2.19+ every templated string is a tagged ``str``
+    subclass that ``copy.deepcopy`` rebuilds the slow way; a plain copy is made once, in C-speed steps
+    (the profile in docs/performance.md: this was the largest of the plugin's own costs per host).
 
     Raises:
         TaskInputError: the arguments do not match the spec (for :func:`reports_input_errors`).
     """
     check_raw_args(action._task.args, argument_spec)
-    try:
-        args = action.validate_argument_spec(argument_spec=argument_spec)[1]
-    except AnsibleActionFail as exc:
-        message = str(exc.message).replace(f"({action._load_name})", f"({fqcn})")
-        raise TaskInputError(message) from None
-    return dict(args)
+    given = plain(action._task.args)
+    outcome = ArgumentSpecValidator(argument_spec).validate(given)
+    if outcome.error_messages:
+        message = outcome.errors.msg
+        if isinstance(outcome.errors[0], UnsupportedError):
+            message = f"Unsupported parameters for ({fqcn}) module: {message}"
+        raise TaskInputError(message)
+    return {**given, **outcome.validated_parameters}
+
+
+def plain(value: t.Any) -> t.Any:
+    """``value`` with every mapping a dict, every list or tuple a list and every text an exact ``str``.
+
+    Task arguments hold ansible-core's tagged subclasses of these (2.19+); the validation and our own
+    planning need only their values.
+    """
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {plain(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    return value
 
 
 def check_raw_args(raw: t.Mapping[str, t.Any], spec: dict[str, t.Any], prefix: str = "") -> None:
@@ -85,7 +114,7 @@ def check_raw_args(raw: t.Mapping[str, t.Any], spec: dict[str, t.Any], prefix: s
         TaskInputError: naming the option (``winhttp.bypass[2]``) and saying what to write instead.
     """
     for name, option in spec.items():
-        if not isinstance(raw, t.Mapping) or raw.get(name) is None:
+        if not isinstance(raw, Mapping) or raw.get(name) is None:
             continue
         value, path, kind = raw[name], f"{prefix}{name}", option.get("type", "str")
         if kind == "dict" and "options" in option:
@@ -100,7 +129,7 @@ def check_raw_args(raw: t.Mapping[str, t.Any], spec: dict[str, t.Any], prefix: s
 
 
 def _check_scalar(path: str, value: t.Any, kind: str, name: str) -> None:
-    if kind == "raw" and isinstance(value, t.Mapping):  # a per-scheme proxy: {http: ..., https: ...}
+    if kind == "raw" and isinstance(value, Mapping):  # a per-scheme proxy: {http: ..., https: ...}
         for key, item in value.items():
             _check_scalar(f"{path}.{key}", item, "str", name)
         return
@@ -117,7 +146,7 @@ def bypass_option_warnings(args: t.Mapping[str, t.Any], spec: dict[str, t.Any], 
     """Warnings for every bypass list among the validated options (``*``, duplicate entries)."""
     warnings: list[str] = []
     for name, option in spec.items():
-        value = args.get(name) if isinstance(args, t.Mapping) else None
+        value = args.get(name) if isinstance(args, Mapping) else None
         if value is None:
             continue
         if option.get("type") == "dict" and "options" in option:

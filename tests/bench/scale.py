@@ -2,15 +2,17 @@
 
     python -m tests.bench.scale [--hosts 1000] [--forks 50]
 
-The fleet is copies of the fixture hosts (tests/fixtures/hosts) in turn, all served by one simulator process on
-one port, each host on its own WS-Man path. In one run, on the same fleet, it measures four playbooks: the floor
-(an ``ansible.builtin.raw`` no-op over the same WinRM) and ours (one ``proxy_baseline`` check of every surface),
-each with the inventory as the simulator writes it (``ansible_winrm_ca_trust_path``: a trust file holding only
-the simulator's CA) and without it (certificate validation off, the HTTP client's default CA bundle). Prints
-wall time, controller CPU and peak controller memory (PSS of ansible-playbook and its forks) of each, ours/floor
-for each, what the trust file saves, and the load average (other processes share the machine). Every host's
-answer is compared with the answer the same plugin gives in-process for the fixture it copies; exits 1 when a
-host is unreachable, failed or answered wrong.
+The fleet is copies of the fixture hosts (tests/fixtures/hosts) in turn, all served by one simulator process on one
+port, each host on its own WS-Man path. In one run, on the same fleet, it measures six playbooks: the floor (an
+``ansible.builtin.raw`` no-op over the same WinRM), the agent floor (``action_plugins/bench_agent_noop.py``: the
+same task arguments and WinRM messages as ours, the agent core on stdin with an empty request, none of our work) and
+ours (one ``proxy_baseline`` check of every surface), each with the inventory as the simulator writes it
+(``ansible_winrm_ca_trust_path``: a trust file holding only the simulator's CA) and without it (certificate
+validation off, the HTTP client's default CA bundle). Prints wall time, controller CPU and peak controller memory
+(PSS of ansible-playbook and its forks) of each, ours/floor and ours/agent floor for each, what the trust file
+saves, and the load average (other processes share the machine). Every host's answer is compared with the answer the
+same plugin gives in-process for the fixture it copies; exits 1 when a host is unreachable, failed or answered
+wrong.
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ from tests.simfleet import RunningFleet
 
 TASK = "Baseline"
 OURS = f"- name: Scale\n  hosts: windows\n  gather_facts: false\n  tasks:\n    - name: {TASK}\n{BASELINE_TASK}"
+# The agent floor: the same arguments and the same WinRM messages as ours, none of our work (action_plugins/).
+AGENT_FLOOR_TASK = "Agent no-op"
+AGENT_FLOOR = OURS.replace(f"- name: {TASK}\n", f"- name: {AGENT_FLOOR_TASK}\n").replace(
+    "proxyfleet.windows.proxy_baseline:", "bench_agent_noop:"
+)
 FLOOR = (
     "- name: Floor\n  hosts: windows\n  gather_facts: false\n  tasks:\n"
     "    - name: No-op\n      ansible.builtin.raw: exit 0\n      changed_when: false\n      failed_when: false\n"
@@ -110,9 +117,13 @@ def main(argv: list[str] | None = None) -> int:
             run_playbook(running, work, "warmup", FLOOR, args.forks, "--limit", ",".join(names[:20]))  # byte-compiles
             # Floor and ours alternate, so a change in the machine's load weighs on both alike.
             for trust in ("no trust file", "trust file"):
-                for kind, body, task in (("floor", FLOOR, "No-op"), ("ours", OURS, TASK)):
+                for kind, body, task in (
+                    ("floor", FLOOR, "No-op"),
+                    ("agent floor", AGENT_FLOOR, AGENT_FLOOR_TASK),
+                    ("ours", OURS, TASK),
+                ):
                     # raw has no check mode (it would be skipped); the no-op changes nothing anyway.
-                    check = ("--check",) if kind == "ours" else ()
+                    check = ("--check",) if kind != "floor" else ()
                     measured = run_playbook(
                         running, work, f"{kind}-{trust.replace(' ', '-')}", body, args.forks, *check,
                         inventory=inventories[trust],
@@ -136,16 +147,20 @@ def main(argv: list[str] | None = None) -> int:
           f"{' '.join(f'{x:.2f}' for x in load_after)} after ({os.cpu_count()} CPUs, shared)")  # fmt: skip
     print(f"  {'':<34}{'wall':>10} {'CPU':>10} {'CPU/host':>10} {'peak PSS':>11} {'cmds/host':>10}")
     for trust in ("no trust file", "trust file"):
-        for kind in ("floor", "ours"):
+        for kind in ("floor", "agent floor", "ours"):
             print(line(f"{kind}, {trust}", runs[kind, trust], hosts))
     for kind in ("remediation", "check after"):
         if (kind, "trust file") in runs:
             print(line(f"{kind}, trust file", runs[kind, "trust file"], hosts))
     for trust in ("no trust file", "trust file"):
-        ours, floor = runs["ours", trust], runs["floor", trust]
+        ours, floor, agent = runs["ours", trust], runs["floor", trust], runs["agent floor", trust]
         print(
             f"  ours/floor, {trust:<14} wall {ours.wall / floor.wall:.2f}  CPU {ours.cpu / floor.cpu:.2f}  "
             f"peak PSS {ours.peak_pss / floor.peak_pss:.2f}"
+        )
+        print(
+            f"  ours/agent floor, {trust:<8} wall {ours.wall / agent.wall:.2f}  CPU {ours.cpu / agent.cpu:.2f}  "
+            f"peak PSS {ours.peak_pss / agent.peak_pss:.2f}; agent floor/floor CPU {agent.cpu / floor.cpu:.2f}"
         )
     for kind in ("floor", "ours"):
         without, with_file = runs[kind, "no trust file"], runs[kind, "trust file"]
