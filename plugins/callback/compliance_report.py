@@ -148,10 +148,9 @@ options:
   artifact_query:
     description:
       - A JMESPath expression over the report document (the C(compliance.json) schema, see C(docs/reports.md)), for
-        example V(hosts[?status=='drifted' && length(findings[?severity=='high']) > `0`].name), the drifted hosts
-        with a high finding. What it selects is written as C(artifact) (C({query, selection})) in
-        C(compliance.json) and as C(compliance.artifact.json) (the same object) beside the report files, whatever
-        O(formats) says.
+        example the names of the drifted hosts with a high finding; C(docs/reports.md) has that expression. What it
+        selects is written as C(artifact) (C({query, selection})) in C(compliance.json) and as
+        C(compliance.artifact.json) (the same object) beside the report files, whatever O(formats) says.
       - C(playbooks/compliance.yml) publishes the same selection as the AWX job artifact
         C(proxyfleet_compliance_selection) when the variable C(proxyfleet_compliance_report_artifact_query) is
         set, so one survey variable gives both.
