@@ -22,6 +22,16 @@ description:
   - At the end of the run it writes C(compliance.json) (a versioned schema, see C(docs/reports.md)),
     C(compliance.junit.xml), C(compliance.csv) and a self-contained C(compliance.html) to O(output_dir), and prints
     a short summary table.
+  - With O(artifact_query), it also writes what that JMESPath expression selects from the report document, as
+    C(artifact) in C(compliance.json) and as C(compliance.artifact.json) beside it; C(playbooks/compliance.yml)
+    publishes the same selection as the AWX job artifact C(proxyfleet_compliance_selection) when the same
+    variable is set.
+  - A callback cannot publish AWX artifacts itself. AWX takes them from the C(artifact_data) of the
+    C(playbook_on_stats) event that ansible-runner's stdout callback emits, and ansible-core calls the stdout
+    callback first (in C(lib/ansible/executor/task_queue_manager.py), ansible-core 2.21 C(load_callbacks) appends
+    it to C(_callback_plugins) before any other callback, and 2.16 C(send_callback) iterates
+    C([self._stdout_callback] + self._callback_plugins)), so that event has been emitted before this callback gets
+    the final stats. The artifact is published by an C(ansible.builtin.set_stats) task instead.
   - Options named with C(vars) are read from extra vars (C(-e), AWX surveys) and play vars at the start of each play.
 requirements:
   - Enable it with C(callbacks_enabled = proxyfleet.windows.compliance_report) in C(ansible.cfg) or
@@ -135,6 +145,26 @@ options:
         key: previous
     vars:
       - name: proxyfleet_compliance_report_previous
+  artifact_query:
+    description:
+      - A JMESPath expression over the report document (the C(compliance.json) schema, see C(docs/reports.md)), for
+        example the names of the drifted hosts with a high finding; C(docs/reports.md) has that expression. What it
+        selects is written as C(artifact) (C({query, selection})) in C(compliance.json) and as
+        C(compliance.artifact.json) (the same object) beside the report files, whatever O(formats) says.
+      - C(playbooks/compliance.yml) publishes the same selection as the AWX job artifact
+        C(proxyfleet_compliance_selection) when the variable C(proxyfleet_compliance_report_artifact_query) is
+        set, so one survey variable gives both.
+      - An expression that is not valid JMESPath is reported (naming this option) when the play starts, and no
+        selection is written; with O(fail_on_drift) that fails the run like an unwritten report. The Python
+        package C(jmespath) is needed on the controller (it is in the execution environment).
+    type: str
+    env:
+      - name: PROXYFLEET_COMPLIANCE_REPORT_ARTIFACT_QUERY
+    ini:
+      - section: proxyfleet_compliance_report
+        key: artifact_query
+    vars:
+      - name: proxyfleet_compliance_report_artifact_query
 """
 
 import datetime
@@ -150,6 +180,7 @@ from ansible.template import Templar
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_files import (
     parse_mode,
     unknown_formats,
+    write_artifact,
     write_reports,
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_formats import console_summary
@@ -158,6 +189,11 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model i
     ComplianceReport,
     is_collection_action,
     no_cyclic_gc,
+)
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_query import (
+    ReportQueryError,
+    compile_query,
+    run_query,
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_trend import add_trend
 
@@ -172,7 +208,9 @@ _VAR_NAMES = (
     "proxyfleet_compliance_report_summary",
     "proxyfleet_compliance_report_title",
     "proxyfleet_compliance_report_previous",
+    "proxyfleet_compliance_report_artifact_query",
 )
+QUERY_OPTION = "compliance_report: artifact_query"
 
 
 def _action_of(result: t.Any) -> str:
@@ -201,6 +239,7 @@ class CallbackModule(CallbackBase):
         self.play_name = ""
         self.play_hosts: list[str] = []
         self.mode_error = ""
+        self.query_error = ""
 
     def v2_playbook_on_start(self, playbook: t.Any) -> None:
         self.playbooks.append(os.path.basename(str(playbook._file_name)))
@@ -219,6 +258,7 @@ class CallbackModule(CallbackBase):
             except AnsibleError as exc:
                 self._display.warning(f"compliance_report: options from {', '.join(wanted)} not used: {exc}")
         self._check_mode_option()
+        self._check_query_option()
 
     def _check_mode_option(self) -> None:
         """Say at once, not only at the end of a long run, that report_mode will keep the report from being written."""
@@ -229,6 +269,23 @@ class CallbackModule(CallbackBase):
             if message != self.mode_error:
                 self._display.error(message)
             self.mode_error = message
+
+    def _check_query_option(self) -> None:
+        """Say at once that artifact_query is not JMESPath: its selection will not be written."""
+        try:
+            self._compiled_query()
+        except ReportQueryError as exc:
+            message = f"{exc}; no selection will be written"
+            if message != self.query_error:
+                self._display.error(message)
+            self.query_error = message
+
+    def _compiled_query(self) -> t.Any:
+        """The compiled artifact_query, None when it is not set; ReportQueryError names the option."""
+        query = self.get_option("artifact_query")
+        if query is None or query == "":
+            return None
+        return compile_query(query, QUERY_OPTION)
 
     def _hosts_of(self, play: t.Any, variables: dict[str, t.Any]) -> list[str]:
         """The hosts the play targets after --limit (empty if unknowable).
@@ -303,12 +360,17 @@ class CallbackModule(CallbackBase):
             }
         )
         self._add_trend(document)
+        artifact, artifact_wanted = self._artifact(document)
+        if artifact is not None:
+            document["artifact"] = artifact
         written: list[str] = []
         try:
             mode = parse_mode(self.get_option("report_mode"))
             written = write_reports(
                 document, self.get_option("output_dir"), formats, title=str(self.get_option("title")), mode=mode
             )
+            if artifact is not None:
+                written.append(write_artifact(artifact, self.get_option("output_dir"), mode=mode))
         except ValueError as exc:
             self._display.error(f"compliance_report: report not written: {exc}")
         except OSError as exc:
@@ -316,8 +378,8 @@ class CallbackModule(CallbackBase):
         if self.get_option("summary"):
             self._display.display(console_summary(document, written))
         totals = document["totals"]
-        # A report that could not be written is as much a reason to alert as drift.
-        unwritten = len(written) < len(formats)
+        # A report (or a selection asked for) that could not be written is as much a reason to alert as drift.
+        unwritten = len(written) < len(formats) + int(artifact_wanted)
         not_assessed = 0 if self.get_option("allow_not_assessed") else totals["not_assessed"]
         if self.get_option("fail_on_drift") and (totals["drifted"] or totals["unknown"] or not_assessed or unwritten):
             self._display.error(
@@ -328,6 +390,21 @@ class CallbackModule(CallbackBase):
             # ansible-core catches Exception from callbacks and turns it into a warning; SystemExit is not an
             # Exception, so it ends ansible-playbook (its own cleanup runs in finally blocks) with this code.
             raise SystemExit(EXIT_DRIFT)
+
+    def _artifact(self, document: dict[str, t.Any]) -> tuple[dict[str, t.Any] | None, bool]:
+        """``({query, selection}, True)`` for artifact_query; ``(None, True)`` when it fails; ``(None, False)`` unset.
+
+        The selection is taken from the document as the files hold it (trend included), before it gets the
+        ``artifact`` key itself.
+        """
+        try:
+            compiled = self._compiled_query()
+            if compiled is None:
+                return None, False
+            return {"query": compiled.expression, "selection": run_query(compiled, document, QUERY_OPTION)}, True
+        except ReportQueryError as exc:
+            self._display.error(f"{exc}; no selection written")
+            return None, True
 
     def _add_trend(self, document: dict[str, t.Any]) -> None:
         previous = self.get_option("previous")

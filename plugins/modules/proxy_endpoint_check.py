@@ -85,8 +85,13 @@ options:
     type: str
   timeout:
     description:
-      - Seconds one probe (one URL over one way out) may take in all - its connection, and the proxy's and the
-        server's answers - 1-60.
+      - Seconds one probe (one URL over one way out) may take in all - its connection, the proxy's C(CONNECT)
+        answer, the TLS handshake with the certificate chain building Windows does inside it, and the server's
+        answer - 1-60. One deadline, set when the probe's turn comes, bounds every phase; a TLS handshake that
+        runs out of time is abandoned, not waited for.
+      - A phase that runs out of time fails with the phase, the time it took and the bound, for example
+        C(the TLS handshake with <host>:<port> timed out after <ms> ms; the probe's time bound of <ms> ms ran out)
+        (reason C(<stage>_failed)).
     type: int
     default: 5
   total_timeout:
@@ -95,7 +100,8 @@ options:
       - Every probe connects at the same time, then they finish one after another, each within O(timeout) of its
         own time; so a network that silently drops a way out costs about O(timeout) once, not once per URL.
       - When the bound runs out, the probes not finished fail at the stage they reached, with the error
-        C(the endpoint check's total time bound of <ms> ms ran out) (reason C(<stage>_failed)).
+        C(the endpoint check's total time bound of <ms> ms ran out) followed by the phase and the time it took,
+        for example C(connecting to <host>:<port> timed out after <ms> ms) (reason C(<stage>_failed)).
     type: int
     default: 20
 author:

@@ -2,7 +2,8 @@
 # Sent before the core (_agent.ps1) only when a request uses it; it only defines functions.
 # --- tls_probe: reach URLs from the host, directly or through an HTTP proxy (CONNECT) --------------
 # Targets and proxies are validated data; the HTTP request lines built from them are bytes sent on a
-# socket, never script. Every network step is bounded by timeout_ms (connect, and each socket read).
+# socket, never script. One deadline per probe, computed when its turn comes, bounds every phase of it:
+# connect, proxy CONNECT, TLS handshake (certificate chain building included) and the HTTP answer.
 $ProbeHostPattern = '^[A-Za-z0-9_]([A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?\z'
 $ProbeIPv6Pattern = '^\[[0-9A-Fa-f:.]{2,45}\]\z'
 $ProbePathPattern = '^/[\x21-\x7E]{0,2047}\z'
@@ -116,10 +117,13 @@ function Resolve-ProbeRoute($Route, [int]$Index) {
     return $resolved
 }
 
-# The answer head (status line and headers) up to the blank line, at most $ProbeMaxHeadBytes bytes.
-function Read-HttpHead($Stream) {
+# The answer head (status line and headers) up to the blank line, at most $ProbeMaxHeadBytes bytes. Each
+# read gets what is left until $Until (ms on the operation's stopwatch): a server that sends one byte at a
+# time cannot stretch the phase past the probe's deadline.
+function Read-HttpHead($Stream, $Client, $Overall, [long]$Until) {
     $bytes = New-Object System.Collections.Generic.List[byte]
     while ($bytes.Count -lt $ProbeMaxHeadBytes) {
+        Set-ProbeDeadline $Client (Get-ProbeLeft $Overall $Until)
         $next = $Stream.ReadByte()
         if ($next -lt 0) { break }
         [void]$bytes.Add([byte]$next)
@@ -143,12 +147,15 @@ function Send-Ascii($Stream, [string]$Text) {
     [void]$Stream.Flush()
 }
 
-# TLS handshake on $Stream; the certificate chain Windows built from what the server presented is kept
-# whether or not it validates (the callback accepts it: nothing is sent over the connection afterwards).
-function Invoke-TlsHandshake($Stream, [string]$ServerName) {
+# The TLS handshake, run by a worker runspace (Invoke-TlsHandshake). The certificate chain Windows built from
+# what the server presented is kept whether or not it validates (the callback accepts it: nothing is sent
+# over the connection afterwards). It runs in another runspace, so it calls no agent function; it reports
+# through $State, never by output.
+$TlsHandshakeWorker = {
+    param($Stream, [string]$ServerName, $Protocols, $State)
     $captured = @{ chain = (New-Object System.Collections.ArrayList); errors = $null }
-    # Runs synchronously inside AuthenticateAsClient; the closure sees only $captured, so it calls no
-    # agent function. Windows resets the chain after the callback: copy what is reported now.
+    # Runs synchronously inside AuthenticateAsClient, on this worker's thread, which has a runspace.
+    # Windows resets the chain after the callback: copy what is reported now.
     $accept = {
         param($Source, $Certificate, $Chain, $Errors)
         $captured['errors'] = [string]$Errors
@@ -164,9 +171,40 @@ function Invoke-TlsHandshake($Stream, [string]$ServerName) {
     $callback = [System.Net.Security.RemoteCertificateValidationCallback]$accept
     $tls = New-Object System.Net.Security.SslStream -ArgumentList $Stream, $true, $callback
     try {
-        [void]$tls.AuthenticateAsClient($ServerName, $null, (Get-ProbeProtocols), $false)
-        return [ordered]@{ protocol = [string]$tls.SslProtocol; policy_errors = $captured['errors']; chain = $captured['chain'].ToArray() }
+        [void]$tls.AuthenticateAsClient($ServerName, $null, $Protocols, $false)
+        $State['tls'] = [ordered]@{ protocol = [string]$tls.SslProtocol; policy_errors = $captured['errors']; chain = $captured['chain'].ToArray() }
+    } catch {
+        $State['error'] = $_.Exception
     } finally { $tls.Dispose() }
+}
+
+# The runspaces TLS handshakes run in, opened once per operation that has an https target. PowerShell runs a
+# script block only on a thread that has a runspace: SslStream's own asynchronous handshake
+# (BeginAuthenticateAsClient) would call the certificate callback on an I/O thread that has none, and the
+# synchronous one cannot be waited for with a bound. A worker that overran its bound keeps its runspace
+# busy until its closed socket or chain building ends; the pool gives the next handshake another one.
+function Open-TlsWorkers() {
+    $pool = [runspacefactory]::CreateRunspacePool(1, 4)
+    [void]$pool.Open()
+    return $pool
+}
+
+# TLS handshake on $Stream within $LeftMs, chain building included: the worker's handshake is waited for
+# at most that long, then abandoned (the caller closes the socket under it). $null: it did not finish.
+function Invoke-TlsHandshake($Workers, $Stream, [string]$ServerName, [int]$LeftMs) {
+    $state = @{ tls = $null; error = $null }
+    $worker = [powershell]::Create()
+    $worker.RunspacePool = $Workers
+    [void]$worker.AddScript($TlsHandshakeWorker.ToString()).AddArgument($Stream).AddArgument($ServerName).AddArgument((Get-ProbeProtocols)).AddArgument($state)
+    $pending = $worker.BeginInvoke()
+    if (-not $pending.AsyncWaitHandle.WaitOne($LeftMs)) {
+        # Not waited for and not disposed (both would wait for the handshake): asked to stop, left behind.
+        [void]$worker.BeginStop($null, $null)
+        return $null
+    }
+    try { [void]$worker.EndInvoke($pending) } finally { $worker.Dispose() }
+    if ($null -ne $state['error']) { throw $state['error'] }
+    return $state['tls']
 }
 
 function Get-Authority($Target) {
@@ -188,14 +226,17 @@ function New-ProbeClient([string]$HostName) {
     return $client
 }
 
-# What is left of the probe's budget ($BudgetMs, timed by $Clock) and of the whole operation's
-# (deadline_ms, timed by $Overall), the smaller, at least 1 ms.
+# The connection's wait: what is left of timeout_ms since it started connecting ($BudgetMs, timed by $Clock)
+# and of the whole operation's (deadline_ms, timed by $Overall), the smaller, at least 1 ms.
 function Get-ProbeBudget($Clock, [int]$BudgetMs, $Overall, [int]$DeadlineMs) {
     $left = $BudgetMs - [int]$Clock.ElapsedMilliseconds
     $overallLeft = $DeadlineMs - [int]$Overall.ElapsedMilliseconds
     if ($overallLeft -lt $left) { $left = $overallLeft }
     return [Math]::Max(1, $left)
 }
+
+# What is left until $Until (ms on the operation's stopwatch $Overall), at least 1 ms.
+function Get-ProbeLeft($Overall, [long]$Until) { return [int][Math]::Max(1, $Until - $Overall.ElapsedMilliseconds) }
 
 # The budget left bounds every socket read and write from now on.
 function Set-ProbeDeadline($Client, [int]$LeftMs) {
@@ -229,6 +270,29 @@ function Get-ProbeError($ErrorRecord) {
 # The agent's own message for a probe the operation's deadline_ms stopped.
 function Get-DeadlineMessage([int]$DeadlineMs) { return "the endpoint check's total time bound of $DeadlineMs ms ran out" }
 
+# Whether an error is a socket read or write that ran out of time (SocketException 10060, WSAETIMEDOUT,
+# as it is or inside .NET's IOException).
+function Test-SocketTimeout($ErrorRecord) {
+    $exception = $ErrorRecord.Exception
+    while ($null -ne $exception) {
+        if ($exception -is [System.Net.Sockets.SocketException] -and $exception.NativeErrorCode -eq 10060) { return $true }
+        $exception = $exception.InnerException
+    }
+    return $false
+}
+
+# The agent's message for a phase after the connection that ran out of time: which phase, how long it took
+# ($SpentMs since it began) and which bound stopped it; the operation's deadline_ms first, as every probe
+# it stopped says.
+function Get-TimeoutMessage([string]$Stage, $Probe, [long]$SpentMs, [int]$TimeoutMs, [bool]$ByDeadline, [int]$DeadlineMs) {
+    $target = "$($Probe.target.host):$($Probe.target.port)"
+    $phase = "the HTTP request to $target"
+    if ($Stage -ceq 'proxy') { $phase = "the proxy CONNECT to $($Probe.proxy) for $target" }
+    if ($Stage -ceq 'tls') { $phase = "the TLS handshake with $target" }
+    if ($ByDeadline) { return "$(Get-DeadlineMessage $DeadlineMs): $phase timed out after $SpentMs ms" }
+    return "$phase timed out after $SpentMs ms; the probe's time bound of $TimeoutMs ms ran out"
+}
+
 # One target over one way out ($Proxy $null: direct), first half: the connection is started, not waited
 # for, so every probe of the operation connects at the same time (a network that silently drops a way out
 # costs timeout_ms once, not once per probe). Failures are results, not errors: 'stage' says how far it
@@ -250,61 +314,76 @@ function Start-Probe($Target, [int]$TargetIndex, $Proxy) {
     return $probe
 }
 
-# Second half, one probe at a time: wait for the connection (at most what is left of timeout_ms since every
-# probe started connecting, and of the operation's deadline_ms), then the CONNECT exchange, TLS handshake or
-# GET within timeout_ms from when its turn came, so waiting for the probes before it costs it nothing;
-# deadline_ms bounds the whole operation.
-function Complete-Probe($Probe, [int]$TimeoutMs, $Overall, [int]$DeadlineMs) {
+# Second half, one probe at a time. One deadline, computed when its turn comes ($until: timeout_ms from
+# now, or the operation's deadline_ms if that comes first), bounds the whole probe: the wait for the
+# connection (which also gets at most timeout_ms since every probe started connecting), the CONNECT
+# exchange, the TLS handshake with its chain building, and the GET, each with what is left of it. Waiting
+# for the probes before it costs it nothing. A phase that runs out of time says which phase, how long it
+# took and which bound stopped it.
+function Complete-Probe($Probe, [int]$TimeoutMs, $Overall, [int]$DeadlineMs, $Workers) {
     $result = $Probe.result
     $client = $Probe.client
     $Target = $Probe.target
     $Proxy = $Probe.proxy
     $clock = $Probe.clock
     $connectMs = 0
+    $until = [Math]::Min([long]$Overall.ElapsedMilliseconds + $TimeoutMs, [long]$DeadlineMs)
+    $phase = [System.Diagnostics.Stopwatch]::StartNew()
     try {
         if ($null -ne $result['error']) { return $result }
-        $left = Get-ProbeBudget $clock $TimeoutMs $Overall $DeadlineMs
+        $left = [Math]::Min((Get-ProbeBudget $clock $TimeoutMs $Overall $DeadlineMs), (Get-ProbeLeft $Overall $until))
         if (-not $Probe.pending.AsyncWaitHandle.WaitOne($left)) {
-            if ($Overall.ElapsedMilliseconds -ge $DeadlineMs) { throw (Get-DeadlineMessage $DeadlineMs) }
+            $peer = "$($Probe.peer.host):$($Probe.peer.port)"
+            if ($Overall.ElapsedMilliseconds -ge $DeadlineMs) { throw "$(Get-DeadlineMessage $DeadlineMs): connecting to $peer timed out after $($clock.ElapsedMilliseconds) ms" }
             throw "connecting to $($Probe.peer.host):$($Probe.peer.port) timed out after $TimeoutMs ms"
         }
         [void]$client.EndConnect($Probe.pending)
         $connectMs = [int]$clock.ElapsedMilliseconds
         $result['timings']['connect_ms'] = $connectMs
         $clock = [System.Diagnostics.Stopwatch]::StartNew()
-        # The rest of the probe shares its budget: every socket read and write gets what is left of it.
-        Set-ProbeDeadline $client (Get-ProbeBudget $clock $TimeoutMs $Overall $DeadlineMs)
         $stream = $client.GetStream()
         $authority = Get-Authority $Target
         if ($Target.scheme -ceq 'https') {
             if ($null -ne $Proxy) {
                 $result['stage'] = 'proxy'
+                $phase = [System.Diagnostics.Stopwatch]::StartNew()
+                Set-ProbeDeadline $client (Get-ProbeLeft $Overall $until)
                 $tunnel = "$($Target.host):$($Target.port)"
                 Send-Ascii $stream "CONNECT $tunnel HTTP/1.1`r`nHost: $tunnel`r`nUser-Agent: proxyfleet-probe`r`n`r`n"
-                $status = Get-HttpStatus (Read-HttpHead $stream)
+                $status = Get-HttpStatus (Read-HttpHead $stream $client $Overall $until)
                 $result['proxy_status'] = $status
                 $result['timings']['proxy_ms'] = $connectMs + $clock.ElapsedMilliseconds
                 if ($status -ne 200) { throw "the proxy answered CONNECT with HTTP $status" }
             }
             $result['stage'] = 'tls'
-            Set-ProbeDeadline $client (Get-ProbeBudget $clock $TimeoutMs $Overall $DeadlineMs)
-            $result['tls'] = Invoke-TlsHandshake $stream ($Target.host.Trim('[', ']'))
+            $phase = [System.Diagnostics.Stopwatch]::StartNew()
+            Set-ProbeDeadline $client (Get-ProbeLeft $Overall $until)
+            $tls = Invoke-TlsHandshake $Workers $stream ($Target.host.Trim('[', ']')) (Get-ProbeLeft $Overall $until)
+            if ($null -eq $tls) {
+                # Closing the socket abandons the handshake: the worker's reads fail and it ends.
+                $client.Close()
+                throw (Get-TimeoutMessage 'tls' $Probe $phase.ElapsedMilliseconds $TimeoutMs ($until -ge $DeadlineMs) $DeadlineMs)
+            }
+            $result['tls'] = $tls
             $result['timings']['tls_ms'] = $connectMs + $clock.ElapsedMilliseconds
         } else {
             $result['stage'] = 'http'
+            $phase = [System.Diagnostics.Stopwatch]::StartNew()
+            Set-ProbeDeadline $client (Get-ProbeLeft $Overall $until)
             $requestTarget = $Target.path
             if ($null -ne $Proxy) { $requestTarget = "http://$authority$($Target.path)" }
             Send-Ascii $stream "GET $requestTarget HTTP/1.1`r`nHost: $authority`r`nUser-Agent: proxyfleet-probe`r`nConnection: close`r`n`r`n"
-            $result['http_status'] = Get-HttpStatus (Read-HttpHead $stream)
+            $result['http_status'] = Get-HttpStatus (Read-HttpHead $stream $client $Overall $until)
             $result['timings']['http_ms'] = $connectMs + $clock.ElapsedMilliseconds
         }
         $result['stage'] = 'done'
         $result['ok'] = $true
     } catch {
         $message = Get-ProbeError $_
-        $bound = Get-DeadlineMessage $DeadlineMs
-        # A socket timeout the deadline caused says so, with the .NET reason.
-        if ($Overall.ElapsedMilliseconds -ge $DeadlineMs -and $message -cne $bound) { $message = "${bound}: $message" }
+        # A socket read or write of a later phase that ran out of time: the phase, its time, the bound.
+        if ($result['stage'] -cne 'connect' -and (Test-SocketTimeout $_)) {
+            $message = Get-TimeoutMessage $result['stage'] $Probe $phase.ElapsedMilliseconds $TimeoutMs ($until -ge $DeadlineMs) $DeadlineMs
+        }
         $result['error'] = $message
     } finally {
         if ($null -ne $client) { $client.Close() }
@@ -325,6 +404,9 @@ function Invoke-TlsProbe($Operation) {
     for ($i = 0; $i -lt $targetList.Count; $i++) { [void]$targets.Add((Get-ProbeTarget $targetList[$i] $i $routeList.Count)) }
     $routes = New-Object System.Collections.ArrayList
     for ($i = 0; $i -lt $routeList.Count; $i++) { [void]$routes.Add((Resolve-ProbeRoute $routeList[$i] $i)) }
+    # Opened before the clock starts: a runspace's start is not any probe's time.
+    $workers = $null
+    foreach ($target in $targets) { if ($null -eq $workers -and $target.scheme -ceq 'https') { $workers = Open-TlsWorkers } }
     $overall = [System.Diagnostics.Stopwatch]::StartNew()
     $started = New-Object System.Collections.ArrayList
     for ($i = 0; $i -lt $targets.Count; $i++) {
@@ -341,7 +423,12 @@ function Invoke-TlsProbe($Operation) {
         }
     }
     $probes = New-Object System.Collections.ArrayList
-    foreach ($probe in $started) { [void]$probes.Add((Complete-Probe $probe $timeout $overall $deadline)) }
+    try {
+        foreach ($probe in $started) { [void]$probes.Add((Complete-Probe $probe $timeout $overall $deadline $workers)) }
+    } finally {
+        # Closed without waiting: an abandoned handshake may still hold a runspace.
+        if ($null -ne $workers) { [void]$workers.BeginClose($null, $null) }
+    }
     return [ordered]@{ op = 'tls_probe'; status = 'ok'; routes = $routes.ToArray(); probes = $probes.ToArray()
         elapsed_ms = [int]$overall.ElapsedMilliseconds }
 }

@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import re
 import tempfile
@@ -22,6 +24,8 @@ FORMATS: dict[str, tuple[str, t.Callable[[t.Mapping[str, t.Any], str, t.TextIO],
     "html": ("compliance.html", _report_html.write_html),
 }
 DEFAULT_TITLE = "Proxy compliance"
+# The callback's artifact_query selection, beside the report files (docs/reports.md).
+ARTIFACT_FILE = "compliance.artifact.json"
 # Reports name hosts, proxies and findings of a fleet: readable by their owner only unless report_mode says so.
 DEFAULT_MODE = 0o600
 _OCTAL_MODE = re.compile(r"0?[0-7]{3}")
@@ -56,25 +60,46 @@ def write_reports(
 ) -> list[str]:
     """Write each format; each file is replaced whole (a reader never sees half a report). Returns the paths.
 
-    Each file is created with ``mode`` (mkstemp makes it 0600 before a byte is written, so no other user
-    can open it in between) and then moved over the old one.
+    Each file is created with ``mode`` and then moved over the old one (``_replace``).
     """
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for name in formats:
-        file_name, render = FORMATS[name]
-        path = target / file_name
-        handle, temporary = tempfile.mkstemp(prefix=f".{file_name}.", dir=target)
-        try:
-            # backslashreplace: a lone surrogate from a host's JSON answer cannot be UTF-8; it is written as
-            # \udc80 (still valid inside the JSON data island) rather than failing the whole report.
-            with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
-                render(document, title, stream)
-            os.chmod(temporary, mode)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        written.append(str(path))
+        file_name, writer = FORMATS[name]
+        written.append(_replace(target, file_name, functools.partial(writer, document, title), mode))
     return written
+
+
+def write_artifact(
+    artifact: t.Mapping[str, t.Any], directory: str | os.PathLike[str], *, mode: int = DEFAULT_MODE
+) -> str:
+    """Write ``compliance.artifact.json`` (``{"query", "selection"}``) like the report files; returns its path."""
+    target = Path(directory)
+    target.mkdir(parents=True, exist_ok=True)
+
+    def render(stream: t.TextIO) -> None:
+        json.dump(artifact, stream, indent=2, ensure_ascii=False)
+        stream.write("\n")
+
+    return _replace(target, ARTIFACT_FILE, render, mode)
+
+
+def _replace(target: Path, file_name: str, render: t.Callable[[t.TextIO], None], mode: int) -> str:
+    """Write one file whole (a reader never sees half of it), created with ``mode``, then moved over the old one.
+
+    mkstemp makes it 0600 before a byte is written, so no other user can open it in between.
+    """
+    path = target / file_name
+    handle, temporary = tempfile.mkstemp(prefix=f".{file_name}.", dir=target)
+    try:
+        # backslashreplace: a lone surrogate from a host's JSON answer cannot be UTF-8; it is written as
+        # \udc80 (still valid inside the JSON data island) rather than failing the whole report.
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace", newline="") as stream:
+            render(stream)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return str(path)

@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """JMESPath queries over the compliance report document (internal use only).
 
-The compliance_summary filter's ``query`` selects the slice of a run's report that an AWX workflow
-branches on, for example the drifted hosts with high findings. jmespath is a controller requirement
+The compliance_summary filter's ``query`` and the compliance_report callback's ``artifact_query`` select
+the slice of a run's report that an AWX workflow branches on, for example the drifted hosts with high
+findings. jmespath is a controller requirement
 (requirements.txt, the execution environment); without it the error says how to get it.
 """
 
@@ -38,3 +39,18 @@ def compile_query(query: t.Any, option: str) -> t.Any:
         where = getattr(exc, "lex_position", None)
         detail = f"{getattr(exc, 'msg', type(exc).__name__)}" + (f" at character {where}" if where is not None else "")
         raise ReportQueryError(f"{option} is not a valid JMESPath expression ({detail}): {query!r}") from exc
+
+
+def run_query(compiled: t.Any, document: t.Mapping[str, t.Any], option: str) -> t.Any:
+    """What the compiled expression selects from ``document``; a function applied to the wrong type names ``option``.
+
+    Raises:
+        ReportQueryError: the expression failed on this document (for example ``length()`` of a number).
+    """
+    from jmespath.exceptions import JMESPathError
+
+    try:
+        return compiled.search(document)
+    except JMESPathError as exc:
+        detail = " ".join(str(exc).split())
+        raise ReportQueryError(f"{option} failed on the report ({detail}): {compiled.expression!r}") from exc

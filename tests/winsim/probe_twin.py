@@ -21,10 +21,14 @@ with the agent's messages, before anything is answered.
 Time, as the agent spends it: every probe starts connecting at once; then the probes finish one after
 another. An answer's ``connect_ms`` (default 3) is when its connection is made, ``"drop": true`` a way out
 that silently drops the connection (it never connects), ``stage_ms`` (default 3) what each later stage
-(CONNECT, TLS handshake, HTTP answer) takes. The connection is waited for until ``timeout_ms`` after the
-start, each later stage within ``timeout_ms`` of when the probe's turn came, and everything within
-``deadline_ms`` of the start; the answer's ``elapsed_ms`` is the total, and the twin sleeps that long, so
-a host command takes the time the agent would.
+(CONNECT, TLS handshake with its chain building, HTTP answer) takes, ``"stall": "proxy" | "tls" | "http"``
+a way out that accepts the connection and never finishes that stage (a proxy that never answers CONNECT, a
+TLS server that never completes the handshake). The connection is waited for until ``timeout_ms`` after
+the start; one deadline per probe, computed when its turn comes (``timeout_ms`` from then, or
+``deadline_ms`` from the start if that comes first), bounds the whole probe, every later stage getting
+what is left of it. A stage that runs out of time fails with the agent's Get-TimeoutMessage: the phase,
+its time, the bound. The answer's ``elapsed_ms`` is the total, and the twin sleeps that long, so a host
+command takes the time the agent would.
 """
 
 from __future__ import annotations
@@ -45,17 +49,26 @@ IPV6 = re.compile(r"\[[0-9A-Fa-f:.]{2,45}\]")
 PATH = re.compile(r"/[\x21-\x7E]{0,2047}")
 NO_SUCH_HOST = "No such host is known"
 MS_PER_STAGE = 3
-# What .NET Framework says when a socket read or write times out (IOException, then its SocketException).
-SOCKET_TIMEOUT = (
-    "Unable to read data from the transport connection: A connection attempt failed because the connected party"
-    " did not properly respond after a period of time, or established connection failed because connected host"
-    " has failed to respond"
-)
 
 
 def deadline_message(deadline_ms: int) -> str:
     """The agent's Get-DeadlineMessage."""
     return f"the endpoint check's total time bound of {deadline_ms} ms ran out"
+
+
+def timeout_message(
+    stage: str, target: dict[str, t.Any], proxy: str | None, spent_ms: int, timeout_ms: int, by_deadline: bool,
+    deadline_ms: int,
+) -> str:  # fmt: skip
+    """The agent's Get-TimeoutMessage: a phase after the connection ran out of time."""
+    where = f"{target['host']}:{target['port']}"
+    phase = {
+        "proxy": f"the proxy CONNECT to {proxy} for {where}",
+        "tls": f"the TLS handshake with {where}",
+    }.get(stage, f"the HTTP request to {where}")
+    if by_deadline:
+        return f"{deadline_message(deadline_ms)}: {phase} timed out after {spent_ms} ms"
+    return f"{phase} timed out after {spent_ms} ms; the probe's time bound of {timeout_ms} ms ran out"
 
 
 class ProbeInputError(Exception):
@@ -238,13 +251,17 @@ def _probe(
         "timings": timings,
     }
     failed = answer.get("stage")
+    # Complete-Probe's one deadline, computed when the probe's turn comes.
+    until = min(clock.now + clock.timeout, clock.deadline)
     connected_at = math.inf if answer.get("drop") else int(answer.get("connect_ms", MS_PER_STAGE))
     left = clock.left(clock.now)  # every probe started connecting at 0
     if connected_at > clock.now + left:
         clock.now += left
         peer = proxy or f"{target['host']}:{target['port']}"
-        timed_out = f"connecting to {peer} timed out after {clock.timeout} ms"
-        result["error"] = deadline_message(clock.deadline) if clock.now >= clock.deadline else timed_out
+        if clock.now >= clock.deadline:
+            result["error"] = f"{deadline_message(clock.deadline)}: connecting to {peer} timed out after {clock.now} ms"
+        else:
+            result["error"] = f"connecting to {peer} timed out after {clock.timeout} ms"
         timings["total_ms"] = clock.now
         return result
     clock.now = max(clock.now, int(connected_at))
@@ -259,17 +276,20 @@ def _probe(
         result["stage"] = stage
         if stage == "proxy":
             result["proxy_status"] = answer.get("proxy_status", 200 if failed != "proxy" else None)
-        left = clock.left(own)
-        took = int(answer.get("stage_ms", MS_PER_STAGE))
+        left = max(1, until - clock.now)
+        took = math.inf if answer.get("stall") == stage else int(answer.get("stage_ms", MS_PER_STAGE))
         if took > left:
             clock.now += left
             own += left
-            bound = deadline_message(clock.deadline)
-            result["error"] = f"{bound}: {SOCKET_TIMEOUT}" if clock.now >= clock.deadline else SOCKET_TIMEOUT
+            result["error"] = timeout_message(
+                stage, target, proxy, left, clock.timeout, until >= clock.deadline, clock.deadline
+            )
+            if stage == "proxy":
+                result["proxy_status"] = None
             timings["total_ms"] = connect_ms + own
             return result
-        clock.now += took
-        own += took
+        clock.now += int(took)
+        own += int(took)
         if failed == stage:
             result["error"] = answer.get("error")
             timings["total_ms"] = connect_ms + own

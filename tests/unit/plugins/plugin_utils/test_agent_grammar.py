@@ -67,6 +67,10 @@ TYPES = {
     "system.net.networkinformation.ipglobalproperties", "system.security.authentication.sslprotocols",
     # System.Management.Automation (PowerShell 5.1)
     "system.management.automation.methodinvocationexception", "system.management.automation.pscustomobject",
+    # the TLS handshake's worker runspaces: the [powershell] and [runspacefactory] accelerators (PowerShell 3.0+)
+    "powershell", "runspacefactory",
+    # System: the socket error of a read that timed out
+    "system.net.sockets.socketexception",
     # System.Management (WMI); loaded by name where used
     "system.management.managementbaseobject[]", "system.management.managementexception",
     "system.management.managementstatus", "system.management.puttype", "system.management.enumerationoptions",
@@ -106,6 +110,8 @@ STATIC_MEMBERS = {
     "system.security.authentication.sslprotocols::tls12", "system.security.authentication.sslprotocols::none",
     "system.security.cryptography.sha256::create", "system.serviceprocess.servicecontrollerstatus::running",
     "system.serviceprocess.servicecontrollerstatus::stopped",
+    # Math.Min; PowerShell.Create(), RunspaceFactory.CreateRunspacePool(Int32, Int32) (PowerShell 3.0+ SDK)
+    "math::min", "powershell::create", "runspacefactory::createrunspacepool",
 }  # fmt: skip
 
 # Instance members (.NET Framework 4.5+ and PowerShell 5.1 objects the agent holds). Names that start
@@ -136,6 +142,9 @@ INSTANCE_MEMBERS = {
     "Client", "DualMode", "Version", "Build",
     # the bootstrap: $ExecutionContext.SessionState.LanguageMode
     "SessionState", "LanguageMode",
+    # the TLS worker: RunspacePool.Open/BeginClose, PowerShell.RunspacePool/AddScript/AddArgument/BeginInvoke/
+    # EndInvoke/BeginStop (PowerShell 3.0+ SDK, learn.microsoft.com powershellsdk-1.1.0)
+    "Open", "BeginClose", "RunspacePool", "AddScript", "AddArgument", "BeginInvoke", "EndInvoke", "BeginStop",
 }  # fmt: skip
 
 # Types from assemblies Windows PowerShell 5.1 may not have loaded: a file using one loads it by name.

@@ -495,7 +495,7 @@ def test_every_documented_result_field_is_produced() -> None:
     # sms_sysresuse_write's request ("set") and the simulator's facts file in the ConfigMgr section.
     fields -= {"set", "sms", "pending_edits", "files", "base64", "text", "fqdn", "program_data"}
     fields -= {"timeout_ms", "deadline_ms", "targets", "from", "offset"}  # tls_probe's request
-    fields -= {"network", "chains", "rules", "answer", "zscaler", "drop"}  # the simulator's facts for tls_probe
+    fields -= {"network", "chains", "rules", "answer", "zscaler", "drop", "stall"}  # the twin's facts for tls_probe
     fields -= {"parts"}  # stdin
     fields -= {
         "stdout_bom",

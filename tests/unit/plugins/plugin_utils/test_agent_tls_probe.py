@@ -45,31 +45,69 @@ def _dotnet_pattern(name: str) -> re.Pattern[str]:
 # --- the agent's text ----------------------------------------------------------------------------------------
 
 
-# Changed on purpose (issue 18.6): the whole probe shares timeout_ms (what is left of it bounds each later
-# socket read and write, the TLS handshake included); TLS 1.3 is offered where Windows has it; the CONNECT
-# request sends a User-Agent; errors keep the inner exceptions' reasons; IPv6 gets a socket of its family.
+# Changed on purpose (issue 18.6): TLS 1.3 is offered where Windows has it; the CONNECT request sends a
+# User-Agent; errors keep the inner exceptions' reasons; IPv6 gets a socket of its family.
 # Changed on purpose (issue 20): the probes connect at the same time (every BeginConnect is started before the
 # first is waited for), then finish one at a time; deadline_ms bounds the whole operation, so a network that
 # silently drops a way out costs timeout_ms once, not once per probe.
-def test_every_network_step_is_bounded_by_the_timeout_and_the_deadline() -> None:
+# Changed on purpose (issue 18.6, last part): one deadline per probe, computed when its turn comes, bounds the
+# WHOLE probe - the connection's wait, the CONNECT exchange, the TLS handshake with its chain building, the GET -
+# each phase getting what is left of it (before, the phases after the connection got timeout_ms afresh).
+def test_every_network_step_is_bounded_by_one_deadline_per_probe() -> None:
     complete = function_body("Complete-Probe")
-    assert "$left = Get-ProbeBudget $clock $TimeoutMs $Overall $DeadlineMs" in complete
-    assert "$Probe.pending.AsyncWaitHandle.WaitOne($left)" in complete
-    assert complete.count("Set-ProbeDeadline $client (Get-ProbeBudget $clock $TimeoutMs $Overall $DeadlineMs)") == 2
-    # After the connection, timeout_ms again, timed from when the probe's turn came.
-    assert "$connectMs = [int]$clock.ElapsedMilliseconds" in complete
-    assert complete.index("$connectMs = [int]$clock.ElapsedMilliseconds") < complete.index(
-        "$clock = [System.Diagnostics.Stopwatch]::StartNew()"
+    until = "$until = [Math]::Min([long]$Overall.ElapsedMilliseconds + $TimeoutMs, [long]$DeadlineMs)"
+    assert complete.index(until) < complete.index("try {")
+    assert (
+        "$left = [Math]::Min((Get-ProbeBudget $clock $TimeoutMs $Overall $DeadlineMs), (Get-ProbeLeft $Overall $until))"
+        in complete
     )
+    assert "$Probe.pending.AsyncWaitHandle.WaitOne($left)" in complete
+    # Every phase after the connection: the socket's reads and writes get what is left of the one deadline.
+    assert complete.count("Set-ProbeDeadline $client (Get-ProbeLeft $Overall $until)") == 3
+    assert complete.count("Read-HttpHead $stream $client $Overall $until") == 2
+    handshake = "Invoke-TlsHandshake $Workers $stream ($Target.host.Trim('[', ']')) (Get-ProbeLeft $Overall $until)"
+    assert handshake in complete
+    # No phase starts its own budget: the only budget after the connection is $until.
+    assert "Get-ProbeBudget" not in complete[complete.index("EndConnect") :]
     budget = function_body("Get-ProbeBudget")
     assert "$left = $BudgetMs - [int]$Clock.ElapsedMilliseconds" in budget
     assert "$overallLeft = $DeadlineMs - [int]$Overall.ElapsedMilliseconds" in budget
     assert "if ($overallLeft -lt $left) { $left = $overallLeft }" in budget
     assert "return [Math]::Max(1, $left)" in budget
+    assert "return [int][Math]::Max(1, $Until - $Overall.ElapsedMilliseconds)" in function_body("Get-ProbeLeft")
     deadline = function_body("Set-ProbeDeadline")
     assert "$Client.ReceiveTimeout = $LeftMs" in deadline and "$Client.SendTimeout = $LeftMs" in deadline
-    # The stream is read byte by byte up to a fixed size, never to the end of an endless answer.
-    assert "while ($bytes.Count -lt $ProbeMaxHeadBytes)" in function_body("Read-HttpHead")
+    # The stream is read byte by byte up to a fixed size, never to the end of an endless answer, and every read
+    # gets only what is left: a server sending a byte at a time cannot stretch the phase.
+    head = function_body("Read-HttpHead")
+    assert "while ($bytes.Count -lt $ProbeMaxHeadBytes)" in head
+    assert head.index("Set-ProbeDeadline $Client (Get-ProbeLeft $Overall $Until)") < head.index("$Stream.ReadByte()")
+
+
+def test_the_tls_handshake_is_waited_for_with_a_bound_and_abandoned() -> None:
+    handshake = function_body("Invoke-TlsHandshake")
+    steps = [
+        "$worker = [powershell]::Create()",
+        "$worker.RunspacePool = $Workers",
+        ".AddScript($TlsHandshakeWorker.ToString())",
+        "$pending = $worker.BeginInvoke()",
+        "if (-not $pending.AsyncWaitHandle.WaitOne($LeftMs)) {",
+        "[void]$worker.BeginStop($null, $null)",
+        "return $null",
+        "try { [void]$worker.EndInvoke($pending) } finally { $worker.Dispose() }",
+        "if ($null -ne $state['error']) { throw $state['error'] }",
+    ]
+    positions = [handshake.index(step) for step in steps]
+    assert positions == sorted(positions)
+    # On timeout the socket under the handshake is closed (its reads fail, the worker ends) before the error.
+    complete = function_body("Complete-Probe")
+    abandon = complete[complete.index("if ($null -eq $tls) {") :]
+    assert abandon.index("$client.Close()") < abandon.index("throw (Get-TimeoutMessage 'tls' $Probe")
+    # One pool per operation, opened before the clock starts, closed without waiting for an abandoned worker.
+    operation = function_body("Invoke-TlsProbe")
+    assert operation.index("$workers = Open-TlsWorkers") < operation.index("$overall = [System.Diagnostics.Stopwatch]")
+    assert "if ($null -ne $workers) { [void]$workers.BeginClose($null, $null) }" in operation
+    assert "[runspacefactory]::CreateRunspacePool(1, 4)" in function_body("Open-TlsWorkers")
 
 
 def test_every_probe_connects_before_the_first_is_waited_for() -> None:
@@ -85,9 +123,21 @@ def test_every_probe_connects_before_the_first_is_waited_for() -> None:
     assert "elapsed_ms = [int]$overall.ElapsedMilliseconds" in operation
 
 
+def worker_body() -> str:
+    """The text of the TLS handshake's worker script block ($TlsHandshakeWorker = { ... })."""
+    start = SCRIPT.index("$TlsHandshakeWorker = {")
+    code = scan(SCRIPT)[0]
+    depth = 0
+    for index in range(code.index("{", start), len(code)):
+        depth += {"{": 1, "}": -1}.get(code[index], 0)
+        if depth == 0:
+            return SCRIPT[start : index + 1]
+    raise AssertionError("unclosed $TlsHandshakeWorker")
+
+
 def test_tls_1_2_and_1_3_where_windows_has_it_without_process_wide_settings() -> None:
-    handshake = function_body("Invoke-TlsHandshake")
-    assert "AuthenticateAsClient($ServerName, $null, (Get-ProbeProtocols), $false)" in handshake
+    assert "[void]$tls.AuthenticateAsClient($ServerName, $null, $Protocols, $false)" in worker_body()
+    assert ".AddArgument((Get-ProbeProtocols))" in function_body("Invoke-TlsHandshake")
     protocols = function_body("Get-ProbeProtocols")
     assert "[Environment]::OSVersion.Version.Build -ge 20348" in protocols
     assert "[System.Security.Authentication.SslProtocols]'Tls12, Tls13'" in protocols
@@ -97,14 +147,18 @@ def test_tls_1_2_and_1_3_where_windows_has_it_without_process_wide_settings() ->
         assert forbidden not in lowered, forbidden
 
 
-def test_the_certificate_callback_calls_no_agent_function() -> None:
-    handshake = function_body("Invoke-TlsHandshake")
-    callback = handshake[handshake.index("$accept = {") : handshake.index(".GetNewClosure()")]
+def test_the_handshake_worker_calls_no_agent_function() -> None:
+    # It runs in a runspace of its own (the agent's functions are not there), synchronously, so the certificate
+    # callback - a script block - runs on the worker's thread, which has a runspace. SslStream's
+    # BeginAuthenticateAsClient would call it on an I/O thread without one ("There is no Runspace available").
+    worker = worker_body()
     agent_functions = set(re.findall(r"^function ([A-Za-z]+-[A-Za-z]+)\(", SCRIPT, re.M))
-    used = {name for name in agent_functions if name in callback}
-    # A closure made with GetNewClosure() does not see the agent's functions.
-    assert used == set()
+    assert {name for name in agent_functions if name in worker} == set()
+    assert "BeginAuthenticateAsClient" not in scan(SCRIPT)[1]
+    callback = worker[worker.index("$accept = {") : worker.index(".GetNewClosure()")]
     assert "return $true" in callback
+    # It answers through the shared $State only.
+    assert "$State['tls'] = [ordered]@{" in worker and "$State['error'] = $_.Exception" in worker
 
 
 def test_request_lines_are_built_from_validated_fields_only() -> None:
@@ -188,6 +242,7 @@ def test_input_errors_are_the_twins(agent_message: str, variables: dict[str, str
     "message",
     [
         "connecting to $($Probe.peer.host):$($Probe.peer.port) timed out after $TimeoutMs ms",
+        "$(Get-DeadlineMessage $DeadlineMs): connecting to $peer timed out after $($clock.ElapsedMilliseconds) ms",
         "the proxy answered CONNECT with HTTP $status",
         "the answer does not start with an HTTP status line: '$line'",
         "value '$name' has $($bytes.Length) bytes, too few for a length at offset $offset",
@@ -198,6 +253,54 @@ def test_input_errors_are_the_twins(agent_message: str, variables: dict[str, str
 def test_documented_probe_errors_are_the_agents(message: str) -> None:
     assert f'throw "{message}"' in SCRIPT
     assert "'the connection closed before an HTTP status line arrived'" in SCRIPT
+
+
+def _render(template: str, values: dict[str, str]) -> str:
+    """An agent string with its variables replaced (longest first, so $($Probe.proxy) before $Probe)."""
+    for variable in sorted(values, key=len, reverse=True):
+        template = template.replace(variable, values[variable])
+    assert "$" not in template, template
+    return template
+
+
+@pytest.mark.parametrize("stage", ["proxy", "tls", "http"])
+@pytest.mark.parametrize("by_deadline", [False, True])
+def test_timeout_messages_are_the_twins(stage: str, by_deadline: bool) -> None:
+    body = function_body("Get-TimeoutMessage")
+    phases = dict(re.findall(r"if \(\$Stage -ceq '(\w+)'\) \{ \$phase = \"([^\"]*)\" \}", body))
+    phases["http"] = re.search(r'^    \$phase = "([^"]*)"$', body, re.M).group(1)  # type: ignore[union-attr]
+    returns = re.findall(r'return "([^"]*)"', body)
+    assert len(returns) == 2 and set(phases) == {"proxy", "tls", "http"}
+    deadline = re.search(r'Get-DeadlineMessage\(\[int\]\$DeadlineMs\) \{ return "([^"]*)" \}', SCRIPT)
+    assert deadline
+    values = {"$DeadlineMs": "20000", "$SpentMs": "997", "$TimeoutMs": "5000", "$target": "a.example:443",
+              "$($Probe.target.host)": "a.example", "$($Probe.target.port)": "443",
+              "$($Probe.proxy)": "p.example:8080"}  # fmt: skip
+    values["$(Get-DeadlineMessage $DeadlineMs)"] = _render(deadline.group(1), values)
+    values["$phase"] = _render(phases[stage], values)
+    agent = _render(returns[0] if by_deadline else returns[1], values)
+    assert "if ($ByDeadline) { return" in body
+    target = {"host": "a.example", "port": 443}
+    assert agent == probe_twin.timeout_message(stage, target, "p.example:8080", 997, 5000, by_deadline, 20000)
+
+
+def test_connect_timeout_messages_are_the_twins() -> None:
+    complete = function_body("Complete-Probe")
+    assert '$peer = "$($Probe.peer.host):$($Probe.peer.port)"' in complete
+    bounded = re.search(r'if \(\$Overall\.ElapsedMilliseconds -ge \$DeadlineMs\) \{ throw "([^"]*)" \}', complete)
+    assert bounded
+    values = {"$(Get-DeadlineMessage $DeadlineMs)": probe_twin.deadline_message(1000), "$peer": "a.example:443",
+              "$($clock.ElapsedMilliseconds)": "1001"}  # fmt: skip
+    twin = _host_twin_connect_error()
+    assert _render(bounded.group(1), values) == twin
+
+
+def _host_twin_connect_error() -> str:
+    operation = {"timeout_ms": 5000, "deadline_ms": 1000, "routes": [{"type": "direct"}],
+                 "targets": [{**TARGET, "routes": [0]}, {**TARGET, "routes": [0]}]}  # fmt: skip
+    facts = {"network": {"rules": [{"host": "*", "answer": {"drop": True}}]}}
+    result = twin_probe(Registry(), facts, **operation)
+    return str(result["probes"][1]["error"])
 
 
 # --- proxy text: the agent's reading is the controller's --------------------------------------------------------

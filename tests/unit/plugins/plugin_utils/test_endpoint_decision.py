@@ -581,3 +581,27 @@ def test_nobody_signed_in_per_user_mode_checks_only_the_no_user_route() -> None:
     assert [(r["consumers"], r["source"], r["reachable"]) for r in results] == [
         (["delivery_optimization.network_service"], "direct", True)
     ]
+
+
+def test_a_stalled_tls_handshake_on_the_sensors_route_is_rendered_with_its_phase_and_time() -> None:
+    # The sensor's direct route reaches a server that accepts TCP and never finishes the TLS handshake: the
+    # endpoint result and EP002 carry the agent's message (phase, time spent, bound); reason tls_failed.
+    network = {"rules": [{"host": "*", "via": "direct", "answer": {"stall": "tls"}}]}
+    url = "https://events.data.microsoft.com/"
+    [result] = run(fleet.base_registry(), network, urls=[url], timeout=1)
+    message = (
+        "the TLS handshake with events.data.microsoft.com:443 timed out after 997 ms; the probe's time bound of"
+        " 1000 ms ran out"
+    )
+    outcome = (result["probed"], result["reachable"], result["stage"], result["reason"])
+    assert outcome == (True, False, "tls", "tls_failed")
+    assert result["error"] == message
+    assert result["timings"] == {"connect_ms": 3, "proxy_ms": None, "tls_ms": None, "http_ms": None, "total_ms": 1000}
+    [ep002] = findings([result])
+    assert ep002["id"] == "EP002"
+    assert ep002["message"] == (
+        f"The Defender for Endpoint sensor cannot reach its service on its route, direct: {url}: {message}"
+    )
+    assert ep002["evidence"]["failures"] == [
+        {"url": url, "stage": "tls", "error": message, "reason": "tls_failed", "proxy_status": None}
+    ]
