@@ -16,7 +16,6 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import (
-    DIRECT,
     NOBODY_SIGNED_IN,
     WINHTTP_64,
     interactive_user,
@@ -33,7 +32,9 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax i
 
 OPTION = "authenticating_proxies"
 MAX_ENTRIES = MAX_BYPASS_ENTRIES
-ENTRY_FORM = "host:port, or a bare host name for every port of that host, e.g. proxy.corp.example:8080 or proxy.corp.example"
+ENTRY_FORM = (
+    "host:port, or a bare host name for every port of that host, e.g. proxy.corp.example:8080 or proxy.corp.example"
+)
 
 # Consumer -> how messages name it (at the start of a sentence).
 TITLES = {
@@ -85,7 +86,7 @@ def listed_entry(proxy: str | None, listed: t.Iterable[str]) -> str | None:
     endpoint = proxy_endpoint(proxy)
     host = endpoint.rpartition(":")[0] if is_host_port(endpoint) else endpoint
     for entry in listed:
-        if entry == endpoint or entry == host:
+        if entry in (endpoint, host):
             return entry
     return None
 

@@ -10,8 +10,8 @@ import typing as t
 import pytest
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._authentication import (
-    authentication,
     au001_hits,
+    authentication,
     check_authenticating_proxies,
     listed_entry,
 )
