@@ -21,6 +21,9 @@ description:
     endpoint is finding C(EP001) with the exemption Microsoft's Delivery Optimization proxy document asks for; a
     Defender for Endpoint URL the sensor cannot reach on its own route is finding C(EP002); an intercepted Defender
     for Endpoint, Defender Antivirus or Endpoint DLP URL is finding C(EP003) (C(docs/findings.md)).
+  - A proxy that answers 407 (proxy authentication required) is explained on the URL's result - for each consumer on
+    that route, the account it uses toward the proxy and whether it can authenticate (C(authentication),
+    C(explanation)) - and each consumer routed to that proxy that cannot authenticate is finding C(AU001).
   - O(via=effective) checks each URL on the route its consumer would take, decided from the proxy settings read in
     the same host command (as M(proxyfleet.windows.proxy_facts) decides it), bypass lists included. Routes through a
     PAC file or a user's own WinINET proxy are reported as not probed; check those with O(via=named).

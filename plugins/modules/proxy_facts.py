@@ -23,6 +23,10 @@ description:
     remediation (which module and option fixes it) and the document the rule comes from.
   - C(gpo) - which managed values Group Policy sets, from the host's Resultant Set of Policy, read in the same
     host command.
+  - C(authentication) - who authenticates to the proxy - for each consumer (Delivery Optimization with and
+    without a signed-in user, the Defender for Endpoint sensor, Endpoint DLP, Defender Antivirus, a ConfigMgr site
+    system), the account it uses toward its proxy and whether it can authenticate, with the reason and source;
+    with O(authenticating_proxies), a consumer that cannot authenticate to its listed proxy is finding AU001.
   - Facts modules that are action plugins cannot run through C(gather_facts); run it as a task, for example in
     C(pre_tasks).
 extends_documentation_fragment:
