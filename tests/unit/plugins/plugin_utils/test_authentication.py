@@ -16,6 +16,8 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._authentication
     listed_entry,
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import effective
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._endpoint_check import explain_407
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._endpoint_check import findings as endpoint_findings
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._findings import findings
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_picture import read_picture
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
@@ -243,3 +245,52 @@ def test_listed_entry_matches_host_port_or_host() -> None:
     assert listed_entry("proxy.corp.example:8081", ["proxy.corp.example:8080"]) is None
     assert listed_entry("http=a:1;https=proxy.corp.example:8080", ["proxy.corp.example"]) == "proxy.corp.example"
     assert listed_entry(None, ["proxy.corp.example"]) is None
+
+
+def _refused(consumers: list[str], service: str | None = None) -> dict[str, t.Any]:
+    return {
+        "url": "https://winatp-gw-cus.microsoft.com/",
+        "service": service,
+        "consumers": consumers,
+        "proxy": NETSH_PROXY,
+        "reason": "proxy_authentication_required",
+    }
+
+
+def test_a_407_without_a_consumer_is_explained_by_what_it_proves() -> None:
+    auth, _found = who(**STALE)
+    named = _refused([])
+    explain_407([named, {**_refused(["mde_sensor"]), "reason": "proxy_denied"}], auth)
+    assert named["authentication"] == []
+    assert named["explanation"] == (
+        f"Proxy {NETSH_PROXY} answered 407 (proxy authentication required); this probe sends no credentials. A "
+        "consumer routed to it that cannot authenticate is refused the same way (finding AU001, authentication)."
+    )
+
+
+def test_a_407_explained_for_endpoint_dlp_and_an_unknown_consumer() -> None:
+    auth, _found = who(**STALE)
+    dlp, system = _refused(["mde_sensor"], "endpoint_dlp"), _refused(["certificate_checks"])
+    explain_407([dlp, system], auth)
+    assert [item["consumer"] for item in dlp["authentication"]] == ["endpoint_dlp"]
+    assert dlp["explanation"].startswith(
+        f"Endpoint DLP connects as {LOCAL_SYSTEM} and cannot authenticate to proxy {NETSH_PROXY}: a LocalSystem "
+        "service that gives a proxy no user credentials (finding AU001). Fix: "
+    )
+    # Certificate checks are the operating system's, not a consumer of the authentication entries.
+    assert system["authentication"] == [] and system["explanation"].startswith(f"Proxy {NETSH_PROXY} answered 407")
+
+
+def test_the_endpoint_check_finds_au001_from_an_observed_407() -> None:
+    auth, _found = who(**STALE)
+    results = [
+        {**_refused(["delivery_optimization.network_service"]), "url": "https://geo.prod.do.dsp.mp.microsoft.com/"}
+    ]
+    found = endpoint_findings(results, auth, ())
+    assert [(item["id"], item["evidence"]["consumer"], item["evidence"]["observed_407"]) for item in found] == [
+        ("AU001", "delivery_optimization.network_service", "https://geo.prod.do.dsp.mp.microsoft.com/"),
+        ("AU001", "mde_sensor", "https://geo.prod.do.dsp.mp.microsoft.com/"),
+        ("AU001", "endpoint_dlp", "https://geo.prod.do.dsp.mp.microsoft.com/"),
+    ]
+    # Without the picture (via direct or named only) nothing is known about the consumers.
+    assert endpoint_findings(results, None, ()) == []
