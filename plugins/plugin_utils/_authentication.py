@@ -353,7 +353,7 @@ def au001_hits(
                 },
                 remediation(consumer, proxy),
                 surface=route_surface(str(entry["route_source"])),
-                source=str(entry["source"]).split(";")[0].strip("[] "),
+                source=str(entry["source"]).partition(";")[0].strip("[] "),
             )
         )
     return hits
