@@ -129,11 +129,53 @@ HOSTS: dict[str, tuple[t.Callable[[], Registry], dict[str, t.Any]]] = {
     DIRECT: (base_registry, DIRECT_NETWORK),
 }
 
+# Issue 15, who authenticates: a host whose every proxy setting names a proxy that requires credentials. It answers
+# 407 to every request without them (the probe sends none), and direct access is blocked.
+AUTHENTICATING = "ws-authproxy"
+AUTH_PROXY = "auth.corp.example:8080"
+AUTH_REFUSAL = {"stage": "proxy", "error": "the proxy answered CONNECT with HTTP 407", "proxy_status": 407}
+AUTH_NETWORK = {
+    "chains": CHAINS,
+    "rules": [
+        {"host": "*", "port": 443, "via": AUTH_PROXY, "answer": AUTH_REFUSAL},
+        # An http URL sent through the proxy gets the proxy's own answer as its status.
+        {"host": "*", "port": 80, "via": AUTH_PROXY, "answer": {"http_status": 407}},
+        {"host": "*", "via": "direct", "answer": {"stage": "connect", "error": "connecting to the host timed out"}},
+    ],
+}
 
-def write_endpoint_fleet(directory: Path) -> list[str]:
-    """Write every host's ``.reg`` and ``.json`` into ``directory``; return the host names."""
+
+def authenticating_registry() -> Registry:
+    """Device-wide WinINET, a netsh copy of it (NetworkService takes that one) and the telemetry proxy: one proxy."""
+    registry = base_registry()
+    registry.set_value("HKLM", WININET_POLICY, "ProxySettingsPerUser", Value.dword(0))
+    for view in (64, 32):
+        blob = Value(REG_BINARY, winhttp_blob(AUTH_PROXY, "<local>"))
+        registry.set_value("HKLM", CONNECTIONS, "WinHttpSettings", blob, view)
+        registry.set_value(
+            "HKLM",
+            CONNECTIONS,
+            "DefaultConnectionSettings",
+            Value(REG_BINARY, connection_blob(AUTH_PROXY, "<local>")),
+            view,
+        )
+    registry.set_value("HKLM", DATA_COLLECTION, "TelemetryProxyServer", Value.string(AUTH_PROXY))
+    registry.set_value("HKLM", DATA_COLLECTION, "DisableEnterpriseAuthProxy", Value.dword(1))
+    return registry
+
+
+AUTH_HOSTS: dict[str, tuple[t.Callable[[], Registry], dict[str, t.Any]]] = {
+    AUTHENTICATING: (authenticating_registry, AUTH_NETWORK),
+}
+
+
+def write_endpoint_fleet(
+    directory: Path, hosts: dict[str, tuple[t.Callable[[], Registry], dict[str, t.Any]]] | None = None
+) -> list[str]:
+    """Write every host's ``.reg`` and ``.json`` into ``directory`` (``hosts``: HOSTS); return the host names."""
+    hosts = HOSTS if hosts is None else hosts
     directory.mkdir(parents=True, exist_ok=True)
-    for name, (registry, network) in HOSTS.items():
+    for name, (registry, network) in hosts.items():
         registry().save(directory / f"{name}.reg")
         (directory / f"{name}.json").write_text(json.dumps({"network": network}, indent=2), encoding="utf-8")
-    return list(HOSTS)
+    return list(hosts)

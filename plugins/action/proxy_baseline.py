@@ -9,6 +9,7 @@ import typing as t
 
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_baseline import BASELINE_SPEC
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._authentication import check_authenticating_proxies
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._facts_result import facts_result, picture_keys
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
@@ -48,7 +49,8 @@ class ActionModule(AgentAction):
 
     def prepare(self, args: dict[str, t.Any]) -> tuple[list[Surface], set[str], dict[str, t.Any]]:
         overridden = {name for name in SURFACE_BUILDERS if (args.get(name) or {}).get("override_gpo")}
-        return build_surfaces(args), overridden, args
+        listed = check_authenticating_proxies(args.get("authenticating_proxies"))
+        return build_surfaces(args), overridden, {**args, "authenticating_proxies": listed}
 
     def act(self, session: HostSession, prepared: tuple[list[Surface], set[str], dict[str, t.Any]]) -> dict[str, t.Any]:
         surfaces, overridden, args = prepared
@@ -75,6 +77,7 @@ class ActionModule(AgentAction):
                     connecting_user=self.connecting_user,
                     owned=state.owned,
                     snapshot=state.now,
+                    authenticating=args["authenticating_proxies"],
                 )
             )
         return outcome

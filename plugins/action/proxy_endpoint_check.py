@@ -9,11 +9,13 @@ import typing as t
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_endpoint_check import ENDPOINT_CHECK_SPEC
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_protocol import AnswerError
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._authentication import authentication
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import effective
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._endpoint_check import (
     Request,
     check_request,
     decide,
+    explain_407,
     findings,
     probe_operation,
     probe_time,
@@ -46,15 +48,20 @@ class ActionModule(AgentAction):
         picture = read_picture(answers[0], connecting_user=self.connecting_user) if request.needs_picture else None
         routes = effective(picture) if picture is not None else None
         endpoints = decide(request, answers[-1], keys, picture, routes)
+        # Who authenticates on each route: explains a 407 and finds consumers that cannot give credentials (AU001).
+        auth = authentication(picture, routes, request.authenticating) if picture and routes else None
+        explain_407(endpoints, auth)
         # It only reads and connects: the same in check mode, never a change, never drift from a desired state.
         # "endpoints", not "results": that is the key of a loop's results, which Ansible and reports read as such.
         result: dict[str, t.Any] = {
             "changed": False,
             "endpoints": endpoints,
-            "findings": findings(endpoints),
+            "findings": findings(endpoints, auth, request.authenticating),
             "drift": [],
             "probe_ms": elapsed,
         }
         if routes is not None:
             result["effective"] = routes
+        if auth is not None:
+            result["authentication"] = auth
         return result

@@ -8,6 +8,7 @@ import typing as t
 
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_facts import FACTS_SPEC
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._authentication import check_authenticating_proxies
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._facts_result import facts_result, picture_keys
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._gpo import owners, rsop_operations
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import HostSession
@@ -22,6 +23,9 @@ class ActionModule(AgentAction):
     FQCN = FQCN
     ARGUMENT_SPEC = FACTS_SPEC
 
+    def prepare(self, args: dict[str, t.Any]) -> dict[str, t.Any]:
+        return {**args, "authenticating_proxies": check_authenticating_proxies(args.get("authenticating_proxies"))}
+
     def act(self, session: HostSession, prepared: dict[str, t.Any]) -> dict[str, t.Any]:
         args = prepared
         operations = [
@@ -31,6 +35,11 @@ class ActionModule(AgentAction):
         answers = session.run(operations)
         owned = owners(answers[1], answers[2]) if args["group_policy"] else None
         result = facts_result(
-            answers[0], profile=args["profile"], users=args["users"], connecting_user=self.connecting_user, owned=owned
+            answers[0],
+            profile=args["profile"],
+            users=args["users"],
+            connecting_user=self.connecting_user,
+            owned=owned,
+            authenticating=args["authenticating_proxies"],
         )
         return {"changed": False, **result}

@@ -26,6 +26,7 @@ FACTS_OPTIONS_SPEC: dict[str, dict[str, object]] = {
     "facts": {"type": "bool", "default": False},
     "facts_profile": {"type": "str", "choices": ["standard", "offline"], "default": "standard"},
     "facts_users": {"type": "bool", "default": True},
+    "authenticating_proxies": {"type": "list", "elements": "str", "default": []},
 }
 
 BASELINE_SPEC: dict[str, dict[str, object]] = {**SURFACES_SPEC, **FACTS_OPTIONS_SPEC}

@@ -15,4 +15,5 @@ ENDPOINT_CHECK_SPEC: dict[str, dict[str, object]] = {
     "proxy": {"type": "str"},
     "timeout": {"type": "int", "default": 5},
     "total_timeout": {"type": "int", "default": 20},
+    "authenticating_proxies": {"type": "list", "elements": "str", "default": []},
 }

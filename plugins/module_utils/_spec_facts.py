@@ -8,4 +8,5 @@ FACTS_SPEC: dict[str, dict[str, object]] = {
     "profile": {"type": "str", "choices": ["standard", "offline"], "default": "standard"},
     "users": {"type": "bool", "default": True},
     "group_policy": {"type": "bool", "default": True},
+    "authenticating_proxies": {"type": "list", "elements": "str", "default": []},
 }

@@ -418,6 +418,14 @@ options:
         O(proxyfleet.windows.proxy_facts#module:users).
     type: bool
     default: true
+  authenticating_proxies:
+    description:
+      - With O(facts=true), the proxies known to require credentials, as
+        O(proxyfleet.windows.proxy_facts#module:authenticating_proxies) (finding AU001); unused without the facts.
+      - At most 1,000 entries, each a host name of at most 253 characters with an optional port.
+    type: list
+    elements: str
+    default: []
 author:
   - proxyfleet.windows contributors (@proxyfleet)
 seealso:
@@ -1292,6 +1300,77 @@ ansible_facts:
                 rule:
                   description: Why, with the document the rule comes from.
                   type: str
+        authentication:
+          description:
+            - Who authenticates to the proxy - per consumer (nested as C(effective)), the account it uses toward its
+              proxy and whether it can authenticate, with the reason and source (C(docs/findings.md)).
+          returned: always
+          type: dict
+          contains:
+            delivery_optimization:
+              description:
+                - Delivery Optimization with a signed-in user (C(interactive)) and without one
+                  (C(network_service)).
+              type: dict
+              contains:
+                interactive:
+                  description: Downloads with a signed-in user (the user's token).
+                  type: dict
+                  contains: &authentication_entry
+                    account:
+                      description:
+                        - The account it reaches the proxy as, for example C(NT AUTHORITY\SYSTEM (LocalSystem)),
+                          or the signed-in user's C(DOMAIN\name) (else SID); null when there is none.
+                      type: str
+                    can_authenticate:
+                      description:
+                        - V(true) - it answers the proxy's request for credentials (HTTP 407) with that
+                          account's; V(false) - it cannot; null - unknown, or no proxy on its route.
+                      type: bool
+                    reason:
+                      description: Why, citing the document (C(docs/findings.md)).
+                      type: str
+                    source:
+                      description: The documents it comes from, for example C([DOPX]; [NETSVC]).
+                      type: str
+                    verified:
+                      description:
+                        - V(false) where Microsoft's pages do not state it in so many words
+                          (C(docs/testing.md), live-Windows checklist).
+                      type: bool
+                    proxy:
+                      description: The proxy of its route, null for none (direct, a PAC file, not read).
+                      type: str
+                    pac_url:
+                      description: The PAC file of its route, null for none.
+                      type: str
+                    route_source:
+                      description: The setting that decided the route (as in C(effective)), or V(not_read).
+                      type: str
+                    proxy_requires_authentication:
+                      description:
+                        - V(true) when the route's proxy is in O(authenticating_proxies); null otherwise.
+                      type: bool
+                network_service:
+                  description: Downloads with no user signed in (NetworkService; netsh cannot authenticate).
+                  type: dict
+                  contains: *authentication_entry
+            mde_sensor:
+              description: The Defender for Endpoint sensor (LocalSystem).
+              type: dict
+              contains: *authentication_entry
+            endpoint_dlp:
+              description: Endpoint DLP, on the sensor's route (LocalSystem; unverified, C(verified) false).
+              type: dict
+              contains: *authentication_entry
+            defender_av:
+              description: Defender Antivirus (LocalSystem).
+              type: dict
+              contains: *authentication_entry
+            configmgr_site_system:
+              description: A ConfigMgr site system server; its route is not read (V(not_read)).
+              type: dict
+              contains: *authentication_entry
         findings:
           description: What is wrong, per the rule catalogue (C(docs/findings.md)).
           returned: always

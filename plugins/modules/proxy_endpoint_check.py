@@ -21,6 +21,9 @@ description:
     endpoint is finding C(EP001) with the exemption Microsoft's Delivery Optimization proxy document asks for; a
     Defender for Endpoint URL the sensor cannot reach on its own route is finding C(EP002); an intercepted Defender
     for Endpoint, Defender Antivirus or Endpoint DLP URL is finding C(EP003) (C(docs/findings.md)).
+  - A proxy that answers 407 (proxy authentication required) is explained on the URL's result - for each consumer on
+    that route, the account it uses toward the proxy and whether it can authenticate (C(authentication),
+    C(explanation)) - and each consumer routed to that proxy that cannot authenticate is finding C(AU001).
   - O(via=effective) checks each URL on the route its consumer would take, decided from the proxy settings read in
     the same host command (as M(proxyfleet.windows.proxy_facts) decides it), bypass lists included. Routes through a
     PAC file or a user's own WinINET proxy are reported as not probed; check those with O(via=named).
@@ -104,6 +107,17 @@ options:
         for example C(connecting to <host>:<port> timed out after <ms> ms) (reason C(<stage>_failed)).
     type: int
     default: 20
+  authenticating_proxies:
+    description:
+      - Proxies known to require credentials, as O(proxyfleet.windows.proxy_facts#module:authenticating_proxies) -
+        C(host:port) or a bare host name. A consumer routed to one of them that cannot authenticate is finding
+        AU001, probed or not. A proxy that answers a probe with 407 needs no listing - the 407 is the proof - and
+        the result of that URL says, per consumer on the route, the account it uses and whether it can
+        authenticate (C(authentication), C(explanation)). The probe itself sends no credentials.
+      - At most 1,000 entries, each a host name of at most 253 characters with an optional port.
+    type: list
+    elements: str
+    default: []
 author:
   - proxyfleet.windows contributors (@proxyfleet)
 seealso:
@@ -257,6 +271,36 @@ endpoints:
           V(proxy_authentication_required) (407), V(proxy_error) (5xx), else C(<stage>_failed).
       type: str
       sample: proxy_authentication_required
+    authentication:
+      description:
+        - For a URL whose proxy answered 407, each consumer on the route - C(consumer), the C(account) it uses
+          toward the proxy, whether it C(can_authenticate), the C(reason) and C(source)
+          (C(ansible_facts.windows_proxy.authentication) of M(proxyfleet.windows.proxy_facts)).
+      returned: when the proxy answered 407 (V(proxy_authentication_required))
+      type: list
+      elements: dict
+      contains:
+        consumer:
+          description: The consumer, for example V(delivery_optimization.network_service) or V(endpoint_dlp).
+          type: str
+        account:
+          description: The account it reaches the proxy as.
+          type: str
+        can_authenticate:
+          description: Whether it can give the proxy credentials; null when unknown.
+          type: bool
+        reason:
+          description: Why, citing the document.
+          type: str
+        source:
+          description: The documents it comes from.
+          type: str
+    explanation:
+      description:
+        - For a URL whose proxy answered 407, what that means for each consumer on the route - who cannot
+          authenticate (finding AU001) and the fix, or who authenticates and as which account.
+      returned: when the proxy answered 407 (V(proxy_authentication_required))
+      type: str
     fallback:
       description:
         - The direct access the sensor falls back to when its telemetry proxy is unreachable,
@@ -439,6 +483,77 @@ effective:
         rule:
           description: Why, with the document the rule comes from.
           type: str
+authentication:
+  description:
+    - Who authenticates to the proxy - per consumer (nested as C(effective)), the account it uses toward its
+      proxy and whether it can authenticate, with the reason and source (C(docs/findings.md)).
+  returned: when O(via) includes V(effective) or V(winhttp_default)
+  type: dict
+  contains:
+    delivery_optimization:
+      description:
+        - Delivery Optimization with a signed-in user (C(interactive)) and without one
+          (C(network_service)).
+      type: dict
+      contains:
+        interactive:
+          description: Downloads with a signed-in user (the user's token).
+          type: dict
+          contains: &authentication_entry
+            account:
+              description:
+                - The account it reaches the proxy as, for example C(NT AUTHORITY\SYSTEM (LocalSystem)),
+                  or the signed-in user's C(DOMAIN\name) (else SID); null when there is none.
+              type: str
+            can_authenticate:
+              description:
+                - V(true) - it answers the proxy's request for credentials (HTTP 407) with that
+                  account's; V(false) - it cannot; null - unknown, or no proxy on its route.
+              type: bool
+            reason:
+              description: Why, citing the document (C(docs/findings.md)).
+              type: str
+            source:
+              description: The documents it comes from, for example C([DOPX]; [NETSVC]).
+              type: str
+            verified:
+              description:
+                - V(false) where Microsoft's pages do not state it in so many words
+                  (C(docs/testing.md), live-Windows checklist).
+              type: bool
+            proxy:
+              description: The proxy of its route, null for none (direct, a PAC file, not read).
+              type: str
+            pac_url:
+              description: The PAC file of its route, null for none.
+              type: str
+            route_source:
+              description: The setting that decided the route (as in C(effective)), or V(not_read).
+              type: str
+            proxy_requires_authentication:
+              description:
+                - V(true) when the route's proxy is in O(authenticating_proxies); null otherwise.
+              type: bool
+        network_service:
+          description: Downloads with no user signed in (NetworkService; netsh cannot authenticate).
+          type: dict
+          contains: *authentication_entry
+    mde_sensor:
+      description: The Defender for Endpoint sensor (LocalSystem).
+      type: dict
+      contains: *authentication_entry
+    endpoint_dlp:
+      description: Endpoint DLP, on the sensor's route (LocalSystem; unverified, C(verified) false).
+      type: dict
+      contains: *authentication_entry
+    defender_av:
+      description: Defender Antivirus (LocalSystem).
+      type: dict
+      contains: *authentication_entry
+    configmgr_site_system:
+      description: A ConfigMgr site system server; its route is not read (V(not_read)).
+      type: dict
+      contains: *authentication_entry
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host, always 1.
   returned: always

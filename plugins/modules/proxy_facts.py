@@ -23,6 +23,10 @@ description:
     remediation (which module and option fixes it) and the document the rule comes from.
   - C(gpo) - which managed values Group Policy sets, from the host's Resultant Set of Policy, read in the same
     host command.
+  - C(authentication) - who authenticates to the proxy - for each consumer (Delivery Optimization with and
+    without a signed-in user, the Defender for Endpoint sensor, Endpoint DLP, Defender Antivirus, a ConfigMgr site
+    system), the account it uses toward its proxy and whether it can authenticate, with the reason and source;
+    with O(authenticating_proxies), a consumer that cannot authenticate to its listed proxy is finding AU001.
   - Facts modules that are action plugins cannot run through C(gather_facts); run it as a task, for example in
     C(pre_tasks).
 extends_documentation_fragment:
@@ -69,6 +73,16 @@ options:
       - Read the Resultant Set of Policy to tell which managed values a GPO sets.
     type: bool
     default: true
+  authenticating_proxies:
+    description:
+      - Proxies known to require credentials (they answer HTTP 407 to a request without them), each C(host:port),
+        or a bare host name for every port of that host. A consumer routed to one of them that cannot
+        authenticate (Delivery Optimization with no user signed in on a netsh proxy, the Defender for Endpoint
+        sensor, Endpoint DLP, Defender Antivirus) is finding AU001; C(authentication) says who can and why.
+      - At most 1,000 entries, each a host name of at most 253 characters with an optional port.
+    type: list
+    elements: str
+    default: []
 author:
   - proxyfleet.windows contributors (@proxyfleet)
 seealso:
@@ -441,6 +455,77 @@ ansible_facts:
                 rule:
                   description: Why, with the document the rule comes from.
                   type: str
+        authentication:
+          description:
+            - Who authenticates to the proxy - per consumer (nested as C(effective)), the account it uses toward its
+              proxy and whether it can authenticate, with the reason and source (C(docs/findings.md)).
+          returned: always
+          type: dict
+          contains:
+            delivery_optimization:
+              description:
+                - Delivery Optimization with a signed-in user (C(interactive)) and without one
+                  (C(network_service)).
+              type: dict
+              contains:
+                interactive:
+                  description: Downloads with a signed-in user (the user's token).
+                  type: dict
+                  contains: &authentication_entry
+                    account:
+                      description:
+                        - The account it reaches the proxy as, for example C(NT AUTHORITY\SYSTEM (LocalSystem)),
+                          or the signed-in user's C(DOMAIN\name) (else SID); null when there is none.
+                      type: str
+                    can_authenticate:
+                      description:
+                        - V(true) - it answers the proxy's request for credentials (HTTP 407) with that
+                          account's; V(false) - it cannot; null - unknown, or no proxy on its route.
+                      type: bool
+                    reason:
+                      description: Why, citing the document (C(docs/findings.md)).
+                      type: str
+                    source:
+                      description: The documents it comes from, for example C([DOPX]; [NETSVC]).
+                      type: str
+                    verified:
+                      description:
+                        - V(false) where Microsoft's pages do not state it in so many words
+                          (C(docs/testing.md), live-Windows checklist).
+                      type: bool
+                    proxy:
+                      description: The proxy of its route, null for none (direct, a PAC file, not read).
+                      type: str
+                    pac_url:
+                      description: The PAC file of its route, null for none.
+                      type: str
+                    route_source:
+                      description: The setting that decided the route (as in C(effective)), or V(not_read).
+                      type: str
+                    proxy_requires_authentication:
+                      description:
+                        - V(true) when the route's proxy is in O(authenticating_proxies); null otherwise.
+                      type: bool
+                network_service:
+                  description: Downloads with no user signed in (NetworkService; netsh cannot authenticate).
+                  type: dict
+                  contains: *authentication_entry
+            mde_sensor:
+              description: The Defender for Endpoint sensor (LocalSystem).
+              type: dict
+              contains: *authentication_entry
+            endpoint_dlp:
+              description: Endpoint DLP, on the sensor's route (LocalSystem; unverified, C(verified) false).
+              type: dict
+              contains: *authentication_entry
+            defender_av:
+              description: Defender Antivirus (LocalSystem).
+              type: dict
+              contains: *authentication_entry
+            configmgr_site_system:
+              description: A ConfigMgr site system server; its route is not read (V(not_read)).
+              type: dict
+              contains: *authentication_entry
         findings:
           description: What is wrong, per the rule catalogue (C(docs/findings.md)).
           returned: always

@@ -22,6 +22,14 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _endpoin
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_telemetry as telemetry
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_winhttp as winhttp
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_protocol import AnswerError
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._authentication import (
+    TITLES,
+    au001_hits,
+    cannot_authenticate,
+    check_authenticating_proxies,
+    consumer_entry,
+    remediation,
+)
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import NOBODY_SIGNED_IN
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._findings import (
     COLLECTION,
@@ -131,6 +139,8 @@ class Request:
     proxy: str | None
     timeout: int
     total_timeout: int = 20
+    # authenticating_proxies: proxies known to require credentials (AU001 from the picture, before any probe).
+    authenticating: tuple[str, ...] = ()
 
     @property
     def needs_picture(self) -> bool:
@@ -242,7 +252,8 @@ def check_request(args: t.Mapping[str, t.Any]) -> Request:
             f"total_timeout: {_describe(total)} is out of range; expected whole seconds "
             f"{TOTAL_TIMEOUT_RANGE[0]}-{TOTAL_TIMEOUT_RANGE[1]}"
         )
-    return Request(tuple(endpoints.values()), via, proxy, timeout, total)
+    listed = check_authenticating_proxies(args.get("authenticating_proxies"))
+    return Request(tuple(endpoints.values()), via, proxy, timeout, total, listed)
 
 
 def _check_proxy(value: object, named: bool) -> str | None:
@@ -755,6 +766,91 @@ def _mde_unreachable(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
     return found
 
 
-def findings(results: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
-    """proxy_facts-shaped findings: DO endpoints intercepted (EP001), MDE unreachable via the sensor's route (EP002)."""
-    return [*_do_intercepted(results), *_mde_unreachable(results), *_defender_intercepted(results)]
+def findings(
+    results: list[dict[str, t.Any]],
+    auth: t.Mapping[str, t.Any] | None = None,
+    listed: t.Sequence[str] = (),
+) -> list[dict[str, t.Any]]:
+    """proxy_facts-shaped findings: DO endpoints intercepted (EP001), MDE unreachable via the sensor's route (EP002),
+    Defender TLS intercepted (EP003), and a consumer routed to a proxy requiring credentials it cannot give (AU001:
+    listed in ``authenticating_proxies``, or seen answering 407 here)."""
+    found = [*_do_intercepted(results), *_mde_unreachable(results), *_defender_intercepted(results)]
+    return found + (_cannot_authenticate(results, auth, listed) if auth is not None else [])
+
+
+# --- who authenticates: AU001 and the 407 explanation ------------------------------------------------------------
+
+AUTH_REQUIRED = "proxy_authentication_required"
+
+
+def _observed_407(results: list[dict[str, t.Any]]) -> dict[str, str]:
+    """Proxy -> the first URL it refused with 407: proof that it requires credentials."""
+    observed: dict[str, str] = {}
+    for result in results:
+        if result["reason"] == AUTH_REQUIRED and result["proxy"]:
+            observed.setdefault(str(result["proxy"]), str(result["url"]))
+    return observed
+
+
+def _cannot_authenticate(
+    results: list[dict[str, t.Any]], auth: t.Mapping[str, t.Any], listed: t.Sequence[str]
+) -> list[dict[str, t.Any]]:
+    return [
+        {
+            "id": "AU001",
+            "severity": hit.severity or "high",
+            "surface": hit.surface,
+            "message": hit.message,
+            "evidence": hit.evidence,
+            "remediation": hit.remediation,
+            "source": SOURCES[hit.source or "DOPX"].cite(),
+        }
+        for hit in au001_hits(auth, listed, _observed_407(results))
+    ]
+
+
+def _auth_consumer(consumer: str, service: str | None) -> str | None:
+    """The consumer of the authentication entries a result's consumer stands for (Endpoint DLP URLs: DLP)."""
+    if consumer == "mde_sensor" and service == urls_data.ENDPOINT_DLP:
+        return "endpoint_dlp"
+    return consumer if consumer in TITLES else None
+
+
+def _explain(consumer: str, entry: t.Mapping[str, t.Any], proxy: str) -> str:
+    if entry["can_authenticate"] is False:
+        return f"{cannot_authenticate(consumer, entry, proxy)} (finding AU001). Fix: {remediation(consumer, proxy)}."
+    if entry["can_authenticate"] is True:
+        return (
+            f"{TITLES[consumer]} authenticates as {entry['account']} ({entry['source']}); this probe sends no "
+            f"credentials, so the 407 shows only that proxy {proxy} requires them: it must accept {entry['account']}."
+        )
+    return f"Whether {TITLES[consumer]} can authenticate to proxy {proxy} is unknown: {entry['reason']}."
+
+
+def explain_407(results: list[dict[str, t.Any]], auth: t.Mapping[str, t.Any] | None) -> None:
+    """Add ``authentication`` and ``explanation`` to each result whose proxy answered 407, in place."""
+    for result in results:
+        if result["reason"] != AUTH_REQUIRED or not result["proxy"]:
+            continue
+        proxy = str(result["proxy"])
+        names = [_auth_consumer(consumer, result["service"]) for consumer in result["consumers"]]
+        named = [name for name in names if name is not None]
+        entries = {name: consumer_entry(auth, name) for name in named} if auth is not None else {}
+        result["authentication"] = [
+            {
+                "consumer": name,
+                "account": entry["account"],
+                "can_authenticate": entry["can_authenticate"],
+                "reason": entry["reason"],
+                "source": entry["source"],
+            }
+            for name, entry in entries.items()
+        ]
+        texts = [_explain(name, entry, proxy) for name, entry in entries.items()]
+        if not texts:
+            texts = [
+                f"Proxy {proxy} answered 407 (proxy authentication required); this probe sends no credentials. A "
+                "consumer routed to it that cannot authenticate is refused the same way (finding AU001, "
+                "authentication)."
+            ]
+        result["explanation"] = " ".join(texts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._authentication import au001_hits, authentication
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective import (
     delivery_optimization_group,
     effective,
@@ -37,6 +38,7 @@ def facts_result(
     connecting_user: str | None,
     owned: dict[tuple[str, str], Owner] | None = None,
     snapshot: RegistrySnapshot | None = None,
+    authenticating: t.Sequence[str] = (),
 ) -> dict[str, t.Any]:
     """``ansible_facts.windows_proxy`` and ``findings``, as proxy_facts returns them.
 
@@ -47,13 +49,16 @@ def facts_result(
         connecting_user: the account Ansible connects as (never taken for a signed-in user).
         owned: the values Group Policy sets; None leaves ``gpo`` out of the facts.
         snapshot: the registry to describe instead of ``read``'s (the state after a write).
+        authenticating: ``authenticating_proxies``, checked: proxies known to require credentials (AU001).
     """
     picture = read_picture(read, users=users, connecting_user=connecting_user, snapshot=snapshot)
     routes = effective(picture)
-    found = findings(picture, routes, profile=profile)
+    who = authentication(picture, routes, authenticating)
+    found = findings(picture, routes, profile=profile, authentication_hits=au001_hits(who, authenticating))
     facts: dict[str, t.Any] = {
         **picture.as_facts(),
         "effective": routes,
+        "authentication": who,
         "delivery_optimization_group": delivery_optimization_group(picture),
         "findings": found,
     }

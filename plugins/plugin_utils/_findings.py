@@ -89,6 +89,21 @@ SOURCES = {
             "Netsh commands for WinHTTP",
             "https://learn.microsoft.com/windows/win32/winhttp/netsh-exe-commands",
         ),
+        Source(
+            "NETSVC",
+            "NetworkService Account",
+            "https://learn.microsoft.com/windows/win32/services/networkservice-account",
+        ),
+        Source(
+            "DLP",
+            "Configure device proxy and internet connection settings for Information Protection",
+            "https://learn.microsoft.com/purview/device-onboarding-configure-proxy",
+        ),
+        Source(
+            "CMPX",
+            "Proxy server support in Configuration Manager",
+            "https://learn.microsoft.com/mem/configmgr/core/plan-design/network/proxy-server-support",
+        ),
     )
 }
 
@@ -100,6 +115,8 @@ class Inputs:
     picture: ProxyPicture
     effective: t.Mapping[str, t.Any]
     profile: str | None = None
+    # AU001's hits, worked out by _authentication from the routes and authenticating_proxies.
+    authentication_hits: tuple[Hit, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,6 +128,8 @@ class Hit:
     remediation: str
     surface: str | None = None
     severity: Severity | None = None
+    # The key of SOURCES when it is not the rule's (AU001 cites the page of the consumer it is about).
+    source: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -564,6 +583,10 @@ def _defender_proxy_without_scheme(inputs: Inputs) -> list[Hit]:
     ]
 
 
+def _cannot_authenticate(inputs: Inputs) -> list[Hit]:
+    return list(inputs.authentication_hits)
+
+
 CATALOGUE: tuple[Rule, ...] = (
     Rule(
         "DO001",
@@ -685,11 +708,23 @@ CATALOGUE: tuple[Rule, ...] = (
         "MDEPX",
         _defender_proxy_without_scheme,
     ),
+    Rule(
+        "AU001",
+        "high",
+        "wininet",
+        "A consumer is routed to a proxy that requires credentials it cannot give",
+        "DOPX",
+        _cannot_authenticate,
+    ),
 )
 
 
 def findings(
-    picture: ProxyPicture, effective: t.Mapping[str, t.Any], *, profile: str | None = None
+    picture: ProxyPicture,
+    effective: t.Mapping[str, t.Any],
+    *,
+    profile: str | None = None,
+    authentication_hits: t.Sequence[Hit] = (),
 ) -> list[dict[str, t.Any]]:
     """Every finding of every rule, in catalogue order.
 
@@ -698,8 +733,9 @@ def findings(
         effective: the routes ``_effective.effective(picture)`` returned.
         profile: the device profile the role applies; ``"offline"`` makes MDE003 expect
             PreferStaticProxyForHttpRequest whenever a telemetry proxy is set.
+        authentication_hits: AU001's hits (``_authentication.au001_hits``); none without authenticating_proxies.
     """
-    inputs = Inputs(picture, effective, profile)
+    inputs = Inputs(picture, effective, profile, tuple(authentication_hits))
     return [
         {
             "id": rule.id,
@@ -708,7 +744,7 @@ def findings(
             "message": hit.message,
             "evidence": hit.evidence,
             "remediation": hit.remediation,
-            "source": SOURCES[rule.source].cite(),
+            "source": SOURCES[hit.source or rule.source].cite(),
         }
         for rule in CATALOGUE
         for hit in rule.check(inputs)

@@ -34,6 +34,7 @@ Bounds = set[tuple[int, str]]
 HOST_PORT: Bounds = {(MAX_TEXT, "characters"), (MAX_HOST_NAME, "characters")}
 BYPASS: Bounds = {(MAX_LIST, "entries"), (MAX_BYPASS_ENTRY, "characters")}
 URL: Bounds = {(MAX_TEXT, "characters")}
+AUTHENTICATING: Bounds = {(MAX_LIST, "entries"), (MAX_HOST_NAME, "characters")}
 
 # Option -> the bounds its description states: the constants the controller checks them against.
 EXPECTED: dict[str, Bounds] = {
@@ -51,6 +52,9 @@ EXPECTED: dict[str, Bounds] = {
     "delivery_optimization_policy.cache_hosts": {(MAX_LIST, "entries"), (MAX_HOST_NAME, "characters")},
     "proxy_endpoint_check.urls": {(MAX_LIST, "entries"), (MAX_TEXT, "characters")},
     "proxy_endpoint_check.proxy": HOST_PORT,
+    "proxy_endpoint_check.authenticating_proxies": AUTHENTICATING,
+    "proxy_facts.authenticating_proxies": AUTHENTICATING,
+    "proxy_baseline.authenticating_proxies": AUTHENTICATING,
     "proxy_restore.backup_id": {(MAX_BACKUP_ID, "characters")},
     "restart_service.name": {(MAX_LIST, "entries"), (MAX_SERVICE_NAME, "characters")},
     "telemetry_proxy.proxy": HOST_PORT,

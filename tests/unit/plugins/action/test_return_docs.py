@@ -116,7 +116,11 @@ def _endpoints() -> list[dict[str, t.Any]]:
     host = InProcessHost(registry(), endpoint_fleet.INSPECTED, {"network": network})
     effective = _ok(host, "proxy_endpoint_check", {})
     direct = _ok(host, "proxy_endpoint_check", {"urls": ["https://unreachable.corp.example/"], "via": ["direct"]})
-    return [effective, direct]
+    # Issue 15: a proxy that answers 407 on every route, so the results explain who cannot authenticate.
+    registry, network = endpoint_fleet.AUTH_HOSTS[endpoint_fleet.AUTHENTICATING]
+    auth_host = InProcessHost(registry(), endpoint_fleet.AUTHENTICATING, {"network": network})
+    refused = _ok(auth_host, "proxy_endpoint_check", {"urls": ["delivery_optimization", "defender_endpoint"]})
+    return [effective, direct, refused]
 
 
 BASELINE = {

@@ -79,6 +79,7 @@ def test_catalogue_ids_are_unique_and_documented() -> None:
         "MDE004",
         "MDE005",
         "AV001",
+        "AU001",
     ]
     documented = re.findall(r"^## (\S+):", DOCS.read_text(encoding="utf-8"), flags=re.MULTILINE)
     assert documented == ids
