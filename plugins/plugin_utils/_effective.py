@@ -212,25 +212,39 @@ def _system_settings(picture: ProxyPicture, step: str) -> dict[str, t.Any]:
     return _route(DIRECT, f"{step}: direct (none), with no system proxy setting to fall back to")
 
 
+_STORE_WORDS = {
+    "policy": "policy",
+    "mdm": "MDM policy",
+    "preference": "preference (Set-MpPreference, no policy sets it)",
+}
+
+
 def _defender_av(picture: ProxyPicture) -> dict[str, t.Any]:
+    """Defender Antivirus's route, with ``store``: where the value that decided came from (policy, mdm,
+    preference, or none when the system settings decide)."""
     bypass = picture.defender.values.get("bypass") or []
     if "bypass" in picture.defender.wrong_type:
         bypass = []
     proxy = picture.defender.text("proxy_server")
     if proxy is not None:
-        rule = f"{AV_ORDER}, step 1: the ProxyServer policy"
+        store = picture.defender.stores.get("proxy_server", "policy")
+        rule = f"{AV_ORDER}, step 1: the ProxyServer {_STORE_WORDS.get(store, store)}"
         if not proxy.lower().startswith(("http://", "https://")):
             rule += " (it lacks the http:// or https:// that [MDEPX] requires)"
-        return _route("defender.proxy_server", rule, proxy=proxy, bypass=bypass)
+        return {**_route("defender.proxy_server", rule, proxy=proxy, bypass=bypass), "store": store}
     pac_url = picture.defender.text("pac_url")
     if pac_url is not None:
-        return _route(
-            "defender.pac_url",
-            f"{AV_ORDER}, step 2: no ProxyServer, so the ProxyPacUrl policy",
-            pac_url=pac_url,
-            bypass=bypass,
-        )
-    return _system_settings(picture, f"{AV_ORDER}, steps 3-4: no ProxyServer or ProxyPacUrl")
+        store = picture.defender.stores.get("pac_url", "policy")
+        return {
+            **_route(
+                "defender.pac_url",
+                f"{AV_ORDER}, step 2: no ProxyServer, so the ProxyPacUrl {_STORE_WORDS.get(store, store)}",
+                pac_url=pac_url,
+                bypass=bypass,
+            ),
+            "store": store,
+        }
+    return {**_system_settings(picture, f"{AV_ORDER}, steps 3-4: no ProxyServer or ProxyPacUrl"), "store": "none"}
 
 
 def effective(picture: ProxyPicture) -> dict[str, t.Any]:

@@ -16,8 +16,14 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._effective impo
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._findings import findings
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._gpo import Owner
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._owners import (
+    NO_OWNERSHIP,
+    Ownership,
+    preference_owner,
+)
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_picture import (
     PICTURE_KEYS,
+    ProxyPicture,
     USER_KEYS,
     read_picture,
 )
@@ -37,6 +43,7 @@ def facts_result(
     connecting_user: str | None,
     owned: dict[tuple[str, str], Owner] | None = None,
     snapshot: RegistrySnapshot | None = None,
+    ownership: Ownership | None = None,
 ) -> dict[str, t.Any]:
     """``ansible_facts.windows_proxy`` and ``findings``, as proxy_facts returns them.
 
@@ -47,16 +54,44 @@ def facts_result(
         connecting_user: the account Ansible connects as (never taken for a signed-in user).
         owned: the values Group Policy sets; None leaves ``gpo`` out of the facts.
         snapshot: the registry to describe instead of ``read``'s (the state after a write).
+        ownership: who owns each managed value (Group Policy, MDM, preference items); None reads as nobody.
     """
     picture = read_picture(read, users=users, connecting_user=connecting_user, snapshot=snapshot)
+    registry = snapshot if snapshot is not None else RegistrySnapshot.from_read_result(read)
+    owners = setting_owners(picture, registry, ownership or NO_OWNERSHIP)
     routes = effective(picture)
+    av = routes["defender_av"]
+    if av["store"] == "none":
+        av["owner"] = "local"
+    else:
+        av.update(owners[av["source"]])
     found = findings(picture, routes, profile=profile)
     facts: dict[str, t.Any] = {
         **picture.as_facts(),
         "effective": routes,
         "delivery_optimization_group": delivery_optimization_group(picture),
         "findings": found,
+        "owners": owners,
     }
     if owned is not None:
         facts["gpo"] = [owner.as_dict() for owner in owned.values()]
     return {"ansible_facts": {"windows_proxy": facts}, "findings": found}
+
+
+def setting_owners(picture: ProxyPicture, snapshot: RegistrySnapshot, ownership: Ownership) -> dict[str, t.Any]:
+    """``owner`` with its details for every setting the facts describe, by setting id (docs/owners.md)."""
+    settings = [f"winhttp.{view}" for view in picture.winhttp]
+    settings += ["wininet.per_machine", *(f"wininet.machine.{view}" for view in picture.wininet_machine)]
+    for surface, reading in (
+        ("telemetry", picture.telemetry),
+        ("defender", picture.defender),
+        ("delivery_optimization", picture.delivery_optimization),
+    ):
+        settings += [f"{surface}.{name}" for name in reading.values]
+    found: dict[str, t.Any] = {}
+    for setting in settings:
+        owner = ownership.of(setting)
+        if owner.owner == "local":
+            owner = preference_owner(snapshot, setting) or owner
+        found[setting] = owner.as_dict()
+    return found

@@ -18,6 +18,13 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_telemetry as telemetry
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_winhttp as winhttp
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_wininet as wininet
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._owners import (
+    mdm_value,
+    mdm_wins,
+    owner_keys,
+    preference_value,
+    read_or_missing,
+)
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._policy_values import PolicyValue
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import (
     VIEWS,
@@ -72,6 +79,8 @@ def _picture_keys() -> list[KeyAddress]:
     keys.append(KeyAddress("HKLM", wininet.SETTINGS_PATH, wininet.FLAT_VALUES_VIEW))
     for table in POLICY_TABLES.values():
         keys += [value.address for value in table]
+    # Who owns them: the MDM store, MDMWinsOverGP, the enrollments, the Defender preference store.
+    keys += owner_keys()
     keys += [OS_VERSION_ADDRESS, *USER_KEYS]
     # WinHttpSettings and DefaultConnectionSettings share the Connections key: read it once.
     return list(dict.fromkeys(keys))
@@ -199,11 +208,17 @@ class UserProxy:
 
 @dataclasses.dataclass(frozen=True)
 class PolicyReading:
-    """One policy surface as found: option-term values, raw registry data, and values of the wrong type."""
+    """One policy surface as Windows resolves it: option-term values, raw data, values of the wrong type.
+
+    ``stores`` says where each setting's effective value comes from (docs/owners.md, precedence): ``policy``
+    (the ``SOFTWARE\\Policies`` value), ``mdm`` (the Policy CSP store), ``preference`` (the Defender
+    preference store) or ``none``.
+    """
 
     values: t.Mapping[str, t.Any]
     data: t.Mapping[str, t.Any]
     wrong_type: frozenset[str] = frozenset()
+    stores: t.Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def text(self, setting: str) -> str | None:
         """A REG_SZ setting's text; None when missing, empty or of another registry type."""
@@ -220,14 +235,36 @@ class PolicyReading:
         return value
 
 
-def _policy_reading(snapshot: RegistrySnapshot, table: tuple[PolicyValue, ...]) -> PolicyReading:
-    found = {value.setting: value.current(snapshot) for value in table}
+def _effective_value(snapshot: RegistrySnapshot, surface: str, value: PolicyValue) -> tuple[str, RegValue]:
+    """The store a setting's value comes from, and the value: Windows' precedence (docs/owners.md).
+
+    Group Policy over MDM unless MDMWinsOverGP is 1; any policy over the Defender preference store.
+    """
+    setting = f"{surface}.{value.setting}"
+    policy = value.current(snapshot)
+    mdm = mdm_value(setting)
+    from_mdm = read_or_missing(snapshot, mdm) if mdm is not None else RegValue.missing()
+    if from_mdm.exists and (mdm_wins(snapshot) or not policy.exists):
+        return "mdm", from_mdm
+    if policy.exists:
+        return "policy", policy
+    preference = preference_value(setting)
+    from_preference = read_or_missing(snapshot, preference) if preference is not None else RegValue.missing()
+    if from_preference.exists:
+        return "preference", from_preference
+    return "none", policy
+
+
+def _policy_reading(snapshot: RegistrySnapshot, surface: str, table: tuple[PolicyValue, ...]) -> PolicyReading:
+    resolved = {value.setting: _effective_value(snapshot, surface, value) for value in table}
+    found = {setting: current for setting, (_store, current) in resolved.items()}
     return PolicyReading(
         values={value.setting: value.display(found[value.setting]) for value in table},
         data={setting: current.data if current.exists else None for setting, current in found.items()},
         wrong_type=frozenset(
             value.setting for value in table if found[value.setting].exists and found[value.setting].type != value.type
         ),
+        stores={setting: store for setting, (store, _current) in resolved.items()},
     )
 
 
@@ -444,9 +481,9 @@ def read_picture(
         },
         users=_users(snapshot, read_result, connecting_user) if users else (),
         users_read=users,
-        telemetry=_policy_reading(snapshot, POLICY_TABLES[telemetry.NAME]),
-        defender=_policy_reading(snapshot, POLICY_TABLES[defender.NAME]),
-        delivery_optimization=_policy_reading(snapshot, POLICY_TABLES[do.NAME]),
+        telemetry=_policy_reading(snapshot, telemetry.NAME, POLICY_TABLES[telemetry.NAME]),
+        defender=_policy_reading(snapshot, defender.NAME, POLICY_TABLES[defender.NAME]),
+        delivery_optimization=_policy_reading(snapshot, do.NAME, POLICY_TABLES[do.NAME]),
         os_build=_os_build(snapshot),
         os_ubr=_os_ubr(snapshot),
     )

@@ -29,6 +29,10 @@ COMMON_KEYS = {"changed", "failed", "msg", "diff", "warnings", "deprecations", "
 FREE_FORM = {
     # The registry value names and data a finding rule looked at; they differ per rule (docs/findings.md).
     "findings[].evidence",
+    # The owner of each setting, by setting id (docs/owners.md); the ids are the surfaces' settings.
+    "owners",
+    "ansible_facts.windows_proxy.owners",
+    *(f"surfaces.{surface}.owners" for surface in ("wininet", "winhttp", "telemetry", "defender", "delivery_optimization")),
     "ansible_facts.windows_proxy.findings[].evidence",
     # Interactive session id -> session name, as many as the user has.
     "ansible_facts.windows_proxy.users[].sessions",
