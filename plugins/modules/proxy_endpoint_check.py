@@ -433,6 +433,12 @@ effective:
         rule:
           description: Why, with the document the rule comes from.
           type: str
+        store:
+          description: Where the proxy value that decided comes from - V(policy), V(mdm), V(preference) (the
+            Defender preference store C(Set-MpPreference) writes) or V(none) (the system settings decide); see
+            the collection's C(docs/owners.md).
+          type: str
+          sample: policy
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host, always 1.
   returned: always

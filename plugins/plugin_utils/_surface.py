@@ -17,6 +17,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._created_keys i
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._gpo import Owner, owners, rsop_operations
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._owners import (
     GUARDED,
+    MDM,
     Ownership,
     SettingOwner,
     gpp_operation,
@@ -212,10 +213,24 @@ def _hold_owned(
     """
     for item in drift:
         item.update(owning.of(item["setting"]).as_dict())
+    # A setting the MDM store already gives the desired value needs no write and is no drift: Windows takes
+    # the MDM value (no Group Policy sets it, or MDMWinsOverGP).
+    delivered = {
+        item["setting"]
+        for item in drift
+        if item.get("owner") == MDM
+        and item.get("effective") == item["desired"]
+        # A policy value written by hand beats the MDM one unless MDMWinsOverGP (docs/owners.md).
+        and (item["current"] is None or item.get("mdm_wins_over_gp"))
+    }
+    drift[:] = [item for item in drift if item["setting"] not in delivered]
+    held.update(delivered)
     kept: list[Change] = []
     notes: list[str] = []
     for change in changes:
         owner = owning.of_value(change.address.path, change.name, change.address.view)
+        if owner is not None and owner.setting in delivered:
+            continue
         if owner is None or owner.owner not in GUARDED:
             kept.append(change)
             continue
