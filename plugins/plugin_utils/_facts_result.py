@@ -79,19 +79,25 @@ def facts_result(
 
 
 def setting_owners(picture: ProxyPicture, snapshot: RegistrySnapshot, ownership: Ownership) -> dict[str, t.Any]:
-    """``owner`` with its details for every setting the facts describe, by setting id (docs/owners.md)."""
+    """``owner`` with its details for every setting the facts describe, by setting id (docs/owners.md).
+
+    A policy setting whose effective value comes from the Defender preference store (no policy sets it) is
+    owned by ``preference``.
+    """
     settings = [f"winhttp.{view}" for view in picture.winhttp]
     settings += ["wininet.per_machine", *(f"wininet.machine.{view}" for view in picture.wininet_machine)]
+    stores: dict[str, str] = {}
     for surface, reading in (
         ("telemetry", picture.telemetry),
         ("defender", picture.defender),
         ("delivery_optimization", picture.delivery_optimization),
     ):
         settings += [f"{surface}.{name}" for name in reading.values]
+        stores.update({f"{surface}.{name}": store for name, store in reading.stores.items()})
     found: dict[str, t.Any] = {}
     for setting in settings:
         owner = ownership.of(setting)
-        if owner.owner == "local":
+        if owner.owner == "local" and stores.get(setting) == "preference":
             owner = preference_owner(snapshot, setting) or owner
         found[setting] = owner.as_dict()
     return found
