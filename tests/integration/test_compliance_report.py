@@ -21,7 +21,7 @@ from tests.integration.conftest import HERE, Fleet
 from tests.simfleet import REPO_ROOT, ansible_env
 
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
-SCHEMA = REPO_ROOT / "docs" / "schemas" / "compliance-report-3.schema.json"
+SCHEMA = REPO_ROOT / "docs" / "schemas" / "compliance-report-4.schema.json"
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = REPO_ROOT / "tests" / "output" / "compliance_report"
 BYPASS = '["<local>", "*.corp.example", "*.prod.do.dsp.mp.microsoft.com"]'

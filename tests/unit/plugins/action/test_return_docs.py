@@ -37,7 +37,7 @@ FREE_FORM = {
     # Interactive session id -> session name, as many as the user has.
     "ansible_facts.windows_proxy.users[].sessions",
     # compliance_merge returns parts of the merged compliance.json; their shape is that document's versioned JSON
-    # schema (docs/schemas/compliance-report-3.schema.json), which test_report_merge validates every report against.
+    # schema (docs/schemas/compliance-report-4.schema.json), which test_report_merge validates every report against.
     "totals",
     "surfaces",
     "trend",
