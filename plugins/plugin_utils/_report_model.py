@@ -326,8 +326,9 @@ class ComplianceReport:
             report.findings[action] = [finding for finding in findings if isinstance(finding, dict)]
         for row in _gpo_rows_of(result):
             self._add_owner(report, row)
+        # The owner map names the winning owner (MDM over a GPO with MDMWinsOverGP); the GPO rows name every GPO value.
         for setting, owner in _owner_map_of(result).items():
-            report.owners.setdefault(setting, {"setting": setting, **owner})
+            report.owners[setting] = {"setting": setting, **owner}
         return True
 
     def add_registered(self, host: str, registered: t.Any, action: str = NAMESPACE + "registered") -> None:
