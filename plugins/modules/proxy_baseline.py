@@ -2193,6 +2193,21 @@ ansible_facts:
             signed_in:
               description: Whether the user owns an interactive (console or remote desktop) session.
               type: bool
+            policy:
+              description:
+                - The proxy values user Group Policy writes to the user's policies branch
+                  (C(HKU\\<SID>\\Software\\Policies\\Microsoft\\Windows\\CurrentVersion\\Internet Settings)), by value name
+                  (C(ProxyEnable), C(ProxyServer), C(ProxyOverride), C(AutoConfigURL)); C({}) when there are none.
+                - Whether WinINET uses them over the user's own settings is not documented (C(docs/owners.md)).
+              type: dict
+            owner:
+              description:
+                - Who set the user's proxy - V(group_policy) (values in the user's policies branch),
+                  V(group_policy_preferences) (the user's Group Policy history names the Preferences Internet Settings
+                  extension) or V(local); the details, with the GPOs from the user's Group Policy history, are in
+                  C(owners["wininet.user:<SID>"]).
+              type: str
+              sample: local
         telemetry:
           description: The Defender for Endpoint telemetry proxy policy.
           returned: always

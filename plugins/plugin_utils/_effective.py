@@ -88,10 +88,21 @@ def interactive_user(picture: ProxyPicture) -> tuple[UserProxy | None, list[str]
     if not signed_in:
         return None, [_nobody_signed_in(picture)]
     first = signed_in[0]
+    notes = _user_owner_note(first)
     if len(signed_in) == 1:
-        return first, []
+        return first, notes
     sids = ", ".join(user.sid for user in signed_in)
-    return first, [f"{len(signed_in)} users are signed in ({sids}); the first, {first.sid}, is taken"]
+    return first, [f"{len(signed_in)} users are signed in ({sids}); the first, {first.sid}, is taken", *notes]
+
+
+def _user_owner_note(user: UserProxy) -> list[str]:
+    """Who set the user's proxy, when it is not the user (docs/owners.md, user-side policy)."""
+    owner = user.owner
+    if owner.get("owner") == "group_policy":
+        return [f"user Group Policy sets this user's proxy ({owner.get('gpo_name') or 'GPO not named'})"]
+    if owner.get("owner") == "group_policy_preferences":
+        return [f"a Group Policy Preferences item sets this user's proxy ({owner.get('gpo_name')})"]
+    return []
 
 
 def _nobody_signed_in(picture: ProxyPicture) -> str:

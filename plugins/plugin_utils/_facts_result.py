@@ -100,4 +100,7 @@ def setting_owners(picture: ProxyPicture, snapshot: RegistrySnapshot, ownership:
         if owner.owner == "local" and stores.get(setting) == "preference":
             owner = preference_owner(snapshot, setting) or owner
         found[setting] = owner.as_dict()
+    # Each loaded user's WinINET settings: user Group Policy, a preference item, or the user (docs/owners.md).
+    for user in picture.users:
+        found[f"wininet.user:{user.sid}"] = dict(user.owner)
     return found

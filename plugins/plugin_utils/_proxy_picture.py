@@ -63,12 +63,28 @@ POLICY_TABLES: dict[str, tuple[PolicyValue, ...]] = {
 }
 
 
+# User-side policy (docs/owners.md): the proxy values user Group Policy writes to a user's policies branch, and the
+# Group Policy history of the client-side extensions that set a user's proxy: Administrative Templates (registry)
+# and the Group Policy Preferences Internet Settings extension. One subkey per GPO applied, with DisplayName, DSPath
+# and GPOName (Microsoft KB201453, "Group Policy history stored in registry"; unverified on current Windows).
+USER_POLICY_PATH = r"Software\Policies\Microsoft\Windows\CurrentVersion\Internet Settings"
+USER_POLICY_WILDCARD = KeyAddress("HKU", "*\\" + USER_POLICY_PATH, 64)
+GP_HISTORY_PATH = r"Software\Microsoft\Windows\CurrentVersion\Group Policy\History"
+ADMINISTRATIVE_TEMPLATES_CSE = "{35378EAC-683F-11D2-A89A-00C04FBBCFA2}"
+GPP_INTERNET_SETTINGS_CSE = "{E47248BA-94CC-49c4-BBB5-9EB7F05183D0}"
+USER_HISTORY_WILDCARDS = tuple(
+    KeyAddress("HKU", f"*\\{GP_HISTORY_PATH}\\{cse}\\*", 64)
+    for cse in (ADMINISTRATIVE_TEMPLATES_CSE, GPP_INTERNET_SETTINGS_CSE)
+)
+
 # What proxy_facts reads when told not to read user profiles (users: false): PICTURE_KEYS minus these.
 USER_KEYS: tuple[KeyAddress, ...] = (
     USER_SETTINGS_WILDCARD,
     USER_CONNECTIONS_WILDCARD,
     VOLATILE_WILDCARD,
     SESSIONS_WILDCARD,
+    USER_POLICY_WILDCARD,
+    *USER_HISTORY_WILDCARDS,
 )
 
 
@@ -180,6 +196,8 @@ class UserProxy:
     ``sessions`` maps each session id found under ``Volatile Environment`` to its SESSIONNAME (None when
     the value is missing); ``account`` is ``USERDOMAIN\\USERNAME`` from ``Volatile Environment``;
     ``connecting`` is True for the hive of the account Ansible connects with (WinRM loads it into HKU).
+    ``policy`` holds the proxy values of the user's policies branch (user Group Policy), ``owner`` who set the
+    user's proxy, with its details (docs/owners.md).
     """
 
     sid: str
@@ -188,6 +206,8 @@ class UserProxy:
     sessions: t.Mapping[str, str | None] = dataclasses.field(default_factory=dict)
     account: str | None = None
     connecting: bool = False
+    policy: t.Mapping[str, t.Any] = dataclasses.field(default_factory=dict)
+    owner: t.Mapping[str, t.Any] = dataclasses.field(default_factory=lambda: {"owner": "local"})
 
     @property
     def signed_in(self) -> bool:
@@ -203,6 +223,8 @@ class UserProxy:
             "sessions": dict(self.sessions),
             "connecting": self.connecting,
             "signed_in": self.signed_in,
+            "policy": dict(self.policy),
+            "owner": self.owner["owner"],
         }
 
 
@@ -410,6 +432,12 @@ def _user(
     # WinINET reads the blob; the flat values matter only to a profile that has never written one.
     settings = _blob_settings(_value(snapshot, connections_key, CONNECTION_BLOB)) or _flat_settings(flat)
     account = _account(snapshot, sid, view)
+    policy_key = KeyAddress("HKU", f"{sid}\\{USER_POLICY_PATH}", view)
+    policy = {
+        name: value.data
+        for name in FLAT_VALUES
+        if (value := _value(snapshot, policy_key, name)).exists and isinstance(value.data, (str, int))
+    }
     return UserProxy(
         sid,
         settings,
@@ -417,7 +445,62 @@ def _user(
         sessions=_sessions(read_result, sid),
         account=account,
         connecting=same_account(account, connecting_user),
+        policy=policy,
+        owner=_user_owner(read_result, sid, policy_key, bool(policy)),
     )
+
+
+# Bounds on what a host may claim in a Group Policy history entry.
+MAX_HISTORY_TEXT = 512
+MAX_HISTORY_GPOS = 64
+
+
+def _history(read_result: t.Mapping[str, t.Any], sid: str, cse: str) -> list[dict[str, str]]:
+    """The GPOs a client-side extension applied to a user: ``{gpo_name, gpo_id}`` per history subkey, in order."""
+    prefix = f"{sid}\\{GP_HISTORY_PATH}\\{cse}\\".lower()
+    found = []
+    for entry in read_result.get("keys", []):
+        path = str(entry.get("path", ""))
+        if str(entry.get("hive", "")).upper() != "HKU" or not entry.get("exists") or not path.lower().startswith(prefix):
+            continue
+        values = {str(value.get("name", "")).lower(): value.get("data") for value in entry.get("values") or []}
+        name, gpo_id = values.get("displayname"), values.get("dspath") or values.get("gponame")
+        if isinstance(name, str) and name.strip():
+            found.append(
+                {"gpo_name": name.strip()[:MAX_HISTORY_TEXT], "gpo_id": str(gpo_id or "").strip()[:MAX_HISTORY_TEXT]}
+            )
+    return found[:MAX_HISTORY_GPOS]
+
+
+def _joined(gpos: list[dict[str, str]], key: str) -> str:
+    return "; ".join(dict.fromkeys(gpo[key] for gpo in gpos))
+
+
+def _user_owner(
+    read_result: t.Mapping[str, t.Any], sid: str, policy_key: KeyAddress, has_policy: bool
+) -> dict[str, t.Any]:
+    """Who set a user's proxy: user Group Policy (values in the policies branch), a Group Policy Preferences Internet
+    Settings item (its extension's history), or nobody. The user RSoP namespace needs the SID before the query,
+    so it is not read; the GPO names come from the history: all GPOs the extension applied (unverified)."""
+    if has_policy:
+        gpos = _history(read_result, sid, ADMINISTRATIVE_TEMPLATES_CSE)
+        return {
+            "owner": "group_policy",
+            "gpo_name": _joined(gpos, "gpo_name"),
+            "gpo_id": _joined(gpos, "gpo_id"),
+            "key": f"HKU\\{policy_key.path}",
+            "verified": False,
+        }
+    gpos = _history(read_result, sid, GPP_INTERNET_SETTINGS_CSE)
+    if gpos:
+        return {
+            "owner": "group_policy_preferences",
+            "gpo_name": _joined(gpos, "gpo_name"),
+            "gpo_id": _joined(gpos, "gpo_id"),
+            "key": f"HKU\\{sid}\\{USER_SETTINGS_PATH}",
+            "verified": False,
+        }
+    return {"owner": "local"}
 
 
 def _users(

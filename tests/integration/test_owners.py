@@ -159,6 +159,9 @@ def test_facts_report_owners_and_the_defender_av_proxy_set_with_set_mppreference
         "lan",
         "group",
     ]
+    # User-side policy: the signed-in users' proxies, set by user Group Policy and by a preference item.
+    users = {user["account"]: user["owner"] for user in facts["owner-user-policy"]["users"]}
+    assert users == {"CONTOSO\\alice": "group_policy", "CONTOSO\\bob": "group_policy_preferences"}
     document = json.loads((owner_fleet.work / "report" / "compliance.json").read_text(encoding="utf-8"))
     owners = {host["name"]: {o["setting"]: o["owner"] for o in host["owners"]} for host in document["hosts"]}
     assert owners["owner-av-preference"] == {"defender.proxy_server": "preference", "defender.bypass": "preference"}

@@ -296,3 +296,42 @@ def facts_of(target: InProcessHost) -> dict[str, t.Any]:
 
 def test_facts_name_the_gpp_item_that_deploys_winhttpsettings() -> None:
     assert owned(facts("owner-gpp-winhttp")) == {"winhttp.64": GPP_OWNER}
+
+
+ALICE = make_hosts.ALICE_SID
+BOB = make_hosts.BOB_SID
+
+
+def test_user_policy_and_user_preference_items_own_the_users_proxies() -> None:
+    found = facts("owner-user-policy")
+    users = {user["sid"]: user for user in found["users"]}
+    assert (users[ALICE]["owner"], users[ALICE]["policy"]) == (
+        "group_policy",
+        {"ProxyEnable": 1, "ProxyServer": "userproxy.corp.example:8080", "ProxyOverride": "<local>"},
+    )
+    assert (users[BOB]["owner"], users[BOB]["policy"]) == ("group_policy_preferences", {})
+    history = "LDAP://CN=User,cn={%s},cn=policies,cn=system,DC=contoso,DC=com"
+    assert found["owners"][f"wininet.user:{ALICE}"] == {
+        "owner": "group_policy",
+        "gpo_name": "Contoso User Proxy",
+        "gpo_id": history % "6B1D3F5A-7C9E-4A2B-8D0F-3E5A7C9B1D2F",
+        "key": f"HKU\\{ALICE}\\Software\\Policies\\Microsoft\\Windows\\CurrentVersion\\Internet Settings",
+        "verified": False,
+    }
+    assert found["owners"][f"wininet.user:{BOB}"] == {
+        "owner": "group_policy_preferences",
+        "gpo_name": "Contoso User Proxy Preferences",
+        "gpo_id": history % "9C2E4A6B-8D0F-4B3C-9E1A-4F6B8D0C2E3A",
+        "key": f"HKU\\{BOB}\\Software\\Microsoft\\Windows\\CurrentVersion\\Internet Settings",
+        "verified": False,
+    }
+    interactive = found["effective"]["delivery_optimization"]["interactive"]
+    assert interactive["proxy"] == "userproxy.corp.example:8080"
+    assert interactive["rule"].endswith("; user Group Policy sets this user's proxy (Contoso User Proxy)")
+
+
+def test_without_users_no_user_owner_is_read() -> None:
+    run = host("owner-user-policy").run("proxy_facts", {"users": False})
+    assert run.result is not None, run.error
+    found = run.result["ansible_facts"]["windows_proxy"]
+    assert (found["users"], [key for key in found["owners"] if key.startswith("wininet.user:")]) == (None, [])

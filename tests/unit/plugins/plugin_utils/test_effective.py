@@ -201,6 +201,18 @@ def test_picture_keys_name_every_surface_once_and_the_user_wildcards() -> None:
         KeyAddress("HKU", "*\\" + USER_CONNECTIONS, 64),
         KeyAddress("HKU", "*\\Volatile Environment", 64),
         KeyAddress("HKU", "*\\Volatile Environment\\*", 64),
+        # User-side policy: the policies branch and the history of the extensions that set a user's proxy.
+        KeyAddress("HKU", r"*\Software\Policies\Microsoft\Windows\CurrentVersion\Internet Settings", 64),
+        KeyAddress(
+            "HKU",
+            r"*\Software\Microsoft\Windows\CurrentVersion\Group Policy\History\{35378EAC-683F-11D2-A89A-00C04FBBCFA2}\*",
+            64,
+        ),
+        KeyAddress(
+            "HKU",
+            r"*\Software\Microsoft\Windows\CurrentVersion\Group Policy\History\{E47248BA-94CC-49c4-BBB5-9EB7F05183D0}\*",
+            64,
+        ),
     ]
 
 
@@ -252,6 +264,9 @@ def test_facts_decode_every_surface() -> None:
             "sessions": {"1": "Console"},
             "connecting": False,
             "signed_in": True,
+            # No user Group Policy, no preference item: the user set it.
+            "policy": {},
+            "owner": "local",
         }
     ]
     assert facts["signed_in"] == [SID]
