@@ -47,9 +47,7 @@ class ActionModule(AgentAction):
     FQCN = FQCN
     ARGUMENT_SPEC = BASELINE_SPEC
 
-    def prepare(
-        self, args: dict[str, t.Any]
-    ) -> tuple[list[Surface], dict[str, set[str]], dict[str, t.Any]]:
+    def prepare(self, args: dict[str, t.Any]) -> tuple[list[Surface], dict[str, set[str]], dict[str, t.Any]]:
         overridden = {name: overridden_owners(args[name]) for name in SURFACE_BUILDERS if args.get(name)}
         return build_surfaces(args), overridden, args
 

@@ -182,9 +182,9 @@ drift:
     owner:
       description:
         - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
-          V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference store
-          that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the
-          collection's C(docs/owners.md).
+          V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference store that
+          C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the collection's
+          C(docs/owners.md).
       returned: always
       type: str
       sample: mdm
@@ -260,8 +260,8 @@ drift:
 held:
   description:
     - Every setting that differs from what was asked but is left alone because Group Policy, MDM or a Group Policy
-      Preferences item sets it (Windows would put it back), C([]) when there is none. Each carries the
-      owner, the policy or profile, and a warning says what to change instead; O(override_owner) writes them.
+      Preferences item sets it (Windows would put it back), C([]) when there is none. Each carries the owner, the
+      policy or profile, and a warning says what to change instead; O(override_owner) writes them.
     - Such a setting is not in C(drift) and does not make the task C(changed).
   returned: always
   type: list
@@ -275,7 +275,7 @@ held:
     area: DeliveryOptimization
     policy: DODownloadMode
     csp: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
-    key: HKLM\\SOFTWARE\\Microsoft\\PolicyManager\\current\\device\\DeliveryOptimization
+    key: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
     value: DODownloadMode
     effective: group
     mdm_wins_over_gp: false
@@ -297,9 +297,9 @@ held:
     owner:
       description:
         - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
-          V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference store
-          that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the
-          collection's C(docs/owners.md).
+          V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference store that
+          C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the collection's
+          C(docs/owners.md).
       returned: always
       type: str
       sample: mdm
@@ -374,8 +374,8 @@ held:
       sample: [group_policy]
 owners:
   description:
-    - The owner of each setting of C(before), by C(<surface>.<name>) (WinHTTP by view, C(winhttp.64)), as
-      C(owner) with its details beside it, as in C(drift).
+    - The owner of each setting of C(before), by C(<surface>.<name>) (WinHTTP by view, C(winhttp.64)), as C(owner)
+      with its details beside it, as in C(drift).
   returned: always
   type: dict
   sample:
@@ -383,7 +383,7 @@ owners:
       owner: group_policy
       gpo_name: Contoso MDE proxy
       gpo_id: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
-      key: HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DataCollection
+      key: HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection
     telemetry.disable_enterprise_auth_proxy:
       owner: local
 host_commands:

@@ -266,7 +266,7 @@ ansible_facts:
             policy:
               description:
                 - The proxy values user Group Policy writes to the user's policies branch
-                  (C(HKU\\<SID>\\Software\\Policies\\Microsoft\\Windows\\CurrentVersion\\Internet Settings)), by value name
+                  (C(HKU\<SID>\Software\Policies\Microsoft\Windows\CurrentVersion\Internet Settings)), by value name
                   (C(ProxyEnable), C(ProxyServer), C(ProxyOverride), C(AutoConfigURL)); C({}) when there are none.
                 - Whether WinINET uses them over the user's own settings is not documented (C(docs/owners.md)).
               type: dict
@@ -355,10 +355,11 @@ ansible_facts:
               sample: 4317
         owners:
           description:
-            - The owner of every setting the facts describe, by C(<surface>.<name>) (C(winhttp.64), C(wininet.per_machine),
-              C(wininet.machine.64), C(telemetry.proxy), C(defender.proxy_server), C(delivery_optimization.download_mode)
-              and so on), as C(owner) - V(group_policy), V(mdm), V(group_policy_preferences), V(preference) or V(local) - with its
-              details beside it, as the setting modules' C(drift) entries carry them (C(docs/owners.md)).
+            - The owner of every setting the facts describe, by C(<surface>.<name>) (C(winhttp.64),
+              C(wininet.per_machine), C(wininet.machine.64), C(telemetry.proxy), C(defender.proxy_server),
+              C(delivery_optimization.download_mode) and so on), as C(owner) - V(group_policy), V(mdm),
+              V(group_policy_preferences), V(preference) or V(local) - with its details beside it, as the setting
+              modules' C(drift) entries carry them (C(docs/owners.md)).
             - The values of C(telemetry), C(defender) and C(delivery_optimization) are the effective ones, Windows'
               precedence applied (Group Policy over MDM unless C(MDMWinsOverGP) is set, any policy over the Defender
               preference store).
@@ -370,14 +371,14 @@ ansible_facts:
               area: DeliveryOptimization
               policy: DODownloadMode
               csp: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
-              key: HKLM\\SOFTWARE\\Microsoft\\PolicyManager\\current\\device\\DeliveryOptimization
+              key: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
               value: DODownloadMode
               effective: group
               mdm_wins_over_gp: false
               verified: false
             defender.proxy_server:
               owner: preference
-              key: HKLM\\SOFTWARE\\Microsoft\\Windows Defender
+              key: HKLM\SOFTWARE\Microsoft\Windows Defender
               value: ProxyServer
             winhttp.64:
               owner: local
@@ -486,18 +487,19 @@ ansible_facts:
                   type: str
                 store:
                   description:
-                    - Where the value that decided comes from - V(policy) (C(SOFTWARE\\Policies\\Microsoft\\Windows Defender)),
-                      V(mdm), V(preference) (C(SOFTWARE\\Microsoft\\Windows Defender), which C(Set-MpPreference) writes; a policy
-                      value wins over it) or V(none) (no proxy value, the system settings decide) - with the C(owner) of that value
-                      and its details beside it (V(local) for V(none)).
+                    - Where the value that decided comes from - V(policy) (C(SOFTWARE\Policies\Microsoft\Windows
+                      Defender)), V(mdm), V(preference) (C(SOFTWARE\Microsoft\Windows Defender), which
+                      C(Set-MpPreference) writes; a policy value wins over it) or V(none) (no proxy value, the system
+                      settings decide) - with the C(owner) of that value and its details beside it (V(local) for
+                      V(none)).
                   type: str
                   sample: preference
                 owner:
                   description:
                     - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
-                      V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference store
-                      that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the
-                      collection's C(docs/owners.md).
+                      V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference
+                      store that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See
+                      the collection's C(docs/owners.md).
                   returned: always
                   type: str
                   sample: preference
@@ -538,8 +540,8 @@ ansible_facts:
                   sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
                 provider:
                   description:
-                    - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
-                      provider's GUID when the enrollment is not found.
+                    - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the
+                      winning provider's GUID when the enrollment is not found.
                   returned: for mdm, when the store names the winning provider
                   type: str
                   sample: MS DM Server (admin@contoso.com)

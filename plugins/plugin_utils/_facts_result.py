@@ -23,8 +23,8 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._owners import 
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_picture import (
     PICTURE_KEYS,
-    ProxyPicture,
     USER_KEYS,
+    ProxyPicture,
     read_picture,
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import KeyAddress, RegistrySnapshot

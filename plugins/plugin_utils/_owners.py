@@ -346,8 +346,8 @@ def ownership(
         candidates.setdefault(item.setting, []).append(item)
     order = (MDM, GROUP_POLICY, GROUP_POLICY_PREFERENCES) if wins else (GROUP_POLICY, MDM, GROUP_POLICY_PREFERENCES)
     owners: dict[str, SettingOwner] = {}
-    for setting, found in candidates.items():
-        ranked = sorted(found, key=lambda owner: order.index(owner.owner))
+    for setting, setters in candidates.items():
+        ranked = sorted(setters, key=lambda owner: order.index(owner.owner))
         winner = ranked[0]
         owners[setting] = dataclasses.replace(winner, also=tuple(owner.owner for owner in ranked[1:]))
     return Ownership(owners, wins)

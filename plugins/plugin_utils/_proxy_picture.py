@@ -461,7 +461,11 @@ def _history(read_result: t.Mapping[str, t.Any], sid: str, cse: str) -> list[dic
     found = []
     for entry in read_result.get("keys", []):
         path = str(entry.get("path", ""))
-        if str(entry.get("hive", "")).upper() != "HKU" or not entry.get("exists") or not path.lower().startswith(prefix):
+        if (
+            str(entry.get("hive", "")).upper() != "HKU"
+            or not entry.get("exists")
+            or not path.lower().startswith(prefix)
+        ):
             continue
         values = {str(value.get("name", "")).lower(): value.get("data") for value in entry.get("values") or []}
         name, gpo_id = values.get("displayname"), values.get("dspath") or values.get("gponame")

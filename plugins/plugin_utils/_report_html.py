@@ -250,7 +250,8 @@ _SCRIPT = r"""
   // resolved findings]; D.row_sets lists of indexes into D.rows [setting, surface, current, desired, compliant,
   // owner, held (a value its owner would put back: shown "held", never green)]; D.finding_sets lists of
   // [id, severity, surface, message, remediation, source]; D.owner_sets lists of
-  // [setting, owner, GPO id or CSP or key]; every other number in them indexes D.strings. Expanded once into HOSTS, whose fields
+  // [setting, owner, GPO id or CSP or key]; every other number in them indexes D.strings. Expanded once into
+  // HOSTS, whose fields
   // are: 0 name, 1 status, 2 drifted, 3 settings, 4 findings, 5 high, 6 owners, 7 problems, 8 rows, 9 findings,
   // 10 owners, 11 change since the previous report (index of CHANGE, -1 without one), 12 new findings,
   // 13 resolved findings (the columns sort by these positions).

@@ -233,8 +233,10 @@ def _check_setting(row: t.Any, where: str) -> None:
     owner = row.get("owner")
     if owner is not None and not (isinstance(owner, dict) and owner.get("owner") in OWNER_KINDS):
         raise ReportFileError(f"{where}.owner must be null or an object whose owner is one of {', '.join(OWNER_KINDS)}")
-    if owner is not None and owner["owner"] in GPO_OWNERS and not _strings(
-        [owner.get("gpo_name"), owner.get("gpo_id")]
+    if (
+        owner is not None
+        and owner["owner"] in GPO_OWNERS
+        and not _strings([owner.get("gpo_name"), owner.get("gpo_id")])
     ):
         raise ReportFileError(f"{where}.owner of {owner['owner']} must have gpo_name and gpo_id")
     if not isinstance(row.get("held", False), bool):

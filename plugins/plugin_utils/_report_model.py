@@ -102,6 +102,7 @@ def owner_of_item(item: t.Mapping[str, t.Any]) -> dict[str, t.Any] | None:
         return None
     return {"owner": owner, **{str(key): value for key, value in item.items() if key not in _ITEM_KEYS}}
 
+
 def surface_of_module(action: str) -> str:
     """``proxyfleet.windows.telemetry_proxy`` -> ``telemetry``: the surface a single-surface module checks."""
     name = action.rsplit(".", 1)[-1]

@@ -15,6 +15,7 @@ import typing as t
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._created_keys import CREATED_KEYS, bookkeeping
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._gpo import Owner, owners, rsop_operations
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._owners import (
     GUARDED,
     MDM,
@@ -24,7 +25,6 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._owners import 
     owner_keys,
     ownership,
 )
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import (
     Change,
     KeyAddress,
@@ -89,9 +89,7 @@ def converge(
     per-surface results (``surfaces``), the combined ``drift`` and ``held``, ``changed``, ``backup_id``,
     ``warnings`` and, when ``diff`` is set, the ``diff`` list.
     """
-    outcome, _state = converge_state(
-        session, surfaces, check_mode=check_mode, diff=diff, override_owner=override_owner
-    )
+    outcome, _state = converge_state(session, surfaces, check_mode=check_mode, diff=diff, override_owner=override_owner)
     return outcome
 
 
@@ -161,9 +159,7 @@ def converge_state(
             # Held values are not drift: Windows would put them back (docs/owners.md).
             "drift": [item for item in drifts[surface.name] if not item.get("held")],
             "held": [item for item in drifts[surface.name] if item.get("held")],
-            "owners": {
-                f"{surface.name}.{key}": owning.of(f"{surface.name}.{key}").as_dict() for key in described
-            },
+            "owners": {f"{surface.name}.{key}": owning.of(f"{surface.name}.{key}").as_dict() for key in described},
         }
     outcome: dict[str, t.Any] = {
         "changed": bool(changes),
@@ -238,9 +234,7 @@ def _hold_owned(
         where = f"{owner.setting} is owned by {owner.describe()}"
         if owner.owner in override:
             kept.append(change)
-            notes.append(
-                f"{where}; {value} written because override_owner names {owner.owner}, but {owner.why_held()}"
-            )
+            notes.append(f"{where}; {value} written because override_owner names {owner.owner}, but {owner.why_held()}")
             continue
         for item in drift:
             if _belongs(item["setting"], owner):

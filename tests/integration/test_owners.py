@@ -155,7 +155,9 @@ def test_facts_report_owners_and_the_defender_av_proxy_set_with_set_mppreference
     assert (av["proxy"], av["store"], av["owner"]) == ("http://10.0.0.8:3128", "preference", "preference")
     assert facts["owner-mdm-do"]["owners"]["delivery_optimization.download_mode"]["owner"] == "mdm"
     assert facts["owner-gpp-winhttp"]["owners"]["winhttp.64"]["owner"] == "group_policy_preferences"
-    assert [facts[name]["delivery_optimization"]["download_mode"] for name in ("owner-gp-and-mdm", "owner-mdm-wins")] == [
+    assert [
+        facts[name]["delivery_optimization"]["download_mode"] for name in ("owner-gp-and-mdm", "owner-mdm-wins")
+    ] == [
         "lan",
         "group",
     ]

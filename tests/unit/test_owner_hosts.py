@@ -87,9 +87,14 @@ CASES: dict[str, Case] = {
         "delivery_optimization_policy",
         {"download_mode": "lan"},
         [
-            {"setting": "delivery_optimization.download_mode", "current": None, "desired": "lan",
-             **mdm_owner("DeliveryOptimization", "DODownloadMode", "group"), "held": True}
-        ],  # fmt: skip
+            {
+                "setting": "delivery_optimization.download_mode",
+                "current": None,
+                "desired": "lan",
+                **mdm_owner("DeliveryOptimization", "DODownloadMode", "group"),
+                "held": True,
+            }
+        ],
         [
             mdm_message(
                 "delivery_optimization.download_mode",
@@ -106,9 +111,14 @@ CASES: dict[str, Case] = {
         "telemetry_proxy",
         {"proxy": "proxy.corp.example:8080"},
         [
-            {"setting": "telemetry.proxy", "current": None, "desired": "proxy.corp.example:8080",
-             **mdm_owner("System", "TelemetryProxy", "10.0.0.7:8080"), "held": True}
-        ],  # fmt: skip
+            {
+                "setting": "telemetry.proxy",
+                "current": None,
+                "desired": "proxy.corp.example:8080",
+                **mdm_owner("System", "TelemetryProxy", "10.0.0.7:8080"),
+                "held": True,
+            }
+        ],
         [
             mdm_message(
                 "telemetry.proxy", "System", "TelemetryProxy", DATA_COLLECTION + "\\TelemetryProxyServer", GP_BEATS_MDM
@@ -120,9 +130,14 @@ CASES: dict[str, Case] = {
         "winhttp_proxy",
         {"proxy": "newproxy.corp.example:8080", "bypass": ["<local>"], "views": [64]},
         [
-            {"setting": "winhttp.64.proxy", "current": "proxy.corp.example:8080",
-             "desired": "newproxy.corp.example:8080", **GPP_OWNER, "held": True}
-        ],  # fmt: skip
+            {
+                "setting": "winhttp.64.proxy",
+                "current": "proxy.corp.example:8080",
+                "desired": "newproxy.corp.example:8080",
+                **GPP_OWNER,
+                "held": True,
+            }
+        ],
         [
             "winhttp.64 is owned by a Group Policy Preferences registry item of GPO 'Contoso WinHTTP proxy "
             f"(KB4494447)' ({WINHTTP_GPO_ID}); HKLM\\{CONNECTIONS}\\WinHttpSettings is left as it is: the next Group "
@@ -136,9 +151,15 @@ CASES: dict[str, Case] = {
         "delivery_optimization_policy",
         {"download_mode": "simple"},
         [
-            {"setting": "delivery_optimization.download_mode", "current": "lan", "desired": "simple",
-             **DO_GPO_OWNER, "also": ["mdm"], "held": True}
-        ],  # fmt: skip
+            {
+                "setting": "delivery_optimization.download_mode",
+                "current": "lan",
+                "desired": "simple",
+                **DO_GPO_OWNER,
+                "also": ["mdm"],
+                "held": True,
+            }
+        ],
         [
             f"delivery_optimization.download_mode is owned by Group Policy 'Contoso Delivery Optimization' "
             f"({DO_GPO_ID}); HKLM\\{DO_POLICY}\\DODownloadMode is left as it is: the next Group Policy refresh would "
@@ -151,10 +172,15 @@ CASES: dict[str, Case] = {
         "delivery_optimization_policy",
         {"download_mode": "simple"},
         [
-            {"setting": "delivery_optimization.download_mode", "current": "lan", "desired": "simple",
-             **mdm_owner("DeliveryOptimization", "DODownloadMode", "group", wins=True), "also": ["group_policy"],
-             "held": True}
-        ],  # fmt: skip
+            {
+                "setting": "delivery_optimization.download_mode",
+                "current": "lan",
+                "desired": "simple",
+                **mdm_owner("DeliveryOptimization", "DODownloadMode", "group", wins=True),
+                "also": ["group_policy"],
+                "held": True,
+            }
+        ],
         [
             mdm_message(
                 "delivery_optimization.download_mode",

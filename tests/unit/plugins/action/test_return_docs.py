@@ -32,7 +32,10 @@ FREE_FORM = {
     # The owner of each setting, by setting id (docs/owners.md); the ids are the surfaces' settings.
     "owners",
     "ansible_facts.windows_proxy.owners",
-    *(f"surfaces.{surface}.owners" for surface in ("wininet", "winhttp", "telemetry", "defender", "delivery_optimization")),
+    *(
+        f"surfaces.{surface}.owners"
+        for surface in ("wininet", "winhttp", "telemetry", "defender", "delivery_optimization")
+    ),
     "ansible_facts.windows_proxy.findings[].evidence",
     # Interactive session id -> session name, as many as the user has.
     "ansible_facts.windows_proxy.users[].sessions",

@@ -178,6 +178,9 @@ def without_rule(found: dict[str, t.Any]) -> dict[str, t.Any]:
 # --- PICTURE_KEYS and the picture ------------------------------------------------------------------------------
 
 
+GP_HISTORY = r"*\Software\Microsoft\Windows\CurrentVersion\Group Policy\History"
+
+
 def test_picture_keys_name_every_surface_once_and_the_user_wildcards() -> None:
     keys = list(PICTURE_KEYS)
     assert keys == [
@@ -203,16 +206,8 @@ def test_picture_keys_name_every_surface_once_and_the_user_wildcards() -> None:
         KeyAddress("HKU", "*\\Volatile Environment\\*", 64),
         # User-side policy: the policies branch and the history of the extensions that set a user's proxy.
         KeyAddress("HKU", r"*\Software\Policies\Microsoft\Windows\CurrentVersion\Internet Settings", 64),
-        KeyAddress(
-            "HKU",
-            r"*\Software\Microsoft\Windows\CurrentVersion\Group Policy\History\{35378EAC-683F-11D2-A89A-00C04FBBCFA2}\*",
-            64,
-        ),
-        KeyAddress(
-            "HKU",
-            r"*\Software\Microsoft\Windows\CurrentVersion\Group Policy\History\{E47248BA-94CC-49c4-BBB5-9EB7F05183D0}\*",
-            64,
-        ),
+        KeyAddress("HKU", GP_HISTORY + r"\{35378EAC-683F-11D2-A89A-00C04FBBCFA2}\*", 64),
+        KeyAddress("HKU", GP_HISTORY + r"\{E47248BA-94CC-49c4-BBB5-9EB7F05183D0}\*", 64),
     ]
 
 

@@ -158,11 +158,21 @@ def test_a_gpo_value_is_held_with_its_owner_and_not_written() -> None:
     session = FakeSession(GP_TELEMETRY, SETTINGS, GPOS)
     outcome = converge(session, [telemetry_surface()], check_mode=False, diff=False)  # type: ignore[arg-type]
     result = outcome["surfaces"]["telemetry"]
-    owner = {"owner": "group_policy", "gpo_name": "Contoso MDE proxy", "gpo_id": GPO_ID, "key": f"HKLM\\{DATA_COLLECTION}"}
+    owner = {
+        "owner": "group_policy",
+        "gpo_name": "Contoso MDE proxy",
+        "gpo_id": GPO_ID,
+        "key": f"HKLM\\{DATA_COLLECTION}",
+    }
     assert result["held"] == [
-        {"setting": "telemetry.proxy", "current": "10.0.0.9:3128", "desired": "proxy.corp.example:8080", **owner,
-         "held": True}
-    ]  # fmt: skip
+        {
+            "setting": "telemetry.proxy",
+            "current": "10.0.0.9:3128",
+            "desired": "proxy.corp.example:8080",
+            **owner,
+            "held": True,
+        }
+    ]
     # DisableEnterpriseAuthProxy is not owned (its GPO lost), so it alone is drift, and written.
     assert result["drift"] == [
         {"setting": "telemetry.disable_enterprise_auth_proxy", "current": None, "desired": True, "owner": "local"}
@@ -215,9 +225,14 @@ def test_an_mdm_value_is_held_and_named_with_its_policy_and_enrollment() -> None
     session = FakeSession(MDM_DO)
     outcome = converge(session, [do_surface()], check_mode=False, diff=False)  # type: ignore[arg-type]
     assert outcome["held"] == [
-        {"setting": "delivery_optimization.download_mode", "current": None, "desired": "lan", **MDM_DO_OWNER,
-         "held": True}
-    ]  # fmt: skip
+        {
+            "setting": "delivery_optimization.download_mode",
+            "current": None,
+            "desired": "lan",
+            **MDM_DO_OWNER,
+            "held": True,
+        }
+    ]
     assert (outcome["changed"], outcome["drift"], session.applied) == (False, [], [])
     assert outcome["warnings"] == [MDM_HELD]
 

@@ -401,7 +401,7 @@ def held_document() -> dict[str, object]:
 def test_a_held_setting_is_marked_held_with_its_owner_in_every_format() -> None:
     document = held_document()
     [_header, row] = list(csv.reader(io.StringIO(_report_formats.to_csv(document))))
-    assert dict(zip(_report_formats.CSV_COLUMNS, row)) == {
+    assert dict(zip(_report_formats.CSV_COLUMNS, row, strict=True)) == {
         "host": "mdm-host",
         "status": "drifted",
         "surface": "delivery_optimization",

@@ -276,7 +276,8 @@ def test_trend_in_csv_html_and_summary(tmp_path: Path) -> None:
     lines = to_csv(document).splitlines()
     assert lines[0].endswith(",action,trend")
     assert (
-        lines[1] == "a,compliant,telemetry,telemetry.proxy,true,proxy.corp.example:8080,proxy.corp.example:8080,,,,false,"
+        lines[1]
+        == "a,compliant,telemetry,telemetry.proxy,true,proxy.corp.example:8080,proxy.corp.example:8080,,,,false,"
         "proxyfleet.windows.telemetry_proxy,fixed"
     )
     assert lines[3] == "c,unknown,,,,,,,,,,,newly_unreachable"
