@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: proxy_facts
-short_description: Every proxy surface, the effective proxy per consumer, findings and GPO owners
+short_description: Every proxy surface, the effective proxy per consumer, findings and owners
 version_added: 0.1.0
 description:
   - Reads every proxy surface of a Windows host with one host command and returns C(ansible_facts.windows_proxy).
@@ -23,6 +23,10 @@ description:
     remediation (which module and option fixes it) and the document the rule comes from.
   - C(gpo) - which managed values Group Policy sets, from the host's Resultant Set of Policy, read in the same
     host command.
+  - C(owners) - who sets each value - Group Policy, MDM (Intune, Policy CSP), a Group Policy Preferences item,
+    the Defender preference store (C(Set-MpPreference)) or nobody - and, for each loaded user, user Group Policy
+    or a preference item; the telemetry, Defender and Delivery Optimization values are the effective ones, with
+    Windows' precedence applied (C(docs/owners.md)). All in the same host command.
   - Facts modules that are action plugins cannot run through C(gather_facts); run it as a task, for example in
     C(pre_tasks).
 extends_documentation_fragment:
@@ -66,7 +70,8 @@ options:
     default: true
   group_policy:
     description:
-      - Read the Resultant Set of Policy to tell which managed values a GPO sets.
+      - Read the Resultant Set of Policy to tell which managed values a GPO or a Group Policy Preferences item sets.
+      - The MDM and Defender preference stores are read either way (they are registry keys of the same read).
     type: bool
     default: true
 author:
