@@ -197,8 +197,12 @@ CASES: dict[str, Case] = {
 
 def test_the_owner_host_files_are_what_the_script_writes() -> None:
     assert sorted(path.name for path in DIR.iterdir()) == sorted(
-        [f"{name}.reg" for name in make_hosts.OWNER_HOSTS] + [f"{name}.json" for name in make_hosts.OWNER_HOSTS]
+        [f"{name}.reg" for name in make_hosts.OWNER_HOSTS]
+        + [f"{name}.json" for name in make_hosts.OWNER_HOSTS]
+        + ["README.md"]
     )
+    readme = (DIR / "README.md").read_text(encoding="utf-8")
+    assert all(f"- `{name}`:" in readme for name in make_hosts.OWNER_HOSTS)
     for name in make_hosts.OWNER_HOSTS:
         assert (DIR / f"{name}.reg").read_bytes() == make_hosts.render(name), "run python -m tests.fixtures.make_hosts"
         assert (DIR / f"{name}.json").read_bytes() == make_hosts.render_facts(name), name
