@@ -281,7 +281,8 @@ _SCRIPT = r"""
     ["unknown", T.unknown, 2], ["not assessed", T.not_assessed, 3],
     ["settings drifted", T.settings_drifted + " / " + T.settings], ["findings (high)",
       (T.findings.high + T.findings.medium + T.findings.low) + " (" + T.findings.high + ")"],
-    ["GPO-owned settings", T.gpo_owned_settings]];
+    ["GPO-owned settings", T.gpo_owned_settings], ["held settings (their owner would revert them)", T.settings_held],
+    ["owned settings (GPO, MDM, preference)", T.owned_settings]];
   for (const [label, value, status] of cards) {
     const card = el("div", null, status === undefined ? "card" : "card s" + status);
     card.dataset.total = label;

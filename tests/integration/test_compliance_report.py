@@ -321,6 +321,9 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
     assert dom.text("total:compliant") == "1 compliant"
     assert dom.text("total:drifted") == "6 drifted"
     assert dom.text("total:unknown") == "1 unknown"
+    assert dom.text("total:held settings (their owner would revert them)") == (
+        "1 held settings (their owner would revert them)"
+    )
     assert dom.text("count") == "8 of 8 hosts"
     assert dom.text("detail-title") == "win11-gpo-telemetry: drifted"
     findings = dom.text("detail-findings")
