@@ -59,6 +59,10 @@ GPP_PROPERTIES = [
     "polmkrBaseGpoGuid",
     "polmkrBaseInstanceXml",
 ]
+WINHTTP_64 = "winhttp.64"
+WINHTTP_32 = "winhttp.32"
+SOFTWARE_PREFIX = "software\\"
+WOW64_PREFIX = "software\\wow6432node\\"
 # An item's XML is a few hundred characters; a longer one is not a registry item we can read.
 MAX_ITEM_XML = 65_536
 HKLM_NAMES = ("hkey_local_machine", "hklm")
@@ -207,8 +211,13 @@ class Ownership:
         return local(setting)
 
     def of_value(self, path: str, name: str, view: int) -> SettingOwner | None:
-        """The owner of a registry value a surface writes; None when it is not a managed value."""
-        setting = MANAGED_VALUES.get((path.lower(), name.lower())) if view == 64 else None
+        """The owner of a registry value a surface writes; None when it is not a managed value.
+
+        Of the 32-bit view only WinHTTP's value is owned (a preference item can write WOW6432Node's).
+        """
+        setting = MANAGED_VALUES.get((path.lower(), name.lower()))
+        if view == 32:
+            setting = WINHTTP_32 if setting == WINHTTP_64 else None
         return None if setting is None else self.of(setting)
 
 
@@ -300,6 +309,10 @@ def gpp_owners(result: t.Mapping[str, t.Any], hive: str = "HKLM") -> dict[tuple[
             continue
         where = (props.get("key", "").strip("\\").lower(), props.get("name", "").lower())
         setting = MANAGED_VALUES.get(where)
+        if setting is None and where[0].startswith(WOW64_PREFIX):
+            # The 32-bit view: a preference item names WOW6432Node itself.
+            native = (SOFTWARE_PREFIX + where[0].removeprefix(WOW64_PREFIX), where[1])
+            setting = WINHTTP_32 if MANAGED_VALUES.get(native) == WINHTTP_64 else None
         if setting is None:
             continue
         gpo_id = str(row.get("GPOID") or row.get("polmkrBaseGpoGuid") or "")[:512]

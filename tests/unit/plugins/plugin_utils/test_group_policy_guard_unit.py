@@ -301,3 +301,23 @@ def test_gpp_items_of_the_registry_extension_own_their_values() -> None:
 def test_a_malformed_gpp_item_owns_nothing() -> None:
     rows = {"instances": [{**gpp_row(CONNECTIONS, "WinHttpSettings"), "polmkrBaseInstanceXml": 7}, {"x": 1}]}
     assert gpp_owners(rows) == {}
+
+
+def test_a_gpp_item_of_the_32_bit_view_owns_winhttp_32() -> None:
+    wow = CONNECTIONS.replace("SOFTWARE\\", "SOFTWARE\\WOW6432Node\\", 1)
+    found = gpp_owners({"instances": [gpp_row(wow, "WinHttpSettings")]})
+    assert [(owner.setting, owner.details["key"]) for owner in found.values()] == [("winhttp.32", f"HKLM\\{wow}")]
+
+
+def test_the_32_bit_winhttp_value_a_gpp_item_writes_is_held_and_the_64_bit_one_written() -> None:
+    from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surfaces import SURFACE_BUILDERS
+
+    wow = CONNECTIONS.replace("SOFTWARE\\", "SOFTWARE\\WOW6432Node\\", 1)
+    surface = SURFACE_BUILDERS["winhttp"]({"proxy": "proxy.corp.example:8080", "state": "present", "views": [64, 32]})
+    session = FakeSession({}, gpp={"instances": [gpp_row(wow, "WinHttpSettings")]})
+    outcome = converge(session, [surface], check_mode=True, diff=False)  # type: ignore[arg-type]
+    assert {item["setting"] for item in outcome["held"]} == {"winhttp.32.access_type", "winhttp.32.proxy"}
+    assert {item["setting"] for item in outcome["drift"]} == {"winhttp.64.access_type", "winhttp.64.proxy"}
+    assert outcome["warnings"][0].startswith(
+        "winhttp.32 is owned by a Group Policy Preferences registry item of GPO 'Contoso proxy preferences'"
+    )
