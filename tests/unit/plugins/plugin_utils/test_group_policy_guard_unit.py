@@ -60,12 +60,12 @@ class FakeSession:
     def __init__(
         self,
         registry: dict[str, Values],
-        settings: dict[str, t.Any] = NO_ROWS,
-        gpos: dict[str, t.Any] = NO_ROWS,
-        gpp: dict[str, t.Any] = NO_ROWS,
+        settings: dict[str, t.Any] | None = None,
+        gpos: dict[str, t.Any] | None = None,
+        gpp: dict[str, t.Any] | None = None,
     ) -> None:
         self.registry = registry
-        self.answers = (settings, gpos, gpp)
+        self.answers = (settings or NO_ROWS, gpos or NO_ROWS, gpp or NO_ROWS)
         self.applied: list[dict[str, t.Any]] = []
         self.commands = 0
 
