@@ -152,11 +152,11 @@ def surface_cell(surface: dict, mark: str) -> str:
 
 
 def held_by_group_policy(result: dict) -> list[str]:
-    """Each remaining drift entry set by a GPO, as "setting by GPO 'name'"; empty if any drift is not."""
-    drift = result.get("drift") or []
-    if not drift or not all(item.get("owner") for item in drift):
+    """Each held entry (a value its owner would put back), as "setting by GPO 'name'"; empty if drift remains."""
+    held = result.get("held") or []
+    if not held or result.get("drift"):
         return []
-    return [f"{item['setting']} by GPO '{item['owner']['gpo_name']}'" for item in drift]
+    return [f"{item['setting']} by GPO '{item.get('gpo_name', item['owner'])}'" for item in held]
 
 
 def print_details(results: dict[str, dict]) -> None:
@@ -164,7 +164,7 @@ def print_details(results: dict[str, dict]) -> None:
     print("\n   What is wrong, host by host (compared by meaning: case and order of bypass entries do not matter):")
     for host in sorted(results):
         result = results[host]["result"]
-        if not result.get("drift"):
+        if not result.get("drift") and not result.get("held"):
             print(f"  {host}: compliant ({STORIES.get(host, '')})")
             continue
         print(f"  {host} ({STORIES.get(host, '')}):")
@@ -172,6 +172,9 @@ def print_details(results: dict[str, dict]) -> None:
             drift = result["surfaces"].get(surface, {}).get("drift")
             if drift:
                 print(f"      {label}: {describe_drift(drift)}")
+            held = result["surfaces"].get(surface, {}).get("held")
+            if held:
+                print(f"      {label}, held (its owner would put it back): {describe_drift(held)}")
         for warning in result.get("warnings") or []:
             print(f"      warning: {warning}")
 
@@ -239,13 +242,21 @@ def main() -> int:
 
         rechecked, elapsed = run_playbook(fleet, work, "3-recheck", "--check")
         print_matrix("3. Re-check (check mode)", rechecked, elapsed, "DRIFT")
-        compliant = sum(1 for r in rechecked.values() if not r["result"].get("drift") and r["status"] != "failed")
+        # A held value (its owner would put it back) is not compliant either.
+        compliant = sum(
+            1
+            for r in rechecked.values()
+            if not r["result"].get("drift") and not r["result"].get("held") and r["status"] != "failed"
+        )
         print(f"  -> {compliant} of {len(rechecked)} hosts compliant")
         held = {host: held_by_group_policy(r["result"]) for host, r in rechecked.items() if r["status"] != "failed"}
         held = {host: settings for host, settings in held.items() if settings}
         for host, settings in sorted(held.items()):
             print(f"  -> {host} keeps what Group Policy sets: {', '.join(settings)}.")
-            print("     Change the GPO, or set override_gpo: true to write it anyway (a policy refresh reverts that).")
+            print(
+                "     Change the GPO, or set override_owner: [group_policy] to write it anyway (a policy refresh "
+                "reverts that)."
+            )
     print("\nFiles:")
     print(f"  playbook            {PLAYBOOK.relative_to(REPO_ROOT)}")
     print(

@@ -14,6 +14,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._facts_result i
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface import Surface, converge_state
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface_action import overridden_owners
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surfaces import SURFACE_BUILDERS
 
 FQCN = "proxyfleet.windows.proxy_baseline"
@@ -47,12 +48,14 @@ class ActionModule(AgentAction):
     FQCN = FQCN
     ARGUMENT_SPEC = BASELINE_SPEC
 
-    def prepare(self, args: dict[str, t.Any]) -> tuple[list[Surface], set[str], dict[str, t.Any]]:
-        overridden = {name for name in SURFACE_BUILDERS if (args.get(name) or {}).get("override_gpo")}
+    def prepare(self, args: dict[str, t.Any]) -> tuple[list[Surface], dict[str, set[str]], dict[str, t.Any]]:
+        overridden = {name: overridden_owners(args[name]) for name in SURFACE_BUILDERS if args.get(name)}
         listed = check_authenticating_proxies(args.get("authenticating_proxies"))
         return build_surfaces(args), overridden, {**args, "authenticating_proxies": listed}
 
-    def act(self, session: HostSession, prepared: tuple[list[Surface], set[str], dict[str, t.Any]]) -> dict[str, t.Any]:
+    def act(
+        self, session: HostSession, prepared: tuple[list[Surface], dict[str, set[str]], dict[str, t.Any]]
+    ) -> dict[str, t.Any]:
         surfaces, overridden, args = prepared
         # The picture's keys travel in the same read: a role's check of a compliant host is one command.
         extra = picture_keys(users=args["facts_users"]) if args["facts"] else []
@@ -61,7 +64,7 @@ class ActionModule(AgentAction):
             surfaces,
             check_mode=self.check_mode,
             diff=self.diff_mode,
-            override_gpo=overridden,
+            override_owner=overridden,
             extra_keys=extra,
         )
         if not outcome["warnings"]:
@@ -78,6 +81,7 @@ class ActionModule(AgentAction):
                     owned=state.owned,
                     snapshot=state.now,
                     authenticating=args["authenticating_proxies"],
+                    ownership=state.ownership,
                 )
             )
         return outcome

@@ -12,13 +12,14 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._authentication
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._facts_result import facts_result, picture_keys
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._gpo import owners, rsop_operations
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import HostSession
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import read_operation
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._owners import gpp_operation, ownership
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import RegistrySnapshot, read_operation
 
 FQCN = "proxyfleet.windows.proxy_facts"
 
 
 class ActionModule(AgentAction):
-    """Reads every surface, the loaded user profiles and the Resultant Set of Policy at once."""
+    """Reads every surface, the loaded user profiles, the owners' stores and the Resultant Set of Policy at once."""
 
     FQCN = FQCN
     ARGUMENT_SPEC = FACTS_SPEC
@@ -28,12 +29,20 @@ class ActionModule(AgentAction):
 
     def act(self, session: HostSession, prepared: dict[str, t.Any]) -> dict[str, t.Any]:
         args = prepared
+        # The MDM and Defender preference stores are registry keys of the read; Group Policy and its
+        # preference items come from the Resultant Set of Policy, read only with group_policy.
         operations = [
             read_operation(picture_keys(users=args["users"])),
-            *(rsop_operations() if args["group_policy"] else []),
+            *([*rsop_operations(), gpp_operation()] if args["group_policy"] else []),
         ]
         answers = session.run(operations)
         owned = owners(answers[1], answers[2]) if args["group_policy"] else None
+        owning = ownership(
+            answers[0],
+            RegistrySnapshot.from_read_result(answers[0]),
+            owned or {},
+            answers[3] if args["group_policy"] else None,
+        )
         result = facts_result(
             answers[0],
             profile=args["profile"],
@@ -41,5 +50,6 @@ class ActionModule(AgentAction):
             connecting_user=self.connecting_user,
             owned=owned,
             authenticating=args["authenticating_proxies"],
+            ownership=owning,
         )
         return {"changed": False, **result}

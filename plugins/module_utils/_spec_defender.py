@@ -13,4 +13,10 @@ DEFENDER_SPEC: dict[str, dict[str, object]] = {
     "ssl_options": {"type": "int"},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "override_gpo": {"type": "bool", "default": False},
+    "override_owner": {
+        "type": "list",
+        "elements": "str",
+        "choices": ["group_policy", "mdm", "group_policy_preferences"],
+        "default": [],
+    },
 }

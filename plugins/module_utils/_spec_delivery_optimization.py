@@ -14,4 +14,10 @@ DELIVERY_OPTIMIZATION_SPEC: dict[str, dict[str, object]] = {
     "disallow_cache_server_downloads_on_vpn": {"type": "bool"},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "override_gpo": {"type": "bool", "default": False},
+    "override_owner": {
+        "type": "list",
+        "elements": "str",
+        "choices": ["group_policy", "mdm", "group_policy_preferences"],
+        "default": [],
+    },
 }

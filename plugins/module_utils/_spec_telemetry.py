@@ -10,4 +10,10 @@ TELEMETRY_SPEC: dict[str, dict[str, object]] = {
     "prefer_static_proxy_for_http_request": {"type": "bool"},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "override_gpo": {"type": "bool", "default": False},
+    "override_owner": {
+        "type": "list",
+        "elements": "str",
+        "choices": ["group_policy", "mdm", "group_policy_preferences"],
+        "default": [],
+    },
 }

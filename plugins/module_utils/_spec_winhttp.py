@@ -10,6 +10,12 @@ WINHTTP_SPEC: dict[str, dict[str, object]] = {
     "bypass": {"type": "list", "elements": "str", "no_log": False},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "override_gpo": {"type": "bool", "default": False},
+    "override_owner": {
+        "type": "list",
+        "elements": "str",
+        "choices": ["group_policy", "mdm", "group_policy_preferences"],
+        "default": [],
+    },
     # No `choices` for views: ansible-core 2.16 crashes formatting the error for integer choices.
     "views": {"type": "list", "elements": "int", "default": [64, 32]},
     # ie: what ansible.windows.win_http_proxy calls it.

@@ -14,6 +14,12 @@ WININET_SPEC: dict[str, dict[str, object]] = {
     "clear_disabled": {"type": "bool", "default": False},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     "override_gpo": {"type": "bool", "default": False},
+    "override_owner": {
+        "type": "list",
+        "elements": "str",
+        "choices": ["group_policy", "mdm", "group_policy_preferences"],
+        "default": [],
+    },
     # No `choices` for views: ansible-core 2.16 crashes formatting the error for integer choices.
     "views": {"type": "list", "elements": "int", "default": [64, 32]},
 }

@@ -18,7 +18,7 @@ description:
     C(run_once), or a play on C(localhost)).
   - Every slice is read with a size bound and shape-checked; a missing, unreadable or damaged slice, a glob that
     matches nothing, or a slice of a newer schema version fails the task with the file and the field named, and
-    nothing is written. Slices of schema versions 1, 2 and 3 may be mixed; the merged report is version 3.
+    nothing is written. Slices of schema versions 1 to 4 may be mixed; the merged report is version 4.
   - The result lists the slices that went in (RV(slices)).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes

@@ -125,13 +125,31 @@ options:
         default:
         - 64
         - 32
+      override_owner:
+        description:
+        - A value that Group Policy (per the host's Resultant Set of Policy), an MDM server such as
+          Intune (the Policy CSP store under C(HKLM\SOFTWARE\Microsoft\PolicyManager)) or a Group
+          Policy Preferences registry item sets comes back at the next policy refresh or MDM sync,
+          or, written as policy over an MDM value, silently takes the place of the MDM profile. By
+          default such a value is not changed; all of this is read in the same host command as the
+          settings.
+        - It is reported in C(held), not in C(drift), with its C(owner) (V(group_policy), V(mdm) or
+          V(group_policy_preferences)) and the policy, profile or preference item that sets it, and
+          a warning that says what to change instead. It does not make the task C(changed).
+        - List the owners whose values the task may write anyway, with a warning, for example V([mdm]).
+        - Values of the Defender preference store (V(preference), C(Set-MpPreference)) and local values
+          are never held. See the collection's C(docs/owners.md).
+        type: list
+        elements: str
+        choices:
+        - group_policy
+        - mdm
+        - group_policy_preferences
+        default: []
       override_gpo:
         description:
-        - A value that Group Policy sets (per the host's Resultant Set of Policy,
-          read in the same host command) is reverted at the next policy refresh, so
-          by default it is not changed. It is reported in C(drift) with its C(owner),
-          with a warning, and does not make the task C(changed).
-        - V(true) writes it anyway, with a warning.
+        - V(true) is the same as naming V(group_policy) in O(wininet.override_owner), kept for playbooks
+          written before it.
         type: bool
         default: false
   winhttp:
@@ -208,13 +226,31 @@ options:
         choices:
         - wininet
         - ie
+      override_owner:
+        description:
+        - A value that Group Policy (per the host's Resultant Set of Policy), an MDM server such as
+          Intune (the Policy CSP store under C(HKLM\SOFTWARE\Microsoft\PolicyManager)) or a Group
+          Policy Preferences registry item sets comes back at the next policy refresh or MDM sync,
+          or, written as policy over an MDM value, silently takes the place of the MDM profile. By
+          default such a value is not changed; all of this is read in the same host command as the
+          settings.
+        - It is reported in C(held), not in C(drift), with its C(owner) (V(group_policy), V(mdm) or
+          V(group_policy_preferences)) and the policy, profile or preference item that sets it, and
+          a warning that says what to change instead. It does not make the task C(changed).
+        - List the owners whose values the task may write anyway, with a warning, for example V([mdm]).
+        - Values of the Defender preference store (V(preference), C(Set-MpPreference)) and local values
+          are never held. See the collection's C(docs/owners.md).
+        type: list
+        elements: str
+        choices:
+        - group_policy
+        - mdm
+        - group_policy_preferences
+        default: []
       override_gpo:
         description:
-        - A value that Group Policy sets (per the host's Resultant Set of Policy,
-          read in the same host command) is reverted at the next policy refresh, so
-          by default it is not changed. It is reported in C(drift) with its C(owner),
-          with a warning, and does not make the task C(changed).
-        - V(true) writes it anyway, with a warning.
+        - V(true) is the same as naming V(group_policy) in O(winhttp.override_owner), kept for playbooks
+          written before it.
         type: bool
         default: false
   telemetry:
@@ -256,13 +292,31 @@ options:
         - present
         - absent
         default: present
+      override_owner:
+        description:
+        - A value that Group Policy (per the host's Resultant Set of Policy), an MDM server such as
+          Intune (the Policy CSP store under C(HKLM\SOFTWARE\Microsoft\PolicyManager)) or a Group
+          Policy Preferences registry item sets comes back at the next policy refresh or MDM sync,
+          or, written as policy over an MDM value, silently takes the place of the MDM profile. By
+          default such a value is not changed; all of this is read in the same host command as the
+          settings.
+        - It is reported in C(held), not in C(drift), with its C(owner) (V(group_policy), V(mdm) or
+          V(group_policy_preferences)) and the policy, profile or preference item that sets it, and
+          a warning that says what to change instead. It does not make the task C(changed).
+        - List the owners whose values the task may write anyway, with a warning, for example V([mdm]).
+        - Values of the Defender preference store (V(preference), C(Set-MpPreference)) and local values
+          are never held. See the collection's C(docs/owners.md).
+        type: list
+        elements: str
+        choices:
+        - group_policy
+        - mdm
+        - group_policy_preferences
+        default: []
       override_gpo:
         description:
-        - A value that Group Policy sets (per the host's Resultant Set of Policy,
-          read in the same host command) is reverted at the next policy refresh, so
-          by default it is not changed. It is reported in C(drift) with its C(owner),
-          with a warning, and does not make the task C(changed).
-        - V(true) writes it anyway, with a warning.
+        - V(true) is the same as naming V(group_policy) in O(telemetry.override_owner), kept for playbooks
+          written before it.
         type: bool
         default: false
   defender:
@@ -314,13 +368,31 @@ options:
         - present
         - absent
         default: present
+      override_owner:
+        description:
+        - A value that Group Policy (per the host's Resultant Set of Policy), an MDM server such as
+          Intune (the Policy CSP store under C(HKLM\SOFTWARE\Microsoft\PolicyManager)) or a Group
+          Policy Preferences registry item sets comes back at the next policy refresh or MDM sync,
+          or, written as policy over an MDM value, silently takes the place of the MDM profile. By
+          default such a value is not changed; all of this is read in the same host command as the
+          settings.
+        - It is reported in C(held), not in C(drift), with its C(owner) (V(group_policy), V(mdm) or
+          V(group_policy_preferences)) and the policy, profile or preference item that sets it, and
+          a warning that says what to change instead. It does not make the task C(changed).
+        - List the owners whose values the task may write anyway, with a warning, for example V([mdm]).
+        - Values of the Defender preference store (V(preference), C(Set-MpPreference)) and local values
+          are never held. See the collection's C(docs/owners.md).
+        type: list
+        elements: str
+        choices:
+        - group_policy
+        - mdm
+        - group_policy_preferences
+        default: []
       override_gpo:
         description:
-        - A value that Group Policy sets (per the host's Resultant Set of Policy,
-          read in the same host command) is reverted at the next policy refresh, so
-          by default it is not changed. It is reported in C(drift) with its C(owner),
-          with a warning, and does not make the task C(changed).
-        - V(true) writes it anyway, with a warning.
+        - V(true) is the same as naming V(group_policy) in O(defender.override_owner), kept for playbooks
+          written before it.
         type: bool
         default: false
   delivery_optimization:
@@ -384,13 +456,31 @@ options:
         - present
         - absent
         default: present
+      override_owner:
+        description:
+        - A value that Group Policy (per the host's Resultant Set of Policy), an MDM server such as
+          Intune (the Policy CSP store under C(HKLM\SOFTWARE\Microsoft\PolicyManager)) or a Group
+          Policy Preferences registry item sets comes back at the next policy refresh or MDM sync,
+          or, written as policy over an MDM value, silently takes the place of the MDM profile. By
+          default such a value is not changed; all of this is read in the same host command as the
+          settings.
+        - It is reported in C(held), not in C(drift), with its C(owner) (V(group_policy), V(mdm) or
+          V(group_policy_preferences)) and the policy, profile or preference item that sets it, and
+          a warning that says what to change instead. It does not make the task C(changed).
+        - List the owners whose values the task may write anyway, with a warning, for example V([mdm]).
+        - Values of the Defender preference store (V(preference), C(Set-MpPreference)) and local values
+          are never held. See the collection's C(docs/owners.md).
+        type: list
+        elements: str
+        choices:
+        - group_policy
+        - mdm
+        - group_policy_preferences
+        default: []
       override_gpo:
         description:
-        - A value that Group Policy sets (per the host's Resultant Set of Policy,
-          read in the same host command) is reverted at the next policy refresh, so
-          by default it is not changed. It is reported in C(drift) with its C(owner),
-          with a warning, and does not make the task C(changed).
-        - V(true) writes it anyway, with a warning.
+        - V(true) is the same as naming V(group_policy) in O(delivery_optimization.override_owner),
+          kept for playbooks written before it.
         type: bool
         default: false
   facts:
@@ -488,19 +578,198 @@ drift:
       type: raw
       sample: proxy.corp.example:8080
     owner:
-      description: The Group Policy that sets the value, per the host's Resultant Set of Policy; the
-        value is left alone unless the surface's C(override_gpo) is V(true).
-      returned: when a GPO sets the value
-      type: dict
-      contains:
-        gpo_name:
-          description: The GPO's display name.
-          type: str
-          sample: Contoso MDE proxy
-        gpo_id:
-          description: The GPO's directory path.
-          type: str
-          sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+      description:
+        - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+          V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference store that
+          C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the collection's
+          C(docs/owners.md).
+      returned: always
+      type: str
+      sample: mdm
+    gpo_name:
+      description: The GPO's display name.
+      returned: for group_policy and group_policy_preferences
+      type: str
+      sample: Contoso MDE proxy
+    gpo_id:
+      description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+      returned: for group_policy and group_policy_preferences
+      type: str
+      sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+    key:
+      description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+      returned: for group_policy, mdm, group_policy_preferences and preference
+      type: str
+      sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+    value:
+      description: The registry value name the owner sets.
+      returned: for mdm, group_policy_preferences and preference
+      type: str
+      sample: DODownloadMode
+    area:
+      description: The Policy CSP area.
+      returned: for mdm
+      type: str
+      sample: DeliveryOptimization
+    policy:
+      description: The Policy CSP policy.
+      returned: for mdm
+      type: str
+      sample: DODownloadMode
+    csp:
+      description: The policy's CSP node, as an Intune custom profile names it.
+      returned: for mdm
+      type: str
+      sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+    provider:
+      description:
+        - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
+          provider's GUID when the enrollment is not found.
+      returned: for mdm, when the store names the winning provider
+      type: str
+      sample: MS DM Server (admin@contoso.com)
+    effective:
+      description: The value the MDM store holds, in option terms.
+      returned: for mdm
+      type: raw
+      sample: group
+    mdm_wins_over_gp:
+      description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+      returned: for mdm
+      type: bool
+      sample: false
+    action:
+      description: The preference item's action (create, replace, update or delete).
+      returned: for group_policy_preferences
+      type: str
+      sample: update
+    verified:
+      description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+        group_policy_preferences); see C(docs/owners.md).
+      returned: when the store is not documented
+      type: bool
+      sample: false
+    also:
+      description: The other owners that set the same value and lose to this one.
+      returned: when several owners set it
+      type: list
+      elements: str
+      sample: [group_policy]
+held:
+  description:
+    - Every setting that differs from what was asked but is left alone because Group Policy, MDM or a Group Policy
+      Preferences item sets it (Windows would put it back), C([]) when there is none. Each carries the owner, the
+      policy or profile, and a warning says what to change instead; the surface's C(override_owner) writes them.
+    - Such a setting is not in C(drift) and does not make the task C(changed).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+  - setting: delivery_optimization.download_mode
+    current: null
+    desired: lan
+    held: true
+    owner: mdm
+    area: DeliveryOptimization
+    policy: DODownloadMode
+    csp: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+    key: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+    value: DODownloadMode
+    effective: group
+    mdm_wins_over_gp: false
+    verified: false
+  contains:
+    setting:
+      description: The setting, as in C(drift).
+      type: str
+      sample: delivery_optimization.download_mode
+    current:
+      description: Its value in the store the module writes, null when not set.
+      type: raw
+    desired:
+      description: The value asked for.
+      type: raw
+    held:
+      description: Always V(true).
+      type: bool
+    owner:
+      description:
+        - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+          V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference store that
+          C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the collection's
+          C(docs/owners.md).
+      returned: always
+      type: str
+      sample: mdm
+    gpo_name:
+      description: The GPO's display name.
+      returned: for group_policy and group_policy_preferences
+      type: str
+      sample: Contoso MDE proxy
+    gpo_id:
+      description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+      returned: for group_policy and group_policy_preferences
+      type: str
+      sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+    key:
+      description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+      returned: for group_policy, mdm, group_policy_preferences and preference
+      type: str
+      sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+    value:
+      description: The registry value name the owner sets.
+      returned: for mdm, group_policy_preferences and preference
+      type: str
+      sample: DODownloadMode
+    area:
+      description: The Policy CSP area.
+      returned: for mdm
+      type: str
+      sample: DeliveryOptimization
+    policy:
+      description: The Policy CSP policy.
+      returned: for mdm
+      type: str
+      sample: DODownloadMode
+    csp:
+      description: The policy's CSP node, as an Intune custom profile names it.
+      returned: for mdm
+      type: str
+      sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+    provider:
+      description:
+        - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
+          provider's GUID when the enrollment is not found.
+      returned: for mdm, when the store names the winning provider
+      type: str
+      sample: MS DM Server (admin@contoso.com)
+    effective:
+      description: The value the MDM store holds, in option terms.
+      returned: for mdm
+      type: raw
+      sample: group
+    mdm_wins_over_gp:
+      description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+      returned: for mdm
+      type: bool
+      sample: false
+    action:
+      description: The preference item's action (create, replace, update or delete).
+      returned: for group_policy_preferences
+      type: str
+      sample: update
+    verified:
+      description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+        group_policy_preferences); see C(docs/owners.md).
+      returned: when the store is not documented
+      type: bool
+      sample: false
+    also:
+      description: The other owners that set the same value and lose to this one.
+      returned: when several owners set it
+      type: list
+      elements: str
+      sample: [group_policy]
 surfaces:
   description: Per surface given, its C(changed), C(before), C(after) and C(drift), as its single
     module returns them.
@@ -607,19 +876,181 @@ surfaces:
               type: raw
               sample: proxy.corp.example:8080
             owner:
-              description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
-                the value is left alone unless O(wininet.override_gpo=true).
-              returned: when a GPO sets the value
-              type: dict
-              contains:
-                gpo_name:
-                  description: The GPO's display name.
-                  type: str
-                  sample: Contoso MDE proxy
-                gpo_id:
-                  description: The GPO's directory path.
-                  type: str
-                  sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+              description:
+                - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+                  V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference
+                  store that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the
+                  collection's C(docs/owners.md).
+              returned: always
+              type: str
+              sample: mdm
+            gpo_name:
+              description: The GPO's display name.
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: Contoso MDE proxy
+            gpo_id:
+              description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+            key:
+              description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+              returned: for group_policy, mdm, group_policy_preferences and preference
+              type: str
+              sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+            value:
+              description: The registry value name the owner sets.
+              returned: for mdm, group_policy_preferences and preference
+              type: str
+              sample: DODownloadMode
+            area:
+              description: The Policy CSP area.
+              returned: for mdm
+              type: str
+              sample: DeliveryOptimization
+            policy:
+              description: The Policy CSP policy.
+              returned: for mdm
+              type: str
+              sample: DODownloadMode
+            csp:
+              description: The policy's CSP node, as an Intune custom profile names it.
+              returned: for mdm
+              type: str
+              sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+            provider:
+              description:
+                - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
+                  provider's GUID when the enrollment is not found.
+              returned: for mdm, when the store names the winning provider
+              type: str
+              sample: MS DM Server (admin@contoso.com)
+            effective:
+              description: The value the MDM store holds, in option terms.
+              returned: for mdm
+              type: raw
+              sample: group
+            mdm_wins_over_gp:
+              description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+              returned: for mdm
+              type: bool
+              sample: false
+            action:
+              description: The preference item's action (create, replace, update or delete).
+              returned: for group_policy_preferences
+              type: str
+              sample: update
+            verified:
+              description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+                group_policy_preferences); see C(docs/owners.md).
+              returned: when the store is not documented
+              type: bool
+              sample: false
+            also:
+              description: The other owners that set the same value and lose to this one.
+              returned: when several owners set it
+              type: list
+              elements: str
+              sample: [group_policy]
+        held:
+          description: This surface's part of C(held).
+          type: list
+          elements: dict
+          contains:
+            setting:
+              description: The setting.
+              type: str
+            current:
+              description: Its value in the store the module writes.
+              type: raw
+            desired:
+              description: The value asked for.
+              type: raw
+            held:
+              description: Always V(true).
+              type: bool
+            owner:
+              description:
+                - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+                  V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference
+                  store that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the
+                  collection's C(docs/owners.md).
+              returned: always
+              type: str
+              sample: mdm
+            gpo_name:
+              description: The GPO's display name.
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: Contoso MDE proxy
+            gpo_id:
+              description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+            key:
+              description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+              returned: for group_policy, mdm, group_policy_preferences and preference
+              type: str
+              sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+            value:
+              description: The registry value name the owner sets.
+              returned: for mdm, group_policy_preferences and preference
+              type: str
+              sample: DODownloadMode
+            area:
+              description: The Policy CSP area.
+              returned: for mdm
+              type: str
+              sample: DeliveryOptimization
+            policy:
+              description: The Policy CSP policy.
+              returned: for mdm
+              type: str
+              sample: DODownloadMode
+            csp:
+              description: The policy's CSP node, as an Intune custom profile names it.
+              returned: for mdm
+              type: str
+              sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+            provider:
+              description:
+                - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
+                  provider's GUID when the enrollment is not found.
+              returned: for mdm, when the store names the winning provider
+              type: str
+              sample: MS DM Server (admin@contoso.com)
+            effective:
+              description: The value the MDM store holds, in option terms.
+              returned: for mdm
+              type: raw
+              sample: group
+            mdm_wins_over_gp:
+              description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+              returned: for mdm
+              type: bool
+              sample: false
+            action:
+              description: The preference item's action (create, replace, update or delete).
+              returned: for group_policy_preferences
+              type: str
+              sample: update
+            verified:
+              description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+                group_policy_preferences); see C(docs/owners.md).
+              returned: when the store is not documented
+              type: bool
+              sample: false
+            also:
+              description: The other owners that set the same value and lose to this one.
+              returned: when several owners set it
+              type: list
+              elements: str
+              sample: [group_policy]
+        owners:
+          description: This surface's owners, as the single module's C(owners).
+          type: dict
     winhttp:
       description: The WinHTTP surface, as its single module returns it.
       returned: when O(winhttp) is given
@@ -691,19 +1122,181 @@ surfaces:
               type: raw
               sample: proxy.corp.example:8080
             owner:
-              description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
-                the value is left alone unless O(winhttp.override_gpo=true).
-              returned: when a GPO sets the value
-              type: dict
-              contains:
-                gpo_name:
-                  description: The GPO's display name.
-                  type: str
-                  sample: Contoso MDE proxy
-                gpo_id:
-                  description: The GPO's directory path.
-                  type: str
-                  sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+              description:
+                - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+                  V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference
+                  store that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the
+                  collection's C(docs/owners.md).
+              returned: always
+              type: str
+              sample: mdm
+            gpo_name:
+              description: The GPO's display name.
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: Contoso MDE proxy
+            gpo_id:
+              description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+            key:
+              description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+              returned: for group_policy, mdm, group_policy_preferences and preference
+              type: str
+              sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+            value:
+              description: The registry value name the owner sets.
+              returned: for mdm, group_policy_preferences and preference
+              type: str
+              sample: DODownloadMode
+            area:
+              description: The Policy CSP area.
+              returned: for mdm
+              type: str
+              sample: DeliveryOptimization
+            policy:
+              description: The Policy CSP policy.
+              returned: for mdm
+              type: str
+              sample: DODownloadMode
+            csp:
+              description: The policy's CSP node, as an Intune custom profile names it.
+              returned: for mdm
+              type: str
+              sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+            provider:
+              description:
+                - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
+                  provider's GUID when the enrollment is not found.
+              returned: for mdm, when the store names the winning provider
+              type: str
+              sample: MS DM Server (admin@contoso.com)
+            effective:
+              description: The value the MDM store holds, in option terms.
+              returned: for mdm
+              type: raw
+              sample: group
+            mdm_wins_over_gp:
+              description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+              returned: for mdm
+              type: bool
+              sample: false
+            action:
+              description: The preference item's action (create, replace, update or delete).
+              returned: for group_policy_preferences
+              type: str
+              sample: update
+            verified:
+              description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+                group_policy_preferences); see C(docs/owners.md).
+              returned: when the store is not documented
+              type: bool
+              sample: false
+            also:
+              description: The other owners that set the same value and lose to this one.
+              returned: when several owners set it
+              type: list
+              elements: str
+              sample: [group_policy]
+        held:
+          description: This surface's part of C(held).
+          type: list
+          elements: dict
+          contains:
+            setting:
+              description: The setting.
+              type: str
+            current:
+              description: Its value in the store the module writes.
+              type: raw
+            desired:
+              description: The value asked for.
+              type: raw
+            held:
+              description: Always V(true).
+              type: bool
+            owner:
+              description:
+                - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+                  V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference
+                  store that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the
+                  collection's C(docs/owners.md).
+              returned: always
+              type: str
+              sample: mdm
+            gpo_name:
+              description: The GPO's display name.
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: Contoso MDE proxy
+            gpo_id:
+              description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+            key:
+              description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+              returned: for group_policy, mdm, group_policy_preferences and preference
+              type: str
+              sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+            value:
+              description: The registry value name the owner sets.
+              returned: for mdm, group_policy_preferences and preference
+              type: str
+              sample: DODownloadMode
+            area:
+              description: The Policy CSP area.
+              returned: for mdm
+              type: str
+              sample: DeliveryOptimization
+            policy:
+              description: The Policy CSP policy.
+              returned: for mdm
+              type: str
+              sample: DODownloadMode
+            csp:
+              description: The policy's CSP node, as an Intune custom profile names it.
+              returned: for mdm
+              type: str
+              sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+            provider:
+              description:
+                - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
+                  provider's GUID when the enrollment is not found.
+              returned: for mdm, when the store names the winning provider
+              type: str
+              sample: MS DM Server (admin@contoso.com)
+            effective:
+              description: The value the MDM store holds, in option terms.
+              returned: for mdm
+              type: raw
+              sample: group
+            mdm_wins_over_gp:
+              description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+              returned: for mdm
+              type: bool
+              sample: false
+            action:
+              description: The preference item's action (create, replace, update or delete).
+              returned: for group_policy_preferences
+              type: str
+              sample: update
+            verified:
+              description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+                group_policy_preferences); see C(docs/owners.md).
+              returned: when the store is not documented
+              type: bool
+              sample: false
+            also:
+              description: The other owners that set the same value and lose to this one.
+              returned: when several owners set it
+              type: list
+              elements: str
+              sample: [group_policy]
+        owners:
+          description: This surface's owners, as the single module's C(owners).
+          type: dict
     telemetry:
       description: The telemetry proxy surface, as its single module returns it.
       returned: when O(telemetry) is given
@@ -759,19 +1352,181 @@ surfaces:
               type: raw
               sample: proxy.corp.example:8080
             owner:
-              description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
-                the value is left alone unless O(telemetry.override_gpo=true).
-              returned: when a GPO sets the value
-              type: dict
-              contains:
-                gpo_name:
-                  description: The GPO's display name.
-                  type: str
-                  sample: Contoso MDE proxy
-                gpo_id:
-                  description: The GPO's directory path.
-                  type: str
-                  sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+              description:
+                - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+                  V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference
+                  store that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the
+                  collection's C(docs/owners.md).
+              returned: always
+              type: str
+              sample: mdm
+            gpo_name:
+              description: The GPO's display name.
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: Contoso MDE proxy
+            gpo_id:
+              description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+            key:
+              description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+              returned: for group_policy, mdm, group_policy_preferences and preference
+              type: str
+              sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+            value:
+              description: The registry value name the owner sets.
+              returned: for mdm, group_policy_preferences and preference
+              type: str
+              sample: DODownloadMode
+            area:
+              description: The Policy CSP area.
+              returned: for mdm
+              type: str
+              sample: DeliveryOptimization
+            policy:
+              description: The Policy CSP policy.
+              returned: for mdm
+              type: str
+              sample: DODownloadMode
+            csp:
+              description: The policy's CSP node, as an Intune custom profile names it.
+              returned: for mdm
+              type: str
+              sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+            provider:
+              description:
+                - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
+                  provider's GUID when the enrollment is not found.
+              returned: for mdm, when the store names the winning provider
+              type: str
+              sample: MS DM Server (admin@contoso.com)
+            effective:
+              description: The value the MDM store holds, in option terms.
+              returned: for mdm
+              type: raw
+              sample: group
+            mdm_wins_over_gp:
+              description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+              returned: for mdm
+              type: bool
+              sample: false
+            action:
+              description: The preference item's action (create, replace, update or delete).
+              returned: for group_policy_preferences
+              type: str
+              sample: update
+            verified:
+              description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+                group_policy_preferences); see C(docs/owners.md).
+              returned: when the store is not documented
+              type: bool
+              sample: false
+            also:
+              description: The other owners that set the same value and lose to this one.
+              returned: when several owners set it
+              type: list
+              elements: str
+              sample: [group_policy]
+        held:
+          description: This surface's part of C(held).
+          type: list
+          elements: dict
+          contains:
+            setting:
+              description: The setting.
+              type: str
+            current:
+              description: Its value in the store the module writes.
+              type: raw
+            desired:
+              description: The value asked for.
+              type: raw
+            held:
+              description: Always V(true).
+              type: bool
+            owner:
+              description:
+                - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+                  V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference
+                  store that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the
+                  collection's C(docs/owners.md).
+              returned: always
+              type: str
+              sample: mdm
+            gpo_name:
+              description: The GPO's display name.
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: Contoso MDE proxy
+            gpo_id:
+              description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+            key:
+              description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+              returned: for group_policy, mdm, group_policy_preferences and preference
+              type: str
+              sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+            value:
+              description: The registry value name the owner sets.
+              returned: for mdm, group_policy_preferences and preference
+              type: str
+              sample: DODownloadMode
+            area:
+              description: The Policy CSP area.
+              returned: for mdm
+              type: str
+              sample: DeliveryOptimization
+            policy:
+              description: The Policy CSP policy.
+              returned: for mdm
+              type: str
+              sample: DODownloadMode
+            csp:
+              description: The policy's CSP node, as an Intune custom profile names it.
+              returned: for mdm
+              type: str
+              sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+            provider:
+              description:
+                - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
+                  provider's GUID when the enrollment is not found.
+              returned: for mdm, when the store names the winning provider
+              type: str
+              sample: MS DM Server (admin@contoso.com)
+            effective:
+              description: The value the MDM store holds, in option terms.
+              returned: for mdm
+              type: raw
+              sample: group
+            mdm_wins_over_gp:
+              description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+              returned: for mdm
+              type: bool
+              sample: false
+            action:
+              description: The preference item's action (create, replace, update or delete).
+              returned: for group_policy_preferences
+              type: str
+              sample: update
+            verified:
+              description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+                group_policy_preferences); see C(docs/owners.md).
+              returned: when the store is not documented
+              type: bool
+              sample: false
+            also:
+              description: The other owners that set the same value and lose to this one.
+              returned: when several owners set it
+              type: list
+              elements: str
+              sample: [group_policy]
+        owners:
+          description: This surface's owners, as the single module's C(owners).
+          type: dict
     defender:
       description: The Defender Antivirus proxy surface, as its single module returns it.
       returned: when O(defender) is given
@@ -835,19 +1590,181 @@ surfaces:
               type: raw
               sample: proxy.corp.example:8080
             owner:
-              description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
-                the value is left alone unless O(defender.override_gpo=true).
-              returned: when a GPO sets the value
-              type: dict
-              contains:
-                gpo_name:
-                  description: The GPO's display name.
-                  type: str
-                  sample: Contoso MDE proxy
-                gpo_id:
-                  description: The GPO's directory path.
-                  type: str
-                  sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+              description:
+                - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+                  V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference
+                  store that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the
+                  collection's C(docs/owners.md).
+              returned: always
+              type: str
+              sample: mdm
+            gpo_name:
+              description: The GPO's display name.
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: Contoso MDE proxy
+            gpo_id:
+              description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+            key:
+              description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+              returned: for group_policy, mdm, group_policy_preferences and preference
+              type: str
+              sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+            value:
+              description: The registry value name the owner sets.
+              returned: for mdm, group_policy_preferences and preference
+              type: str
+              sample: DODownloadMode
+            area:
+              description: The Policy CSP area.
+              returned: for mdm
+              type: str
+              sample: DeliveryOptimization
+            policy:
+              description: The Policy CSP policy.
+              returned: for mdm
+              type: str
+              sample: DODownloadMode
+            csp:
+              description: The policy's CSP node, as an Intune custom profile names it.
+              returned: for mdm
+              type: str
+              sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+            provider:
+              description:
+                - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
+                  provider's GUID when the enrollment is not found.
+              returned: for mdm, when the store names the winning provider
+              type: str
+              sample: MS DM Server (admin@contoso.com)
+            effective:
+              description: The value the MDM store holds, in option terms.
+              returned: for mdm
+              type: raw
+              sample: group
+            mdm_wins_over_gp:
+              description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+              returned: for mdm
+              type: bool
+              sample: false
+            action:
+              description: The preference item's action (create, replace, update or delete).
+              returned: for group_policy_preferences
+              type: str
+              sample: update
+            verified:
+              description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+                group_policy_preferences); see C(docs/owners.md).
+              returned: when the store is not documented
+              type: bool
+              sample: false
+            also:
+              description: The other owners that set the same value and lose to this one.
+              returned: when several owners set it
+              type: list
+              elements: str
+              sample: [group_policy]
+        held:
+          description: This surface's part of C(held).
+          type: list
+          elements: dict
+          contains:
+            setting:
+              description: The setting.
+              type: str
+            current:
+              description: Its value in the store the module writes.
+              type: raw
+            desired:
+              description: The value asked for.
+              type: raw
+            held:
+              description: Always V(true).
+              type: bool
+            owner:
+              description:
+                - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+                  V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference
+                  store that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the
+                  collection's C(docs/owners.md).
+              returned: always
+              type: str
+              sample: mdm
+            gpo_name:
+              description: The GPO's display name.
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: Contoso MDE proxy
+            gpo_id:
+              description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+            key:
+              description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+              returned: for group_policy, mdm, group_policy_preferences and preference
+              type: str
+              sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+            value:
+              description: The registry value name the owner sets.
+              returned: for mdm, group_policy_preferences and preference
+              type: str
+              sample: DODownloadMode
+            area:
+              description: The Policy CSP area.
+              returned: for mdm
+              type: str
+              sample: DeliveryOptimization
+            policy:
+              description: The Policy CSP policy.
+              returned: for mdm
+              type: str
+              sample: DODownloadMode
+            csp:
+              description: The policy's CSP node, as an Intune custom profile names it.
+              returned: for mdm
+              type: str
+              sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+            provider:
+              description:
+                - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
+                  provider's GUID when the enrollment is not found.
+              returned: for mdm, when the store names the winning provider
+              type: str
+              sample: MS DM Server (admin@contoso.com)
+            effective:
+              description: The value the MDM store holds, in option terms.
+              returned: for mdm
+              type: raw
+              sample: group
+            mdm_wins_over_gp:
+              description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+              returned: for mdm
+              type: bool
+              sample: false
+            action:
+              description: The preference item's action (create, replace, update or delete).
+              returned: for group_policy_preferences
+              type: str
+              sample: update
+            verified:
+              description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+                group_policy_preferences); see C(docs/owners.md).
+              returned: when the store is not documented
+              type: bool
+              sample: false
+            also:
+              description: The other owners that set the same value and lose to this one.
+              returned: when several owners set it
+              type: list
+              elements: str
+              sample: [group_policy]
+        owners:
+          description: This surface's owners, as the single module's C(owners).
+          type: dict
     delivery_optimization:
       description: The Delivery Optimization surface, as its single module returns it.
       returned: when O(delivery_optimization) is given
@@ -923,19 +1840,181 @@ surfaces:
               type: raw
               sample: proxy.corp.example:8080
             owner:
-              description: The Group Policy that sets the value, per the host's Resultant Set of Policy;
-                the value is left alone unless O(delivery_optimization.override_gpo=true).
-              returned: when a GPO sets the value
-              type: dict
-              contains:
-                gpo_name:
-                  description: The GPO's display name.
-                  type: str
-                  sample: Contoso MDE proxy
-                gpo_id:
-                  description: The GPO's directory path.
-                  type: str
-                  sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+              description:
+                - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+                  V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference
+                  store that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the
+                  collection's C(docs/owners.md).
+              returned: always
+              type: str
+              sample: mdm
+            gpo_name:
+              description: The GPO's display name.
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: Contoso MDE proxy
+            gpo_id:
+              description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+            key:
+              description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+              returned: for group_policy, mdm, group_policy_preferences and preference
+              type: str
+              sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+            value:
+              description: The registry value name the owner sets.
+              returned: for mdm, group_policy_preferences and preference
+              type: str
+              sample: DODownloadMode
+            area:
+              description: The Policy CSP area.
+              returned: for mdm
+              type: str
+              sample: DeliveryOptimization
+            policy:
+              description: The Policy CSP policy.
+              returned: for mdm
+              type: str
+              sample: DODownloadMode
+            csp:
+              description: The policy's CSP node, as an Intune custom profile names it.
+              returned: for mdm
+              type: str
+              sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+            provider:
+              description:
+                - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
+                  provider's GUID when the enrollment is not found.
+              returned: for mdm, when the store names the winning provider
+              type: str
+              sample: MS DM Server (admin@contoso.com)
+            effective:
+              description: The value the MDM store holds, in option terms.
+              returned: for mdm
+              type: raw
+              sample: group
+            mdm_wins_over_gp:
+              description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+              returned: for mdm
+              type: bool
+              sample: false
+            action:
+              description: The preference item's action (create, replace, update or delete).
+              returned: for group_policy_preferences
+              type: str
+              sample: update
+            verified:
+              description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+                group_policy_preferences); see C(docs/owners.md).
+              returned: when the store is not documented
+              type: bool
+              sample: false
+            also:
+              description: The other owners that set the same value and lose to this one.
+              returned: when several owners set it
+              type: list
+              elements: str
+              sample: [group_policy]
+        held:
+          description: This surface's part of C(held).
+          type: list
+          elements: dict
+          contains:
+            setting:
+              description: The setting.
+              type: str
+            current:
+              description: Its value in the store the module writes.
+              type: raw
+            desired:
+              description: The value asked for.
+              type: raw
+            held:
+              description: Always V(true).
+              type: bool
+            owner:
+              description:
+                - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+                  V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference
+                  store that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the
+                  collection's C(docs/owners.md).
+              returned: always
+              type: str
+              sample: mdm
+            gpo_name:
+              description: The GPO's display name.
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: Contoso MDE proxy
+            gpo_id:
+              description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+              returned: for group_policy and group_policy_preferences
+              type: str
+              sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+            key:
+              description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+              returned: for group_policy, mdm, group_policy_preferences and preference
+              type: str
+              sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+            value:
+              description: The registry value name the owner sets.
+              returned: for mdm, group_policy_preferences and preference
+              type: str
+              sample: DODownloadMode
+            area:
+              description: The Policy CSP area.
+              returned: for mdm
+              type: str
+              sample: DeliveryOptimization
+            policy:
+              description: The Policy CSP policy.
+              returned: for mdm
+              type: str
+              sample: DODownloadMode
+            csp:
+              description: The policy's CSP node, as an Intune custom profile names it.
+              returned: for mdm
+              type: str
+              sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+            provider:
+              description:
+                - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
+                  provider's GUID when the enrollment is not found.
+              returned: for mdm, when the store names the winning provider
+              type: str
+              sample: MS DM Server (admin@contoso.com)
+            effective:
+              description: The value the MDM store holds, in option terms.
+              returned: for mdm
+              type: raw
+              sample: group
+            mdm_wins_over_gp:
+              description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+              returned: for mdm
+              type: bool
+              sample: false
+            action:
+              description: The preference item's action (create, replace, update or delete).
+              returned: for group_policy_preferences
+              type: str
+              sample: update
+            verified:
+              description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+                group_policy_preferences); see C(docs/owners.md).
+              returned: when the store is not documented
+              type: bool
+              sample: false
+            also:
+              description: The other owners that set the same value and lose to this one.
+              returned: when several owners set it
+              type: list
+              elements: str
+              sample: [group_policy]
+        owners:
+          description: This surface's owners, as the single module's C(owners).
+          type: dict
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host, 1 to check, 2
     to change.
@@ -1122,6 +2201,21 @@ ansible_facts:
             signed_in:
               description: Whether the user owns an interactive (console or remote desktop) session.
               type: bool
+            policy:
+              description:
+                - The proxy values user Group Policy writes to the user's policies branch
+                  (C(HKU\<SID>\Software\Policies\Microsoft\Windows\CurrentVersion\Internet Settings)), by value name
+                  (C(ProxyEnable), C(ProxyServer), C(ProxyOverride), C(AutoConfigURL)); C({}) when there are none.
+                - Whether WinINET uses them over the user's own settings is not documented (C(docs/owners.md)).
+              type: dict
+            owner:
+              description:
+                - Who set the user's proxy - V(group_policy) (values in the user's policies branch),
+                  V(group_policy_preferences) (the user's Group Policy history names the Preferences Internet Settings
+                  extension) or V(local); the details, with the GPOs from the user's Group Policy history, are in
+                  C(owners["wininet.user:<SID>"]).
+              type: str
+              sample: local
         telemetry:
           description: The Defender for Endpoint telemetry proxy policy.
           returned: always
@@ -1197,6 +2291,35 @@ ansible_facts:
               description: The update build revision (C(UBR)), which cumulative update the build has; null when unknown.
               type: int
               sample: 4317
+        owners:
+          description:
+            - The owner of every setting the facts describe, by C(<surface>.<name>) (C(winhttp.64),
+              C(wininet.per_machine), C(wininet.machine.64), C(telemetry.proxy), C(defender.proxy_server),
+              C(delivery_optimization.download_mode) and so on), as C(owner) - V(group_policy), V(mdm),
+              V(group_policy_preferences), V(preference) or V(local) - with its details beside it, as the setting
+              modules' C(drift) entries carry them (C(docs/owners.md)).
+            - The values of C(telemetry), C(defender) and C(delivery_optimization) are the effective ones, Windows'
+              precedence applied (Group Policy over MDM unless C(MDMWinsOverGP) is set, any policy over the Defender
+              preference store).
+          returned: always
+          type: dict
+          sample:
+            delivery_optimization.download_mode:
+              owner: mdm
+              area: DeliveryOptimization
+              policy: DODownloadMode
+              csp: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+              key: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+              value: DODownloadMode
+              effective: group
+              mdm_wins_over_gp: false
+              verified: false
+            defender.proxy_server:
+              owner: preference
+              key: HKLM\SOFTWARE\Microsoft\Windows Defender
+              value: ProxyServer
+            winhttp.64:
+              owner: local
         effective:
           description: Per consumer and context, the proxy, PAC URL and bypass list it uses and the
             rule that decided it.
@@ -1300,6 +2423,93 @@ ansible_facts:
                 rule:
                   description: Why, with the document the rule comes from.
                   type: str
+                store:
+                  description:
+                    - Where the value that decided comes from - V(policy) (C(SOFTWARE\Policies\Microsoft\Windows
+                      Defender)), V(mdm), V(preference) (C(SOFTWARE\Microsoft\Windows Defender), which
+                      C(Set-MpPreference) writes; a policy value wins over it) or V(none) (no proxy value, the system
+                      settings decide) - with the C(owner) of that value and its details beside it (V(local) for
+                      V(none)).
+                  type: str
+                  sample: preference
+                owner:
+                  description:
+                    - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+                      V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference
+                      store that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See
+                      the collection's C(docs/owners.md).
+                  returned: always
+                  type: str
+                  sample: preference
+                gpo_name:
+                  description: The GPO's display name.
+                  returned: for group_policy and group_policy_preferences
+                  type: str
+                  sample: Contoso MDE proxy
+                gpo_id:
+                  description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+                  returned: for group_policy and group_policy_preferences
+                  type: str
+                  sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+                key:
+                  description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+                  returned: for group_policy, mdm, group_policy_preferences and preference
+                  type: str
+                  sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+                value:
+                  description: The registry value name the owner sets.
+                  returned: for mdm, group_policy_preferences and preference
+                  type: str
+                  sample: DODownloadMode
+                area:
+                  description: The Policy CSP area.
+                  returned: for mdm
+                  type: str
+                  sample: DeliveryOptimization
+                policy:
+                  description: The Policy CSP policy.
+                  returned: for mdm
+                  type: str
+                  sample: DODownloadMode
+                csp:
+                  description: The policy's CSP node, as an Intune custom profile names it.
+                  returned: for mdm
+                  type: str
+                  sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+                provider:
+                  description:
+                    - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the
+                      winning provider's GUID when the enrollment is not found.
+                  returned: for mdm, when the store names the winning provider
+                  type: str
+                  sample: MS DM Server (admin@contoso.com)
+                effective:
+                  description: The value the MDM store holds, in option terms.
+                  returned: for mdm
+                  type: raw
+                  sample: group
+                mdm_wins_over_gp:
+                  description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+                  returned: for mdm
+                  type: bool
+                  sample: false
+                action:
+                  description: The preference item's action (create, replace, update or delete).
+                  returned: for group_policy_preferences
+                  type: str
+                  sample: update
+                verified:
+                  description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+                    group_policy_preferences); see C(docs/owners.md).
+                  returned: when the store is not documented
+                  type: bool
+                  sample: false
+                also:
+                  description: The other owners that set the same value and lose to this one.
+                  returned: when several owners set it
+                  type: list
+                  elements: str
+                  sample: [group_policy]
         authentication:
           description:
             - Who authenticates to the proxy - per consumer (nested as C(effective)), the account it uses toward its

@@ -483,6 +483,12 @@ effective:
         rule:
           description: Why, with the document the rule comes from.
           type: str
+        store:
+          description: Where the proxy value that decided comes from - V(policy), V(mdm), V(preference) (the
+            Defender preference store C(Set-MpPreference) writes) or V(none) (the system settings decide); see
+            the collection's C(docs/owners.md).
+          type: str
+          sample: policy
 authentication:
   description:
     - Who authenticates to the proxy - per consumer (nested as C(effective)), the account it uses toward its

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: proxy_facts
-short_description: Every proxy surface, the effective proxy per consumer, findings and GPO owners
+short_description: Every proxy surface, the effective proxy per consumer, findings and owners
 version_added: 0.1.0
 description:
   - Reads every proxy surface of a Windows host with one host command and returns C(ansible_facts.windows_proxy).
@@ -23,6 +23,10 @@ description:
     remediation (which module and option fixes it) and the document the rule comes from.
   - C(gpo) - which managed values Group Policy sets, from the host's Resultant Set of Policy, read in the same
     host command.
+  - C(owners) - who sets each value - Group Policy, MDM (Intune, Policy CSP), a Group Policy Preferences item,
+    the Defender preference store (C(Set-MpPreference)) or nobody - and, for each loaded user, user Group Policy
+    or a preference item; the telemetry, Defender and Delivery Optimization values are the effective ones, with
+    Windows' precedence applied (C(docs/owners.md)). All in the same host command.
   - C(authentication) - who authenticates to the proxy - for each consumer (Delivery Optimization with and
     without a signed-in user, the Defender for Endpoint sensor, Endpoint DLP, Defender Antivirus, a ConfigMgr site
     system), the account it uses toward its proxy and whether it can authenticate, with the reason and source;
@@ -70,7 +74,8 @@ options:
     default: true
   group_policy:
     description:
-      - Read the Resultant Set of Policy to tell which managed values a GPO sets.
+      - Read the Resultant Set of Policy to tell which managed values a GPO or a Group Policy Preferences item sets.
+      - The MDM and Defender preference stores are read either way (they are registry keys of the same read).
     type: bool
     default: true
   authenticating_proxies:
@@ -277,6 +282,21 @@ ansible_facts:
             signed_in:
               description: Whether the user owns an interactive (console or remote desktop) session.
               type: bool
+            policy:
+              description:
+                - The proxy values user Group Policy writes to the user's policies branch
+                  (C(HKU\<SID>\Software\Policies\Microsoft\Windows\CurrentVersion\Internet Settings)), by value name
+                  (C(ProxyEnable), C(ProxyServer), C(ProxyOverride), C(AutoConfigURL)); C({}) when there are none.
+                - Whether WinINET uses them over the user's own settings is not documented (C(docs/owners.md)).
+              type: dict
+            owner:
+              description:
+                - Who set the user's proxy - V(group_policy) (values in the user's policies branch),
+                  V(group_policy_preferences) (the user's Group Policy history names the Preferences Internet Settings
+                  extension) or V(local); the details, with the GPOs from the user's Group Policy history, are in
+                  C(owners["wininet.user:<SID>"]).
+              type: str
+              sample: local
         telemetry:
           description: The Defender for Endpoint telemetry proxy policy.
           returned: always
@@ -352,6 +372,35 @@ ansible_facts:
               description: The update build revision (C(UBR)), which cumulative update the build has; null when unknown.
               type: int
               sample: 4317
+        owners:
+          description:
+            - The owner of every setting the facts describe, by C(<surface>.<name>) (C(winhttp.64),
+              C(wininet.per_machine), C(wininet.machine.64), C(telemetry.proxy), C(defender.proxy_server),
+              C(delivery_optimization.download_mode) and so on), as C(owner) - V(group_policy), V(mdm),
+              V(group_policy_preferences), V(preference) or V(local) - with its details beside it, as the setting
+              modules' C(drift) entries carry them (C(docs/owners.md)).
+            - The values of C(telemetry), C(defender) and C(delivery_optimization) are the effective ones, Windows'
+              precedence applied (Group Policy over MDM unless C(MDMWinsOverGP) is set, any policy over the Defender
+              preference store).
+          returned: always
+          type: dict
+          sample:
+            delivery_optimization.download_mode:
+              owner: mdm
+              area: DeliveryOptimization
+              policy: DODownloadMode
+              csp: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+              key: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+              value: DODownloadMode
+              effective: group
+              mdm_wins_over_gp: false
+              verified: false
+            defender.proxy_server:
+              owner: preference
+              key: HKLM\SOFTWARE\Microsoft\Windows Defender
+              value: ProxyServer
+            winhttp.64:
+              owner: local
         effective:
           description: Per consumer and context, the proxy, PAC URL and bypass list it uses and the
             rule that decided it.
@@ -455,6 +504,93 @@ ansible_facts:
                 rule:
                   description: Why, with the document the rule comes from.
                   type: str
+                store:
+                  description:
+                    - Where the value that decided comes from - V(policy) (C(SOFTWARE\Policies\Microsoft\Windows
+                      Defender)), V(mdm), V(preference) (C(SOFTWARE\Microsoft\Windows Defender), which
+                      C(Set-MpPreference) writes; a policy value wins over it) or V(none) (no proxy value, the system
+                      settings decide) - with the C(owner) of that value and its details beside it (V(local) for
+                      V(none)).
+                  type: str
+                  sample: preference
+                owner:
+                  description:
+                    - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+                      V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference
+                      store that C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See
+                      the collection's C(docs/owners.md).
+                  returned: always
+                  type: str
+                  sample: preference
+                gpo_name:
+                  description: The GPO's display name.
+                  returned: for group_policy and group_policy_preferences
+                  type: str
+                  sample: Contoso MDE proxy
+                gpo_id:
+                  description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+                  returned: for group_policy and group_policy_preferences
+                  type: str
+                  sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+                key:
+                  description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+                  returned: for group_policy, mdm, group_policy_preferences and preference
+                  type: str
+                  sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+                value:
+                  description: The registry value name the owner sets.
+                  returned: for mdm, group_policy_preferences and preference
+                  type: str
+                  sample: DODownloadMode
+                area:
+                  description: The Policy CSP area.
+                  returned: for mdm
+                  type: str
+                  sample: DeliveryOptimization
+                policy:
+                  description: The Policy CSP policy.
+                  returned: for mdm
+                  type: str
+                  sample: DODownloadMode
+                csp:
+                  description: The policy's CSP node, as an Intune custom profile names it.
+                  returned: for mdm
+                  type: str
+                  sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+                provider:
+                  description:
+                    - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the
+                      winning provider's GUID when the enrollment is not found.
+                  returned: for mdm, when the store names the winning provider
+                  type: str
+                  sample: MS DM Server (admin@contoso.com)
+                effective:
+                  description: The value the MDM store holds, in option terms.
+                  returned: for mdm
+                  type: raw
+                  sample: group
+                mdm_wins_over_gp:
+                  description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+                  returned: for mdm
+                  type: bool
+                  sample: false
+                action:
+                  description: The preference item's action (create, replace, update or delete).
+                  returned: for group_policy_preferences
+                  type: str
+                  sample: update
+                verified:
+                  description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+                    group_policy_preferences); see C(docs/owners.md).
+                  returned: when the store is not documented
+                  type: bool
+                  sample: false
+                also:
+                  description: The other owners that set the same value and lose to this one.
+                  returned: when several owners set it
+                  type: list
+                  elements: str
+                  sample: [group_policy]
         authentication:
           description:
             - Who authenticates to the proxy - per consumer (nested as C(effective)), the account it uses toward its

@@ -227,19 +227,212 @@ drift:
       type: raw
       sample: proxy.corp.example:8080
     owner:
-      description: The Group Policy that sets the value, per the host's Resultant Set of Policy; the
-        value is left alone unless O(override_gpo=true).
-      returned: when a GPO sets the value
-      type: dict
-      contains:
-        gpo_name:
-          description: The GPO's display name.
-          type: str
-          sample: Contoso MDE proxy
-        gpo_id:
-          description: The GPO's directory path.
-          type: str
-          sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+      description:
+        - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+          V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference store that
+          C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the collection's
+          C(docs/owners.md).
+      returned: always
+      type: str
+      sample: mdm
+    gpo_name:
+      description: The GPO's display name.
+      returned: for group_policy and group_policy_preferences
+      type: str
+      sample: Contoso MDE proxy
+    gpo_id:
+      description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+      returned: for group_policy and group_policy_preferences
+      type: str
+      sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+    key:
+      description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+      returned: for group_policy, mdm, group_policy_preferences and preference
+      type: str
+      sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+    value:
+      description: The registry value name the owner sets.
+      returned: for mdm, group_policy_preferences and preference
+      type: str
+      sample: DODownloadMode
+    area:
+      description: The Policy CSP area.
+      returned: for mdm
+      type: str
+      sample: DeliveryOptimization
+    policy:
+      description: The Policy CSP policy.
+      returned: for mdm
+      type: str
+      sample: DODownloadMode
+    csp:
+      description: The policy's CSP node, as an Intune custom profile names it.
+      returned: for mdm
+      type: str
+      sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+    provider:
+      description:
+        - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
+          provider's GUID when the enrollment is not found.
+      returned: for mdm, when the store names the winning provider
+      type: str
+      sample: MS DM Server (admin@contoso.com)
+    effective:
+      description: The value the MDM store holds, in option terms.
+      returned: for mdm
+      type: raw
+      sample: group
+    mdm_wins_over_gp:
+      description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+      returned: for mdm
+      type: bool
+      sample: false
+    action:
+      description: The preference item's action (create, replace, update or delete).
+      returned: for group_policy_preferences
+      type: str
+      sample: update
+    verified:
+      description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+        group_policy_preferences); see C(docs/owners.md).
+      returned: when the store is not documented
+      type: bool
+      sample: false
+    also:
+      description: The other owners that set the same value and lose to this one.
+      returned: when several owners set it
+      type: list
+      elements: str
+      sample: [group_policy]
+held:
+  description:
+    - Every setting that differs from what was asked but is left alone because Group Policy, MDM or a Group Policy
+      Preferences item sets it (Windows would put it back), C([]) when there is none. Each carries the owner, the
+      policy or profile, and a warning says what to change instead; O(override_owner) writes them.
+    - Such a setting is not in C(drift) and does not make the task C(changed).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+  - setting: delivery_optimization.download_mode
+    current: null
+    desired: lan
+    held: true
+    owner: mdm
+    area: DeliveryOptimization
+    policy: DODownloadMode
+    csp: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+    key: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+    value: DODownloadMode
+    effective: group
+    mdm_wins_over_gp: false
+    verified: false
+  contains:
+    setting:
+      description: The setting, as in C(drift).
+      type: str
+      sample: delivery_optimization.download_mode
+    current:
+      description: Its value in the store the module writes, null when not set.
+      type: raw
+    desired:
+      description: The value asked for.
+      type: raw
+    held:
+      description: Always V(true).
+      type: bool
+    owner:
+      description:
+        - Who sets the value - V(group_policy), V(mdm) (Intune or another MDM server, Policy CSP),
+          V(group_policy_preferences) (a registry preference item), V(preference) (the Defender preference store that
+          C(Set-MpPreference) writes) or V(local) (nobody) - with its details beside it. See the collection's
+          C(docs/owners.md).
+      returned: always
+      type: str
+      sample: mdm
+    gpo_name:
+      description: The GPO's display name.
+      returned: for group_policy and group_policy_preferences
+      type: str
+      sample: Contoso MDE proxy
+    gpo_id:
+      description: The GPO's id as the Resultant Set of Policy names it (its directory path).
+      returned: for group_policy and group_policy_preferences
+      type: str
+      sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+    key:
+      description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+      returned: for group_policy, mdm, group_policy_preferences and preference
+      type: str
+      sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
+    value:
+      description: The registry value name the owner sets.
+      returned: for mdm, group_policy_preferences and preference
+      type: str
+      sample: DODownloadMode
+    area:
+      description: The Policy CSP area.
+      returned: for mdm
+      type: str
+      sample: DeliveryOptimization
+    policy:
+      description: The Policy CSP policy.
+      returned: for mdm
+      type: str
+      sample: DODownloadMode
+    csp:
+      description: The policy's CSP node, as an Intune custom profile names it.
+      returned: for mdm
+      type: str
+      sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
+    provider:
+      description:
+        - The enrollment that set it (its C(ProviderID), C(MS DM Server) for Intune, and UPN), or the winning
+          provider's GUID when the enrollment is not found.
+      returned: for mdm, when the store names the winning provider
+      type: str
+      sample: MS DM Server (admin@contoso.com)
+    effective:
+      description: The value the MDM store holds, in option terms.
+      returned: for mdm
+      type: raw
+      sample: group
+    mdm_wins_over_gp:
+      description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
+      returned: for mdm
+      type: bool
+      sample: false
+    action:
+      description: The preference item's action (create, replace, update or delete).
+      returned: for group_policy_preferences
+      type: str
+      sample: update
+    verified:
+      description: V(false) where Microsoft does not document the store the owner was read from (mdm,
+        group_policy_preferences); see C(docs/owners.md).
+      returned: when the store is not documented
+      type: bool
+      sample: false
+    also:
+      description: The other owners that set the same value and lose to this one.
+      returned: when several owners set it
+      type: list
+      elements: str
+      sample: [group_policy]
+owners:
+  description:
+    - The owner of each setting of C(before), by C(<surface>.<name>) (WinHTTP by view, C(winhttp.64)), as C(owner)
+      with its details beside it, as in C(drift).
+  returned: always
+  type: dict
+  sample:
+    telemetry.proxy:
+      owner: group_policy
+      gpo_name: Contoso MDE proxy
+      gpo_id: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
+      key: HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection
+    telemetry.disable_enterprise_auth_proxy:
+      owner: local
 host_commands:
   description: The number of commands (WinRM round trips) the task ran on the host.
   returned: always

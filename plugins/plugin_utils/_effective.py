@@ -88,10 +88,21 @@ def interactive_user(picture: ProxyPicture) -> tuple[UserProxy | None, list[str]
     if not signed_in:
         return None, [_nobody_signed_in(picture)]
     first = signed_in[0]
+    notes = _user_owner_note(first)
     if len(signed_in) == 1:
-        return first, []
+        return first, notes
     sids = ", ".join(user.sid for user in signed_in)
-    return first, [f"{len(signed_in)} users are signed in ({sids}); the first, {first.sid}, is taken"]
+    return first, [f"{len(signed_in)} users are signed in ({sids}); the first, {first.sid}, is taken", *notes]
+
+
+def _user_owner_note(user: UserProxy) -> list[str]:
+    """Who set the user's proxy, when it is not the user (docs/owners.md, user-side policy)."""
+    owner = user.owner
+    if owner.get("owner") == "group_policy":
+        return [f"user Group Policy sets this user's proxy ({owner.get('gpo_name') or 'GPO not named'})"]
+    if owner.get("owner") == "group_policy_preferences":
+        return [f"a Group Policy Preferences item sets this user's proxy ({owner.get('gpo_name')})"]
+    return []
 
 
 def _nobody_signed_in(picture: ProxyPicture) -> str:
@@ -212,25 +223,39 @@ def _system_settings(picture: ProxyPicture, step: str) -> dict[str, t.Any]:
     return _route(DIRECT, f"{step}: direct (none), with no system proxy setting to fall back to")
 
 
+_STORE_WORDS = {
+    "policy": "policy",
+    "mdm": "MDM policy",
+    "preference": "preference (Set-MpPreference, no policy sets it)",
+}
+
+
 def _defender_av(picture: ProxyPicture) -> dict[str, t.Any]:
+    """Defender Antivirus's route, with ``store``: where the value that decided came from (policy, mdm,
+    preference, or none when the system settings decide)."""
     bypass = picture.defender.values.get("bypass") or []
     if "bypass" in picture.defender.wrong_type:
         bypass = []
     proxy = picture.defender.text("proxy_server")
     if proxy is not None:
-        rule = f"{AV_ORDER}, step 1: the ProxyServer policy"
+        store = picture.defender.stores.get("proxy_server", "policy")
+        rule = f"{AV_ORDER}, step 1: the ProxyServer {_STORE_WORDS.get(store, store)}"
         if not proxy.lower().startswith(("http://", "https://")):
             rule += " (it lacks the http:// or https:// that [MDEPX] requires)"
-        return _route("defender.proxy_server", rule, proxy=proxy, bypass=bypass)
+        return {**_route("defender.proxy_server", rule, proxy=proxy, bypass=bypass), "store": store}
     pac_url = picture.defender.text("pac_url")
     if pac_url is not None:
-        return _route(
-            "defender.pac_url",
-            f"{AV_ORDER}, step 2: no ProxyServer, so the ProxyPacUrl policy",
-            pac_url=pac_url,
-            bypass=bypass,
-        )
-    return _system_settings(picture, f"{AV_ORDER}, steps 3-4: no ProxyServer or ProxyPacUrl")
+        store = picture.defender.stores.get("pac_url", "policy")
+        return {
+            **_route(
+                "defender.pac_url",
+                f"{AV_ORDER}, step 2: no ProxyServer, so the ProxyPacUrl {_STORE_WORDS.get(store, store)}",
+                pac_url=pac_url,
+                bypass=bypass,
+            ),
+            "store": store,
+        }
+    return {**_system_settings(picture, f"{AV_ORDER}, steps 3-4: no ProxyServer or ProxyPacUrl"), "store": "none"}
 
 
 def effective(picture: ProxyPicture) -> dict[str, t.Any]:

@@ -18,6 +18,13 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_telemetry as telemetry
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_winhttp as winhttp
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_wininet as wininet
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._owners import (
+    mdm_value,
+    mdm_wins,
+    owner_keys,
+    preference_value,
+    read_or_missing,
+)
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._policy_values import PolicyValue
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import (
     VIEWS,
@@ -56,12 +63,28 @@ POLICY_TABLES: dict[str, tuple[PolicyValue, ...]] = {
 }
 
 
+# User-side policy (docs/owners.md): the proxy values user Group Policy writes to a user's policies branch, and the
+# Group Policy history of the client-side extensions that set a user's proxy: Administrative Templates (registry)
+# and the Group Policy Preferences Internet Settings extension. One subkey per GPO applied, with DisplayName, DSPath
+# and GPOName (Microsoft KB201453, "Group Policy history stored in registry"; unverified on current Windows).
+USER_POLICY_PATH = r"Software\Policies\Microsoft\Windows\CurrentVersion\Internet Settings"
+USER_POLICY_WILDCARD = KeyAddress("HKU", "*\\" + USER_POLICY_PATH, 64)
+GP_HISTORY_PATH = r"Software\Microsoft\Windows\CurrentVersion\Group Policy\History"
+ADMINISTRATIVE_TEMPLATES_CSE = "{35378EAC-683F-11D2-A89A-00C04FBBCFA2}"
+GPP_INTERNET_SETTINGS_CSE = "{E47248BA-94CC-49c4-BBB5-9EB7F05183D0}"
+USER_HISTORY_WILDCARDS = tuple(
+    KeyAddress("HKU", f"*\\{GP_HISTORY_PATH}\\{cse}\\*", 64)
+    for cse in (ADMINISTRATIVE_TEMPLATES_CSE, GPP_INTERNET_SETTINGS_CSE)
+)
+
 # What proxy_facts reads when told not to read user profiles (users: false): PICTURE_KEYS minus these.
 USER_KEYS: tuple[KeyAddress, ...] = (
     USER_SETTINGS_WILDCARD,
     USER_CONNECTIONS_WILDCARD,
     VOLATILE_WILDCARD,
     SESSIONS_WILDCARD,
+    USER_POLICY_WILDCARD,
+    *USER_HISTORY_WILDCARDS,
 )
 
 
@@ -72,6 +95,8 @@ def _picture_keys() -> list[KeyAddress]:
     keys.append(KeyAddress("HKLM", wininet.SETTINGS_PATH, wininet.FLAT_VALUES_VIEW))
     for table in POLICY_TABLES.values():
         keys += [value.address for value in table]
+    # Who owns them: the MDM store, MDMWinsOverGP, the enrollments, the Defender preference store.
+    keys += owner_keys()
     keys += [OS_VERSION_ADDRESS, *USER_KEYS]
     # WinHttpSettings and DefaultConnectionSettings share the Connections key: read it once.
     return list(dict.fromkeys(keys))
@@ -171,6 +196,8 @@ class UserProxy:
     ``sessions`` maps each session id found under ``Volatile Environment`` to its SESSIONNAME (None when
     the value is missing); ``account`` is ``USERDOMAIN\\USERNAME`` from ``Volatile Environment``;
     ``connecting`` is True for the hive of the account Ansible connects with (WinRM loads it into HKU).
+    ``policy`` holds the proxy values of the user's policies branch (user Group Policy), ``owner`` who set the
+    user's proxy, with its details (docs/owners.md).
     """
 
     sid: str
@@ -179,6 +206,8 @@ class UserProxy:
     sessions: t.Mapping[str, str | None] = dataclasses.field(default_factory=dict)
     account: str | None = None
     connecting: bool = False
+    policy: t.Mapping[str, t.Any] = dataclasses.field(default_factory=dict)
+    owner: t.Mapping[str, t.Any] = dataclasses.field(default_factory=lambda: {"owner": "local"})
 
     @property
     def signed_in(self) -> bool:
@@ -194,16 +223,24 @@ class UserProxy:
             "sessions": dict(self.sessions),
             "connecting": self.connecting,
             "signed_in": self.signed_in,
+            "policy": dict(self.policy),
+            "owner": self.owner["owner"],
         }
 
 
 @dataclasses.dataclass(frozen=True)
 class PolicyReading:
-    """One policy surface as found: option-term values, raw registry data, and values of the wrong type."""
+    """One policy surface as Windows resolves it: option-term values, raw data, values of the wrong type.
+
+    ``stores`` says where each setting's effective value comes from (docs/owners.md, precedence): ``policy``
+    (the ``SOFTWARE\\Policies`` value), ``mdm`` (the Policy CSP store), ``preference`` (the Defender
+    preference store) or ``none``.
+    """
 
     values: t.Mapping[str, t.Any]
     data: t.Mapping[str, t.Any]
     wrong_type: frozenset[str] = frozenset()
+    stores: t.Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def text(self, setting: str) -> str | None:
         """A REG_SZ setting's text; None when missing, empty or of another registry type."""
@@ -220,14 +257,36 @@ class PolicyReading:
         return value
 
 
-def _policy_reading(snapshot: RegistrySnapshot, table: tuple[PolicyValue, ...]) -> PolicyReading:
-    found = {value.setting: value.current(snapshot) for value in table}
+def _effective_value(snapshot: RegistrySnapshot, surface: str, value: PolicyValue) -> tuple[str, RegValue]:
+    """The store a setting's value comes from, and the value: Windows' precedence (docs/owners.md).
+
+    Group Policy over MDM unless MDMWinsOverGP is 1; any policy over the Defender preference store.
+    """
+    setting = f"{surface}.{value.setting}"
+    policy = value.current(snapshot)
+    mdm = mdm_value(setting)
+    from_mdm = read_or_missing(snapshot, mdm) if mdm is not None else RegValue.missing()
+    if from_mdm.exists and (mdm_wins(snapshot) or not policy.exists):
+        return "mdm", from_mdm
+    if policy.exists:
+        return "policy", policy
+    preference = preference_value(setting)
+    from_preference = read_or_missing(snapshot, preference) if preference is not None else RegValue.missing()
+    if from_preference.exists:
+        return "preference", from_preference
+    return "none", policy
+
+
+def _policy_reading(snapshot: RegistrySnapshot, surface: str, table: tuple[PolicyValue, ...]) -> PolicyReading:
+    resolved = {value.setting: _effective_value(snapshot, surface, value) for value in table}
+    found = {setting: current for setting, (_store, current) in resolved.items()}
     return PolicyReading(
         values={value.setting: value.display(found[value.setting]) for value in table},
         data={setting: current.data if current.exists else None for setting, current in found.items()},
         wrong_type=frozenset(
             value.setting for value in table if found[value.setting].exists and found[value.setting].type != value.type
         ),
+        stores={setting: store for setting, (store, _current) in resolved.items()},
     )
 
 
@@ -373,6 +432,12 @@ def _user(
     # WinINET reads the blob; the flat values matter only to a profile that has never written one.
     settings = _blob_settings(_value(snapshot, connections_key, CONNECTION_BLOB)) or _flat_settings(flat)
     account = _account(snapshot, sid, view)
+    policy_key = KeyAddress("HKU", f"{sid}\\{USER_POLICY_PATH}", view)
+    policy = {
+        name: value.data
+        for name in FLAT_VALUES
+        if (value := _value(snapshot, policy_key, name)).exists and isinstance(value.data, (str, int))
+    }
     return UserProxy(
         sid,
         settings,
@@ -380,7 +445,66 @@ def _user(
         sessions=_sessions(read_result, sid),
         account=account,
         connecting=same_account(account, connecting_user),
+        policy=policy,
+        owner=_user_owner(read_result, sid, policy_key, bool(policy)),
     )
+
+
+# Bounds on what a host may claim in a Group Policy history entry.
+MAX_HISTORY_TEXT = 512
+MAX_HISTORY_GPOS = 64
+
+
+def _history(read_result: t.Mapping[str, t.Any], sid: str, cse: str) -> list[dict[str, str]]:
+    """The GPOs a client-side extension applied to a user: ``{gpo_name, gpo_id}`` per history subkey, in order."""
+    prefix = f"{sid}\\{GP_HISTORY_PATH}\\{cse}\\".lower()
+    found = []
+    for entry in read_result.get("keys", []):
+        path = str(entry.get("path", ""))
+        if (
+            str(entry.get("hive", "")).upper() != "HKU"
+            or not entry.get("exists")
+            or not path.lower().startswith(prefix)
+        ):
+            continue
+        values = {str(value.get("name", "")).lower(): value.get("data") for value in entry.get("values") or []}
+        name, gpo_id = values.get("displayname"), values.get("dspath") or values.get("gponame")
+        if isinstance(name, str) and name.strip():
+            found.append(
+                {"gpo_name": name.strip()[:MAX_HISTORY_TEXT], "gpo_id": str(gpo_id or "").strip()[:MAX_HISTORY_TEXT]}
+            )
+    return found[:MAX_HISTORY_GPOS]
+
+
+def _joined(gpos: list[dict[str, str]], key: str) -> str:
+    return "; ".join(dict.fromkeys(gpo[key] for gpo in gpos))
+
+
+def _user_owner(
+    read_result: t.Mapping[str, t.Any], sid: str, policy_key: KeyAddress, has_policy: bool
+) -> dict[str, t.Any]:
+    """Who set a user's proxy: user Group Policy (values in the policies branch), a Group Policy Preferences Internet
+    Settings item (its extension's history), or nobody. The user RSoP namespace needs the SID before the query,
+    so it is not read; the GPO names come from the history: all GPOs the extension applied (unverified)."""
+    if has_policy:
+        gpos = _history(read_result, sid, ADMINISTRATIVE_TEMPLATES_CSE)
+        return {
+            "owner": "group_policy",
+            "gpo_name": _joined(gpos, "gpo_name"),
+            "gpo_id": _joined(gpos, "gpo_id"),
+            "key": f"HKU\\{policy_key.path}",
+            "verified": False,
+        }
+    gpos = _history(read_result, sid, GPP_INTERNET_SETTINGS_CSE)
+    if gpos:
+        return {
+            "owner": "group_policy_preferences",
+            "gpo_name": _joined(gpos, "gpo_name"),
+            "gpo_id": _joined(gpos, "gpo_id"),
+            "key": f"HKU\\{sid}\\{USER_SETTINGS_PATH}",
+            "verified": False,
+        }
+    return {"owner": "local"}
 
 
 def _users(
@@ -444,9 +568,9 @@ def read_picture(
         },
         users=_users(snapshot, read_result, connecting_user) if users else (),
         users_read=users,
-        telemetry=_policy_reading(snapshot, POLICY_TABLES[telemetry.NAME]),
-        defender=_policy_reading(snapshot, POLICY_TABLES[defender.NAME]),
-        delivery_optimization=_policy_reading(snapshot, POLICY_TABLES[do.NAME]),
+        telemetry=_policy_reading(snapshot, telemetry.NAME, POLICY_TABLES[telemetry.NAME]),
+        defender=_policy_reading(snapshot, defender.NAME, POLICY_TABLES[defender.NAME]),
+        delivery_optimization=_policy_reading(snapshot, do.NAME, POLICY_TABLES[do.NAME]),
         os_build=_os_build(snapshot),
         os_ubr=_os_ubr(snapshot),
     )

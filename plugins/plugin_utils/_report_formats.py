@@ -27,6 +27,8 @@ CSV_COLUMNS = (
     "desired",
     "owner_gpo_name",
     "owner_gpo_id",
+    "owner",
+    "held",
     "action",
 )
 
@@ -99,7 +101,7 @@ def write_csv(document: t.Mapping[str, t.Any], out: _Text) -> None:
         for host in batch:
             end = "," + _csv_line(csv_row([host["trend"]["change"]])) if with_trend else "\r\n"
             if not host["settings"]:
-                cells = [csv_cell(host["name"]), host["status"], "", "", "", "", "", "", "", ""]
+                cells = [csv_cell(host["name"]), host["status"], "", "", "", "", "", "", "", "", "", ""]
                 lines.append(_csv_line(cells + ([host["trend"]["change"]] if with_trend else [])))
                 continue
             start = _csv_line(csv_row([host["name"], host["status"]]))[:-2] + ","
@@ -121,6 +123,8 @@ def _setting_cells(row: t.Mapping[str, t.Any]) -> list[str]:
         value_text(row["desired"]),
         str(owner.get("gpo_name") or ""),
         str(owner.get("gpo_id") or ""),
+        str(owner.get("owner") or ""),
+        "true" if row.get("held") else "false",
         row["action"],
     ]
 
@@ -131,10 +135,25 @@ def to_csv(document: t.Mapping[str, t.Any]) -> str:
     return out.getvalue()
 
 
+def owner_words(owner: t.Mapping[str, t.Any]) -> str:
+    """Who owns a value, in a few words: the GPO's name, the MDM policy, the preference store."""
+    kind = owner.get("owner", "group_policy")
+    if kind == "group_policy":
+        return f"Group Policy '{owner.get('gpo_name', '')}'"
+    if kind == "group_policy_preferences":
+        return f"a Group Policy Preferences item of GPO '{owner.get('gpo_name', '')}'"
+    if kind == "mdm":
+        return f"MDM policy {owner.get('csp') or owner.get('policy', '')}"
+    return "the Defender preference store (Set-MpPreference)"
+
+
 def _drift_message(row: t.Mapping[str, t.Any]) -> str:
     message = f"{row['setting']} is {value_text(row['current']) or 'not set'}, desired {value_text(row['desired'])}"
+    if row.get("held"):
+        # Not drift a run can fix: the owner would put it back; the owner must change it.
+        return f"held: {message}; left as it is because {owner_words(row['owner'] or {})} sets it"
     if row["owner"]:
-        message += f" (set by Group Policy '{row['owner'].get('gpo_name', '')}')"
+        message += f" (set by {owner_words(row['owner'])})"
     return message
 
 

@@ -20,7 +20,7 @@ import typing as t
 import jinja2
 from markupsafe import Markup
 
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_formats import value_text
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_formats import owner_words, value_text
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import STATUSES
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_trend import CHANGES
 
@@ -78,7 +78,8 @@ def page_data(document: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
             indexes.append(found[1])
         findings = [_finding(finding, intern) for finding in host["findings"]]
         owners = [
-            [intern(o.get("setting")), intern(o.get("gpo_name")), intern(o.get("gpo_id"))] for o in host["owners"]
+            [intern(o.get("setting")), intern(owner_words(o)), intern(o.get("gpo_id") or o.get("csp") or o.get("key"))]
+            for o in host["owners"]
         ]
         trend = host.get("trend")
         hosts.append(
@@ -116,7 +117,8 @@ def _row(row: t.Mapping[str, t.Any], intern: _Strings) -> list[int]:
         intern(value_text(row["current"])),
         intern(value_text(row["desired"])),
         1 if row["compliant"] else 0,
-        intern((row["owner"] or {}).get("gpo_name")) if row["owner"] else -1,
+        intern(owner_words(row["owner"])) if row["owner"] else -1,
+        1 if row.get("held") else 0,
     ]
 
 
@@ -189,7 +191,7 @@ _PAGE = """<!DOCTYPE html>
 <table id="hosts" class="grid"><thead><tr><th data-key="0">Host</th><th data-key="1">Status</th>
 <th data-key="2" class="num">Drifted settings</th><th data-key="3" class="num">Settings</th>
 <th data-key="4" class="num">Findings</th><th data-key="5" class="num">High</th>
-<th data-key="6" class="num">GPO-owned</th><th data-key="11" class="trend-col" hidden>Change</th></tr></thead>
+<th data-key="6" class="num">Owned</th><th data-key="11" class="trend-col" hidden>Change</th></tr></thead>
 <tbody></tbody></table>
 <div class="pager"><button id="first">&laquo;</button><button id="prev">&lsaquo; Previous</button>
 <span id="page"></span><button id="next">Next &rsaquo;</button><button id="last">&raquo;</button></div>
@@ -198,8 +200,8 @@ _PAGE = """<!DOCTYPE html>
 <h3>Settings</h3><table id="detail-settings" class="grid"><thead><tr><th>Setting</th><th>Compliant</th>
 <th>Current</th><th>Desired</th><th>Owner</th></tr></thead><tbody></tbody></table>
 <h3>Findings</h3><div id="detail-findings"></div>
-<h3>Group Policy owners</h3><table id="detail-owners" class="grid"><thead><tr><th>Setting</th><th>GPO</th>
-<th>GPO id</th></tr></thead><tbody></tbody></table></section>
+<h3>Owners (Group Policy, MDM, preference items)</h3><table id="detail-owners" class="grid"><thead><tr>
+<th>Setting</th><th>Owner</th><th>GPO id, CSP or key</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Unreachable and unknown hosts</h2><table id="unknown" class="grid"><thead><tr><th>Host</th>
 <th>Reason</th></tr></thead><tbody></tbody></table></section>
 <section><h2>Hosts not assessed (no setting checked)</h2><table id="not-assessed" class="grid"><thead><tr>
@@ -246,8 +248,10 @@ _SCRIPT = r"""
   const CHANGE_KEYS = ["newly_drifted", "fixed", "still_drifted", "newly_unreachable", "new_host", "unchanged"];
   // The data: D.hosts [name, status, problems, row set, finding set, owner set, change, new findings,
   // resolved findings]; D.row_sets lists of indexes into D.rows [setting, surface, current, desired, compliant,
-  // owner]; D.finding_sets lists of [id, severity, surface, message, remediation, source]; D.owner_sets lists of
-  // [setting, gpo_name, gpo_id]; every other number in them indexes D.strings. Expanded once into HOSTS, whose fields
+  // owner, held (a value its owner would put back: shown "held", never green)]; D.finding_sets lists of
+  // [id, severity, surface, message, remediation, source]; D.owner_sets lists of
+  // [setting, owner, GPO id or CSP or key]; every other number in them indexes D.strings. Expanded once into
+  // HOSTS, whose fields
   // are: 0 name, 1 status, 2 drifted, 3 settings, 4 findings, 5 high, 6 owners, 7 problems, 8 rows, 9 findings,
   // 10 owners, 11 change since the previous report (index of CHANGE, -1 without one), 12 new findings,
   // 13 resolved findings (the columns sort by these positions).
@@ -277,7 +281,8 @@ _SCRIPT = r"""
     ["unknown", T.unknown, 2], ["not assessed", T.not_assessed, 3],
     ["settings drifted", T.settings_drifted + " / " + T.settings], ["findings (high)",
       (T.findings.high + T.findings.medium + T.findings.low) + " (" + T.findings.high + ")"],
-    ["GPO-owned settings", T.gpo_owned_settings]];
+    ["GPO-owned settings", T.gpo_owned_settings], ["held settings (their owner would revert them)", T.settings_held],
+    ["owned settings (GPO, MDM, preference)", T.owned_settings]];
   for (const [label, value, status] of cards) {
     const card = el("div", null, status === undefined ? "card" : "card s" + status);
     card.dataset.total = label;
@@ -377,7 +382,8 @@ _SCRIPT = r"""
     $("detail-problems").textContent = h[7];
     const settings = document.createElement("tbody");
     for (const r of h[8]) settings.appendChild(row([el("td", S[r[0]], "value"),
-      el("td", r[4] ? "yes" : "no", r[4] ? "s0" : "s1"), el("td", S[r[2]] || "(not set)", "value"),
+      r[6] ? el("td", "held", "s2") : el("td", r[4] ? "yes" : "no", r[4] ? "s0" : "s1"),
+      el("td", S[r[2]] || "(not set)", "value"),
       el("td", S[r[3]] || "(not set)", "value"),
       r[5] >= 0 ? S[r[5]] : ""]));
     $("detail-settings").replaceChild(settings, $("detail-settings").tBodies[0]);

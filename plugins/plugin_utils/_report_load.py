@@ -30,8 +30,11 @@ MAX_HOSTS = 1_000_000
 MAX_NAME = 1024
 _HOST_KEYS = ("name", "status", "unreachable", "problems", "surfaces", "settings", "findings", "owners")
 _SETTING_TEXT = ("setting", "surface", "action")
-# setting, surface, current, desired, compliant, owner, action: a row with other keys is checked and kept apart.
-_SETTING_KEYS = 7
+# setting, surface, current, desired, compliant, owner, action, held: a row with other keys is checked and kept
+# apart.
+_SETTING_KEYS = 8
+OWNER_KINDS = ("group_policy", "mdm", "group_policy_preferences", "preference")
+GPO_OWNERS = ("group_policy", "group_policy_preferences")
 
 
 class ReportFileError(ValueError):
@@ -147,12 +150,14 @@ def _check_host(host: t.Any, where: str, version: int, shared_rows: dict[tuple[t
         raise ReportFileError(f"{where}.not_assessed_reason must be a string")
     if version == 1:
         _rename_v1_gpo(host)
+    if version <= 3:
+        _upgrade_v3_owners(host)
     _check_settings(host["settings"], where, shared_rows)
     _check_objects(host["findings"], f"{where}.findings", ("id", "severity", "surface", "message"))
     for finding_index, finding in enumerate(host["findings"]):
         if finding["severity"] not in SEVERITIES:
             raise ReportFileError(f"{where}.findings[{finding_index}].severity must be one of {', '.join(SEVERITIES)}")
-    _check_objects(host["owners"], f"{where}.owners", ("setting", "gpo_name", "gpo_id"))
+    _check_objects(host["owners"], f"{where}.owners", ("setting", "owner"))
     status = status_of(host)
     if version >= 2 and host["status"] != status:
         raise ReportFileError(f"{where}.status is {host['status']!r}, but its other fields make it {status!r}")
@@ -169,6 +174,18 @@ def _rename_v1_gpo(host: dict[str, t.Any]) -> None:
     for owner in [*owners, *(row.get("owner") for row in rows if isinstance(row, dict))]:
         if isinstance(owner, dict) and "gpo" in owner and "gpo_name" not in owner:
             owner["gpo_name"] = owner.pop("gpo")
+
+
+def _upgrade_v3_owners(host: dict[str, t.Any]) -> None:
+    """Before version 4 every owner was a GPO (``{gpo_name, gpo_id}``) and no setting was held."""
+    owners = host["owners"] if isinstance(host["owners"], list) else []
+    rows = host["settings"] if isinstance(host["settings"], list) else []
+    for owner in [*owners, *(row.get("owner") for row in rows if isinstance(row, dict))]:
+        if isinstance(owner, dict) and "owner" not in owner:
+            owner["owner"] = "group_policy"
+    for row in rows:
+        if isinstance(row, dict):
+            row.setdefault("held", False)
 
 
 def _check_settings(rows: t.Any, where: str, shared_rows: dict[tuple[t.Any, ...], dict[str, t.Any]]) -> None:
@@ -198,6 +215,8 @@ def _row_identity(row: t.Any) -> tuple[t.Any, ...] | None:
             frozen_value(row["current"]),
             frozen_value(row["desired"]),
             frozen_value(row["owner"]),
+            row["held"].__class__,
+            row["held"],
         )
     except (KeyError, TypeError):
         return None
@@ -212,9 +231,18 @@ def _check_setting(row: t.Any, where: str) -> None:
     if not isinstance(row.get("compliant"), bool):
         raise ReportFileError(f"{where}.compliant must be true or false")
     owner = row.get("owner")
-    if owner is not None and not (isinstance(owner, dict) and _strings([owner.get("gpo_name"), owner.get("gpo_id")])):
-        raise ReportFileError(f"{where}.owner must be null or an object with gpo_name and gpo_id")
+    if owner is not None and not (isinstance(owner, dict) and owner.get("owner") in OWNER_KINDS):
+        raise ReportFileError(f"{where}.owner must be null or an object whose owner is one of {', '.join(OWNER_KINDS)}")
+    if (
+        owner is not None
+        and owner["owner"] in GPO_OWNERS
+        and not _strings([owner.get("gpo_name"), owner.get("gpo_id")])
+    ):
+        raise ReportFileError(f"{where}.owner of {owner['owner']} must have gpo_name and gpo_id")
+    if not isinstance(row.get("held", False), bool):
+        raise ReportFileError(f"{where}.held must be true or false")
     row.setdefault("owner", None)
+    row.setdefault("held", False)
 
 
 def _check_objects(items: t.Any, where: str, text_keys: tuple[str, ...]) -> None:

@@ -4,7 +4,7 @@
 
 The ``compliance_report`` callback and the ``compliance_summary`` filter feed it task results; it knows
 nothing about Ansible objects, so it is unit tested with plain dicts. The document it builds is the
-``compliance.json`` schema (docs/reports.md, docs/schemas/compliance-report-3.schema.json).
+``compliance.json`` schema (docs/reports.md, docs/schemas/compliance-report-4.schema.json).
 
 A result belongs to the report when its action is in the collection's namespace and it carries the
 keys every module of the collection returns: ``drift`` (one surface), ``surfaces`` (several, as
@@ -28,8 +28,13 @@ SCHEMA = "proxyfleet.windows/compliance-report"
 # 2: status not_assessed, totals.not_assessed and hosts[].not_assessed_reason (a host where no setting was
 # checked used to be "unknown", or "compliant" when a check returned findings only).
 # 3: hosts[].trend and trend (what changed since the report given as `previous`), run.slices (the slices a
-# merged report was made of); both only when they apply. Versions 1 and 2 stay readable (_report_load).
-SCHEMA_VERSION = 3
+# merged report was made of); both only when they apply.
+# 4: settings[].held (a value its owner would put back, left alone: never compliant), settings[].owner and
+# owners[] carry ``owner`` (group_policy, mdm, group_policy_preferences, preference) with its details,
+# totals.owned_settings and totals.settings_held. Versions 1 to 3 stay readable (_report_load).
+SCHEMA_VERSION = 4
+# The owners whose values a GPO sets (totals.gpo_owned_settings counts their rows).
+GPO_OWNERS = ("group_policy", "group_policy_preferences")
 STATUSES = ("compliant", "drifted", "unknown", "not_assessed")
 SEVERITIES = ("high", "medium", "low")
 # A single-surface module is named after its surface plus one of these; used only when its result
@@ -69,6 +74,36 @@ def _gpo_rows_of(result: t.Mapping[str, t.Any]) -> list[dict[str, t.Any]]:
     return []
 
 
+def _owner_map_of(result: t.Mapping[str, t.Any]) -> dict[str, dict[str, t.Any]]:
+    """The owners (other than local) a proxy_facts-shaped result names: ``windows_proxy.owners`` by setting."""
+    facts = result.get("ansible_facts")
+    found = facts.get("windows_proxy", {}).get("owners") if isinstance(facts, dict) else None
+    if not isinstance(found, dict):
+        return {}
+    return {
+        str(setting): {str(key): value for key, value in owner.items() if key != "effective"}
+        for setting, owner in found.items()
+        if isinstance(owner, dict) and isinstance(owner.get("owner"), str) and owner["owner"] != "local"
+    }
+
+
+# Keys of a drift entry that are not the owner's details (``effective`` is a value, and values stay in current).
+_ITEM_KEYS = frozenset({"setting", "current", "desired", "held", "owner", "effective"})
+
+
+def owner_of_item(item: t.Mapping[str, t.Any]) -> dict[str, t.Any] | None:
+    """The owner a drift or held entry carries: ``owner`` with its details beside it; None for local or none.
+
+    Results of this collection before owners were added carried ``owner: {gpo_name, gpo_id}`` (Group Policy).
+    """
+    owner = item.get("owner")
+    if isinstance(owner, dict):
+        return {"owner": "group_policy", **{str(key): value for key, value in owner.items()}}
+    if not isinstance(owner, str) or owner == "local":
+        return None
+    return {"owner": owner, **{str(key): value for key, value in item.items() if key not in _ITEM_KEYS}}
+
+
 def surface_of_module(action: str) -> str:
     """``proxyfleet.windows.telemetry_proxy`` -> ``telemetry``: the surface a single-surface module checks."""
     name = action.rsplit(".", 1)[-1]
@@ -87,8 +122,10 @@ class SettingRow:
     current: t.Any
     desired: t.Any
     compliant: bool
-    owner: dict[str, str] | None
+    owner: dict[str, t.Any] | None
     action: str
+    # Left alone because its owner (Group Policy, MDM, a preference item) would put it back: never compliant.
+    held: bool = False
 
     def as_dict(self) -> dict[str, t.Any]:
         # Not dataclasses.asdict: it rebuilds containers by calling their type, which templating types refuse
@@ -102,6 +139,7 @@ class SettingRow:
             "compliant": self.compliant,
             "owner": self.owner,
             "action": self.action,
+            "held": self.held,
         }
 
 
@@ -224,7 +262,7 @@ class RowDicts:
         self.made: dict[tuple[t.Any, ...], dict[str, t.Any]] = {}
 
     def __call__(self, row: SettingRow) -> dict[str, t.Any]:
-        owner = None if row.owner is None else tuple(sorted((str(k), str(v)) for k, v in row.owner.items()))
+        owner = None if row.owner is None else frozen_value(row.owner)
         key = (
             row.setting,
             row.surface,
@@ -233,6 +271,7 @@ class RowDicts:
             row.compliant,
             owner,
             row.action,
+            row.held,
         )
         found = self.made.get(key)
         if found is None:
@@ -289,6 +328,9 @@ class ComplianceReport:
             report.findings[action] = [finding for finding in findings if isinstance(finding, dict)]
         for row in _gpo_rows_of(result):
             self._add_owner(report, row)
+        # The owner map names the winning owner (MDM over a GPO with MDMWinsOverGP); the GPO rows name every GPO value.
+        for setting, owner in _owner_map_of(result).items():
+            report.owners[setting] = {"setting": setting, **owner}
         return True
 
     def add_registered(self, host: str, registered: t.Any, action: str = NAMESPACE + "registered") -> None:
@@ -327,11 +369,14 @@ class ComplianceReport:
 
     def _add_surface(self, report: HostReport, surface: str, action: str, result: t.Mapping[str, t.Any]) -> None:
         rows = report.by_surface[surface] = {}
+        held = [item for item in result.get("held") or [] if isinstance(item, dict) and "setting" in item]
         drift = [item for item in result.get("drift") or [] if isinstance(item, dict) and "setting" in item]
-        for item in drift:
+        for is_held, item in [*((False, item) for item in drift), *((True, item) for item in held)]:
             setting = str(item["setting"])
-            owner = item.get("owner") if isinstance(item.get("owner"), dict) else None
-            rows[setting] = SettingRow(setting, surface, item.get("current"), item.get("desired"), False, owner, action)
+            owner = owner_of_item(item)
+            rows[setting] = SettingRow(
+                setting, surface, item.get("current"), item.get("desired"), False, owner, action, is_held
+            )
             if owner:
                 report.owners.setdefault(setting, {"setting": setting, **owner})
         drifted = list(rows)
@@ -354,6 +399,7 @@ class ComplianceReport:
         if setting:
             report.owners[setting] = {
                 "setting": setting,
+                "owner": "group_policy",
                 "gpo_name": str(row.get("gpo_name") or ""),
                 "gpo_id": str(row.get("gpo_id") or ""),
                 **({"key": str(row["key"])} if row.get("key") else {}),
@@ -361,7 +407,7 @@ class ComplianceReport:
             }
 
     def owner_of(self, report: HostReport, setting: str) -> dict[str, t.Any] | None:
-        """The GPO that sets a setting (or the value group it belongs to), if one does."""
+        """The owner of a setting (or of the value group it belongs to), if one is known."""
         for name, owner in report.owners.items():
             if setting == name or setting.startswith(name + "."):
                 return owner
@@ -377,7 +423,7 @@ class ComplianceReport:
                 if row.owner is None:
                     owner = self.owner_of(report, row.setting)
                     if owner is not None:
-                        row.owner = {"gpo_name": owner["gpo_name"], "gpo_id": owner["gpo_id"]}
+                        row.owner = {key: value for key, value in owner.items() if key != "setting"}
             hosts.append(report.as_dict(row_dicts))
         return {
             "schema": SCHEMA,
@@ -410,7 +456,11 @@ def totals(hosts: list[dict[str, t.Any]]) -> dict[str, t.Any]:
         "settings_drifted": settings - compliant,
         "findings": severities,
         "hosts_with_findings": sum(1 for host in hosts if host["findings"]),
-        "gpo_owned_settings": sum(1 for host in hosts for row in host["settings"] if row["owner"]),
+        "gpo_owned_settings": sum(
+            1 for host in hosts for row in host["settings"] if (row["owner"] or {}).get("owner") in GPO_OWNERS
+        ),
+        "owned_settings": sum(1 for host in hosts for row in host["settings"] if row["owner"]),
+        "settings_held": sum(1 for host in hosts for row in host["settings"] if row["held"]),
     }
 
 

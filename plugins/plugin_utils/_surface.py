@@ -16,6 +16,15 @@ import typing as t
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._created_keys import CREATED_KEYS, bookkeeping
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._gpo import Owner, owners, rsop_operations
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError, HostSession
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._owners import (
+    GUARDED,
+    MDM,
+    Ownership,
+    SettingOwner,
+    gpp_operation,
+    owner_keys,
+    ownership,
+)
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import (
     Change,
     KeyAddress,
@@ -53,12 +62,16 @@ class HostState:
 
     ``read`` is the registry read's answer (wildcard keys included), ``owned`` the values Group Policy
     sets, ``now`` the host's registry after the task: as read when nothing was written (check mode
-    included: nothing was), else the read overlaid with the agent's read-back of what it wrote.
+    included: nothing was), else the read overlaid with the agent's read-back of what it wrote;
+    ``ownership`` the winning owner of every managed value some store sets, ``gpp`` the answer of the
+    Group Policy Preferences query.
     """
 
     read: dict[str, t.Any]
     owned: dict[tuple[str, str], Owner]
     now: RegistrySnapshot
+    ownership: Ownership
+    gpp: dict[str, t.Any]
 
 
 def converge(
@@ -67,15 +80,16 @@ def converge(
     *,
     check_mode: bool,
     diff: bool,
-    override_gpo: t.Collection[str] = (),
+    override_owner: t.Mapping[str, t.Collection[str]] | None = None,
 ) -> dict[str, t.Any]:
     """Check every surface with one read; write everything that differs with one apply.
 
-    Values a GPO sets are left alone unless the surface's name is in ``override_gpo`` (see
-    :func:`_hold_group_policy`). Returns the per-surface results (``surfaces``), the combined
-    ``drift``, ``changed``, ``backup_id``, ``warnings`` and, when ``diff`` is set, the ``diff`` list.
+    Values Group Policy, MDM or Group Policy Preferences set are held (left alone, reported in ``held``)
+    unless ``override_owner[<surface name>]`` names their owner (see :func:`_hold_owned`). Returns the
+    per-surface results (``surfaces``), the combined ``drift`` and ``held``, ``changed``, ``backup_id``,
+    ``warnings`` and, when ``diff`` is set, the ``diff`` list.
     """
-    outcome, _state = converge_state(session, surfaces, check_mode=check_mode, diff=diff, override_gpo=override_gpo)
+    outcome, _state = converge_state(session, surfaces, check_mode=check_mode, diff=diff, override_owner=override_owner)
     return outcome
 
 
@@ -85,7 +99,7 @@ def converge_state(
     *,
     check_mode: bool,
     diff: bool,
-    override_gpo: t.Collection[str] = (),
+    override_owner: t.Mapping[str, t.Collection[str]] | None = None,
     extra_keys: t.Sequence[KeyAddress] = (),
 ) -> tuple[dict[str, t.Any], HostState]:
     """:func:`converge`, also reading ``extra_keys`` in the same host command; returns the host's state too.
@@ -93,11 +107,14 @@ def converge_state(
     proxy_baseline builds the proxy_facts picture from the state, so a role needs no second read.
     """
     surface_keys = (key for surface in surfaces for key in surface.registry_keys())
-    keys = list(dict.fromkeys([*surface_keys, CREATED_KEYS, *extra_keys]))
-    # The Resultant Set of Policy travels in the same host command as the registry read.
-    read, settings, gpos = session.run([read_operation(keys), *rsop_operations()])
+    keys = list(dict.fromkeys([*surface_keys, CREATED_KEYS, *owner_keys(), *extra_keys]))
+    # The Resultant Set of Policy, the MDM store and the preference items travel in the same host command
+    # as the registry read.
+    read, settings, gpos, gpp = session.run([read_operation(keys), *rsop_operations(), gpp_operation()])
     before = RegistrySnapshot.from_read_result(read)
     owned = owners(settings, gpos)
+    owning = ownership(read, before, owned, gpp)
+    overrides = override_owner or {}
     held: set[str] = set()
     # Surfaces are planned in order, each against the state the earlier ones will leave, so a
     # surface whose desired state derives from another (WinHTTP source=wininet) follows this
@@ -111,8 +128,8 @@ def converge_state(
         # With several surfaces in one task, say which one a warning is about.
         prefix = f"{surface.name}: " if len(surfaces) > 1 else ""
         warnings += [prefix + warning for warning in surface.warnings(planning)]
-        plans[surface.name], notes = _hold_group_policy(
-            surface.plan(planning), drifts[surface.name], owned, surface.name in override_gpo, held
+        plans[surface.name], notes = _hold_owned(
+            surface.plan(planning), drifts[surface.name], owning, set(overrides.get(surface.name, ())), held
         )
         warnings += [prefix + note for note in notes]
         planning = planning.overlay((change.address, change.name, change.result) for change in plans[surface.name])
@@ -134,16 +151,21 @@ def converge_state(
             raise AgentError(f"the host reads back values that still differ after writing: {leftover}", backup_id)
     results: dict[str, dict[str, t.Any]] = {}
     for surface in surfaces:
+        described = surface.describe(before)
         results[surface.name] = {
             "changed": bool(plans[surface.name]),
-            "before": surface.describe(before),
+            "before": described,
             "after": surface.describe(after),
-            "drift": drifts[surface.name],
+            # Held values are not drift: Windows would put them back (docs/owners.md).
+            "drift": [item for item in drifts[surface.name] if not item.get("held")],
+            "held": [item for item in drifts[surface.name] if item.get("held")],
+            "owners": {f"{surface.name}.{key}": owning.of(f"{surface.name}.{key}").as_dict() for key in described},
         }
     outcome: dict[str, t.Any] = {
         "changed": bool(changes),
         "surfaces": results,
         "drift": [item for surface in surfaces for item in results[surface.name]["drift"]],
+        "held": [item for surface in surfaces for item in results[surface.name]["held"]],
         "backup_id": backup_id,
         "warnings": warnings,
     }
@@ -158,7 +180,7 @@ def converge_state(
             for surface in surfaces
             if plans[surface.name]
         ]
-    return outcome, HostState(read, owned, now)
+    return outcome, HostState(read, owned, now, owning, gpp)
 
 
 def reads_differently(drift: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
@@ -171,43 +193,62 @@ def reads_differently(drift: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
     return [item for item in drift if item.get("current") != item.get("desired")]
 
 
-def _owner_of(setting: str, owned: dict[tuple[str, str], Owner]) -> Owner | None:
-    return next((o for o in owned.values() if setting == o.setting or setting.startswith(o.setting + ".")), None)
-
-
-def _hold_group_policy(
+def _hold_owned(
     changes: list[Change],
     drift: list[dict[str, t.Any]],
-    owned: dict[tuple[str, str], Owner],
-    override: bool,
+    owning: Ownership,
+    override: set[str],
     held: set[str],
 ) -> tuple[list[Change], list[str]]:
-    """Keep Group Policy's values unless told to override; name the owner in the drift either way.
+    """Keep the values Group Policy, MDM or Group Policy Preferences set, unless ``override`` names the owner.
 
-    A value a GPO sets comes back at the next policy refresh: changing it only hides the drift for
-    ninety minutes and fights whoever owns the GPO. So such a change is dropped (its drift stays,
-    with ``owner``, and ``held`` collects its settings), unless ``override`` is set.
+    Such a value comes back at the next policy refresh or MDM sync (or, written as policy, silently beats the
+    MDM profile): changing it only hides the drift for a while and fights whoever owns it. So its change is
+    dropped and its drift entries are marked ``held`` (``held`` collects their settings), with a warning
+    naming the owner, the policy and what to change instead. Every drift entry carries its ``owner``.
     """
     for item in drift:
-        owner = _owner_of(item["setting"], owned)
-        if owner is not None:
-            item["owner"] = {"gpo_name": owner.gpo_name, "gpo_id": owner.gpo_id}
+        item.update(owning.of(item["setting"]).as_dict())
+    # A setting the MDM store already gives the desired value needs no write and is no drift: Windows takes
+    # the MDM value (no Group Policy sets it, or MDMWinsOverGP).
+    delivered = {
+        item["setting"]
+        for item in drift
+        if item.get("owner") == MDM
+        and item.get("effective") == item["desired"]
+        # A policy value written by hand beats the MDM one unless MDMWinsOverGP (docs/owners.md).
+        and (item["current"] is None or item.get("mdm_wins_over_gp"))
+    }
+    drift[:] = [item for item in drift if item["setting"] not in delivered]
+    held.update(delivered)
     kept: list[Change] = []
     notes: list[str] = []
     for change in changes:
-        owner = owned.get((change.address.path.lower(), change.name.lower())) if change.address.view == 64 else None
-        where = f"{owner.key}\\{owner.value} is set by {owner.describe()}" if owner else ""
-        if owner is None:
+        owner = owning.of_value(change.address.path, change.name, change.address.view)
+        if owner is not None and owner.setting in delivered:
+            continue
+        if owner is None or owner.owner not in GUARDED:
             kept.append(change)
-        elif override:
+            continue
+        value = f"{change.address.hive}\\{change.address.path}\\{change.name}"
+        where = f"{owner.setting} is owned by {owner.describe()}"
+        if owner.owner in override:
             kept.append(change)
-            notes.append(f"{where}; written because override_gpo is true, but the next policy refresh reverts it")
-        else:
-            held.update(item["setting"] for item in drift if _owner_of(item["setting"], owned) is owner)
-            notes.append(
-                f"{where}; left as it is: the next policy refresh would revert it (override_gpo writes it anyway)"
-            )
+            notes.append(f"{where}; {value} written because override_owner names {owner.owner}, but {owner.why_held()}")
+            continue
+        for item in drift:
+            if _belongs(item["setting"], owner):
+                item["held"] = True
+                held.add(item["setting"])
+        notes.append(
+            f"{where}; {value} is left as it is: {owner.why_held()}. To change it, {owner.remedy()}, "
+            f"or name {owner.owner} in override_owner to write it anyway"
+        )
     return kept, notes
+
+
+def _belongs(setting: str, owner: SettingOwner) -> bool:
+    return setting == owner.setting or setting.startswith(owner.setting + ".")
 
 
 def render(data: t.Any, indent: int = 0) -> str:

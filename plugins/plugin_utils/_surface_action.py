@@ -11,6 +11,14 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session i
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface import Surface, converge
 
 
+def overridden_owners(args: t.Mapping[str, t.Any]) -> set[str]:
+    """The owners whose values a task may write: ``override_owner``, plus group_policy for ``override_gpo: true``."""
+    owners = set(args.get("override_owner") or ())
+    if args.get("override_gpo"):
+        owners.add("group_policy")
+    return owners
+
+
 class SurfaceAction(AgentAction):
     """Validate the options, check the surface in one host command, change it in a second.
 
@@ -21,17 +29,17 @@ class SurfaceAction(AgentAction):
         """Turn validated options into the bound surface; raise ProxyInputError for bad input."""
         raise NotImplementedError
 
-    def prepare(self, args: dict[str, t.Any]) -> tuple[Surface, bool]:
-        return self.build_surface(args), bool(args.get("override_gpo"))
+    def prepare(self, args: dict[str, t.Any]) -> tuple[Surface, set[str]]:
+        return self.build_surface(args), overridden_owners(args)
 
-    def act(self, session: HostSession, prepared: tuple[Surface, bool]) -> dict[str, t.Any]:
-        surface, override_gpo = prepared
+    def act(self, session: HostSession, prepared: tuple[Surface, set[str]]) -> dict[str, t.Any]:
+        surface, override_owner = prepared
         outcome = converge(
             session,
             [surface],
             check_mode=self.check_mode,
             diff=self.diff_mode,
-            override_gpo={surface.name} if override_gpo else set(),
+            override_owner={surface.name: override_owner},
         )
         result: dict[str, t.Any] = outcome.pop("surfaces")[surface.name]
         result.update(changed=outcome["changed"], backup_id=outcome["backup_id"])

@@ -32,7 +32,7 @@ def test_merge_reports_playbook_writes_the_fleet_report_and_the_trend(tmp_path: 
     assert files == ["compliance.csv", "compliance.html", "compliance.json", "compliance.junit.xml"]
     assert sorted(path.name for path in (tmp_path / "history" / "201").iterdir()) == files
     report = json.loads((tmp_path / "latest" / "compliance.json").read_text(encoding="utf-8"))
-    assert report["schema_version"] == 3 and "trend" not in report
+    assert report["schema_version"] == 4 and "trend" not in report
     assert [s["file"] for s in report["run"]["slices"]] == [
         str(tmp_path / "current" / job / "compliance.json") for job in ("101", "102")
     ]

@@ -21,7 +21,7 @@ from tests.integration.conftest import HERE, Fleet
 from tests.simfleet import REPO_ROOT, ansible_env
 
 ANSIBLE_PLAYBOOK = str(Path(sys.executable).parent / "ansible-playbook")
-SCHEMA = REPO_ROOT / "docs" / "schemas" / "compliance-report-3.schema.json"
+SCHEMA = REPO_ROOT / "docs" / "schemas" / "compliance-report-4.schema.json"
 CHROMIUM = "/usr/bin/chromium"
 OUTPUT = REPO_ROOT / "tests" / "output" / "compliance_report"
 BYPASS = '["<local>", "*.corp.example", "*.prod.do.dsp.mp.microsoft.com"]'
@@ -84,6 +84,7 @@ EXPECTED_STATUS = {
     "win-offline": "unknown",
 }
 GPO = "Contoso MDE proxy"
+DATA_COLLECTION = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\DataCollection"
 GPO_ID = "cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com"
 
 
@@ -194,7 +195,7 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
 
     document = json.loads((report / "compliance.json").read_text(encoding="utf-8"))
     jsonschema.validate(document, json.loads(SCHEMA.read_text(encoding="utf-8")))
-    assert (document["schema"], document["schema_version"]) == ("proxyfleet.windows/compliance-report", 3)
+    assert (document["schema"], document["schema_version"]) == ("proxyfleet.windows/compliance-report", 4)
     assert document["run"]["check_mode"] is True
     assert document["run"]["playbooks"] == ["compliance-check.yml"]
     assert {host["name"]: host["status"] for host in document["hosts"]} == EXPECTED_STATUS
@@ -214,6 +215,9 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
         "findings": {"high": 3, "medium": 12, "low": 3},
         "hosts_with_findings": 6,
         "gpo_owned_settings": 2,
+        "owned_settings": 2,
+        # win11-gpo-telemetry's telemetry proxy: its GPO would put it back.
+        "settings_held": 1,
     }
     assert document["surfaces"]["telemetry"] == {"hosts": 7, "compliant": 1, "drifted": 6}
     assert document["surfaces"]["winhttp"] == {"hosts": 7, "compliant": 2, "drifted": 5}
@@ -226,12 +230,18 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
         "current": "10.0.0.9:3128",
         "desired": "proxy.corp.example:8080",
         "compliant": False,
-        "owner": {"gpo_name": GPO, "gpo_id": GPO_ID},
+        "owner": {"owner": "group_policy", "gpo_name": GPO, "gpo_id": GPO_ID, "key": DATA_COLLECTION},
         "action": "proxyfleet.windows.proxy_baseline",
+        "held": True,
     }
-    # Compliant, and still set by Group Policy: the owner comes from proxy_facts' RSoP rows.
+    # Compliant, and still set by Group Policy: the owner comes from proxy_facts' owners.
     assert gpo_host["telemetry.disable_enterprise_auth_proxy"]["compliant"] is True
-    assert gpo_host["telemetry.disable_enterprise_auth_proxy"]["owner"] == {"gpo_name": GPO, "gpo_id": GPO_ID}
+    assert gpo_host["telemetry.disable_enterprise_auth_proxy"]["owner"] == {
+        "owner": "group_policy",
+        "gpo_name": GPO,
+        "gpo_id": GPO_ID,
+        "key": DATA_COLLECTION,
+    }
     assert [owner["setting"] for owner in hosts["win11-gpo-telemetry"]["owners"]] == [
         "telemetry.disable_enterprise_auth_proxy",
         "telemetry.proxy",
@@ -266,6 +276,7 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
         "proxy.corp.example:8080",
         GPO,
     )
+    assert (owned["owner"], owned["held"]) == ("group_policy", "true")
 
     suite = ElementTree.parse(report / "compliance.junit.xml").getroot()
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors"), suite.get("skipped")) == (
@@ -277,7 +288,8 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
     failure = suite.find("./testsuite/testcase[@classname='win11-gpo-telemetry'][@name='telemetry.proxy']/failure")
     assert failure is not None
     assert failure.get("message") == (
-        f"telemetry.proxy is 10.0.0.9:3128, desired proxy.corp.example:8080 (set by Group Policy '{GPO}')"
+        f"held: telemetry.proxy is 10.0.0.9:3128, desired proxy.corp.example:8080; left as it is because Group "
+        f"Policy '{GPO}' sets it"
     )
     assert suite.find("./testsuite/testcase[@classname='win-offline'][@name='host']/error") is not None
 
@@ -309,12 +321,19 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
     assert dom.text("total:compliant") == "1 compliant"
     assert dom.text("total:drifted") == "6 drifted"
     assert dom.text("total:unknown") == "1 unknown"
+    assert dom.text("total:held settings (their owner would revert them)") == (
+        "1 held settings (their owner would revert them)"
+    )
     assert dom.text("count") == "8 of 8 hosts"
     assert dom.text("detail-title") == "win11-gpo-telemetry: drifted"
     findings = dom.text("detail-findings")
     assert findings.startswith("MDE003 (low, telemetry) PreferStaticProxyForHttpRequest is not 1 while")
     assert "Remediation: proxyfleet.windows.telemetry_proxy prefer_static_proxy_for_http_request: true" in findings
-    assert f"telemetry.proxy {GPO} {GPO_ID}" in dom.text("detail-owners")
+    assert f"telemetry.proxy Group Policy '{GPO}' {GPO_ID}" in dom.text("detail-owners")
+    # The held setting is shown "held", never as compliant.
+    assert f"telemetry.proxy held 10.0.0.9:3128 proxy.corp.example:8080 Group Policy '{GPO}'" in dom.text(
+        "detail-settings"
+    )
     assert dom.text("unknown").startswith("Host Reason win-offline proxyfleet.windows.proxy_facts unreachable:")
     # Unknown hosts first, then the most drifted settings.
     assert dom.host_rows == [

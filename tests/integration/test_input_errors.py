@@ -9,7 +9,7 @@ CASES = [
         "proxyfleet.windows.winhttp_proxy",
         "proxyy: x",
         "Unsupported parameters for (proxyfleet.windows.winhttp_proxy) module: proxyy. Supported parameters include: "
-        "bypass, override_gpo, proxy, source, state, views.",
+        "bypass, override_gpo, override_owner, proxy, source, state, views.",
     ),
     (
         "proxyfleet.windows.telemetry_proxy",

@@ -164,7 +164,8 @@ def test_defender_endpoint_fixes_every_mde_finding(fixture_fleet) -> None:
         "win11-gpo-telemetry": "The Defender for Endpoint sensor would use 10.0.0.9:3128 ([MDEPX] the registry static "
         "proxy (TelemetryProxyServer) comes first; the sensor falls back to direct access when it is unreachable), "
         "asked: proxy.corp.example:8080. Findings: none. Set by Group Policy: telemetry.proxy by GPO 'Contoso MDE "
-        "proxy', telemetry.disable_enterprise_auth_proxy by GPO 'Contoso MDE proxy'"
+        "proxy', telemetry.disable_enterprise_auth_proxy by GPO 'Contoso MDE proxy'. Held (their owner would put them "
+        "back): telemetry.proxy owned by group_policy"
     }
     # Only the failing host reached the rescue's assertion; the baseline task itself failed it (failed_when).
     assert {host: entry["status"] for host, entry in run.for_task(MDE_TASK).items() if entry["status"] == "failed"} == {

@@ -54,14 +54,15 @@ def test_check_apply_reapply(fleet) -> None:
     results = check.for_task(TASK)
     assert {host for host, entry in results.items() if entry["status"] == "changed"} == DRIFTING_HOSTS
     assert {host for host, entry in results.items() if entry["status"] == "ok"} == COMPLIANT_HOSTS
+    # Nobody but this collection owns WinHTTP on the demo hosts: every entry carries owner local.
     assert results["ws-003"]["result"]["drift"] == [
-        {"setting": "winhttp.32.access_type", "current": "direct", "desired": "named_proxy"},
-        {"setting": "winhttp.32.proxy", "current": None, "desired": PROXY},
-        {"setting": "winhttp.32.bypass", "current": [], "desired": BYPASS},
+        {"setting": "winhttp.32.access_type", "current": "direct", "desired": "named_proxy", "owner": "local"},
+        {"setting": "winhttp.32.proxy", "current": None, "desired": PROXY, "owner": "local"},
+        {"setting": "winhttp.32.bypass", "current": [], "desired": BYPASS, "owner": "local"},
     ]
     assert results["ws-005"]["result"]["drift"] == [
-        {"setting": "winhttp.64.bypass", "current": ["<local>", "*.corp.example"], "desired": BYPASS},
-        {"setting": "winhttp.32.bypass", "current": ["<local>", "*.corp.example"], "desired": BYPASS},
+        {"setting": "winhttp.64.bypass", "current": ["<local>", "*.corp.example"], "desired": BYPASS, "owner": "local"},
+        {"setting": "winhttp.32.bypass", "current": ["<local>", "*.corp.example"], "desired": BYPASS, "owner": "local"},
     ]
     assert results["ws-001"]["result"]["drift"] == []
     assert all(entry["result"]["host_commands"] == 1 for entry in results.values())
@@ -170,7 +171,7 @@ def test_backup_holds_the_prior_values_exactly(basic_fleet) -> None:
         (
             "proxy: 'p:1'\n        colour: blue",
             "Unsupported parameters for (proxyfleet.windows.winhttp_proxy) module: colour. "
-            "Supported parameters include: bypass, override_gpo, proxy, source, state, views.",
+            "Supported parameters include: bypass, override_gpo, override_owner, proxy, source, state, views.",
         ),
     ],
     ids=["scheme", "bypass", "absent-with-proxy", "views", "unknown-option"],
@@ -210,7 +211,9 @@ def test_absent_sets_direct_in_the_chosen_view_only(basic_fleet) -> None:
     assert run.rc == 0, run.stdout + run.stderr
     result = run.for_task("Reset")["ws-004"]["result"]
     assert result["changed"] is True
-    assert result["drift"] == [{"setting": "winhttp.32.access_type", "current": "named_proxy", "desired": "direct"}]
+    assert result["drift"] == [
+        {"setting": "winhttp.32.access_type", "current": "named_proxy", "desired": "direct", "owner": "local"}
+    ]
     registry = Registry.load(basic_fleet.running.fleet_dir / "ws-004.reg")
     assert registry.get_value("HKLM", CONNECTIONS, "WinHttpSettings", view=32).raw == bytes.fromhex(
         "1800000000000000010000000000000000000000"

@@ -37,8 +37,13 @@ def test_stale_netsh_host_follows_the_machine_wininet_proxy(fixture_fleet) -> No
     result = check.for_task(TASK)[host]["result"]
     assert result["changed"] is True
     assert result["drift"] == [
-        {"setting": "winhttp.64.proxy", "current": "oldproxy.corp.example:3128", "desired": PROXY},
-        {"setting": "winhttp.64.bypass", "current": ["<local>"], "desired": ["<local>", "*.corp.example"]},
+        {"setting": "winhttp.64.proxy", "current": "oldproxy.corp.example:3128", "desired": PROXY, "owner": "local"},
+        {
+            "setting": "winhttp.64.bypass",
+            "current": ["<local>"],
+            "desired": ["<local>", "*.corp.example"],
+            "owner": "local",
+        },
     ]
     assert result["after"]["64"]["proxy"] == PROXY
     assert result["host_commands"] == 1
@@ -106,7 +111,7 @@ def test_baseline_winhttp_follows_the_wininet_proxy_written_by_the_same_task(fix
     assert (result["changed"], result["host_commands"]) == (True, 2)
     assert list(result["surfaces"]) == ["wininet", "winhttp"]
     assert result["surfaces"]["winhttp"]["drift"] == [
-        {"setting": f"winhttp.{view}.{name}", "current": current, "desired": desired}
+        {"setting": f"winhttp.{view}.{name}", "current": current, "desired": desired, "owner": "local"}
         for view in (64, 32)
         for name, current, desired in (
             ("access_type", "direct", "named_proxy"),

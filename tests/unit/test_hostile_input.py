@@ -832,6 +832,7 @@ def test_credentials_read_from_a_host_never_reach_results_or_diffs() -> None:
         "setting": "telemetry.proxy",
         "current": "********@old:8080",
         "desired": "proxy.corp.example:8080",
+        "owner": "local",
     } in done.result["drift"]
 
 
@@ -880,8 +881,8 @@ def value(kind: str, data: t.Any) -> dict[str, t.Any]:
 
 MALFORMED = "web01: the host agent's answer is malformed at "
 MALFORMED_CASES: list[tuple[Shape, str]] = [
-    (answer(7, 7, 7), "results[0]: expected an object"),
-    (answer(), "results: 0 results for 3 operations"),
+    (answer(7, 7, 7, 7), "results[0]: expected an object"),
+    (answer(), "results: 0 results for 4 operations"),
     ({"first": {"op": "apply", "status": "ok"}}, "results[0].op: expected 'read'"),
     ({"first": {"op": "read", "status": None}}, "results[0].status: expected text"),
     ({"first": {"op": "read", "status": "ok", "keys": None}}, "results[0].keys: expected a list"),

@@ -94,8 +94,8 @@ def test_action_group_membership_is_meta_runtime() -> None:
 
 # The options each group's members share, as docs/action-groups.md lists them.
 SHARED_OPTIONS = {
-    "surfaces": {"state", "override_gpo"},
-    "system_proxy": {"proxy", "bypass", "state", "views", "override_gpo"},
+    "surfaces": {"state", "override_gpo", "override_owner"},
+    "system_proxy": {"proxy", "bypass", "state", "views", "override_gpo", "override_owner"},
 }
 
 

@@ -29,11 +29,18 @@ COMMON_KEYS = {"changed", "failed", "msg", "diff", "warnings", "deprecations", "
 FREE_FORM = {
     # The registry value names and data a finding rule looked at; they differ per rule (docs/findings.md).
     "findings[].evidence",
+    # The owner of each setting, by setting id (docs/owners.md); the ids are the surfaces' settings.
+    "owners",
+    "ansible_facts.windows_proxy.owners",
+    *(
+        f"surfaces.{surface}.owners"
+        for surface in ("wininet", "winhttp", "telemetry", "defender", "delivery_optimization")
+    ),
     "ansible_facts.windows_proxy.findings[].evidence",
     # Interactive session id -> session name, as many as the user has.
     "ansible_facts.windows_proxy.users[].sessions",
     # compliance_merge returns parts of the merged compliance.json; their shape is that document's versioned JSON
-    # schema (docs/schemas/compliance-report-3.schema.json), which test_report_merge validates every report against.
+    # schema (docs/schemas/compliance-report-4.schema.json), which test_report_merge validates every report against.
     "totals",
     "surfaces",
     "trend",

@@ -25,7 +25,7 @@ def test_filter_is_registered() -> None:
 
 def test_summary_of_registered_results() -> None:
     assert compliance_summary(HOSTVARS, ["a", "b", "c", "d", "e", "f", "g"], "check") == {
-        "schema_version": 3,
+        "schema_version": 4,
         "hosts": 7,
         "compliant": 1,
         "drifted": 1,

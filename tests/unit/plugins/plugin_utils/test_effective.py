@@ -130,7 +130,8 @@ def host(
     for address in PICTURE_KEYS:
         if "*" in address.path:
             continue  # the agent answers a wildcard with the concrete keys it found
-        keys.append(entry(address.hive, address.path, address.view, fixed[(address.path, address.view)]))
+        # Keys the test does not set (the owners' stores: MDM, Defender preferences) do not exist.
+        keys.append(entry(address.hive, address.path, address.view, fixed.get((address.path, address.view))))
     # Service hives are always loaded; a user's _Classes hive has no Internet Settings, but must be skipped anyway.
     for service in ("S-1-5-18", "S-1-5-19", "S-1-5-20", ".DEFAULT", SID + "_Classes"):
         keys.append(entry("HKU", f"{service}\\{USER_CONNECTIONS}", 64, dict([binary_value(inet_blob("svc:1"))])))
@@ -177,6 +178,9 @@ def without_rule(found: dict[str, t.Any]) -> dict[str, t.Any]:
 # --- PICTURE_KEYS and the picture ------------------------------------------------------------------------------
 
 
+GP_HISTORY = r"*\Software\Microsoft\Windows\CurrentVersion\Group Policy\History"
+
+
 def test_picture_keys_name_every_surface_once_and_the_user_wildcards() -> None:
     keys = list(PICTURE_KEYS)
     assert keys == [
@@ -189,11 +193,21 @@ def test_picture_keys_name_every_surface_once_and_the_user_wildcards() -> None:
         KeyAddress("HKLM", DEFENDER, 64),
         KeyAddress("HKLM", r"SOFTWARE\Policies\Microsoft\Windows Defender\Spynet", 64),
         KeyAddress("HKLM", DO_POLICY, 64),
+        # The owners' stores (docs/owners.md): MDM areas, MDMWinsOverGP, enrollments, Defender preferences.
+        KeyAddress("HKLM", r"SOFTWARE\Microsoft\PolicyManager\current\device\System", 64),
+        KeyAddress("HKLM", r"SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization", 64),
+        KeyAddress("HKLM", r"SOFTWARE\Microsoft\PolicyManager\current\device\ControlPolicyConflict", 64),
+        KeyAddress("HKLM", r"SOFTWARE\Microsoft\Enrollments\*", 64),
+        KeyAddress("HKLM", r"SOFTWARE\Microsoft\Windows Defender", 64),
         KeyAddress("HKLM", OS_VERSION, 64),
         KeyAddress("HKU", "*\\" + USER_SETTINGS, 64),
         KeyAddress("HKU", "*\\" + USER_CONNECTIONS, 64),
         KeyAddress("HKU", "*\\Volatile Environment", 64),
         KeyAddress("HKU", "*\\Volatile Environment\\*", 64),
+        # User-side policy: the policies branch and the history of the extensions that set a user's proxy.
+        KeyAddress("HKU", r"*\Software\Policies\Microsoft\Windows\CurrentVersion\Internet Settings", 64),
+        KeyAddress("HKU", GP_HISTORY + r"\{35378EAC-683F-11D2-A89A-00C04FBBCFA2}\*", 64),
+        KeyAddress("HKU", GP_HISTORY + r"\{E47248BA-94CC-49c4-BBB5-9EB7F05183D0}\*", 64),
     ]
 
 
@@ -245,6 +259,9 @@ def test_facts_decode_every_surface() -> None:
             "sessions": {"1": "Console"},
             "connecting": False,
             "signed_in": True,
+            # No user Group Policy, no preference item: the user set it.
+            "policy": {},
+            "owner": "local",
         }
     ]
     assert facts["signed_in"] == [SID]
@@ -634,6 +651,9 @@ AV_PROXY = "http://10.0.0.6:8080"
 )
 def test_defender_av_fallback_order(host_args: dict[str, t.Any], expected: dict[str, t.Any], rule: str) -> None:
     found = routes(**host_args)["defender_av"]
+    # These hosts set the AV proxy by policy only; the store is that of the value that decided.
+    store = "policy" if expected["source"].startswith("defender.") else "none"
+    assert found.pop("store") == store
     assert (without_rule(found), found["rule"]) == (expected, rule)
 
 
@@ -645,6 +665,7 @@ def test_effective_has_exactly_the_four_consumers() -> None:
         found["delivery_optimization"]["interactive"],
         found["delivery_optimization"]["network_service"],
         found["mde_sensor"],
-        found["defender_av"],
     ):
         assert sorted(consumer) == ["bypass", "pac_url", "proxy", "rule", "source"]
+    # Defender AV also says which store its proxy came from (policy, mdm, preference, none).
+    assert sorted(found["defender_av"]) == ["bypass", "pac_url", "proxy", "rule", "source", "store"]

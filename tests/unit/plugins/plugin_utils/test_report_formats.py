@@ -97,6 +97,8 @@ def test_csv_one_row_per_host_and_setting() -> None:
             "proxy.corp.example:8080",
             "Contoso MDE proxy",
             "{5C1A}",
+            "group_policy",
+            "false",
             "proxyfleet.windows.telemetry_proxy",
         ],
         [
@@ -109,9 +111,11 @@ def test_csv_one_row_per_host_and_setting() -> None:
             "true",
             "",
             "",
+            "",
+            "false",
             "proxyfleet.windows.telemetry_proxy",
         ],
-        ["gone-host", "unknown", "", "", "", "", "", "", "", ""],
+        ["gone-host", "unknown", "", "", "", "", "", "", "", "", "", ""],
         [
             "ok-host",
             "compliant",
@@ -122,9 +126,11 @@ def test_csv_one_row_per_host_and_setting() -> None:
             '["<local>","*.corp.example"]',
             "",
             "",
+            "",
+            "false",
             "proxyfleet.windows.defender_proxy",
         ],
-        ["silent-host", "not_assessed", "", "", "", "", "", "", "", ""],
+        ["silent-host", "not_assessed", "", "", "", "", "", "", "", "", "", ""],
     ]
 
 
@@ -191,7 +197,7 @@ def test_html_is_self_contained_and_host_text_stays_data() -> None:
         row for row in expanded(parsed, parsed["hosts"][0])[8] if parsed["strings"][row[0]] == "telemetry.proxy"
     ]
     assert parsed["strings"][evil_row[2]] == EVIL
-    assert parsed["strings"][evil_row[5]] == "Contoso MDE proxy"
+    assert parsed["strings"][evil_row[5]] == "Group Policy 'Contoso MDE proxy'"
 
 
 def expanded(data: dict, host: list) -> list:
@@ -211,7 +217,7 @@ def test_html_interns_repeated_strings() -> None:
     data = _report_html.page_data(document)
     # Once each for 100 hosts: the strings (and "", no problem), the row, the hosts' list of rows.
     assert data["strings"] == ["defender.bypass", "defender", '["<local>","*.corp.example"]', ""]
-    assert (data["rows"], data["row_sets"]) == ([[0, 1, 2, 2, 1, -1]], [[0]])
+    assert (data["rows"], data["row_sets"]) == ([[0, 1, 2, 2, 1, -1, 0]], [[0]])
     assert {host[3] for host in data["hosts"]} == {0}
 
 
@@ -372,3 +378,52 @@ def test_hostile_values_are_written_to_every_file(tmp_path) -> None:
     page = (tmp_path / "compliance.html").read_text(encoding="utf-8")
     data = page.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0]
     assert "proxy\udc80:8080" in json.loads(data)["strings"]
+
+
+def held_document() -> dict[str, object]:
+    """A host whose DO download mode Intune sets: held, with its owner, in every format."""
+    owner = {
+        "owner": "mdm",
+        "area": "DeliveryOptimization",
+        "policy": "DODownloadMode",
+        "csp": "./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode",
+    }
+    held = {"setting": "delivery_optimization.download_mode", "current": None, "desired": "lan", **owner, "held": True}
+    report = ComplianceReport()
+    report.add_result(
+        "mdm-host",
+        "proxyfleet.windows.delivery_optimization_policy",
+        {"changed": False, "before": {"download_mode": None}, "drift": [], "held": [held], "host_commands": 1},
+    )
+    return report.document(RUN)
+
+
+def test_a_held_setting_is_marked_held_with_its_owner_in_every_format() -> None:
+    document = held_document()
+    [_header, row] = list(csv.reader(io.StringIO(_report_formats.to_csv(document))))
+    assert dict(zip(_report_formats.CSV_COLUMNS, row, strict=True)) == {
+        "host": "mdm-host",
+        "status": "drifted",
+        "surface": "delivery_optimization",
+        "setting": "delivery_optimization.download_mode",
+        "compliant": "false",
+        "current": "",
+        "desired": "lan",
+        "owner_gpo_name": "",
+        "owner_gpo_id": "",
+        "owner": "mdm",
+        "held": "true",
+        "action": "proxyfleet.windows.delivery_optimization_policy",
+    }
+    junit = ElementTree.fromstring(_report_formats.to_junit(document))
+    [failure] = junit.iter("failure")
+    assert failure.get("message") == (
+        "held: delivery_optimization.download_mode is not set, desired lan; left as it is because MDM policy "
+        "./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode sets it"
+    )
+    page = _report_html.to_html(document)
+    data = json.loads(page.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0])
+    [held_row] = data["rows"]
+    assert held_row[6] == 1 and data["strings"][held_row[5]].startswith("MDM policy ./Device/Vendor/MSFT")
+    # The page shows it as "held" in the (purple) s2 style, never the green s0.
+    assert 'r[6] ? el("td", "held", "s2")' in page

@@ -25,7 +25,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model i
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_trend import add_trend, trend_summary
 
 SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[4] / "docs" / "schemas" / "compliance-report-3.schema.json").read_text()
+    (Path(__file__).resolve().parents[4] / "docs" / "schemas" / "compliance-report-4.schema.json").read_text()
 )
 RUN = {
     "generated_at": "2026-12-01T10:00:00+00:00",
@@ -151,8 +151,8 @@ def test_missing_slice_is_an_error(tmp_path: Path) -> None:
             "not a proxyfleet.windows compliance report (field 'schema' is not 'proxyfleet.windows/compliance-report')",
         ),
         (
-            lambda d: d.update(schema_version=4),
-            "field 'schema_version' is 4; this collection reads versions 1 to 3 "
+            lambda d: d.update(schema_version=5),
+            "field 'schema_version' is 5; this collection reads versions 1 to 4 "
             "(a newer version was written by a newer proxyfleet.windows: update the collection that reads it)",
         ),
         (lambda d: d.update(hosts={}), "field 'hosts' must be a list"),
@@ -207,7 +207,7 @@ def test_version_1_slice_is_upgraded(tmp_path: Path) -> None:
         ("b", "drifted", ""),
         ("d", "not_assessed", "no setting was checked (reported as 'unknown' by a schema version 1 report)"),
     ]
-    assert [s["schema_version"] for s in merged["run"]["slices"]] == [1, 3]
+    assert [s["schema_version"] for s in merged["run"]["slices"]] == [1, 4]
 
 
 PREVIOUS = {"a": "drift", "b": "ok", "c": "ok", "e": "drift", "f": "ok", "gone": "ok"}
@@ -238,7 +238,7 @@ def test_trend_per_host_and_fleet() -> None:
         "previous": {
             "file": "last/compliance.json",
             "generated_at": "2026-11-24T10:00:00+00:00",
-            "schema_version": 3,
+            "schema_version": 4,
             "hosts": 6,
         },
         "newly_drifted": 2,
@@ -276,10 +276,11 @@ def test_trend_in_csv_html_and_summary(tmp_path: Path) -> None:
     lines = to_csv(document).splitlines()
     assert lines[0].endswith(",action,trend")
     assert (
-        lines[1] == "a,compliant,telemetry,telemetry.proxy,true,proxy.corp.example:8080,proxy.corp.example:8080,,,"
+        lines[1]
+        == "a,compliant,telemetry,telemetry.proxy,true,proxy.corp.example:8080,proxy.corp.example:8080,,,,false,"
         "proxyfleet.windows.telemetry_proxy,fixed"
     )
-    assert lines[3] == "c,unknown,,,,,,,,,newly_unreachable"
+    assert lines[3] == "c,unknown,,,,,,,,,,,newly_unreachable"
     data = page_data(document)
     assert data["trend"] == document["trend"]
     assert [(h[0], h[6], h[7], h[8]) for h in data["hosts"]] == [

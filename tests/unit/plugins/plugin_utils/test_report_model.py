@@ -17,7 +17,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model i
 )
 
 SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[4] / "docs" / "schemas" / "compliance-report-3.schema.json").read_text()
+    (Path(__file__).resolve().parents[4] / "docs" / "schemas" / "compliance-report-4.schema.json").read_text()
 )
 RUN = {
     "generated_at": "2026-11-23T12:00:00+00:00",
@@ -122,6 +122,7 @@ def test_a_drifting_setting_and_its_compliant_neighbours() -> None:
             "compliant": False,
             "owner": None,
             "action": "proxyfleet.windows.telemetry_proxy",
+            "held": False,
         },
         {
             "setting": "telemetry.disable_enterprise_auth_proxy",
@@ -131,6 +132,7 @@ def test_a_drifting_setting_and_its_compliant_neighbours() -> None:
             "compliant": True,
             "owner": None,
             "action": "proxyfleet.windows.telemetry_proxy",
+            "held": False,
         },
         {
             "setting": "telemetry.prefer_static_proxy_for_http_request",
@@ -140,6 +142,7 @@ def test_a_drifting_setting_and_its_compliant_neighbours() -> None:
             "compliant": True,
             "owner": None,
             "action": "proxyfleet.windows.telemetry_proxy",
+            "held": False,
         },
     ]
 
@@ -212,9 +215,15 @@ def test_gpo_owners_from_drift_and_from_facts() -> None:
     report.add_result("h", "proxyfleet.windows.proxy_facts", facts)
     built = document(report)
     rows = {row["setting"]: row["owner"] for row in built["hosts"][0]["settings"]}
+    # A result from before owners had kinds ({gpo_name, gpo_id}) is Group Policy's.
     assert rows == {
-        "telemetry.proxy": OWNER,
-        "telemetry.disable_enterprise_auth_proxy": OWNER,
+        "telemetry.proxy": {"owner": "group_policy", **OWNER},
+        "telemetry.disable_enterprise_auth_proxy": {
+            "owner": "group_policy",
+            **OWNER,
+            "key": "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\DataCollection",
+            "value": "DisableEnterpriseAuthProxy",
+        },
         "telemetry.prefer_static_proxy_for_http_request": None,
     }
     assert [owner["setting"] for owner in built["hosts"][0]["owners"]] == [
@@ -267,7 +276,7 @@ def test_registered_results_loops_and_missing_ones() -> None:
     summary = stats_summary(built)
     # Nothing registered (the task never ran there) and a skipped task are not assessed; failures are unknown.
     assert summary == {
-        "schema_version": 3,
+        "schema_version": 4,
         "hosts": 4,
         "compliant": 0,
         "drifted": 1,
@@ -331,3 +340,74 @@ def test_summary_of_an_empty_run_and_its_host_limit() -> None:
     for number in range(5):
         report.add_failure(f"h{number}", "proxyfleet.windows.proxy_facts", "x", unreachable=True)
     assert stats_summary(report.document(RUN), limit=2)["unknown_hosts"] == ["h0", "h1"]
+
+
+MDM_OWNER = {
+    "owner": "mdm",
+    "area": "DeliveryOptimization",
+    "policy": "DODownloadMode",
+    "csp": "./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode",
+    "key": "HKLM\\SOFTWARE\\Microsoft\\PolicyManager\\current\\device\\DeliveryOptimization",
+    "value": "DODownloadMode",
+    "mdm_wins_over_gp": False,
+    "verified": False,
+}
+
+
+def held_do_result() -> dict[str, object]:
+    """delivery_optimization_policy in check mode on a host whose DO download mode Intune sets."""
+    held = {
+        "setting": "delivery_optimization.download_mode",
+        "current": None,
+        "desired": "lan",
+        **MDM_OWNER,
+        "effective": "group",
+        "held": True,
+    }
+    before = {"download_mode": None, "group_id": None}
+    return {"changed": False, "before": before, "after": before, "drift": [], "held": [held], "host_commands": 1}
+
+
+def test_a_held_setting_is_held_with_its_owner_and_never_compliant() -> None:
+    report = ComplianceReport()
+    report.add_result("h", "proxyfleet.windows.delivery_optimization_policy", held_do_result())
+    built = document(report)
+    [host] = built["hosts"]
+    assert host["status"] == "drifted"
+    assert host["settings"][0] == {
+        "setting": "delivery_optimization.download_mode",
+        "surface": "delivery_optimization",
+        "current": None,
+        "desired": "lan",
+        "compliant": False,
+        # The owner without the MDM value (values are current and desired, redacted there).
+        "owner": MDM_OWNER,
+        "action": "proxyfleet.windows.delivery_optimization_policy",
+        "held": True,
+    }
+    assert host["settings"][1]["setting"] == "delivery_optimization.group_id"
+    assert host["owners"] == [{"setting": "delivery_optimization.download_mode", **MDM_OWNER}]
+    totals = built["totals"]
+    assert (totals["settings_held"], totals["owned_settings"], totals["gpo_owned_settings"]) == (1, 1, 0)
+
+
+def test_owners_from_the_facts_owner_map() -> None:
+    report = ComplianceReport()
+    facts = {
+        "findings": [],
+        "ansible_facts": {
+            "windows_proxy": {
+                "findings": [],
+                "owners": {
+                    "defender.proxy_server": {"owner": "preference", "key": "HKLM\\X", "value": "ProxyServer"},
+                    "winhttp.64": {"owner": "local"},
+                },
+            }
+        },
+    }
+    report.add_result("h", "proxyfleet.windows.proxy_facts", facts)
+    report.add_result("h", "proxyfleet.windows.delivery_optimization_policy", held_do_result())
+    assert [owner["setting"] for owner in document(report)["hosts"][0]["owners"]] == [
+        "defender.proxy_server",
+        "delivery_optimization.download_mode",
+    ]
