@@ -14,7 +14,7 @@ from ansible_collections.proxyfleet.windows.plugins.callback import compliance_r
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_query import ReportQueryError, run_query
 
 SCHEMA = json.loads(
-    (Path(__file__).resolve().parents[4] / "docs" / "schemas" / "compliance-report-3.schema.json").read_text()
+    (Path(__file__).resolve().parents[4] / "docs" / "schemas" / "compliance-report-4.schema.json").read_text()
 )
 HIGH_DRIFT_QUERY = "hosts[?status=='drifted' && length(findings[?severity=='high']) > `0`].name"
 HIGH = {"id": "MDE001", "severity": "high", "surface": "telemetry", "message": "m", "remediation": "r", "source": "s"}
