@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import typing as t
+from xml.sax.saxutils import unescape
 
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import (
     _surface_defender,
@@ -279,6 +280,8 @@ def mdm_wins(snapshot: RegistrySnapshot) -> bool:
 
 
 _ATTRIBUTE = re.compile(r'\s([A-Za-z]+)="([^"]*)"')
+# xml.sax.saxutils.unescape decodes &amp;, &lt; and &gt;; an attribute value may also hold these two.
+_QUOTES = {"&quot;": '"', "&apos;": "'"}
 
 
 def _properties(xml: str) -> dict[str, str] | None:
@@ -286,11 +289,7 @@ def _properties(xml: str) -> dict[str, str] | None:
     match = re.search(r"<Properties\s[^>]*>", xml[:MAX_ITEM_XML])
     if match is None:
         return None
-    unescape = {"&quot;": '"', "&apos;": "'", "&lt;": "<", "&gt;": ">", "&amp;": "&"}
-    return {
-        name.lower(): re.sub(r"&(quot|apos|lt|gt|amp);", lambda m: unescape[m.group(0)], value)
-        for name, value in _ATTRIBUTE.findall(match.group(0))
-    }
+    return {name.lower(): unescape(value, _QUOTES) for name, value in _ATTRIBUTE.findall(match.group(0))}
 
 
 def gpp_owners(result: t.Mapping[str, t.Any], hive: str = "HKLM") -> dict[tuple[str, str], SettingOwner]:

@@ -10,7 +10,7 @@ import pytest
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_delivery_optimization as do
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _surface_telemetry as telemetry
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._gpo import owners, rsop_operations
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._owners import gpp_operation, gpp_owners
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._owners import _properties, gpp_operation, gpp_owners
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface import converge
 
 DATA_COLLECTION = r"SOFTWARE\Policies\Microsoft\Windows\DataCollection"
@@ -296,6 +296,12 @@ def test_gpp_items_of_the_registry_extension_own_their_values() -> None:
         }
     ]
     assert [owner.setting for owner in found.values()] == ["winhttp.64"]
+
+
+def test_a_gpp_items_attributes_are_read_with_xml_escapes_decoded_once() -> None:
+    xml = '<Registry><Properties key="A&amp;B" name="&quot;x&apos; &lt;y&gt;" value="&amp;lt;"/></Registry>'
+    assert _properties(xml) == {"key": "A&B", "name": "\"x' <y>", "value": "&lt;"}
+    assert _properties("<Registry/>") is None
 
 
 def test_a_malformed_gpp_item_owns_nothing() -> None:
