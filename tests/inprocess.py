@@ -42,6 +42,14 @@ class _Connection:
     _shell = _Shell()
 
 
+class _Templar:
+    """The variables a test gives are final values: templating gives them back."""
+
+    @staticmethod
+    def template(value: t.Any) -> t.Any:
+        return value
+
+
 @dataclasses.dataclass
 class ActionRun:
     """The outcome of one task: its result, or the input-error message; commands sent."""
@@ -71,16 +79,27 @@ class InProcessHost:
         done = self.sim.execute(cmd, [], in_data or b"")
         return {"rc": done.exit_code, "stdout": done.stdout.decode("utf-8"), "stderr": done.stderr.decode("utf-8")}
 
-    def run(self, module: str, args: dict[str, t.Any], *, check_mode: bool = False, diff: bool = False) -> ActionRun:
-        """Run ``proxyfleet.windows.<module>`` with ``args`` as one task against this host."""
+    def run(
+        self,
+        module: str,
+        args: dict[str, t.Any],
+        *,
+        check_mode: bool = False,
+        diff: bool = False,
+        variables: dict[str, t.Any] | None = None,
+    ) -> ActionRun:
+        """Run ``proxyfleet.windows.<module>`` with ``args`` as one task against this host.
+
+        ``variables`` are the host's variables (already templated: the templar gives them back as they are).
+        """
         plugin = importlib.import_module(f"ansible_collections.proxyfleet.windows.plugins.action.{module}")
         fqcn = f"proxyfleet.windows.{module}"
         task = _Task(dict(args), fqcn, check_mode=check_mode, diff=diff)
-        action = plugin.ActionModule(task, _Connection(), None, None, None, None)
+        action = plugin.ActionModule(task, _Connection(), None, None, _Templar(), None)
         action._load_name = f"ansible_collections.proxyfleet.windows.plugins.action.{module}"
         action._low_level_execute_command = self.execute  # type: ignore[method-assign]
         sent_before = len(self.command_lines)
-        result = action.run(task_vars={"inventory_hostname": self.sim.name})
+        result = action.run(task_vars={**(variables or {}), "inventory_hostname": self.sim.name})
         sent = self.command_lines[sent_before:]
         # Bad input is a failed result of exactly these keys (reports_input_errors), never an exception.
         if set(result) == INPUT_FAILURE_KEYS and result["failed"]:

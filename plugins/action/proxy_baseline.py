@@ -7,17 +7,30 @@ from __future__ import annotations
 import re
 import typing as t
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
 from ansible_collections.proxyfleet.windows.plugins.module_utils._spec_baseline import BASELINE_SPEC
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_action import AgentAction
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._authentication import check_authenticating_proxies
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._facts_result import facts_result, picture_keys
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_syntax import ProxyInputError
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._role_check import (
+    baseline_args,
+    name_variable,
+    role_values,
+    unmet_request,
+    warm_role_specs,
+)
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface import Surface, converge_state
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface_action import overridden_owners
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surfaces import SURFACE_BUILDERS
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import TaskInputError
 
 FQCN = "proxyfleet.windows.proxy_baseline"
+
+# In ansible-playbook's main process, before it forks a worker per host: the workers inherit the specs.
+warm_role_specs()
 
 
 def build_surfaces(args: dict[str, t.Any]) -> list[Surface]:
@@ -49,9 +62,36 @@ class ActionModule(AgentAction):
     ARGUMENT_SPEC = BASELINE_SPEC
 
     def prepare(self, args: dict[str, t.Any]) -> tuple[list[Surface], dict[str, set[str]], dict[str, t.Any]]:
+        role = args.get("role")
+        if role is None:
+            return self.bind(args)
+        values, args = self.role_args(role)
+        try:
+            surfaces, overridden, args = self.bind(args)
+        except (ProxyInputError, TaskInputError) as exc:
+            raise TaskInputError(name_variable(role, str(exc))) from None
+        return surfaces, overridden, {**args, "role": role, "role_values": values}
+
+    @staticmethod
+    def bind(args: dict[str, t.Any]) -> tuple[list[Surface], dict[str, set[str]], dict[str, t.Any]]:
         overridden = {name: overridden_owners(args[name]) for name in SURFACE_BUILDERS if args.get(name)}
         listed = check_authenticating_proxies(args.get("authenticating_proxies"))
         return build_surfaces(args), overridden, {**args, "authenticating_proxies": listed}
+
+    def role_args(self, role: str) -> tuple[dict[str, t.Any], dict[str, t.Any]]:
+        """The role's variables for this host and the options they ask for (validated, defaults filled)."""
+        others = sorted(name for name in self._task.args if name != "role")
+        if others:
+            raise TaskInputError(
+                f"role: give no other option with role={role} (the role's variables give them all): "
+                + ", ".join(others)
+            )
+        values = role_values(role, self.task_vars, self._templar.template)
+        built = baseline_args(role, values)
+        outcome = ArgumentSpecValidator(BASELINE_SPEC).validate(built)
+        if outcome.error_messages:
+            raise TaskInputError(f"role {role}: {outcome.errors.msg}")
+        return values, {**built, **outcome.validated_parameters}
 
     def act(
         self, session: HostSession, prepared: tuple[list[Surface], dict[str, set[str]], dict[str, t.Any]]
@@ -84,4 +124,9 @@ class ActionModule(AgentAction):
                     ownership=state.ownership,
                 )
             )
+        if args.get("role"):
+            # The role's assertion, from the facts of the same read: the host fails with the reason.
+            unmet = unmet_request(args["role"], args["role_values"], outcome, self.check_mode)
+            if unmet:
+                outcome.update(failed=True, msg=unmet)
         return outcome

@@ -29,4 +29,9 @@ FACTS_OPTIONS_SPEC: dict[str, dict[str, object]] = {
     "authenticating_proxies": {"type": "list", "elements": "str", "default": []},
 }
 
-BASELINE_SPEC: dict[str, dict[str, object]] = {**SURFACES_SPEC, **FACTS_OPTIONS_SPEC}
+# A collection role's whole check in this one task: every option from the role's variables.
+ROLE_OPTION_SPEC: dict[str, dict[str, object]] = {
+    "role": {"type": "str", "choices": ["delivery_optimization", "defender_endpoint"]},
+}
+
+BASELINE_SPEC: dict[str, dict[str, object]] = {**SURFACES_SPEC, **FACTS_OPTIONS_SPEC, **ROLE_OPTION_SPEC}

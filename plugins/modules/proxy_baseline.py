@@ -516,6 +516,22 @@ options:
     type: list
     elements: str
     default: []
+  role:
+    description:
+      - The whole check of a collection role in this one task - V(delivery_optimization) for the role
+        proxyfleet.windows.delivery_optimization, V(defender_endpoint) for the role proxyfleet.windows.defender_endpoint. Every
+        other option comes from the role's variables (C(delivery_optimization_*) or C(defender_endpoint_*), from the
+        inventory, the play or the role), validated against the role's C(meta/argument_specs.yml) with its defaults,
+        and no other option may be given.
+      - The task does what the role asks (the same surfaces, the facts with C(<role>_fail_on_findings)) and fails the
+        host, saying why, when it is not as the role asks - for example a Delivery Optimization context routed to
+        another proxy, a C(DO*) or C(MDE*)/C(AV*) finding, or C(AU001) for the role's consumers. In check mode a host
+        with drift is reported by its drift, not failed.
+      - The roles' C(tasks/main.yml) is this one task. Used without the role, it spares the validation task
+        ansible-core adds before every role that has an argument spec (a task per host, like any other; see
+        C(docs/performance.md)); an error then names the role variable.
+    type: str
+    choices: [delivery_optimization, defender_endpoint]
 author:
   - proxyfleet.windows contributors (@proxyfleet)
 seealso:
@@ -547,6 +563,15 @@ EXAMPLES = r"""
     telemetry:
       proxy: proxy.corp.example:8080
   check_mode: true
+
+# The delivery_optimization role's check without the role (and without ansible-core's validation task):
+# the options come from the hosts' delivery_optimization_* variables (inventory or play vars).
+- name: Delivery Optimization as the role asks, in one task
+  proxyfleet.windows.proxy_baseline:
+    role: delivery_optimization
+  vars:
+    delivery_optimization_proxy: proxy.corp.example:8080
+    delivery_optimization_bypass: ["<local>", "*.corp.example"]
 """
 
 RETURN = r"""

@@ -48,6 +48,8 @@ class AgentAction(ActionBase):
     FQCN: t.ClassVar[str] = ""
     ARGUMENT_SPEC: t.ClassVar[dict[str, t.Any]] = {}
     HOST_ERRORS: t.ClassVar[tuple[type[Exception], ...]] = (AgentError,)
+    # Set by run() before prepare(): the host's variables, as ansible-core gives them to the action.
+    task_vars: t.Mapping[str, t.Any]
 
     def prepare(self, args: dict[str, t.Any]) -> t.Any:
         """What :meth:`act` works from; by default the validated options themselves."""
@@ -104,6 +106,8 @@ class AgentAction(ActionBase):
         self.refuse_unsupported_keywords()
         result: dict[str, t.Any] = super().run(tmp, task_vars)
         del tmp
+        # The host's variables, for an option that takes its values from them (proxy_baseline's role).
+        self.task_vars = task_vars or {}
         args = validated_args(self, self.ARGUMENT_SPEC, self.FQCN)
         prepared = self.prepare(args)
         session = HostSession(self._low_level_execute_command)

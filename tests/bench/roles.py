@@ -7,11 +7,12 @@ On one simulated fleet (copies of the fixture hosts) and in one run: each role c
 runs), then, per role, on the compliant hosts:
 
   (a) one proxy_baseline task with the arguments the role gives it (the steady state: no write);
-  (b) the whole role (its argument validation, its tasks, its assertion), the steady state;
+  (b) the whole role (ansible-core's validation of its variables, then its one task), the steady state;
+  (c) the role's check without the role: one proxy_baseline task with ``role: <role>``, the variables as play vars;
   and, for where the difference goes, (a) with ``facts: true``.
 
-Prints per host the host commands, wall time and controller CPU of both, and b/a (target at most 1.3
-in controller CPU). Exits 1 when a measured run fails a host, or when the role's steady state takes
+Prints per host the host commands, wall time and controller CPU of each, and b/a and c/a (target at most
+1.3 in controller CPU). Exits 1 when a measured run fails a host, or when the role's steady state takes
 more than one host command per host.
 """
 
@@ -73,6 +74,16 @@ def role_play(role: str, fail_on_findings: bool = True) -> str:
     )
 
 
+def role_task_play(role: str) -> str:
+    """(c) the role's check without the role: one proxy_baseline task with ``role``, the variables as play vars."""
+    return (
+        PLAY_HEAD.format(name=f"{role} in one task")
+        + "  vars:\n"
+        + ROLE_VARS[role].replace("        ", "    ")
+        + f"  tasks:\n    - name: Role check\n      proxyfleet.windows.proxy_baseline:\n        role: {role}\n"
+    )
+
+
 def baseline_play(role: str, facts: bool = False) -> str:
     task = BASELINE_TASKS[role] + ("        facts: true\n" if facts else "")
     return PLAY_HEAD.format(name=f"{role} baseline") + "  tasks:\n    - name: Baseline\n" + task
@@ -104,9 +115,14 @@ def main(argv: list[str] | None = None) -> int:
                 compliant[role] = len(hosts)
                 limit = work / f"{role}.limit"
                 limit.write_text("\n".join(hosts) + "\n", encoding="utf-8")
-                runs = {"a": baseline_play(role), "f": baseline_play(role, facts=True), "b": role_play(role)}
+                runs = {
+                    "a": baseline_play(role),
+                    "f": baseline_play(role, facts=True),
+                    "b": role_play(role),
+                    "c": role_task_play(role),
+                }
                 figures[role] = {}
-                for name in ("a", "f", "b"):
+                for name in ("a", "f", "b", "c"):
                     measured = run_playbook(
                         running, work, f"{role}-{name}", runs[name], args.forks, f"--limit=@{limit}"
                     )
@@ -119,13 +135,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'':58} {'commands':>8} {'wall ms':>8} {'CPU ms':>8}")
     worst = 0.0
     for role, runs in figures.items():
-        labels = (("a", "(a) one proxy_baseline task"), ("f", "    the same with facts: true"), ("b", "(b) the role"))
+        labels = (
+            ("a", "(a) one proxy_baseline task"),
+            ("f", "    the same with facts: true"),
+            ("b", "(b) the role"),
+            ("c", "(c) proxy_baseline role: <role>, no role"),
+        )
         for name, label in labels:
             commands, wall, cpu = runs[name]
             print(f"  {role + ' ' + label:58} {commands:8.2f} {wall:8.1f} {cpu:8.1f}")
-        a, b = runs["a"], runs["b"]
-        worst = max(worst, b[0])
-        ratio = f"b/a CPU {b[2] / a[2]:.2f} wall {b[1] / a[1]:.2f}"
+        a, b, c = runs["a"], runs["b"], runs["c"]
+        worst = max(worst, b[0], c[0])
+        ratio = f"b/a CPU {b[2] / a[2]:.2f} wall {b[1] / a[1]:.2f}; c/a CPU {c[2] / a[2]:.2f} wall {c[1] / a[1]:.2f}"
         print(f"  {role}: {ratio} (target CPU <= 1.3); {compliant[role]} hosts")
     return 1 if worst > 1 else 0
 

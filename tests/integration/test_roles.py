@@ -32,12 +32,12 @@ MDE_PLAY = f"""
 """
 
 DO_TASK = "proxyfleet.windows.delivery_optimization : Delivery Optimization proxy baseline"
-DO_ASSERT = (
-    "proxyfleet.windows.delivery_optimization : Assert both Delivery Optimization contexts use the proxy asked for"
+DO_VALIDATION = (
+    "proxyfleet.windows.delivery_optimization : Validating arguments against arg spec 'main' - Delivery "
+    "Optimization behind a proxy, both for signed-in users and NetworkService"
 )
 DO_HANDLER = "proxyfleet.windows.delivery_optimization : Restart Delivery Optimization"
 MDE_TASK = "proxyfleet.windows.defender_endpoint : Defender for Endpoint proxy baseline"
-MDE_ASSERT = "proxyfleet.windows.defender_endpoint : Assert the sensor uses the proxy and no Defender finding remains"
 
 
 def commands_per_host(fleet: t.Any, since: int) -> dict[str, int]:
@@ -59,14 +59,13 @@ def test_delivery_optimization_converges_and_then_changes_nothing(fixture_fleet)
     # The default is a netsh reset ([DOPX] advises against netsh: it cannot authenticate to the proxy), so the
     # hosts whose netsh holds the proxy drift too, srv2019-compliant and win10-do-group included.
     assert drifted == set(fixture_fleet.names)
-    # The baseline task holds the facts it returns to the request (failed_when): only a host it fails reaches the
-    # rescue's assertion, which says why; the others run no second task.
+    # The baseline task holds the facts it returns to the request (role: delivery_optimization) and fails the host
+    # that is not as asked, saying why; the role has no other task.
     assert {host for host, entry in baseline.items() if entry["status"] == "failed"} == {"win10-do-group"}
-    checks = first.for_task(DO_ASSERT)
-    assert {host: entry["status"] for host, entry in checks.items()} == {"win10-do-group": "failed"}
+    assert {entry["task"] for entry in first.results} == {DO_VALIDATION, DO_TASK, DO_HANDLER}
     # The group-mode host keeps a finding the role was not asked to fix: it fails, naming it. Both contexts now
     # use the device-wide WinINET proxy ([DOPX]'s recommended row), and DO006 is gone.
-    assert checks["win10-do-group"]["result"]["msg"] == (
+    assert baseline["win10-do-group"]["result"]["msg"] == (
         "Delivery Optimization is not as asked (proxy proxy.corp.example:8080 for a signed-in user and for "
         "NetworkService, no DO finding). Signed-in user: proxy.corp.example:8080 ([DOPX] 'Which proxy Delivery "
         "Optimization uses', row 'WinINET device-wide only', interactive user signed in: the device-wide WinINET "
@@ -109,12 +108,7 @@ def test_delivery_optimization_converges_and_then_changes_nothing(fixture_fleet)
     assert commands_per_host(fixture_fleet, seen) == {
         host: 1 for host in fixture_fleet.names if host != "win10-do-group"
     }
-    assert second.for_task(DO_ASSERT) == {}
-    assert {entry["task"] for entry in second.results} == {
-        "proxyfleet.windows.delivery_optimization : Validating arguments against arg spec 'main' - Delivery "
-        "Optimization behind a proxy, both for signed-in users and NetworkService",
-        DO_TASK,
-    }
+    assert {entry["task"] for entry in second.results} == {DO_VALIDATION, DO_TASK}
 
 
 def test_delivery_optimization_mirror_is_for_anonymous_proxies(fixture_fleet) -> None:
@@ -131,7 +125,6 @@ def test_delivery_optimization_mirror_is_for_anonymous_proxies(fixture_fleet) ->
     found = run.for_task(DO_TASK)["srv2019-compliant"]["result"]["ansible_facts"]["windows_proxy"]["findings"]
     assert [item["id"] for item in found] == ["DO006"]
     assert run.for_task(DO_TASK)["srv2019-compliant"]["status"] == "changed"
-    assert run.for_task(DO_ASSERT) == {}
 
 
 def test_compliance_check_of_the_role_writes_nothing(fixture_fleet) -> None:
@@ -145,7 +138,6 @@ def test_compliance_check_of_the_role_writes_nothing(fixture_fleet) -> None:
     # drifts (srv2019-compliant: it passes).
     statuses = {host: entry["status"] for host, entry in check.for_task(DO_TASK).items()}
     assert statuses == {host: "changed" for host in fixture_fleet.names} | {"srv2019-compliant": "ok"}
-    assert check.for_task(DO_ASSERT) == {}
     assert check.rc == 0
     # The handler only queried DoSvc: it reports the restart it would do.
     restarts = check.for_task(DO_HANDLER)
@@ -156,7 +148,7 @@ def test_compliance_check_of_the_role_writes_nothing(fixture_fleet) -> None:
 
 def test_defender_endpoint_fixes_every_mde_finding(fixture_fleet) -> None:
     run = fixture_fleet.playbook(MDE_PLAY)
-    results = run.for_task(MDE_ASSERT)
+    results = run.for_task(MDE_TASK)
     failed = {host: entry["result"]["msg"] for host, entry in results.items() if entry["status"] == "failed"}
     # Group Policy sets the telemetry proxy there: the role holds it, and fails naming the GPO. A sensor proxy that
     # differs from Defender Antivirus's and WinHTTP's is no finding: [MDEPX] "can be set independently".
@@ -167,9 +159,11 @@ def test_defender_endpoint_fixes_every_mde_finding(fixture_fleet) -> None:
         "proxy', telemetry.disable_enterprise_auth_proxy by GPO 'Contoso MDE proxy'. Held (their owner would put them "
         "back): telemetry.proxy owned by group_policy"
     }
-    # Only the failing host reached the rescue's assertion; the baseline task itself failed it (failed_when).
-    assert {host: entry["status"] for host, entry in run.for_task(MDE_TASK).items() if entry["status"] == "failed"} == {
-        "win11-gpo-telemetry": "failed"
+    # The baseline task is the role's only task: it fails the host itself, with the reason.
+    assert {entry["task"] for entry in run.results} == {
+        "proxyfleet.windows.defender_endpoint : Validating arguments against arg spec 'main' - The Defender for "
+        "Endpoint sensor and Defender Antivirus proxies, consistent",
+        MDE_TASK,
     }
     # Drifted: baseline read + write, the facts from them (no handler).
     assert commands_per_host(fixture_fleet, 0)["clean-host"] == 2
@@ -179,7 +173,6 @@ def test_defender_endpoint_fixes_every_mde_finding(fixture_fleet) -> None:
     assert not [host for host, entry in again.for_task(MDE_TASK).items() if entry["result"]["changed"]]
     # Steady state: one task, one host command per host.
     assert commands_per_host(fixture_fleet, seen) == {h: 1 for h in fixture_fleet.names if h != "win11-gpo-telemetry"}
-    assert again.for_task(MDE_ASSERT) == {}
     registry = fixture_fleet.registry("clean-host")
     atp = r"SOFTWARE\Policies\Microsoft\Windows Advanced Threat Protection"
     assert registry.values("HKLM", atp) == [("PreferStaticProxyForHttpRequest", Value.dword(1))]
@@ -214,17 +207,37 @@ def test_delivery_optimization_with_winhttp_direct_resets_a_stale_netsh_proxy(fi
     assert routes["delivery_optimization"]["network_service"]["source"] == "wininet.machine"
 
 
-def test_a_baseline_error_fails_the_role_with_the_modules_own_message(fixture_fleet) -> None:
-    # Input the role's argument spec accepts (a string) but proxy_baseline refuses: the rescue passes on the
-    # module's message, not an assertion about facts that were never read, and no host command runs.
+def test_a_baseline_error_fails_the_role_naming_the_role_variable(fixture_fleet) -> None:
+    # Input the role's argument spec accepts (a string) but proxy_baseline refuses: the task fails naming the role
+    # variable and the option it became, and no host command runs.
     seen = len(fixture_fleet.running.commands())
     run = fixture_fleet.playbook(DO_PLAY.replace(PROXY, "proxy.corp.example:99999"), limit="clean-host")
     assert run.rc == 2
-    failed = run.for_task("proxyfleet.windows.delivery_optimization : Fail with the baseline's own error")
-    assert failed["clean-host"]["result"]["msg"] == run.for_task(DO_TASK)["clean-host"]["result"]["msg"]
-    assert failed["clean-host"]["result"]["msg"] == (
-        "wininet.proxy: 'proxy.corp.example:99999' is not a valid proxy; expected host:port (a host name, an IPv4 "
-        "address or a bracketed IPv6 address such as [fd00::1], then a port 1-65535), e.g. proxy.corp.example:8080"
+    assert run.for_task(DO_TASK)["clean-host"]["result"]["msg"] == (
+        "delivery_optimization_proxy (wininet.proxy): 'proxy.corp.example:99999' is not a valid proxy; expected "
+        "host:port (a host name, an IPv4 address or a bracketed IPv6 address such as [fd00::1], then a port "
+        "1-65535), e.g. proxy.corp.example:8080"
     )
-    assert run.for_task(DO_ASSERT) == {}
     assert len(fixture_fleet.running.commands()) == seen
+
+
+def test_the_roles_check_runs_as_one_task_without_the_role(fixture_fleet) -> None:
+    # proxy_baseline role=delivery_optimization with the role's variables as play vars: the same check, no
+    # validation task of ansible-core's, one task and one host command on a compliant host.
+    converged = fixture_fleet.playbook(DO_PLAY, limit="srv2019-compliant,win10-do-group")
+    assert converged.rc == 2, converged.stdout + converged.stderr  # win10-do-group keeps its DO004
+    play = (
+        "- name: One task\n  hosts: windows\n  gather_facts: false\n  vars:\n"
+        f"    delivery_optimization_proxy: {PROXY}\n"
+        '    delivery_optimization_bypass: ["<local>", "*.corp.example"]\n'
+        "  tasks:\n    - name: Role check\n      proxyfleet.windows.proxy_baseline:\n        role: delivery_optimization\n"
+    )
+    seen = len(fixture_fleet.running.commands())
+    run = fixture_fleet.playbook(play, limit="srv2019-compliant,win10-do-group")
+    assert {entry["task"] for entry in run.results} == {"Role check"}
+    statuses = {host: entry["status"] for host, entry in run.for_task("Role check").items()}
+    assert statuses == {"srv2019-compliant": "ok", "win10-do-group": "failed"}
+    assert run.for_task("Role check")["win10-do-group"]["result"]["msg"] == (
+        converged.for_task(DO_TASK)["win10-do-group"]["result"]["msg"]
+    )
+    assert commands_per_host(fixture_fleet, seen) == {"srv2019-compliant": 1, "win10-do-group": 1}
