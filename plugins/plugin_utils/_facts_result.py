@@ -101,7 +101,8 @@ def setting_owners(picture: ProxyPicture, snapshot: RegistrySnapshot, ownership:
         stores.update({f"{surface}.{name}": store for name, store in reading.stores.items()})
     found: dict[str, t.Any] = {}
     for setting in settings:
-        owner = ownership.of(setting)
+        # The facts name the machine's WinINET settings wininet.machine.<view>; the setting modules wininet.<view>.
+        owner = ownership.of(setting.replace("wininet.machine.", "wininet.", 1))
         if owner.owner == "local" and stores.get(setting) == "preference":
             owner = preference_owner(snapshot, setting) or owner
         found[setting] = owner.as_dict()

@@ -222,7 +222,9 @@ def _hold_owned(
     drift[:] = [item for item in drift if item["setting"] not in delivered]
     held.update(delivered)
     kept: list[Change] = []
-    notes: list[str] = []
+    # One note per owned setting and outcome; the Network Proxy CSP's WinINET values (blobs and flat values, in two
+    # views) are one thing to change at their source, so they make one note, naming every setting and value.
+    groups: dict[tuple[str, bool], tuple[SettingOwner, list[str], list[str]]] = {}
     for change in changes:
         owner = owning.of_value(change.address.path, change.name, change.address.view)
         if owner is not None and owner.setting in delivered:
@@ -230,21 +232,41 @@ def _hold_owned(
         if owner is None or owner.owner not in GUARDED:
             kept.append(change)
             continue
-        value = f"{change.address.hive}\\{change.address.path}\\{change.name}"
-        where = f"{owner.setting} is owned by {owner.describe()}"
-        if owner.owner in override:
+        written = owner.owner in override
+        if written:
             kept.append(change)
-            notes.append(f"{where}; {value} written because override_owner names {owner.owner}, but {owner.why_held()}")
-            continue
-        for item in drift:
-            if _belongs(item["setting"], owner):
-                item["held"] = True
-                held.add(item["setting"])
-        notes.append(
-            f"{where}; {value} is left as it is: {owner.why_held()}. To change it, {owner.remedy()}, "
-            f"or name {owner.owner} in override_owner to write it anyway"
+        else:
+            for item in drift:
+                if _belongs(item["setting"], owner):
+                    item["held"] = True
+                    held.add(item["setting"])
+        group = groups.setdefault(
+            (owner.describe() if owner.network_proxy else owner.setting, written), (owner, [], [])
         )
-    return kept, notes
+        if owner.setting not in group[1]:
+            group[1].append(owner.setting)
+        view = " (32-bit view)" if change.address.view == 32 else ""
+        group[2].append(f"{change.address.hive}\\{change.address.path}\\{change.name}{view}")
+    return kept, [
+        _owner_note(owner, settings, values, written) for (_key, written), (owner, settings, values) in groups.items()
+    ]
+
+
+def _owner_note(owner: SettingOwner, settings: list[str], values: list[str], written: bool) -> str:
+    """The warning about owned values: written because override_owner names the owner, or left as they are."""
+    several = len(values) > 1
+    where = f"{_joined(settings)} {'are' if len(settings) > 1 else 'is'} owned by {owner.describe()}"
+    if written:
+        return f"{where}; {_joined(values)} written because override_owner names {owner.owner}, but {owner.why_held()}"
+    return (
+        f"{where}; {_joined(values)} {'are left as they are' if several else 'is left as it is'}: {owner.why_held()}. "
+        f"To change {'them' if several else 'it'}, {owner.remedy()}, or name {owner.owner} in override_owner to "
+        f"write {'them' if several else 'it'} anyway"
+    )
+
+
+def _joined(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _belongs(setting: str, owner: SettingOwner) -> bool:

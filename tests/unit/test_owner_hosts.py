@@ -13,6 +13,7 @@ import pytest
 from tests.fixtures import make_hosts
 from tests.inprocess import InProcessHost
 from tests.winsim.host import SimHost
+from tests.winsim.regfile import Value
 
 DIR = make_hosts.OWNER_HOSTS_DIR
 PM = r"SOFTWARE\Microsoft\PolicyManager\current\device"
@@ -70,6 +71,81 @@ GPP_OWNER = {
     "action": "update",
     "verified": False,
 }
+
+
+# The Network Proxy CSP (owner-mdm-network-proxy): Intune's device-wide WinINET proxy, recorded in the node cache.
+NODES = r"HKLM\SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes"
+SETTINGS = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings"
+INTUNE_PROXY = make_hosts.MDM_NETWORK_PROXY
+CSP_NODES = "./Vendor/MSFT/NetworkProxy (AutoDetect, ProxyServer/ProxyAddress, ProxyServer/Exceptions, " + (
+    "ProxyServer/UseProxyForLocalAddresses)"
+)
+NETWORK_PROXY_OWNER = {
+    "owner": "mdm",
+    "csp": CSP_NODES,
+    "key": NODES,
+    "provider": ENROLLMENT,
+    "nodes": [
+        {"node": f"{NODES}\\13", "csp": "./Vendor/MSFT/NetworkProxy/AutoDetect", "expected_value": "0"},
+        {
+            "node": f"{NODES}\\14",
+            "csp": "./Vendor/MSFT/NetworkProxy/ProxyServer/ProxyAddress",
+            "expected_value": INTUNE_PROXY,
+        },
+        {
+            "node": f"{NODES}\\15",
+            "csp": "./Vendor/MSFT/NetworkProxy/ProxyServer/Exceptions",
+            "expected_value": "*.corp.example",
+        },
+        {
+            "node": f"{NODES}\\16",
+            "csp": "./Vendor/MSFT/NetworkProxy/ProxyServer/UseProxyForLocalAddresses",
+            "expected_value": "0",
+        },
+    ],
+    "verified": False,
+}
+PER_MACHINE_OWNER = {
+    "owner": "mdm",
+    "csp": "./Vendor/MSFT/NetworkProxy (ProxySettingsPerUser)",
+    "key": NODES,
+    "provider": ENROLLMENT,
+    "nodes": [
+        {"node": f"{NODES}\\12", "csp": "./Device/Vendor/MSFT/NetworkProxy/ProxySettingsPerUser", "expected_value": "0"}
+    ],
+    "verified": False,
+}
+NEW_PROXY = "newproxy.corp.example:8080"
+
+
+def blob_view(proxy: str, bypass: list[str]) -> dict[str, t.Any]:
+    return {"proxy": proxy, "bypass": bypass, "auto_config_url": None, "auto_detect": False}
+
+
+def network_proxy_held() -> list[dict[str, t.Any]]:
+    """What wininet_proxy with NEW_PROXY holds on owner-mdm-network-proxy: both blobs per view, the flat values."""
+    intune, wanted = blob_view(INTUNE_PROXY, ["*.corp.example", "<local>"]), blob_view(NEW_PROXY, ["<local>"])
+    held = []
+    for view in (64, 32):
+        for name in ("DefaultConnectionSettings", "SavedLegacySettings"):
+            held.append({"setting": f"wininet.{view}.{name}", "current": intune, "desired": wanted})
+        if view == 64:
+            held.append({"setting": "wininet.64.ProxyServer", "current": INTUNE_PROXY, "desired": NEW_PROXY})
+            held.append(
+                {"setting": "wininet.64.ProxyOverride", "current": "*.corp.example;<local>", "desired": "<local>"}
+            )
+    return [{**item, **NETWORK_PROXY_OWNER, "held": True} for item in held]
+
+
+NETWORK_PROXY_MESSAGE = (
+    f"wininet.64 and wininet.32 are owned by MDM (Network Proxy CSP {CSP_NODES}; enrollment {ENROLLMENT}); "
+    f"HKLM\\{CONNECTIONS}\\DefaultConnectionSettings, HKLM\\{CONNECTIONS}\\SavedLegacySettings, "
+    f"HKLM\\{SETTINGS}\\ProxyServer, HKLM\\{SETTINGS}\\ProxyOverride, "
+    f"HKLM\\{CONNECTIONS}\\DefaultConnectionSettings (32-bit view) and "
+    f"HKLM\\{CONNECTIONS}\\SavedLegacySettings (32-bit view) are left as they are: the MDM server expects what the "
+    "Network Proxy CSP set (its node cache) and would set it again. To change them, change the Intune (MDM) profile "
+    f"that sets {CSP_NODES}, or name mdm in override_owner to write them anyway"
+)
 
 
 class Case(t.NamedTuple):
@@ -190,6 +266,13 @@ CASES: dict[str, Case] = {
                 MDM_WINS,
             )
         ],
+        "mdm",
+    ),
+    "owner-mdm-network-proxy": Case(
+        "wininet_proxy",
+        {"proxy": NEW_PROXY, "bypass": ["<local>"]},
+        network_proxy_held(),
+        [NETWORK_PROXY_MESSAGE],
         "mdm",
     ),
 }
@@ -365,3 +448,110 @@ def test_without_users_no_user_owner_is_read() -> None:
     assert run.result is not None, run.error
     found = run.result["ansible_facts"]["windows_proxy"]
     assert (found["users"], [key for key in found["owners"] if key.startswith("wininet.user:")]) == (None, [])
+
+
+# --- The Network Proxy CSP: the device-wide WinINET proxy an MDM server sets, recorded in its node cache -----------
+
+
+def test_facts_give_the_network_proxy_csp_proxy_and_its_owner() -> None:
+    found = facts("owner-mdm-network-proxy")
+    intune = {**blob_view(INTUNE_PROXY, ["*.corp.example", "<local>"]), "origin": "blob"}
+    assert (found["wininet"]["per_machine"], found["wininet"]["machine"]) == (True, {"64": intune, "32": intune})
+    assert owned(found) == {
+        "wininet.per_machine": PER_MACHINE_OWNER,
+        "wininet.machine.64": NETWORK_PROXY_OWNER,
+        "wininet.machine.32": NETWORK_PROXY_OWNER,
+    }
+    # The effective value is the one Windows uses: the CSP wrote the WinINET settings themselves.
+    service = found["effective"]["delivery_optimization"]["network_service"]
+    assert (service["proxy"], service["bypass"], service["source"]) == (
+        INTUNE_PROXY,
+        ["*.corp.example", "<local>"],
+        "wininet.machine",
+    )
+
+
+def test_a_task_asking_for_the_network_proxy_csp_values_finds_the_host_compliant() -> None:
+    args = {"proxy": INTUNE_PROXY, "bypass": ["*.corp.example", "<local>"]}
+    run = host("owner-mdm-network-proxy").run("wininet_proxy", args, check_mode=True)
+    assert run.result is not None, run.error
+    assert (run.result["changed"], run.result["drift"], run.result["held"]) == (False, [], [])
+    assert run.result.get("warnings", []) == []
+    assert run.result["owners"]["wininet.64"] == NETWORK_PROXY_OWNER
+
+
+def test_the_network_proxy_csp_holds_proxy_settings_per_user_and_the_baseline_reports_it_held() -> None:
+    target = host("owner-mdm-network-proxy")
+    before = target.registry_text()
+    # state=absent deletes ProxySettingsPerUser and sets direct access: all of it is the CSP's.
+    run = target.run("wininet_proxy", {"state": "absent"})
+    assert run.result is not None, run.error
+    assert (run.result["changed"], run.result["drift"], target.registry_text()) == (False, [], before)
+    assert run.result["held"][0] == {
+        "setting": "wininet.per_machine",
+        "current": True,
+        "desired": None,
+        **PER_MACHINE_OWNER,
+        "held": True,
+    }
+    assert [item["setting"] for item in run.result["held"][1:]] == [
+        "wininet.64.DefaultConnectionSettings",
+        "wininet.64.SavedLegacySettings",
+        "wininet.64.ProxyEnable",
+        "wininet.64.ProxyServer",
+        "wininet.64.ProxyOverride",
+        "wininet.32.DefaultConnectionSettings",
+        "wininet.32.SavedLegacySettings",
+    ]
+    policy = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings\ProxySettingsPerUser"
+    assert run.result["warnings"][0] == (
+        "wininet.per_machine is owned by MDM (Network Proxy CSP ./Vendor/MSFT/NetworkProxy (ProxySettingsPerUser); "
+        f"enrollment {ENROLLMENT}); {policy} is left as it is: the MDM server expects what the Network Proxy CSP set "
+        "(its node cache) and would set it again. To change it, change the Intune (MDM) profile that sets "
+        "./Vendor/MSFT/NetworkProxy (ProxySettingsPerUser), or name mdm in override_owner to write it anyway"
+    )
+    assert run.result["warnings"][1].startswith("wininet.64 and wininet.32 are owned by MDM (Network Proxy CSP ")
+    baseline = target.run("proxy_baseline", {"wininet": {"proxy": NEW_PROXY, "bypass": ["<local>"]}}, check_mode=True)
+    assert baseline.result is not None, baseline.error
+    assert (baseline.result["changed"], baseline.result["drift"], baseline.result["host_commands"]) == (False, [], 1)
+    assert baseline.result["held"] == network_proxy_held()
+    assert baseline.result["warnings"] == [NETWORK_PROXY_MESSAGE]
+
+
+def node_cache_host(nodes: int, expected: str = "0") -> InProcessHost:
+    """owner-mdm-network-proxy with ``nodes`` more AutoDetect nodes (expected value ``expected``) in the cache."""
+    loaded = SimHost.load(DIR / "owner-mdm-network-proxy.reg", DIR / "owner-mdm-network-proxy.json")
+    base = make_hosts.NODE_CACHE + "\\Nodes"
+    for node in range(100, 100 + nodes):
+        loaded.registry.set_value(
+            "HKLM", f"{base}\\{node}", "NodeUri", Value.string("./Vendor/MSFT/NetworkProxy/AutoDetect")
+        )
+        loaded.registry.set_value("HKLM", f"{base}\\{node}", "ExpectedValue", Value.string(expected))
+    return InProcessHost(loaded.registry, "pc42", loaded.facts)
+
+
+def test_more_network_proxy_nodes_than_the_csp_has_fail_naming_host_and_field() -> None:
+    # The fixture has five Network Proxy CSP nodes: 59 more is the bound, 60 more is past it.
+    assert host_commands_ok(node_cache_host(59))
+    run = node_cache_host(60).run("proxy_facts", {})
+    assert run.result is not None, run.error
+    assert (run.result["failed"], run.result["host_commands"]) == (True, 1)
+    assert run.result["msg"] == (
+        f"pc42: the host agent's answer is malformed at {NODES.replace('MS DM Server', '*')}: 65 Network Proxy CSP "
+        "nodes, more than the 64 accepted"
+    )
+
+
+def test_an_expected_value_longer_than_any_proxy_setting_fails_naming_host_and_field() -> None:
+    run = node_cache_host(1, "x" * 32_769).run("wininet_proxy", {"proxy": NEW_PROXY}, check_mode=True)
+    assert run.result is not None, run.error
+    assert run.result["msg"] == (
+        f"pc42: the host agent's answer is malformed at {NODES}\\100\\ExpectedValue: 32,769 characters, more than the "
+        "32,768 accepted"
+    )
+    assert host_commands_ok(node_cache_host(1, "x" * 32_768))
+
+
+def host_commands_ok(target: InProcessHost) -> bool:
+    run = target.run("proxy_facts", {})
+    return run.result is not None and not run.result.get("failed") and run.result["host_commands"] == 1

@@ -268,18 +268,26 @@ class AgentTwin:
         keys = op.get("keys")
         if not isinstance(keys, list):
             raise OperationError(f"'keys' must be a list, got {_kind(keys)}")
-        addresses = [self._address(f"keys[{i}]", key, READ_HIVES, allow_root=True) for i, key in enumerate(keys)]
+        # Address by address, as the agent checks them: hive, view and path, then 'match' (wildcards only).
+        addresses = []
+        for i, key in enumerate(keys):
+            given, full, resolved = self._address(f"keys[{i}]", key, READ_HIVES, allow_root=True)
+            match = _read_match(f"keys[{i}]", key)
+            if match is not None and WILDCARD not in split_path(given["path"]):
+                raise OperationError(f"keys[{i}]: invalid 'match'")
+            addresses.append((given, full, resolved, match))
         entries = []
-        for given, full, resolved in addresses:
+        for given, full, resolved, match in addresses:
             parts = split_path(given["path"])
             if WILDCARD not in parts:
                 entries.append(self._read_key(given, full, resolved))
                 continue
-            # One entry per existing key the pattern names, with its concrete path.
+            # One entry per existing key the pattern names (that 'match' keeps), with its concrete path.
             for concrete in self._expand(full, parts, given["view"]):
                 found = {**given, "path": "\\".join(concrete)}
                 entry = self._read_key(found, full, "\\".join(view_parts(full, concrete, given["view"])))
-                entries.append({**entry, "pattern": given["path"]})
+                if match is None or "error" in entry or _matches_prefix(entry, match):
+                    entries.append({**entry, "pattern": given["path"]})
         return {"op": "read", "status": "ok", "keys": entries}
 
     def _expand(self, full_hive: str, parts: list[str], view: int) -> list[list[str]]:
@@ -757,6 +765,32 @@ def _matches(current: dict[str, t.Any], expect: Expect) -> bool:
     if expect.type in ("binary", "none"):
         return base64.b64decode(current["data"]) == base64.b64decode(expect.data)
     return bool(current["data"] == expect.data)
+
+
+def _read_match(where: str, item: t.Any) -> tuple[str, list[str]] | None:
+    """A read address's ``match``: (value name, prefixes); None without one (checked like the agent)."""
+    match = item.get("match") if isinstance(item, dict) else None
+    if match is None:
+        return None
+    name = match.get("value") if isinstance(match, dict) else None
+    prefixes = match.get("prefixes") if isinstance(match, dict) else None
+    if (
+        not isinstance(name, str)
+        or not isinstance(prefixes, list)
+        or not prefixes
+        or not all(isinstance(prefix, str) and prefix for prefix in prefixes)
+    ):
+        raise OperationError(f"{where}: invalid 'match'")
+    return name, prefixes
+
+
+def _matches_prefix(entry: dict[str, t.Any], match: tuple[str, list[str]]) -> bool:
+    """Whether the key's string value ``match[0]`` starts with one of the prefixes (ordinal, ignoring case)."""
+    name, prefixes = match
+    for value in entry["values"]:
+        if _fold(value["name"]) == _fold(name) and value["type"] in ("string", "expandstring"):
+            return any(_fold(value["data"]).startswith(_fold(prefix)) for prefix in prefixes)
+    return False
 
 
 def _value_entry(name: str, value: Value) -> dict[str, t.Any]:

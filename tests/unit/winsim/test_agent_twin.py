@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.winsim.agent_twin import BACKUP_ROOT, DEFAULT_SERVICES, load_protocol, run_request
-from tests.winsim.regfile import Value
+from tests.winsim.regfile import REG_EXPAND_SZ, Value
 from tests.winsim.registry import Registry
 
 P = load_protocol()
@@ -797,6 +797,67 @@ def test_wildcard_read_in_the_32bit_view_lists_wow6432node() -> None:
     ]
     [root] = results(reg, {"op": "read", "keys": [{"hive": "HKLM", "path": r"*\Legacy", "view": 32}]})
     assert [k["path"] for k in root["keys"]] == [r"SOFTWARE\Legacy"]
+
+
+NODES = r"SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\*\Nodes\*"
+PROXY_NODES = {"value": "NodeUri", "prefixes": ["./Vendor/MSFT/NetworkProxy", "./Device/Vendor/MSFT/NetworkProxy"]}
+
+
+def node_cache() -> Registry:
+    """An MDM node cache: nodes of other CSPs and three that start like the Network Proxy CSP's (any case)."""
+    reg = Registry()
+    base = r"SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes"
+    for node, uri in enumerate(
+        [
+            "./Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode",
+            "./vendor/msft/networkproxy/ProxyServer/ProxyAddress",
+            "./Vendor/MSFT/NetworkProxyish",  # a prefix match: the controller checks the whole URI
+            "./Device/Vendor/MSFT/Policy/Config/System/TelemetryProxy",
+        ],
+        start=1,
+    ):
+        reg.set_value("HKLM", rf"{base}\{node}", "NodeUri", Value.string(uri))
+        reg.set_value("HKLM", rf"{base}\{node}", "ExpectedValue", Value.string(str(node)))
+    expand = Value.string("./Device/Vendor/MSFT/NetworkProxy/AutoDetect", REG_EXPAND_SZ)
+    reg.set_value("HKLM", rf"{base}\5", "NodeUri", expand)
+    reg.set_value("HKLM", rf"{base}\6", "NodeUri", Value.dword(7))  # not a string: never matches
+    reg.set_value("HKLM", rf"{base}\7", "ExpectedValue", Value.string("no NodeUri"))
+    return reg
+
+
+def test_match_keeps_only_the_wildcard_keys_whose_value_starts_with_a_prefix() -> None:
+    [result] = results(
+        node_cache(), {"op": "read", "keys": [{"hive": "HKLM", "path": NODES, "view": 64, "match": PROXY_NODES}]}
+    )
+    assert [(k["path"].rsplit("\\", 1)[1], k["pattern"]) for k in result["keys"]] == [
+        ("2", NODES),
+        ("3", NODES),
+        ("5", NODES),
+    ]
+    assert result["keys"][0]["values"] == [
+        {"name": "NodeUri", "type": "string", "data": "./vendor/msft/networkproxy/ProxyServer/ProxyAddress"},
+        {"name": "ExpectedValue", "type": "string", "data": "2"},
+    ]
+    [everything] = results(node_cache(), {"op": "read", "keys": [{"hive": "HKLM", "path": NODES, "view": 64}]})
+    assert len(everything["keys"]) == 7
+
+
+@pytest.mark.parametrize(
+    ("path", "match"),
+    [
+        (r"SOFTWARE\Microsoft\Provisioning", PROXY_NODES),  # no wildcard
+        (NODES, {}),
+        (NODES, {"value": "NodeUri", "prefixes": []}),
+        (NODES, {"value": "NodeUri", "prefixes": [""]}),
+        (NODES, {"value": 1, "prefixes": ["./"]}),
+        (NODES, {"value": "NodeUri", "prefixes": "./"}),
+        (NODES, ["NodeUri"]),
+    ],
+)
+def test_an_invalid_match_fails_the_read(path: str, match: t.Any) -> None:
+    keys = [{"hive": "HKLM", "path": NODES, "view": 64}, {"hive": "HKLM", "path": path, "view": 64, "match": match}]
+    [result] = results(node_cache(), {"op": "read", "keys": keys})
+    assert result == {"op": "read", "status": "error", "error": "keys[1]: invalid 'match'"}
 
 
 def test_apply_rejects_wildcards() -> None:

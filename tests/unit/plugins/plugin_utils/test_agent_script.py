@@ -637,6 +637,16 @@ def test_apply_guards_are_the_twins(
     assert result["error"] == (expected if backup else "changes[0]: " + expected)
 
 
+def test_read_match_guard_is_the_twins_and_compares_data_only() -> None:
+    assert SCRIPT.count("throw \"invalid 'match'\"") == 4
+    assert 'throw "keys[$i]: $(Get-ErrorMessage $_)"' in SCRIPT
+    # The prefixes are compared with StartsWith, ignoring case ordinally: never a pattern, never evaluated.
+    assert "$state.data.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase)" in SCRIPT
+    read = {"op": "read", "keys": [{"hive": "HKLM", "path": "SOFTWARE\\X", "view": 64, "match": {}}]}
+    [result] = agent_twin.run_request(Registry(), protocol.build_request([read]))["results"]
+    assert result == {"op": "read", "status": "error", "error": "keys[0]: invalid 'match'"}
+
+
 def test_apply_rejects_wildcards_with_the_twins_message() -> None:
     message = "wildcard '*' in key path '$path': wildcards are only allowed in read"
     assert f'throw "{message}"' in SCRIPT
