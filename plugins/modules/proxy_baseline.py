@@ -2393,6 +2393,9 @@ ansible_facts:
             - The values of C(telemetry), C(defender) and C(delivery_optimization) are the effective ones, Windows'
               precedence applied (Group Policy over MDM unless C(MDMWinsOverGP) is set, any policy over the Defender
               preference store).
+            - The device-wide WinINET settings an MDM server sets with the Network Proxy CSP (C(wininet.per_machine),
+              C(wininet.machine.64), C(wininet.machine.32)) are owned by V(mdm) with C(csp), C(key), C(provider) and
+              C(nodes) (each node the MDM node cache records, with its URI and expected value), C(verified) V(false).
           returned: always
           type: dict
           sample:
@@ -2412,6 +2415,16 @@ ansible_facts:
               value: ProxyServer
             winhttp.64:
               owner: local
+            wininet.machine.64:
+              owner: mdm
+              csp: ./Vendor/MSFT/NetworkProxy (ProxyServer/ProxyAddress)
+              key: HKLM\SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes
+              provider: MS DM Server (admin@contoso.com)
+              nodes:
+                - node: HKLM\SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes\14
+                  csp: ./Vendor/MSFT/NetworkProxy/ProxyServer/ProxyAddress
+                  expected_value: proxy.corp.example:8080
+              verified: false
         effective:
           description: Per consumer and context, the proxy, PAC URL and bypass list it uses and the
             rule that decided it.
