@@ -70,6 +70,9 @@ WILDCARD = "*"
 # WMI names as the agent accepts them: letters, digits, underscore; namespaces joined by backslashes.
 WMI_NAME = re.compile(r"[A-Za-z0-9_]+")
 WMI_NAMESPACE = re.compile(r"[A-Za-z0-9_]+(?:\\[A-Za-z0-9_]+)*")
+# The user hives a per-user wmi_query covers (the agent's $WmiUserSidPattern), and how many it may ask for.
+WMI_USER_SID = re.compile(r"S-1-(?:5-21|12-1)(?:-[0-9]+)+")
+WMI_MAX_USERS = 256
 
 
 @functools.cache
@@ -645,8 +648,35 @@ class AgentTwin:
     # -- wmi_query ---------------------------------------------------------------------------
 
     def _wmi_query(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
-        """Rows of one class from the facts, only the listed properties, filtered by ``where``."""
+        """Rows of one class from the facts, only the listed properties, filtered by ``where``.
+
+        With ``per_user``, once per loaded user hive (``HKU\\<SID>``, ordinal order, at most ``max_users``) in
+        ``<namespace>\\<SID with _ for ->``, as the agent does.
+        """
         namespace, class_name, properties, where = _wmi_request(op)
+        per_user = op.get("per_user")
+        if per_user is not None and not isinstance(per_user, bool):
+            raise OperationError("invalid 'per_user'")
+        if per_user:
+            most = op.get("max_users")
+            if isinstance(most, bool) or not isinstance(most, int) or not 1 <= most <= WMI_MAX_USERS:
+                raise OperationError("invalid 'max_users'")
+            sids = sorted(
+                (name for name in self.registry.subkey_names("HKEY_USERS", "") if WMI_USER_SID.fullmatch(name)),
+                key=_ordinal,
+            )
+            users = []
+            for sid in sids[:most]:
+                found = self._wmi_rows(namespace + "\\" + sid.replace("-", "_"), class_name, properties, where)
+                users.append(
+                    {"sid": sid, **{key: value for key, value in found.items() if key not in ("op", "status")}}
+                )
+            return {"op": "wmi_query", "status": "ok", "users": users, "not_queried": max(0, len(sids) - most)}
+        return self._wmi_rows(namespace, class_name, properties, where)
+
+    def _wmi_rows(
+        self, namespace: str, class_name: str, properties: list[str], where: list[tuple[str, t.Any]]
+    ) -> dict[str, t.Any]:
         classes = _find_name(self.wmi, namespace)
         if classes is None:
             return {"op": "wmi_query", "status": "ok", "instances": [], "missing": "namespace"}

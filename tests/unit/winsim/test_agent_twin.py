@@ -1030,6 +1030,56 @@ def test_wmi_query_validation(change: dict[str, t.Any], error: str) -> None:
     assert wmi_results(op) == [{"op": "wmi_query", "status": "error", "error": error}]
 
 
+USER_A = "S-1-5-21-3623811015-3361044348-30300820-1105"
+USER_B = "S-1-12-1-1111111111-2222222222-3333333333-4444444444"
+USER_C = "S-1-5-21-3623811015-3361044348-30300820-1107"
+
+
+def user_hives() -> Registry:
+    """HKU with three users (two with RSoP), services, .DEFAULT and a _Classes hive."""
+    reg = Registry()
+    for name in (".DEFAULT", "S-1-5-18", "S-1-5-19", USER_C, USER_A, USER_A + "_Classes", USER_B):
+        reg.create_key("HKU", name + "\\Software")
+    return reg
+
+
+def per_user(most: int) -> dict[str, t.Any]:
+    return {**wmi("RSOP_PolmkrSetting", ["GPOID"], namespace="root\\rsop\\user"), "per_user": True, "max_users": most}
+
+
+USER_FACTS = {
+    "wmi": {
+        "root\\rsop\\user\\" + USER_A.replace("-", "_"): {"RSOP_PolmkrSetting": [{"GPOID": "a", "id": "1"}]},
+        "root\\rsop\\user\\" + USER_B.replace("-", "_"): {"RSOP_GPO": []},
+    }
+}
+
+
+def test_per_user_wmi_query_reads_each_loaded_users_namespace_in_ordinal_order() -> None:
+    response = run_request(user_hives(), P.build_request([per_user(64), per_user(2)]), facts=USER_FACTS)
+    assert response["results"] == [
+        {
+            "op": "wmi_query",
+            "status": "ok",
+            "users": [
+                {"sid": USER_B, "instances": [], "missing": "class"},  # "S-1-1" < "S-1-5": ordinal
+                {"sid": USER_A, "instances": [{"GPOID": "a"}]},
+                {"sid": USER_C, "instances": [], "missing": "namespace"},
+            ],
+            "not_queried": 0,
+        },
+        {
+            "op": "wmi_query",
+            "status": "ok",
+            "users": [
+                {"sid": USER_B, "instances": [], "missing": "class"},
+                {"sid": USER_A, "instances": [{"GPOID": "a"}]},
+            ],
+            "not_queried": 1,
+        },
+    ]
+
+
 def test_wmi_query_runs_beside_read_and_apply_in_one_request() -> None:
     reg = host_registry()
     response = run_request(
