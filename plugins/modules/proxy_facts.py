@@ -74,7 +74,9 @@ options:
     default: true
   group_policy:
     description:
-      - Read the Resultant Set of Policy to tell which managed values a GPO or a Group Policy Preferences item sets.
+      - Read the Resultant Set of Policy to tell which managed values a GPO or a Group Policy Preferences item sets;
+        with O(users), each loaded user's too (which Preferences item sets the user's proxy), in the same host
+        command.
       - The MDM and Defender preference stores are read either way (they are registry keys of the same read).
     type: bool
     default: true
@@ -292,9 +294,10 @@ ansible_facts:
             owner:
               description:
                 - Who set the user's proxy - V(group_policy) (values in the user's policies branch),
-                  V(group_policy_preferences) (the user's Group Policy history names the Preferences Internet Settings
-                  extension) or V(local); the details, with the GPOs from the user's Group Policy history, are in
-                  C(owners["wininet.user:<SID>"]).
+                  V(group_policy_preferences) (a Preferences Internet Settings or Registry item that the user's
+                  Resultant Set of Policy names, or else the user's Group Policy history names the Internet Settings
+                  extension) or V(local); the details - the item's GPO, key, value and extension, or the GPOs of the
+                  history - are in C(owners["wininet.user:<SID>"]).
               type: str
               sample: local
         telemetry:

@@ -446,7 +446,8 @@ def _check_instances(where: str, instances: t.Any) -> None:
 def _check_wmi_users(where: str, result: dict[str, t.Any], operation: dict[str, t.Any]) -> None:
     """A per-user answer: at most ``max_users`` users, each a loaded user's SID with its instances."""
     users = result.get("users")
-    _need(isinstance(users, list), f"{where}.users", "expected a list")
+    if not isinstance(users, list):
+        raise AnswerError(f"{where}.users", "expected a list")
     _need(len(users) <= int(operation.get("max_users") or 0), f"{where}.users", "more users than asked for")
     skipped = result.get("not_queried")
     _need(

@@ -363,7 +363,19 @@ def _properties(xml: str) -> dict[str, str] | None:
     match = re.search(r"<Properties\s[^>]*>", xml[:MAX_ITEM_XML])
     if match is None:
         return None
-    return {name.lower(): unescape(value, _QUOTES) for name, value in _ATTRIBUTE.findall(match.group(0))}
+    return _attributes(match.group(0))
+
+
+def _attributes(tag: str) -> dict[str, str]:
+    return {name.lower(): unescape(value, _QUOTES) for name, value in _ATTRIBUTE.findall(tag)}
+
+
+_ELEMENT = re.compile(r"<([A-Za-z][A-Za-z0-9_.:-]*)\s[^<>]*>")
+
+
+def item_elements(xml: str) -> list[tuple[str, dict[str, str]]]:
+    """Every element of an item's XML (its first MAX_ITEM_XML characters) with attributes: (tag, attributes)."""
+    return [(match.group(1), _attributes(match.group(0))) for match in _ELEMENT.finditer(xml[:MAX_ITEM_XML])]
 
 
 def gpp_owners(result: t.Mapping[str, t.Any], hive: str = "HKLM") -> dict[tuple[str, str], SettingOwner]:

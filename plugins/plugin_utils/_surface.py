@@ -64,7 +64,7 @@ class HostState:
     sets, ``now`` the host's registry after the task: as read when nothing was written (check mode
     included: nothing was), else the read overlaid with the agent's read-back of what it wrote;
     ``ownership`` the winning owner of every managed value some store sets, ``gpp`` the answer of the
-    Group Policy Preferences query.
+    Group Policy Preferences query, ``extra`` the answers of the caller's ``extra_operations``.
     """
 
     read: dict[str, t.Any]
@@ -72,6 +72,7 @@ class HostState:
     now: RegistrySnapshot
     ownership: Ownership
     gpp: dict[str, t.Any]
+    extra: tuple[dict[str, t.Any], ...] = ()
 
 
 def converge(
@@ -101,8 +102,10 @@ def converge_state(
     diff: bool,
     override_owner: t.Mapping[str, t.Collection[str]] | None = None,
     extra_keys: t.Sequence[KeyAddress] = (),
+    extra_operations: t.Sequence[dict[str, t.Any]] = (),
 ) -> tuple[dict[str, t.Any], HostState]:
-    """:func:`converge`, also reading ``extra_keys`` in the same host command; returns the host's state too.
+    """:func:`converge`, also reading ``extra_keys`` and running the read-only ``extra_operations`` in the same host
+    command; returns the host's state too.
 
     proxy_baseline builds the proxy_facts picture from the state, so a role needs no second read.
     """
@@ -110,7 +113,9 @@ def converge_state(
     keys = list(dict.fromkeys([*surface_keys, CREATED_KEYS, *owner_keys(), *extra_keys]))
     # The Resultant Set of Policy, the MDM store and the preference items travel in the same host command
     # as the registry read.
-    read, settings, gpos, gpp = session.run([read_operation(keys), *rsop_operations(), gpp_operation()])
+    read, settings, gpos, gpp, *extra = session.run(
+        [read_operation(keys), *rsop_operations(), gpp_operation(), *extra_operations]
+    )
     before = RegistrySnapshot.from_read_result(read)
     owned = owners(settings, gpos)
     owning = ownership(read, before, owned, gpp)
@@ -180,7 +185,7 @@ def converge_state(
             for surface in surfaces
             if plans[surface.name]
         ]
-    return outcome, HostState(read, owned, now, owning, gpp)
+    return outcome, HostState(read, owned, now, owning, gpp, tuple(extra))
 
 
 def reads_differently(drift: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:

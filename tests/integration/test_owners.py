@@ -172,6 +172,13 @@ def test_facts_report_owners_and_the_defender_av_proxy_set_with_set_mppreference
     # User-side policy: the signed-in users' proxies, set by user Group Policy and by a preference item.
     users = {user["account"]: user["owner"] for user in facts["owner-user-policy"]["users"]}
     assert users == {"CONTOSO\\alice": "group_policy", "CONTOSO\\bob": "group_policy_preferences"}
+    # User-side Preferences from each signed-in user's RSoP (per-user wmi_query, same command): the item's GPO.
+    gpp_users = {user["sid"]: user["owner"] for user in facts["owner-user-gpp"]["users"]}
+    assert gpp_users == dict.fromkeys((make_hosts.CAROL_SID, make_hosts.DAVE_SID), "group_policy_preferences")
+    assert [facts["owner-user-gpp"]["owners"][f"wininet.user:{sid}"]["gpo_name"] for sid in sorted(gpp_users)] == [
+        "Contoso User Proxy Preferences",
+        "Contoso User Proxy Registry",
+    ]
     # The Network Proxy CSP: the device-wide WinINET proxy Intune set, owned by MDM with the node cache's nodes.
     network_proxy = facts["owner-mdm-network-proxy"]
     assert network_proxy["wininet"]["machine"]["64"]["proxy"] == make_hosts.MDM_NETWORK_PROXY

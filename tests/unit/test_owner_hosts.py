@@ -6,6 +6,7 @@ twin); tests/integration/test_owners.py runs the same over WinRM with ansible-pl
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 import pytest
@@ -555,3 +556,119 @@ def test_an_expected_value_longer_than_any_proxy_setting_fails_naming_host_and_f
 def host_commands_ok(target: InProcessHost) -> bool:
     run = target.run("proxy_facts", {})
     return run.result is not None and not run.result.get("failed") and run.result["host_commands"] == 1
+
+
+# --- User-side Group Policy Preferences: each signed-in user's RSoP names the item and its GPO ----------------------
+
+CAROL = make_hosts.CAROL_SID
+DAVE = make_hosts.DAVE_SID
+USER_GPO_ID = "cn={%s},cn=policies,cn=system,DC=contoso,DC=com"
+USER_SETTINGS = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"
+CAROL_OWNER = {
+    "owner": "group_policy_preferences",
+    "gpo_name": "Contoso User Proxy Preferences",
+    "gpo_id": USER_GPO_ID % "9C2E4A6B-8D0F-4B3C-9E1A-4F6B8D0C2E3A",
+    "key": f"HKU\\{CAROL}\\{USER_SETTINGS}",
+    "value": "ProxyEnable",
+    "extension": "internet_settings",
+    "verified": False,
+}
+DAVE_OWNER = {
+    "owner": "group_policy_preferences",
+    "gpo_name": "Contoso User Proxy Registry",
+    "gpo_id": USER_GPO_ID % "3D5F7A9C-1B2D-4E6F-8A0B-2C4D6E8F0A1B",
+    "key": f"HKU\\{DAVE}\\{USER_SETTINGS}",
+    "value": "ProxyServer",
+    "extension": "registry",
+    "action": "update",
+    "verified": False,
+}
+
+
+def test_the_users_rsop_names_the_preference_item_and_gpo_that_set_their_proxies() -> None:
+    found = facts("owner-user-gpp")
+    assert {user["account"]: user["owner"] for user in found["users"]} == {
+        "CONTOSO\\carol": "group_policy_preferences",
+        "CONTOSO\\dave": "group_policy_preferences",
+    }
+    # Not the history's "all GPOs the extension applied" (carol's also lists Contoso IE Home Page), and not the
+    # Internet Settings item of dave's that sets only the home page.
+    assert found["owners"][f"wininet.user:{CAROL}"] == CAROL_OWNER
+    assert found["owners"][f"wininet.user:{DAVE}"] == DAVE_OWNER
+    interactive = found["effective"]["delivery_optimization"]["interactive"]
+    assert interactive["proxy"] == make_hosts.USER_GPP_PROXY
+    assert interactive["rule"].endswith(
+        "; a Group Policy Preferences item sets this user's proxy (Contoso User Proxy Preferences)"
+    )
+
+
+def test_without_the_rsop_the_users_history_still_names_the_extensions_gpos() -> None:
+    run = host("owner-user-gpp").run("proxy_facts", {"group_policy": False})
+    assert run.result is not None, run.error
+    owners = run.result["ansible_facts"]["windows_proxy"]["owners"]
+    history = "LDAP://CN=User," + USER_GPO_ID
+    assert owners[f"wininet.user:{CAROL}"] == {
+        "owner": "group_policy_preferences",
+        "gpo_name": "Contoso IE Home Page; Contoso User Proxy Preferences",
+        "gpo_id": "; ".join(
+            history % guid for guid in ("7E9A1C3D-5F7B-4D9E-8B1A-3C5E7F9A1B3D", "9C2E4A6B-8D0F-4B3C-9E1A-4F6B8D0C2E3A")
+        ),
+        "key": f"HKU\\{CAROL}\\{USER_SETTINGS}",
+        "verified": False,
+    }
+    # No Internet Settings history for dave: without his RSoP his Registry item is not seen.
+    assert owners[f"wininet.user:{DAVE}"] == {"owner": "local"}
+
+
+def test_the_users_rsop_is_read_in_the_same_single_command_by_proxy_facts_and_proxy_baseline() -> None:
+    target = host("owner-user-gpp")
+    run = target.run("proxy_facts", {})
+    assert run.result is not None and run.result["host_commands"] == 1, run.error
+    baseline = target.run("proxy_baseline", {"winhttp": {"proxy": "direct"}, "facts": True}, check_mode=True)
+    assert baseline.result is not None, baseline.error
+    assert baseline.result["host_commands"] == 1
+    owners = baseline.result["ansible_facts"]["windows_proxy"]["owners"]
+    assert (owners[f"wininet.user:{CAROL}"], owners[f"wininet.user:{DAVE}"]) == (CAROL_OWNER, DAVE_OWNER)
+    without_users = target.run("proxy_baseline", {"winhttp": {"proxy": "direct"}, "facts": True, "facts_users": False})
+    assert without_users.result is not None, without_users.error
+    assert [key for key in without_users.result["ansible_facts"]["windows_proxy"]["owners"] if "user:" in key] == []
+
+
+class TamperedHost(InProcessHost):
+    """A host whose agent answers the per-user RSoP query with ``change`` applied to it."""
+
+    def __init__(self, name: str, change: t.Callable[[dict[str, t.Any]], None]) -> None:
+        loaded = SimHost.load(DIR / f"{name}.reg", DIR / f"{name}.json")
+        super().__init__(loaded.registry, "pc42", loaded.facts)
+        self.change = change
+
+    def execute(
+        self, cmd: str, in_data: bytes | None = None, sudoable: bool = True, **kwargs: t.Any
+    ) -> dict[str, t.Any]:
+        done = super().execute(cmd, in_data, sudoable, **kwargs)
+        answer = json.loads(done["stdout"])
+        for result in answer.get("results", []):
+            if "users" in result:
+                self.change(result)
+        return {**done, "stdout": json.dumps(answer)}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "problem"),
+    [
+        (lambda result: result["users"].__setitem__(0, {**result["users"][0], "sid": "S-1-5-21-1_Classes"}),
+         "results[4].users[0].sid", "expected a user's SID"),
+        (lambda result: result["users"].extend([result["users"][0]] * 64), "results[4].users",
+         "more users than asked for"),
+        (lambda result: result.__setitem__("not_queried", -1), "results[4].not_queried", "expected a count"),
+        (lambda result: result["users"][1].__setitem__("instances", {}), "results[4].users[1].instances",
+         "expected a list"),
+    ],
+)  # fmt: skip
+def test_a_per_user_answer_out_of_bounds_fails_naming_host_and_field(
+    change: t.Callable[[dict[str, t.Any]], None], field: str, problem: str
+) -> None:
+    run = TamperedHost("owner-user-gpp", change).run("proxy_facts", {})
+    assert run.result is not None, run.error
+    assert (run.result["failed"], run.result["host_commands"]) == (True, 1)
+    assert run.result["msg"] == f"pc42: the host agent's answer is malformed at {field}: {problem}"
