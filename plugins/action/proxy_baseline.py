@@ -26,6 +26,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface import
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surface_action import overridden_owners
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._surfaces import SURFACE_BUILDERS
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._task_args import TaskInputError
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._user_preferences import user_preferences_operation
 
 FQCN = "proxyfleet.windows.proxy_baseline"
 
@@ -99,6 +100,8 @@ class ActionModule(AgentAction):
         surfaces, overridden, args = prepared
         # The picture's keys travel in the same read: a role's check of a compliant host is one command.
         extra = picture_keys(users=args["facts_users"]) if args["facts"] else []
+        # The signed-in users' preference items (their RSoP), for the facts' user owners.
+        users_rsop = [user_preferences_operation()] if args["facts"] and args["facts_users"] else []
         outcome, state = converge_state(
             session,
             surfaces,
@@ -106,6 +109,7 @@ class ActionModule(AgentAction):
             diff=self.diff_mode,
             override_owner=overridden,
             extra_keys=extra,
+            extra_operations=users_rsop,
         )
         if not outcome["warnings"]:
             del outcome["warnings"]
@@ -122,6 +126,7 @@ class ActionModule(AgentAction):
                     snapshot=state.now,
                     authenticating=args["authenticating_proxies"],
                     ownership=state.ownership,
+                    user_preferences=state.extra[0] if state.extra else None,
                 )
             )
         if args.get("role"):

@@ -14,6 +14,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._gpo import own
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import HostSession
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._owners import gpp_operation, ownership
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import RegistrySnapshot, read_operation
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._user_preferences import user_preferences_operation
 
 FQCN = "proxyfleet.windows.proxy_facts"
 
@@ -34,6 +35,8 @@ class ActionModule(AgentAction):
         operations = [
             read_operation(picture_keys(users=args["users"])),
             *([*rsop_operations(), gpp_operation()] if args["group_policy"] else []),
+            # The signed-in users' preference items, from each user's RSoP namespace (docs/owners.md).
+            *([user_preferences_operation()] if args["group_policy"] and args["users"] else []),
         ]
         answers = session.run(operations)
         owned = owners(answers[1], answers[2]) if args["group_policy"] else None
@@ -51,5 +54,6 @@ class ActionModule(AgentAction):
             owned=owned,
             authenticating=args["authenticating_proxies"],
             ownership=owning,
+            user_preferences=answers[4] if len(answers) > 4 else None,
         )
         return {"changed": False, **result}

@@ -519,8 +519,8 @@ options:
   role:
     description:
       - The whole check of a collection role in this one task - V(delivery_optimization) for the role
-        proxyfleet.windows.delivery_optimization, V(defender_endpoint) for the role proxyfleet.windows.defender_endpoint. Every
-        other option comes from the role's variables (C(delivery_optimization_*) or C(defender_endpoint_*), from the
+        proxyfleet.windows.delivery_optimization, V(defender_endpoint) for the role
+        proxyfleet.windows.defender_endpoint. Every other option comes from the role's variables (C(delivery_optimization_*) or C(defender_endpoint_*), from the
         inventory, the play or the role), validated against the role's C(meta/argument_specs.yml) with its defaults,
         and no other option may be given.
       - The task does what the role asks (the same surfaces, the facts with C(<role>_fail_on_findings)) and fails the
@@ -622,27 +622,29 @@ drift:
       type: str
       sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
     key:
-      description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+      description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key, or
+        for the Network Proxy CSP the node cache's C(Nodes) key).
       returned: for group_policy, mdm, group_policy_preferences and preference
       type: str
       sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
     value:
       description: The registry value name the owner sets.
-      returned: for mdm, group_policy_preferences and preference
+      returned: for mdm (Policy CSP), group_policy_preferences and preference
       type: str
       sample: DODownloadMode
     area:
       description: The Policy CSP area.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: str
       sample: DeliveryOptimization
     policy:
       description: The Policy CSP policy.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: str
       sample: DODownloadMode
     csp:
-      description: The policy's CSP node, as an Intune custom profile names it.
+      description: The policy's CSP node, as an Intune custom profile names it; for the Network
+        Proxy CSP, the CSP and the nodes of it that set the value.
       returned: for mdm
       type: str
       sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
@@ -653,14 +655,35 @@ drift:
       returned: for mdm, when the store names the winning provider
       type: str
       sample: MS DM Server (admin@contoso.com)
+    nodes:
+      description:
+        - For the Network Proxy CSP (the device-wide WinINET proxy an MDM server sets), each node of it that the
+          MDM server's node cache records for this value; unverified, see C(docs/owners.md).
+      returned: for mdm, when the Network Proxy CSP sets the value
+      type: list
+      elements: dict
+      contains:
+        node:
+          description: The node cache's registry key of the node.
+          type: str
+          sample: HKLM\SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes\14
+        csp:
+          description: The node's URI as the node cache holds it (C(NodeUri)).
+          type: str
+          sample: ./Vendor/MSFT/NetworkProxy/ProxyServer/ProxyAddress
+        expected_value:
+          description: What the MDM server expects the node to hold (C(ExpectedValue)), as stored;
+            null without one.
+          type: raw
+          sample: proxy.corp.example:8080
     effective:
       description: The value the MDM store holds, in option terms.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: raw
       sample: group
     mdm_wins_over_gp:
       description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: bool
       sample: false
     action:
@@ -737,27 +760,29 @@ held:
       type: str
       sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
     key:
-      description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+      description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key, or
+        for the Network Proxy CSP the node cache's C(Nodes) key).
       returned: for group_policy, mdm, group_policy_preferences and preference
       type: str
       sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
     value:
       description: The registry value name the owner sets.
-      returned: for mdm, group_policy_preferences and preference
+      returned: for mdm (Policy CSP), group_policy_preferences and preference
       type: str
       sample: DODownloadMode
     area:
       description: The Policy CSP area.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: str
       sample: DeliveryOptimization
     policy:
       description: The Policy CSP policy.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: str
       sample: DODownloadMode
     csp:
-      description: The policy's CSP node, as an Intune custom profile names it.
+      description: The policy's CSP node, as an Intune custom profile names it; for the Network
+        Proxy CSP, the CSP and the nodes of it that set the value.
       returned: for mdm
       type: str
       sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
@@ -768,14 +793,35 @@ held:
       returned: for mdm, when the store names the winning provider
       type: str
       sample: MS DM Server (admin@contoso.com)
+    nodes:
+      description:
+        - For the Network Proxy CSP (the device-wide WinINET proxy an MDM server sets), each node of it that the
+          MDM server's node cache records for this value; unverified, see C(docs/owners.md).
+      returned: for mdm, when the Network Proxy CSP sets the value
+      type: list
+      elements: dict
+      contains:
+        node:
+          description: The node cache's registry key of the node.
+          type: str
+          sample: HKLM\SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes\14
+        csp:
+          description: The node's URI as the node cache holds it (C(NodeUri)).
+          type: str
+          sample: ./Vendor/MSFT/NetworkProxy/ProxyServer/ProxyAddress
+        expected_value:
+          description: What the MDM server expects the node to hold (C(ExpectedValue)), as stored;
+            null without one.
+          type: raw
+          sample: proxy.corp.example:8080
     effective:
       description: The value the MDM store holds, in option terms.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: raw
       sample: group
     mdm_wins_over_gp:
       description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: bool
       sample: false
     action:
@@ -920,27 +966,29 @@ surfaces:
               type: str
               sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
             key:
-              description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+              description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key, or
+                for the Network Proxy CSP the node cache's C(Nodes) key).
               returned: for group_policy, mdm, group_policy_preferences and preference
               type: str
               sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
             value:
               description: The registry value name the owner sets.
-              returned: for mdm, group_policy_preferences and preference
+              returned: for mdm (Policy CSP), group_policy_preferences and preference
               type: str
               sample: DODownloadMode
             area:
               description: The Policy CSP area.
-              returned: for mdm
+              returned: for mdm (Policy CSP)
               type: str
               sample: DeliveryOptimization
             policy:
               description: The Policy CSP policy.
-              returned: for mdm
+              returned: for mdm (Policy CSP)
               type: str
               sample: DODownloadMode
             csp:
-              description: The policy's CSP node, as an Intune custom profile names it.
+              description: The policy's CSP node, as an Intune custom profile names it; for the Network
+                Proxy CSP, the CSP and the nodes of it that set the value.
               returned: for mdm
               type: str
               sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
@@ -951,14 +999,35 @@ surfaces:
               returned: for mdm, when the store names the winning provider
               type: str
               sample: MS DM Server (admin@contoso.com)
+            nodes:
+              description:
+                - For the Network Proxy CSP (the device-wide WinINET proxy an MDM server sets), each node of it that the
+                  MDM server's node cache records for this value; unverified, see C(docs/owners.md).
+              returned: for mdm, when the Network Proxy CSP sets the value
+              type: list
+              elements: dict
+              contains:
+                node:
+                  description: The node cache's registry key of the node.
+                  type: str
+                  sample: HKLM\SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes\14
+                csp:
+                  description: The node's URI as the node cache holds it (C(NodeUri)).
+                  type: str
+                  sample: ./Vendor/MSFT/NetworkProxy/ProxyServer/ProxyAddress
+                expected_value:
+                  description: What the MDM server expects the node to hold (C(ExpectedValue)), as stored;
+                    null without one.
+                  type: raw
+                  sample: proxy.corp.example:8080
             effective:
               description: The value the MDM store holds, in option terms.
-              returned: for mdm
+              returned: for mdm (Policy CSP)
               type: raw
               sample: group
             mdm_wins_over_gp:
               description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
-              returned: for mdm
+              returned: for mdm (Policy CSP)
               type: bool
               sample: false
             action:
@@ -1015,27 +1084,29 @@ surfaces:
               type: str
               sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
             key:
-              description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+              description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key, or
+                for the Network Proxy CSP the node cache's C(Nodes) key).
               returned: for group_policy, mdm, group_policy_preferences and preference
               type: str
               sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
             value:
               description: The registry value name the owner sets.
-              returned: for mdm, group_policy_preferences and preference
+              returned: for mdm (Policy CSP), group_policy_preferences and preference
               type: str
               sample: DODownloadMode
             area:
               description: The Policy CSP area.
-              returned: for mdm
+              returned: for mdm (Policy CSP)
               type: str
               sample: DeliveryOptimization
             policy:
               description: The Policy CSP policy.
-              returned: for mdm
+              returned: for mdm (Policy CSP)
               type: str
               sample: DODownloadMode
             csp:
-              description: The policy's CSP node, as an Intune custom profile names it.
+              description: The policy's CSP node, as an Intune custom profile names it; for the Network
+                Proxy CSP, the CSP and the nodes of it that set the value.
               returned: for mdm
               type: str
               sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
@@ -1046,14 +1117,35 @@ surfaces:
               returned: for mdm, when the store names the winning provider
               type: str
               sample: MS DM Server (admin@contoso.com)
+            nodes:
+              description:
+                - For the Network Proxy CSP (the device-wide WinINET proxy an MDM server sets), each node of it that the
+                  MDM server's node cache records for this value; unverified, see C(docs/owners.md).
+              returned: for mdm, when the Network Proxy CSP sets the value
+              type: list
+              elements: dict
+              contains:
+                node:
+                  description: The node cache's registry key of the node.
+                  type: str
+                  sample: HKLM\SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes\14
+                csp:
+                  description: The node's URI as the node cache holds it (C(NodeUri)).
+                  type: str
+                  sample: ./Vendor/MSFT/NetworkProxy/ProxyServer/ProxyAddress
+                expected_value:
+                  description: What the MDM server expects the node to hold (C(ExpectedValue)), as stored;
+                    null without one.
+                  type: raw
+                  sample: proxy.corp.example:8080
             effective:
               description: The value the MDM store holds, in option terms.
-              returned: for mdm
+              returned: for mdm (Policy CSP)
               type: raw
               sample: group
             mdm_wins_over_gp:
               description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
-              returned: for mdm
+              returned: for mdm (Policy CSP)
               type: bool
               sample: false
             action:
@@ -2236,9 +2328,10 @@ ansible_facts:
             owner:
               description:
                 - Who set the user's proxy - V(group_policy) (values in the user's policies branch),
-                  V(group_policy_preferences) (the user's Group Policy history names the Preferences Internet Settings
-                  extension) or V(local); the details, with the GPOs from the user's Group Policy history, are in
-                  C(owners["wininet.user:<SID>"]).
+                  V(group_policy_preferences) (a Preferences Internet Settings or Registry item that the user's
+                  Resultant Set of Policy names, or else the user's Group Policy history names the Internet Settings
+                  extension) or V(local); the details - the item's GPO, key, value and extension, or the GPOs of the
+                  history - are in C(owners["wininet.user:<SID>"]).
               type: str
               sample: local
         telemetry:
@@ -2326,6 +2419,9 @@ ansible_facts:
             - The values of C(telemetry), C(defender) and C(delivery_optimization) are the effective ones, Windows'
               precedence applied (Group Policy over MDM unless C(MDMWinsOverGP) is set, any policy over the Defender
               preference store).
+            - The device-wide WinINET settings an MDM server sets with the Network Proxy CSP (C(wininet.per_machine),
+              C(wininet.machine.64), C(wininet.machine.32)) are owned by V(mdm) with C(csp), C(key), C(provider) and
+              C(nodes) (each node the MDM node cache records, with its URI and expected value), C(verified) V(false).
           returned: always
           type: dict
           sample:
@@ -2345,6 +2441,16 @@ ansible_facts:
               value: ProxyServer
             winhttp.64:
               owner: local
+            wininet.machine.64:
+              owner: mdm
+              csp: ./Vendor/MSFT/NetworkProxy (ProxyServer/ProxyAddress)
+              key: HKLM\SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes
+              provider: MS DM Server (admin@contoso.com)
+              nodes:
+                - node: HKLM\SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes\14
+                  csp: ./Vendor/MSFT/NetworkProxy/ProxyServer/ProxyAddress
+                  expected_value: proxy.corp.example:8080
+              verified: false
         effective:
           description: Per consumer and context, the proxy, PAC URL and bypass list it uses and the
             rule that decided it.

@@ -74,7 +74,9 @@ options:
     default: true
   group_policy:
     description:
-      - Read the Resultant Set of Policy to tell which managed values a GPO or a Group Policy Preferences item sets.
+      - Read the Resultant Set of Policy to tell which managed values a GPO or a Group Policy Preferences item sets;
+        with O(users), each loaded user's too (which Preferences item sets the user's proxy), in the same host
+        command.
       - The MDM and Defender preference stores are read either way (they are registry keys of the same read).
     type: bool
     default: true
@@ -292,9 +294,10 @@ ansible_facts:
             owner:
               description:
                 - Who set the user's proxy - V(group_policy) (values in the user's policies branch),
-                  V(group_policy_preferences) (the user's Group Policy history names the Preferences Internet Settings
-                  extension) or V(local); the details, with the GPOs from the user's Group Policy history, are in
-                  C(owners["wininet.user:<SID>"]).
+                  V(group_policy_preferences) (a Preferences Internet Settings or Registry item that the user's
+                  Resultant Set of Policy names, or else the user's Group Policy history names the Internet Settings
+                  extension) or V(local); the details - the item's GPO, key, value and extension, or the GPOs of the
+                  history - are in C(owners["wininet.user:<SID>"]).
               type: str
               sample: local
         telemetry:
@@ -382,6 +385,9 @@ ansible_facts:
             - The values of C(telemetry), C(defender) and C(delivery_optimization) are the effective ones, Windows'
               precedence applied (Group Policy over MDM unless C(MDMWinsOverGP) is set, any policy over the Defender
               preference store).
+            - The device-wide WinINET settings an MDM server sets with the Network Proxy CSP (C(wininet.per_machine),
+              C(wininet.machine.64), C(wininet.machine.32)) are owned by V(mdm) with C(csp), C(key), C(provider) and
+              C(nodes) (each node the MDM node cache records, with its URI and expected value), C(verified) V(false).
           returned: always
           type: dict
           sample:
@@ -401,6 +407,16 @@ ansible_facts:
               value: ProxyServer
             winhttp.64:
               owner: local
+            wininet.machine.64:
+              owner: mdm
+              csp: ./Vendor/MSFT/NetworkProxy (ProxyServer/ProxyAddress)
+              key: HKLM\SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes
+              provider: MS DM Server (admin@contoso.com)
+              nodes:
+                - node: HKLM\SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes\14
+                  csp: ./Vendor/MSFT/NetworkProxy/ProxyServer/ProxyAddress
+                  expected_value: proxy.corp.example:8080
+              verified: false
         effective:
           description: Per consumer and context, the proxy, PAC URL and bypass list it uses and the
             rule that decided it.

@@ -246,27 +246,29 @@ drift:
       type: str
       sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
     key:
-      description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+      description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key, or
+        for the Network Proxy CSP the node cache's C(Nodes) key).
       returned: for group_policy, mdm, group_policy_preferences and preference
       type: str
       sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
     value:
       description: The registry value name the owner sets.
-      returned: for mdm, group_policy_preferences and preference
+      returned: for mdm (Policy CSP), group_policy_preferences and preference
       type: str
       sample: DODownloadMode
     area:
       description: The Policy CSP area.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: str
       sample: DeliveryOptimization
     policy:
       description: The Policy CSP policy.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: str
       sample: DODownloadMode
     csp:
-      description: The policy's CSP node, as an Intune custom profile names it.
+      description: The policy's CSP node, as an Intune custom profile names it; for the Network
+        Proxy CSP, the CSP and the nodes of it that set the value.
       returned: for mdm
       type: str
       sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
@@ -277,14 +279,35 @@ drift:
       returned: for mdm, when the store names the winning provider
       type: str
       sample: MS DM Server (admin@contoso.com)
+    nodes:
+      description:
+        - For the Network Proxy CSP (the device-wide WinINET proxy an MDM server sets), each node of it that the
+          MDM server's node cache records for this value; unverified, see C(docs/owners.md).
+      returned: for mdm, when the Network Proxy CSP sets the value
+      type: list
+      elements: dict
+      contains:
+        node:
+          description: The node cache's registry key of the node.
+          type: str
+          sample: HKLM\SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes\14
+        csp:
+          description: The node's URI as the node cache holds it (C(NodeUri)).
+          type: str
+          sample: ./Vendor/MSFT/NetworkProxy/ProxyServer/ProxyAddress
+        expected_value:
+          description: What the MDM server expects the node to hold (C(ExpectedValue)), as stored;
+            null without one.
+          type: raw
+          sample: proxy.corp.example:8080
     effective:
       description: The value the MDM store holds, in option terms.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: raw
       sample: group
     mdm_wins_over_gp:
       description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: bool
       sample: false
     action:
@@ -361,27 +384,29 @@ held:
       type: str
       sample: cn={5C1A9E27-4B3D-4E8F-A2C6-7D90B13F64E8},cn=policies,cn=system,DC=contoso,DC=com
     key:
-      description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key).
+      description: The registry key the owner's value is in (for mdm, the Policy CSP store's area key, or
+        for the Network Proxy CSP the node cache's C(Nodes) key).
       returned: for group_policy, mdm, group_policy_preferences and preference
       type: str
       sample: HKLM\SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization
     value:
       description: The registry value name the owner sets.
-      returned: for mdm, group_policy_preferences and preference
+      returned: for mdm (Policy CSP), group_policy_preferences and preference
       type: str
       sample: DODownloadMode
     area:
       description: The Policy CSP area.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: str
       sample: DeliveryOptimization
     policy:
       description: The Policy CSP policy.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: str
       sample: DODownloadMode
     csp:
-      description: The policy's CSP node, as an Intune custom profile names it.
+      description: The policy's CSP node, as an Intune custom profile names it; for the Network
+        Proxy CSP, the CSP and the nodes of it that set the value.
       returned: for mdm
       type: str
       sample: ./Device/Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode
@@ -392,14 +417,35 @@ held:
       returned: for mdm, when the store names the winning provider
       type: str
       sample: MS DM Server (admin@contoso.com)
+    nodes:
+      description:
+        - For the Network Proxy CSP (the device-wide WinINET proxy an MDM server sets), each node of it that the
+          MDM server's node cache records for this value; unverified, see C(docs/owners.md).
+      returned: for mdm, when the Network Proxy CSP sets the value
+      type: list
+      elements: dict
+      contains:
+        node:
+          description: The node cache's registry key of the node.
+          type: str
+          sample: HKLM\SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes\14
+        csp:
+          description: The node's URI as the node cache holds it (C(NodeUri)).
+          type: str
+          sample: ./Vendor/MSFT/NetworkProxy/ProxyServer/ProxyAddress
+        expected_value:
+          description: What the MDM server expects the node to hold (C(ExpectedValue)), as stored;
+            null without one.
+          type: raw
+          sample: proxy.corp.example:8080
     effective:
       description: The value the MDM store holds, in option terms.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: raw
       sample: group
     mdm_wins_over_gp:
       description: Whether C(MDMWinsOverGP) is set, which makes the MDM value win over Group Policy.
-      returned: for mdm
+      returned: for mdm (Policy CSP)
       type: bool
       sample: false
     action:

@@ -186,6 +186,33 @@ function Expand-KeyPath($Base, [string]$Path) {
     return , [string[]]$found.ToArray()
 }
 
+# A wildcard address's optional 'match': only the keys whose string value 'value' starts with one of
+# 'prefixes' (ordinal, ignoring case) are answered, so a big key set (an MDM node cache) costs only its
+# few matching keys. Data only: the prefixes are compared, never evaluated.
+function Get-KeyMatch($Address) {
+    $match = Get-Field $Address 'match'
+    if ($null -eq $match) { return $null }
+    if ($match -isnot [System.Management.Automation.PSCustomObject]) { throw "invalid 'match'" }
+    $name = Get-Field $match 'value'
+    $prefixes = Get-Field $match 'prefixes'
+    if ($name -isnot [string] -or $prefixes -isnot [array] -or $prefixes.Count -eq 0) { throw "invalid 'match'" }
+    foreach ($prefix in $prefixes) { if ($prefix -isnot [string] -or $prefix -eq '') { throw "invalid 'match'" } }
+    return @{ valueName = $name; prefixes = $prefixes }
+}
+
+# A key that cannot be opened matches: its entry then reports the error, as any unreadable key.
+function Test-KeyMatch($Base, [string]$Path, $Match) {
+    if ($null -eq $Match) { return $true }
+    try {
+        $key = $Base.OpenSubKey($Path, $false)
+        if ($null -eq $key) { return $false }
+        try { $state = Read-Value $key $Match.valueName } finally { $key.Dispose() }
+    } catch { return $true }
+    if (-not $state.exists -or @('string', 'expandstring') -cnotcontains $state.type) { return $false }
+    foreach ($prefix in $Match.prefixes) { if ($state.data.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase)) { return $true } }
+    return $false
+}
+
 function Invoke-Read($Operation) {
     $keys = New-Object System.Collections.ArrayList
     $addresses = Get-List $Operation 'keys'
@@ -195,11 +222,14 @@ function Invoke-Read($Operation) {
             $base = Open-Base $address
             try {
                 $path = Get-KeyPath $address $true
+                $match = Get-KeyMatch $address
                 if ($path.Split('\') -cnotcontains '*') {
+                    if ($null -ne $match) { throw "invalid 'match'" }
                     [void]$keys.Add((Read-KeyEntry $address $base $path))
                 } else {
                     # One entry per existing key the pattern names (none when it names nothing).
                     foreach ($concrete in (Expand-KeyPath $base $path)) {
+                        if (-not (Test-KeyMatch $base $concrete $match)) { continue }
                         $entry = Read-KeyEntry $address $base $concrete
                         if ($entry['exists'] -or $entry.Contains('error')) { $entry['pattern'] = $path; [void]$keys.Add($entry) }
                     }

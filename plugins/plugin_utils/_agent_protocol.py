@@ -275,7 +275,7 @@ def _check_answer(operations: list[dict[str, t.Any]], response: dict[str, t.Any]
         elif operation.get("op") == "service":
             _check_service(where, result)
         elif operation.get("op") == "wmi_query":
-            _check_wmi_query(where, result)
+            _check_wmi_query(where, result, operation)
         elif operation.get("op") == "sms_sysresuse_read":
             _check_sms_read(where, result)
 
@@ -424,13 +424,44 @@ def _check_service(where: str, result: dict[str, t.Any]) -> None:
               f"{where}.dependents", "expected a list of objects")  # fmt: skip
 
 
-def _check_wmi_query(where: str, result: dict[str, t.Any]) -> None:
+# A loaded user hive a per-user wmi_query names (the agent's $WmiUserSidPattern).
+USER_SID = re.compile(r"S-1-(?:5-21|12-1)(?:-[0-9]{1,10}){1,15}")
+
+
+def _check_wmi_query(where: str, result: dict[str, t.Any], operation: dict[str, t.Any]) -> None:
     _need(result["status"] == "ok", f"{where}.status", "expected ok or error")
-    instances = result.get("instances")
+    if operation.get("per_user"):
+        _check_wmi_users(where, result, operation)
+        return
+    _check_instances(where, result.get("instances"))
+
+
+def _check_instances(where: str, instances: t.Any) -> None:
     if not isinstance(instances, list):
         raise AnswerError(f"{where}.instances", "expected a list")
     for index, instance in enumerate(instances):
         _need(isinstance(instance, dict), f"{where}.instances[{index}]", "expected an object")
+
+
+def _check_wmi_users(where: str, result: dict[str, t.Any], operation: dict[str, t.Any]) -> None:
+    """A per-user answer: at most ``max_users`` users, each a loaded user's SID with its instances."""
+    users = result.get("users")
+    if not isinstance(users, list):
+        raise AnswerError(f"{where}.users", "expected a list")
+    _need(len(users) <= int(operation.get("max_users") or 0), f"{where}.users", "more users than asked for")
+    skipped = result.get("not_queried")
+    _need(
+        isinstance(skipped, int) and not isinstance(skipped, bool) and skipped >= 0,
+        f"{where}.not_queried",
+        "expected a count",
+    )
+    for index, user in enumerate(users):
+        field = f"{where}.users[{index}]"
+        _need(isinstance(user, dict), field, "expected an object")
+        sid = user.get("sid")
+        _need(isinstance(sid, str) and USER_SID.fullmatch(sid) is not None, f"{field}.sid", "expected a user's SID")
+        _need(user.get("missing") in (None, "namespace", "class"), f"{field}.missing", "expected namespace or class")
+        _check_instances(field, user.get("instances"))
 
 
 def _check_sms_read(where: str, result: dict[str, t.Any]) -> None:

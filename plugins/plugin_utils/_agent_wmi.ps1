@@ -3,6 +3,9 @@
 # \z, not $: $ also matches before a final newline.
 $WmiNamePattern = '^[A-Za-z0-9_]+\z'
 $WmiNamespacePattern = '^[A-Za-z0-9_]+(\\[A-Za-z0-9_]+)*\z'
+# The user hives a per-user query covers: accounts (S-1-5-21-...) and Microsoft Entra ID users (S-1-12-1-...).
+$WmiUserSidPattern = '^S-1-(5-21|12-1)(-[0-9]+)+\z'
+$WmiMaxUsers = 256
 
 # A WMI value as the protocol reports it: strings, integers, booleans, reals and null as they are,
 # char16 as a string, byte arrays as base64, DateTime as ISO 8601 UTC, other arrays element by element.
@@ -63,7 +66,38 @@ function Get-WmiRow($Instance, $Names) {
     return $row
 }
 
-# Read-only: instances of one class, only the listed properties, filtered in PowerShell by 'where'.
+# The SIDs of the user hives loaded under HKU, in ordinal order (read from the host, never from the request).
+function Get-LoadedUserSids {
+    $base = [Microsoft.Win32.RegistryKey]::OpenBaseKey([Microsoft.Win32.RegistryHive]::Users, [Microsoft.Win32.RegistryView]::Registry64)
+    try { $names = [string[]]$base.GetSubKeyNames() } finally { $base.Dispose() }
+    [Array]::Sort($names, [StringComparer]::Ordinal)
+    $sids = New-Object System.Collections.ArrayList
+    foreach ($name in $names) { if ($name -cmatch $WmiUserSidPattern) { [void]$sids.Add($name) } }
+    return , [string[]]$sids.ToArray()
+}
+
+# Instances of one class in one namespace, only the listed properties, kept when every filter matches.
+function Get-WmiInstances([string]$namespace, [string]$class, $Properties, $Filters) {
+    try {
+        $found = @(Get-CimInstance -Namespace $namespace -ClassName $class -OperationTimeoutSec $WmiTimeoutSec -ErrorAction Stop)
+    } catch {
+        $missing = Get-WmiMissing $_
+        if ($null -eq $missing) { throw }
+        return @{ instances = @(); missing = $missing }
+    }
+    $instances = New-Object System.Collections.ArrayList
+    foreach ($instance in $found) {
+        $row = Get-WmiRow $instance $Properties
+        $keep = $true
+        foreach ($filter in $Filters) { if (-not (Test-WmiEqual $row[$filter.property] $filter.wanted)) { $keep = $false } }
+        if ($keep) { [void]$instances.Add($row) }
+    }
+    return @{ instances = $instances.ToArray(); missing = $null }
+}
+
+# Read-only: instances of one class, only the listed properties, filtered in PowerShell by 'where'. With
+# 'per_user', 'namespace' is a prefix: the class is read in '<namespace>\<SID with _ for ->' for each loaded
+# user hive (at most 'max_users' of them; 'not_queried' counts the rest), as RSoP names a user's namespace.
 function Invoke-WmiQuery($Operation) {
     $namespace = Get-Field $Operation 'namespace'
     if ($namespace -isnot [string] -or $namespace -cnotmatch $WmiNamespacePattern) { throw "invalid namespace '$namespace'" }
@@ -90,19 +124,28 @@ function Invoke-WmiQuery($Operation) {
             [void]$filters.Add(@{ property = $listed; wanted = $field.Value })
         }
     }
-    try {
-        $found = @(Get-CimInstance -Namespace $namespace -ClassName $class -OperationTimeoutSec $WmiTimeoutSec -ErrorAction Stop)
-    } catch {
-        $missing = Get-WmiMissing $_
-        if ($null -eq $missing) { throw }
-        return [ordered]@{ op = 'wmi_query'; status = 'ok'; instances = @(); missing = $missing }
+    $perUser = Get-Field $Operation 'per_user'
+    if ($null -ne $perUser -and $perUser -isnot [bool]) { throw "invalid 'per_user'" }
+    if ($perUser -eq $true) { return Invoke-WmiPerUser $Operation $namespace $class $properties $filters.ToArray() }
+    $found = Get-WmiInstances $namespace $class $properties $filters.ToArray()
+    $result = [ordered]@{ op = 'wmi_query'; status = 'ok'; instances = $found.instances }
+    if ($null -ne $found.missing) { $result['missing'] = $found.missing }
+    return $result
+}
+
+function Invoke-WmiPerUser($Operation, [string]$Prefix, [string]$Class, $Properties, $Filters) {
+    $max = Get-Field $Operation 'max_users'
+    if (-not (Test-JsonInteger $max) -or $max -lt 1 -or $max -gt $WmiMaxUsers) { throw "invalid 'max_users'" }
+    $sids = Get-LoadedUserSids
+    $users = New-Object System.Collections.ArrayList
+    for ($i = 0; $i -lt $sids.Count -and $i -lt $max; $i++) {
+        $sid = $sids[$i]
+        $found = Get-WmiInstances "$Prefix\$($sid -replace '-', '_')" $Class $Properties $Filters
+        $user = [ordered]@{ sid = $sid; instances = $found.instances }
+        if ($null -ne $found.missing) { $user['missing'] = $found.missing }
+        [void]$users.Add($user)
     }
-    $instances = New-Object System.Collections.ArrayList
-    foreach ($instance in $found) {
-        $row = Get-WmiRow $instance $properties
-        $keep = $true
-        foreach ($filter in $filters) { if (-not (Test-WmiEqual $row[$filter.property] $filter.wanted)) { $keep = $false } }
-        if ($keep) { [void]$instances.Add($row) }
-    }
-    return [ordered]@{ op = 'wmi_query'; status = 'ok'; instances = $instances.ToArray() }
+    $skipped = $sids.Count - $max
+    if ($skipped -lt 0) { $skipped = 0 }
+    return [ordered]@{ op = 'wmi_query'; status = 'ok'; users = $users.ToArray(); not_queried = $skipped }
 }

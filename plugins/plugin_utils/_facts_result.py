@@ -29,6 +29,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._proxy_picture 
     read_picture,
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import KeyAddress, RegistrySnapshot
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._user_preferences import user_preference_owners
 
 
 def picture_keys(*, users: bool) -> list[KeyAddress]:
@@ -46,6 +47,7 @@ def facts_result(
     snapshot: RegistrySnapshot | None = None,
     authenticating: t.Sequence[str] = (),
     ownership: Ownership | None = None,
+    user_preferences: t.Mapping[str, t.Any] | None = None,
 ) -> dict[str, t.Any]:
     """``ansible_facts.windows_proxy`` and ``findings``, as proxy_facts returns them.
 
@@ -58,8 +60,16 @@ def facts_result(
         snapshot: the registry to describe instead of ``read``'s (the state after a write).
         authenticating: ``authenticating_proxies``, checked: proxies known to require credentials (AU001).
         ownership: who owns each managed value (Group Policy, MDM, preference items); None reads as nobody.
+        user_preferences: the answer of the users' per-user RSoP query (preference items that set a user's
+            proxy); None when it was not read.
     """
-    picture = read_picture(read, users=users, connecting_user=connecting_user, snapshot=snapshot)
+    picture = read_picture(
+        read,
+        users=users,
+        connecting_user=connecting_user,
+        snapshot=snapshot,
+        user_preferences=user_preference_owners(user_preferences),
+    )
     registry = snapshot if snapshot is not None else RegistrySnapshot.from_read_result(read)
     owners = setting_owners(picture, registry, ownership or NO_OWNERSHIP)
     routes = effective(picture)
@@ -101,7 +111,8 @@ def setting_owners(picture: ProxyPicture, snapshot: RegistrySnapshot, ownership:
         stores.update({f"{surface}.{name}": store for name, store in reading.stores.items()})
     found: dict[str, t.Any] = {}
     for setting in settings:
-        owner = ownership.of(setting)
+        # The facts name the machine's WinINET settings wininet.machine.<view>; the setting modules wininet.<view>.
+        owner = ownership.of(setting.replace("wininet.machine.", "wininet.", 1))
         if owner.owner == "local" and stores.get(setting) == "preference":
             owner = preference_owner(snapshot, setting) or owner
         found[setting] = owner.as_dict()

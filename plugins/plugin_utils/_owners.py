@@ -13,6 +13,9 @@ command (docs/owners.md has the sources, and says which of these Microsoft does 
   client-side extension is the Registry preference extension; the item's XML names hive, key and value.
 - The Defender preference store ``HKLM\\SOFTWARE\\Microsoft\\Windows Defender`` (``Set-MpPreference``): a
   preference, not a policy; a policy value of the same name wins over it.
+- The Network Proxy CSP (``./Vendor/MSFT/NetworkProxy``), which sets the device-wide WinINET proxy itself: the
+  MDM server's node cache ``HKLM\\SOFTWARE\\Microsoft\\Provisioning\\NodeCache\\CSP\\Device\\<provider>\\Nodes\\<n>``
+  (``NodeUri``, ``ExpectedValue``) records each node it set and expects.
 """
 
 from __future__ import annotations
@@ -26,8 +29,11 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils import (
     _surface_defender,
     _surface_delivery_optimization,
     _surface_telemetry,
+    _surface_wininet,
 )
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._agent_protocol import AnswerError
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._gpo import MANAGED_VALUES, RSOP_NAMESPACE, Owner
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._host_session import AgentError
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._policy_values import PolicyValue
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry import (
     KeyAddress,
@@ -85,6 +91,42 @@ MDM_POLICIES: dict[str, tuple[str, str]] = {
 # Set-MpPreference -ProxyServer / -ProxyPacUrl / -ProxyBypass write these values of the preference store.
 PREFERENCE_VALUES = ("proxy_server", "pac_url", "bypass")
 
+# The Network Proxy CSP sets the device-wide WinINET proxy (Windows client management, "NetworkProxy CSP"). The MDM
+# server's node cache (NodeCache CSP: NodeURI, "a complete OMA DM node URI", and ExpectedValue, "the value that the
+# server expects to be on the device") is kept in the registry below, one key per node and enrollment provider
+# (community documentation only: verified false). The read answers only the nodes whose NodeUri names this CSP.
+NODE_CACHE = r"SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device"
+NETWORK_PROXY_CSP = "./Vendor/MSFT/NetworkProxy"
+DEVICE_PREFIX = "./Device"
+NODE_CACHE_KEYS = KeyAddress(
+    "HKLM",
+    NODE_CACHE + r"\*\Nodes\*",
+    64,
+    match=("NodeUri", (NETWORK_PROXY_CSP, DEVICE_PREFIX + NETWORK_PROXY_CSP[1:])),
+)
+# The device-wide WinINET settings: the connection blobs in each view (with the flat mirrors of the 64-bit view).
+WININET_CONNECTION = ("wininet.64", "wininet.32")
+WININET_PER_MACHINE = "wininet.per_machine"
+# Each node of the CSP (its path below ./Vendor/MSFT/NetworkProxy, "" the root) and the settings it sets.
+NETWORK_PROXY_NODES: dict[str, tuple[str, ...]] = {
+    "": (WININET_PER_MACHINE, *WININET_CONNECTION),
+    "ProxySettingsPerUser": (WININET_PER_MACHINE,),
+    "AutoDetect": WININET_CONNECTION,
+    "SetupScriptUrl": WININET_CONNECTION,
+    "ProxyServer": WININET_CONNECTION,
+    "ProxyServer/ProxyAddress": WININET_CONNECTION,
+    "ProxyServer/Exceptions": WININET_CONNECTION,
+    "ProxyServer/UseProxyForLocalAddresses": WININET_CONNECTION,
+}
+_NODE_NAMES = {name.lower(): name for name in NETWORK_PROXY_NODES}
+# Bounds on what a host may claim: the CSP has eight nodes per provider; a URI longer than this is not one of them.
+MAX_NETWORK_PROXY_NODES = 64
+MAX_NODE_URI = 256
+MAX_EXPECTED_VALUE = 32_768
+MAX_PROVIDER_ID = 128
+_BLOBS = {name.lower() for name in _surface_wininet.BLOBS}
+_FLAT = {name.lower() for name in ("ProxyEnable", "ProxyServer", "ProxyOverride", "AutoConfigURL")}
+
 
 def mdm_address(area: str) -> KeyAddress:
     return KeyAddress("HKLM", f"{POLICY_MANAGER}\\{area}", 64)
@@ -129,6 +171,7 @@ def owner_keys() -> list[KeyAddress]:
         CONTROL_POLICY_CONFLICT,
         ENROLLMENTS,
         KeyAddress("HKLM", DEFENDER_PREFERENCES_PATH, 64),
+        NODE_CACHE_KEYS,
     ]
 
 
@@ -161,7 +204,15 @@ class SettingOwner:
             found["also"] = list(self.also)
         return found
 
+    @property
+    def network_proxy(self) -> bool:
+        """Whether this is an MDM server's Network Proxy CSP (the WinINET values themselves), not a Policy CSP."""
+        return self.owner == MDM and "nodes" in self.details
+
     def describe(self) -> str:
+        if self.network_proxy:
+            provider = f"; enrollment {self.details['provider']}" if self.details.get("provider") else ""
+            return f"MDM (Network Proxy CSP {self.details['csp']}{provider})"
         if self.owner == GROUP_POLICY:
             return f"Group Policy '{self.details['gpo_name']}' ({self.details['gpo_id']})"
         if self.owner == GROUP_POLICY_PREFERENCES:
@@ -181,6 +232,8 @@ class SettingOwner:
             return "the next Group Policy refresh would revert it"
         if self.owner == GROUP_POLICY_PREFERENCES:
             return "the next Group Policy refresh would apply the preference item again"
+        if self.network_proxy:
+            return "the MDM server expects what the Network Proxy CSP set (its node cache) and would set it again"
         if self.details.get("mdm_wins_over_gp"):
             return "MDMWinsOverGP is set, so Windows uses the MDM value and ignores a Group Policy value written here"
         return "a Group Policy value written here would override the MDM profile, which would no longer apply"
@@ -214,12 +267,24 @@ class Ownership:
     def of_value(self, path: str, name: str, view: int) -> SettingOwner | None:
         """The owner of a registry value a surface writes; None when it is not a managed value.
 
-        Of the 32-bit view only WinHTTP's value is owned (a preference item can write WOW6432Node's).
+        Of the 32-bit view only WinHTTP's value (a preference item can write WOW6432Node's) and the WinINET
+        connection blobs (the Network Proxy CSP's) are owned.
         """
         setting = MANAGED_VALUES.get((path.lower(), name.lower()))
         if view == 32:
             setting = WINHTTP_32 if setting == WINHTTP_64 else None
+        setting = setting or wininet_value(path, name, view)
         return None if setting is None else self.of(setting)
+
+
+def wininet_value(path: str, name: str, view: int) -> str | None:
+    """The device-wide WinINET value group (``wininet.64``, ``wininet.32``) a registry value belongs to, or None."""
+    where, value = path.lower(), name.lower()
+    if where == _surface_wininet.CONNECTIONS_PATH.lower() and value in _BLOBS:
+        return f"wininet.{view}"
+    if where == _surface_wininet.SETTINGS_PATH.lower() and value in _FLAT and view == _surface_wininet.FLAT_VALUES_VIEW:
+        return f"wininet.{view}"
+    return None
 
 
 NO_OWNERSHIP = Ownership({})
@@ -252,7 +317,11 @@ def _mdm_owner(
 
 
 def _providers(snapshot_read: t.Mapping[str, t.Any]) -> dict[str, str]:
-    """Enrollment GUID (lower case, no braces) -> ``ProviderID`` (``MS DM Server`` for Intune), ``UPN`` beside it."""
+    """Enrollment GUID (lower case, no braces) -> ``ProviderID`` (``MS DM Server`` for Intune), ``UPN`` beside it.
+
+    ``ProviderID`` lower-cased -> the same text, for the first enrollment of each provider, is in it too (the node
+    cache names the provider, not the enrollment).
+    """
     found: dict[str, str] = {}
     prefix = ENROLLMENTS.path.removesuffix("*").lower()
     for entry in snapshot_read.get("keys", []):
@@ -268,7 +337,12 @@ def _providers(snapshot_read: t.Mapping[str, t.Any]) -> dict[str, str]:
             upn = values.get("upn")
             text = provider.strip()[:128] + (f" ({upn.strip()[:256]})" if isinstance(upn, str) and upn.strip() else "")
             found[guid.strip("{}").lower()] = text
+            found.setdefault(PROVIDER_PREFIX + provider.strip()[:128].lower(), text)
     return found
+
+
+# Keys of _providers' answer that are a ProviderID, not an enrollment GUID.
+PROVIDER_PREFIX = "provider:"
 
 
 def mdm_wins(snapshot: RegistrySnapshot) -> bool:
@@ -289,7 +363,19 @@ def _properties(xml: str) -> dict[str, str] | None:
     match = re.search(r"<Properties\s[^>]*>", xml[:MAX_ITEM_XML])
     if match is None:
         return None
-    return {name.lower(): unescape(value, _QUOTES) for name, value in _ATTRIBUTE.findall(match.group(0))}
+    return _attributes(match.group(0))
+
+
+def _attributes(tag: str) -> dict[str, str]:
+    return {name.lower(): unescape(value, _QUOTES) for name, value in _ATTRIBUTE.findall(tag)}
+
+
+_ELEMENT = re.compile(r"<([A-Za-z][A-Za-z0-9_.:-]*)\s[^<>]*>")
+
+
+def item_elements(xml: str) -> list[tuple[str, dict[str, str]]]:
+    """Every element of an item's XML (its first MAX_ITEM_XML characters) with attributes: (tag, attributes)."""
+    return [(match.group(1), _attributes(match.group(0))) for match in _ELEMENT.finditer(xml[:MAX_ITEM_XML])]
 
 
 def gpp_owners(result: t.Mapping[str, t.Any], hive: str = "HKLM") -> dict[tuple[str, str], SettingOwner]:
@@ -332,6 +418,94 @@ def gpp_owners(result: t.Mapping[str, t.Any], hive: str = "HKLM") -> dict[tuple[
     return found
 
 
+def _node_fault(field: str, problem: str) -> AgentError:
+    """A node cache entry beyond the bounds: the task fails naming the host (the action adds it) and the field."""
+    error = AnswerError(field, problem)
+    failure = AgentError(str(error))
+    failure.__cause__ = error
+    return failure
+
+
+def _node_path(uri: str) -> str | None:
+    """The CSP node a NodeUri names, as the CSP spells it (``""`` the root); None when it names no node of it."""
+    text = uri.strip()
+    if text.lower().startswith(DEVICE_PREFIX.lower() + "/"):
+        text = "." + text[len(DEVICE_PREFIX) :]
+    if not text.lower().startswith(NETWORK_PROXY_CSP.lower()):
+        return None
+    rest = text[len(NETWORK_PROXY_CSP) :].lower()
+    if rest and not rest.startswith("/"):
+        return None  # ./Vendor/MSFT/NetworkProxyX
+    return _NODE_NAMES.get(rest.strip("/"))
+
+
+def _expected(values: t.Mapping[str, t.Any], where: str) -> str | int | None:
+    expected = values.get("expectedvalue")
+    if isinstance(expected, str) and len(expected) > MAX_EXPECTED_VALUE:
+        raise _node_fault(
+            f"{where}\\ExpectedValue", f"{len(expected):,} characters, more than the {MAX_EXPECTED_VALUE:,} accepted"
+        )
+    # A string (or a number); a hash of it (application/x-nodemon-sha256) is reported as it is stored.
+    return expected if isinstance(expected, (str, int)) and not isinstance(expected, bool) else None
+
+
+def network_proxy_owners(read: t.Mapping[str, t.Any], providers: t.Mapping[str, str]) -> list[SettingOwner]:
+    """The device-wide WinINET settings whose Network Proxy CSP node an MDM server's node cache records.
+
+    Each setting is owned by MDM with the nodes that set it (``nodes``: node key, CSP URI, expected value) and the
+    enrollment; ``verified`` is false: Microsoft documents the node cache as a CSP, not where Windows keeps it.
+
+    Raises:
+        AgentError: more nodes than the CSP can have, or an expected value longer than any proxy setting
+            (from an AnswerError naming the field).
+    """
+    prefix = NODE_CACHE.lower() + "\\"
+    nodes: list[tuple[str, dict[str, t.Any], tuple[str, ...]]] = []
+    for entry in read.get("keys", []):
+        path = str(entry.get("path", ""))
+        if (
+            str(entry.get("hive", "")).upper() != "HKLM"
+            or not path.lower().startswith(prefix)
+            or not entry.get("exists")
+        ):
+            continue
+        provider = path[len(prefix) :].split("\\", 1)[0]
+        values = {str(value.get("name", "")).lower(): value.get("data") for value in entry.get("values") or []}
+        uri = values.get("nodeuri")
+        if not isinstance(uri, str) or len(uri) > MAX_NODE_URI:
+            continue  # not a node of this CSP: its URIs are short
+        csp = _node_path(uri)
+        if csp is None:
+            continue
+        where = f"HKLM\\{path}"
+        found = {"node": where, "csp": uri.strip(), "expected_value": _expected(values, where)}
+        nodes.append((provider[:MAX_PROVIDER_ID], {**found, "name": csp}, NETWORK_PROXY_NODES[csp]))
+    if len(nodes) > MAX_NETWORK_PROXY_NODES:
+        raise _node_fault(
+            f"HKLM\\{NODE_CACHE}\\*\\Nodes",
+            f"{len(nodes):,} Network Proxy CSP nodes, more than the {MAX_NETWORK_PROXY_NODES} accepted",
+        )
+    owners: list[SettingOwner] = []
+    for setting in (WININET_PER_MACHINE, *WININET_CONNECTION):
+        setting_nodes = [(provider, found) for provider, found, settings in nodes if setting in settings]
+        if not setting_nodes:
+            continue
+        provider = setting_nodes[0][0]
+        # The CSP and its nodes in one line (each node's URI as the cache holds it is in nodes[].csp).
+        names = [found["name"] for _provider, found in setting_nodes if found["name"]]
+        csp = NETWORK_PROXY_CSP + (f" ({', '.join(dict.fromkeys(names))})" if names else "")
+        details: dict[str, t.Any] = {
+            "csp": csp,
+            "key": f"HKLM\\{NODE_CACHE}\\{provider}\\Nodes",
+            "provider": providers.get(PROVIDER_PREFIX + provider.lower(), provider),
+            "nodes": [
+                {key: value for key, value in found.items() if key != "name"} for _provider, found in setting_nodes
+            ],
+        }
+        owners.append(SettingOwner(MDM, setting, details, verified=False))
+    return owners
+
+
 def ownership(
     read: t.Mapping[str, t.Any],
     snapshot: RegistrySnapshot,
@@ -356,10 +530,15 @@ def ownership(
             candidates.setdefault(setting, []).append(found)
     for item in gpp_owners(gpp or {}).values():
         candidates.setdefault(item.setting, []).append(item)
+    for csp in network_proxy_owners(read, providers):
+        candidates.setdefault(csp.setting, []).append(csp)
     order = (MDM, GROUP_POLICY, GROUP_POLICY_PREFERENCES) if wins else (GROUP_POLICY, MDM, GROUP_POLICY_PREFERENCES)
+    # MDMWinsOverGP covers only the Policy CSP: a GPO's ProxySettingsPerUser stays first over the Network Proxy CSP's.
+    default = (GROUP_POLICY, MDM, GROUP_POLICY_PREFERENCES)
     owners: dict[str, SettingOwner] = {}
     for setting, setters in candidates.items():
-        ranked = sorted(setters, key=lambda owner: order.index(owner.owner))
+        rank = default if any(owner.network_proxy for owner in setters) else order
+        ranked = sorted(setters, key=lambda owner: rank.index(owner.owner))
         winner = ranked[0]
         owners[setting] = dataclasses.replace(winner, also=tuple(owner.owner for owner in ranked[1:]))
     return Ownership(owners, wins)

@@ -32,6 +32,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._registry impor
     RegistrySnapshot,
     RegValue,
 )
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._user_preferences import policy_branch
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._winhttp_settings import split_bypass
 
 OS_VERSION_ADDRESS = KeyAddress("HKLM", r"SOFTWARE\Microsoft\Windows NT\CurrentVersion", 64)
@@ -425,6 +426,7 @@ def _user(
     sid: str,
     view: int,
     connecting_user: str | None,
+    preference: t.Mapping[str, t.Any] | None = None,
 ) -> UserProxy:
     settings_key = KeyAddress("HKU", f"{sid}\\{USER_SETTINGS_PATH}", view)
     connections_key = KeyAddress("HKU", f"{sid}\\{USER_CONNECTIONS_PATH}", view)
@@ -446,7 +448,7 @@ def _user(
         account=account,
         connecting=same_account(account, connecting_user),
         policy=policy,
-        owner=_user_owner(read_result, sid, policy_key, bool(policy)),
+        owner=_user_owner(read_result, sid, policy_key, bool(policy), preference),
     )
 
 
@@ -481,11 +483,22 @@ def _joined(gpos: list[dict[str, str]], key: str) -> str:
 
 
 def _user_owner(
-    read_result: t.Mapping[str, t.Any], sid: str, policy_key: KeyAddress, has_policy: bool
+    read_result: t.Mapping[str, t.Any],
+    sid: str,
+    policy_key: KeyAddress,
+    has_policy: bool,
+    preference: t.Mapping[str, t.Any] | None = None,
 ) -> dict[str, t.Any]:
-    """Who set a user's proxy: user Group Policy (values in the policies branch), a Group Policy Preferences Internet
-    Settings item (its extension's history), or nobody. The user RSoP namespace needs the SID before the query,
-    so it is not read; the GPO names come from the history: all GPOs the extension applied (unverified)."""
+    """Who set a user's proxy: user Group Policy (values in the policies branch), a Group Policy Preferences item, or
+    nobody (docs/owners.md, user-side policy).
+
+    ``preference`` is the winning preference item the user's RSoP names (Internet Settings or Registry extension,
+    with its GPO); without one, the extensions' Group Policy history names the GPOs: all those the extension
+    applied to the user (unverified).
+    """
+    if preference is not None and (policy_branch(preference) or not has_policy):
+        # A preference item that writes the policies branch owns it too; otherwise policy comes first.
+        return dict(preference)
     if has_policy:
         gpos = _history(read_result, sid, ADMINISTRATIVE_TEMPLATES_CSE)
         return {
@@ -508,9 +521,15 @@ def _user_owner(
 
 
 def _users(
-    snapshot: RegistrySnapshot, read_result: t.Mapping[str, t.Any], connecting_user: str | None
+    snapshot: RegistrySnapshot,
+    read_result: t.Mapping[str, t.Any],
+    connecting_user: str | None,
+    preferences: t.Mapping[str, t.Mapping[str, t.Any]],
 ) -> tuple[UserProxy, ...]:
-    return tuple(_user(snapshot, read_result, sid, view, connecting_user) for sid, view in _loaded_users(read_result))
+    return tuple(
+        _user(snapshot, read_result, sid, view, connecting_user, preferences.get(sid))
+        for sid, view in _loaded_users(read_result)
+    )
 
 
 def _os_build(snapshot: RegistrySnapshot) -> int | None:
@@ -535,6 +554,7 @@ def read_picture(
     users: bool = True,
     connecting_user: str | None = None,
     snapshot: RegistrySnapshot | None = None,
+    user_preferences: t.Mapping[str, t.Mapping[str, t.Any]] | None = None,
 ) -> ProxyPicture:
     """Decode the agent's answer to a read of :data:`PICTURE_KEYS`.
 
@@ -546,6 +566,8 @@ def read_picture(
             an interactive user's.
         snapshot: the registry to decode instead of ``read_result``'s, e.g. the read overlaid with what
             proxy_baseline wrote; ``read_result`` still says which user hives are loaded.
+        user_preferences: per user SID, the preference item the user's RSoP names as setting the user's proxy
+            (``_user_preferences.user_preference_owners``); None when the users' RSoP was not read.
 
     Raises:
         KeyError: the answer lacks one of the fixed (non-wildcard) keys of PICTURE_KEYS.
@@ -566,7 +588,7 @@ def read_picture(
         wininet_machine_flat={
             name: value.data if (value := snapshot.value(flat_address, name)).exists else None for name in FLAT_VALUES
         },
-        users=_users(snapshot, read_result, connecting_user) if users else (),
+        users=_users(snapshot, read_result, connecting_user, user_preferences or {}) if users else (),
         users_read=users,
         telemetry=_policy_reading(snapshot, telemetry.NAME, POLICY_TABLES[telemetry.NAME]),
         defender=_policy_reading(snapshot, defender.NAME, POLICY_TABLES[defender.NAME]),

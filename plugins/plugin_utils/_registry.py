@@ -13,14 +13,22 @@ VIEWS = (64, 32)
 
 @dataclasses.dataclass(frozen=True)
 class KeyAddress:
-    """A registry key in one registry view."""
+    """A registry key in one registry view.
+
+    ``match`` (wildcard paths only): (value name, prefixes); the read answers only the keys whose string value
+    of that name starts with one of the prefixes, ignoring case (docs/dev/agent-protocol.md, wildcard key paths).
+    """
 
     hive: str
     path: str
     view: int
+    match: tuple[str, tuple[str, ...]] | None = None
 
     def to_request(self) -> dict[str, t.Any]:
-        return {"hive": self.hive, "path": self.path, "view": self.view}
+        request: dict[str, t.Any] = {"hive": self.hive, "path": self.path, "view": self.view}
+        if self.match is not None:
+            request["match"] = {"value": self.match[0], "prefixes": list(self.match[1])}
+        return request
 
     @property
     def lookup(self) -> tuple[str, str, int]:

@@ -142,6 +142,8 @@ def owner_words(owner: t.Mapping[str, t.Any]) -> str:
         return f"Group Policy '{owner.get('gpo_name', '')}'"
     if kind == "group_policy_preferences":
         return f"a Group Policy Preferences item of GPO '{owner.get('gpo_name', '')}'"
+    if kind == "mdm" and "nodes" in owner:
+        return f"MDM (Network Proxy CSP {owner.get('csp', '')})"
     if kind == "mdm":
         return f"MDM policy {owner.get('csp') or owner.get('policy', '')}"
     return "the Defender preference store (Set-MpPreference)"

@@ -64,7 +64,7 @@ class HostState:
     sets, ``now`` the host's registry after the task: as read when nothing was written (check mode
     included: nothing was), else the read overlaid with the agent's read-back of what it wrote;
     ``ownership`` the winning owner of every managed value some store sets, ``gpp`` the answer of the
-    Group Policy Preferences query.
+    Group Policy Preferences query, ``extra`` the answers of the caller's ``extra_operations``.
     """
 
     read: dict[str, t.Any]
@@ -72,6 +72,7 @@ class HostState:
     now: RegistrySnapshot
     ownership: Ownership
     gpp: dict[str, t.Any]
+    extra: tuple[dict[str, t.Any], ...] = ()
 
 
 def converge(
@@ -101,8 +102,10 @@ def converge_state(
     diff: bool,
     override_owner: t.Mapping[str, t.Collection[str]] | None = None,
     extra_keys: t.Sequence[KeyAddress] = (),
+    extra_operations: t.Sequence[dict[str, t.Any]] = (),
 ) -> tuple[dict[str, t.Any], HostState]:
-    """:func:`converge`, also reading ``extra_keys`` in the same host command; returns the host's state too.
+    """:func:`converge`, also reading ``extra_keys`` and running the read-only ``extra_operations`` in the same host
+    command; returns the host's state too.
 
     proxy_baseline builds the proxy_facts picture from the state, so a role needs no second read.
     """
@@ -110,7 +113,9 @@ def converge_state(
     keys = list(dict.fromkeys([*surface_keys, CREATED_KEYS, *owner_keys(), *extra_keys]))
     # The Resultant Set of Policy, the MDM store and the preference items travel in the same host command
     # as the registry read.
-    read, settings, gpos, gpp = session.run([read_operation(keys), *rsop_operations(), gpp_operation()])
+    read, settings, gpos, gpp, *extra = session.run(
+        [read_operation(keys), *rsop_operations(), gpp_operation(), *extra_operations]
+    )
     before = RegistrySnapshot.from_read_result(read)
     owned = owners(settings, gpos)
     owning = ownership(read, before, owned, gpp)
@@ -180,7 +185,7 @@ def converge_state(
             for surface in surfaces
             if plans[surface.name]
         ]
-    return outcome, HostState(read, owned, now, owning, gpp)
+    return outcome, HostState(read, owned, now, owning, gpp, tuple(extra))
 
 
 def reads_differently(drift: list[dict[str, t.Any]]) -> list[dict[str, t.Any]]:
@@ -222,7 +227,9 @@ def _hold_owned(
     drift[:] = [item for item in drift if item["setting"] not in delivered]
     held.update(delivered)
     kept: list[Change] = []
-    notes: list[str] = []
+    # One note per owned setting and outcome; the Network Proxy CSP's WinINET values (blobs and flat values, in two
+    # views) are one thing to change at their source, so they make one note, naming every setting and value.
+    groups: dict[tuple[str, bool], tuple[SettingOwner, list[str], list[str]]] = {}
     for change in changes:
         owner = owning.of_value(change.address.path, change.name, change.address.view)
         if owner is not None and owner.setting in delivered:
@@ -230,21 +237,41 @@ def _hold_owned(
         if owner is None or owner.owner not in GUARDED:
             kept.append(change)
             continue
-        value = f"{change.address.hive}\\{change.address.path}\\{change.name}"
-        where = f"{owner.setting} is owned by {owner.describe()}"
-        if owner.owner in override:
+        written = owner.owner in override
+        if written:
             kept.append(change)
-            notes.append(f"{where}; {value} written because override_owner names {owner.owner}, but {owner.why_held()}")
-            continue
-        for item in drift:
-            if _belongs(item["setting"], owner):
-                item["held"] = True
-                held.add(item["setting"])
-        notes.append(
-            f"{where}; {value} is left as it is: {owner.why_held()}. To change it, {owner.remedy()}, "
-            f"or name {owner.owner} in override_owner to write it anyway"
+        else:
+            for item in drift:
+                if _belongs(item["setting"], owner):
+                    item["held"] = True
+                    held.add(item["setting"])
+        group = groups.setdefault(
+            (owner.describe() if owner.network_proxy else owner.setting, written), (owner, [], [])
         )
-    return kept, notes
+        if owner.setting not in group[1]:
+            group[1].append(owner.setting)
+        view = " (32-bit view)" if change.address.view == 32 else ""
+        group[2].append(f"{change.address.hive}\\{change.address.path}\\{change.name}{view}")
+    return kept, [
+        _owner_note(owner, settings, values, written) for (_key, written), (owner, settings, values) in groups.items()
+    ]
+
+
+def _owner_note(owner: SettingOwner, settings: list[str], values: list[str], written: bool) -> str:
+    """The warning about owned values: written because override_owner names the owner, or left as they are."""
+    several = len(values) > 1
+    where = f"{_joined(settings)} {'are' if len(settings) > 1 else 'is'} owned by {owner.describe()}"
+    if written:
+        return f"{where}; {_joined(values)} written because override_owner names {owner.owner}, but {owner.why_held()}"
+    return (
+        f"{where}; {_joined(values)} {'are left as they are' if several else 'is left as it is'}: {owner.why_held()}. "
+        f"To change {'them' if several else 'it'}, {owner.remedy()}, or name {owner.owner} in override_owner to "
+        f"write {'them' if several else 'it'} anyway"
+    )
+
+
+def _joined(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def _belongs(setting: str, owner: SettingOwner) -> bool:

@@ -1,9 +1,10 @@
 """Owners end to end over WinRM: the owner hosts (tests/fixtures/owner-hosts) with ansible-playbook and the report.
 
-Each host's value is set by Intune (MDM), a Group Policy Preferences item, Set-MpPreference or a GPO beside MDM
-(with and without MDMWinsOverGP). A task that asks for another value must hold it - in check mode and for real -
-naming the owner, cost one WinRM command, leave the registry as it is, and show as held with its owner in every
-report file; override_owner writes it. tests/unit/test_owner_hosts.py checks the same in-process, in more detail.
+Each host's value is set by Intune (MDM: the Policy CSP, or the Network Proxy CSP's device-wide WinINET proxy), a
+Group Policy Preferences item, Set-MpPreference or a GPO beside MDM (with and without MDMWinsOverGP). A task that
+asks for another value must hold it - in check mode and for real - naming the owner, cost one WinRM command, leave
+the registry as it is, and show as held with its owner in every report file; override_owner writes it.
+tests/unit/test_owner_hosts.py checks the same in-process, in more detail.
 """
 
 from __future__ import annotations
@@ -103,7 +104,10 @@ def test_owned_values_are_held_in_check_mode_in_one_command_and_reported_held(ow
         host["name"]: [(row["setting"], row["owner"]["owner"]) for row in host["settings"] if row["held"]]
         for host in document["hosts"]
     }
-    assert held == {name: [(item["setting"], item["owner"]) for item in case.held] for name, case in CASES.items()}
+    # The report lists a host's settings by name.
+    assert held == {
+        name: sorted((item["setting"], item["owner"]) for item in case.held) for name, case in CASES.items()
+    }
     # Held is never green: every such host is drifted, never compliant.
     assert {host["name"]: host["status"] for host in document["hosts"]} == dict.fromkeys(CASES, "drifted")
     assert document["totals"]["settings_held"] == sum(len(case.held) for case in CASES.values())
@@ -116,6 +120,10 @@ def test_owned_values_are_held_in_check_mode_in_one_command_and_reported_held(ow
     messages = [failure.get("message", "") for failure in junit.iter("failure")]
     assert len(messages) == len(rows) and all(message.startswith("held: ") for message in messages)
     assert any("left as it is because MDM policy ./Device/Vendor/MSFT/Policy/Config/" in m for m in messages)
+    csp = (
+        "left as it is because MDM (Network Proxy CSP ./Vendor/MSFT/NetworkProxy (AutoDetect, ProxyServer/ProxyAddress"
+    )
+    assert sum(csp in message for message in messages) == len(CASES["owner-mdm-network-proxy"].held)
     page = (report / "compliance.html").read_text(encoding="utf-8")
     data = json.loads(page.split('<script type="application/json" id="report-data">', 1)[1].split("</script>", 1)[0])
     assert sorted(row[6] for row in data["rows"] if row[4] == 0) == [1] * len(rows)
@@ -164,7 +172,27 @@ def test_facts_report_owners_and_the_defender_av_proxy_set_with_set_mppreference
     # User-side policy: the signed-in users' proxies, set by user Group Policy and by a preference item.
     users = {user["account"]: user["owner"] for user in facts["owner-user-policy"]["users"]}
     assert users == {"CONTOSO\\alice": "group_policy", "CONTOSO\\bob": "group_policy_preferences"}
+    # User-side Preferences from each signed-in user's RSoP (per-user wmi_query, same command): the item's GPO.
+    gpp_users = {user["sid"]: user["owner"] for user in facts["owner-user-gpp"]["users"]}
+    assert gpp_users == dict.fromkeys((make_hosts.CAROL_SID, make_hosts.DAVE_SID), "group_policy_preferences")
+    assert [facts["owner-user-gpp"]["owners"][f"wininet.user:{sid}"]["gpo_name"] for sid in sorted(gpp_users)] == [
+        "Contoso User Proxy Preferences",
+        "Contoso User Proxy Registry",
+    ]
+    # The Network Proxy CSP: the device-wide WinINET proxy Intune set, owned by MDM with the node cache's nodes.
+    network_proxy = facts["owner-mdm-network-proxy"]
+    assert network_proxy["wininet"]["machine"]["64"]["proxy"] == make_hosts.MDM_NETWORK_PROXY
+    assert {setting: owner["owner"] for setting, owner in network_proxy["owners"].items() if "nodes" in owner} == {
+        "wininet.per_machine": "mdm",
+        "wininet.machine.64": "mdm",
+        "wininet.machine.32": "mdm",
+    }
     document = json.loads((owner_fleet.work / "report" / "compliance.json").read_text(encoding="utf-8"))
     owners = {host["name"]: {o["setting"]: o["owner"] for o in host["owners"]} for host in document["hosts"]}
     assert owners["owner-av-preference"] == {"defender.proxy_server": "preference", "defender.bypass": "preference"}
     assert owners["owner-mdm-wins"] == {"delivery_optimization.download_mode": "mdm"}
+    assert owners["owner-mdm-network-proxy"] == {
+        "wininet.per_machine": "mdm",
+        "wininet.machine.64": "mdm",
+        "wininet.machine.32": "mdm",
+    }

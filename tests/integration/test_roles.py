@@ -230,7 +230,8 @@ def test_the_roles_check_runs_as_one_task_without_the_role(fixture_fleet) -> Non
         "- name: One task\n  hosts: windows\n  gather_facts: false\n  vars:\n"
         f"    delivery_optimization_proxy: {PROXY}\n"
         '    delivery_optimization_bypass: ["<local>", "*.corp.example"]\n'
-        "  tasks:\n    - name: Role check\n      proxyfleet.windows.proxy_baseline:\n        role: delivery_optimization\n"
+        "  tasks:\n    - name: Role check\n"
+        "      proxyfleet.windows.proxy_baseline:\n        role: delivery_optimization\n"
     )
     seen = len(fixture_fleet.running.commands())
     run = fixture_fleet.playbook(play, limit="srv2019-compliant,win10-do-group")

@@ -6,6 +6,7 @@ twin); tests/integration/test_owners.py runs the same over WinRM with ansible-pl
 
 from __future__ import annotations
 
+import json
 import typing as t
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from tests.fixtures import make_hosts
 from tests.inprocess import InProcessHost
 from tests.winsim.host import SimHost
+from tests.winsim.regfile import Value
 
 DIR = make_hosts.OWNER_HOSTS_DIR
 PM = r"SOFTWARE\Microsoft\PolicyManager\current\device"
@@ -70,6 +72,81 @@ GPP_OWNER = {
     "action": "update",
     "verified": False,
 }
+
+
+# The Network Proxy CSP (owner-mdm-network-proxy): Intune's device-wide WinINET proxy, recorded in the node cache.
+NODES = r"HKLM\SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes"
+SETTINGS = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings"
+INTUNE_PROXY = make_hosts.MDM_NETWORK_PROXY
+CSP_NODES = "./Vendor/MSFT/NetworkProxy (AutoDetect, ProxyServer/ProxyAddress, ProxyServer/Exceptions, " + (
+    "ProxyServer/UseProxyForLocalAddresses)"
+)
+NETWORK_PROXY_OWNER = {
+    "owner": "mdm",
+    "csp": CSP_NODES,
+    "key": NODES,
+    "provider": ENROLLMENT,
+    "nodes": [
+        {"node": f"{NODES}\\13", "csp": "./Vendor/MSFT/NetworkProxy/AutoDetect", "expected_value": "0"},
+        {
+            "node": f"{NODES}\\14",
+            "csp": "./Vendor/MSFT/NetworkProxy/ProxyServer/ProxyAddress",
+            "expected_value": INTUNE_PROXY,
+        },
+        {
+            "node": f"{NODES}\\15",
+            "csp": "./Vendor/MSFT/NetworkProxy/ProxyServer/Exceptions",
+            "expected_value": "*.corp.example",
+        },
+        {
+            "node": f"{NODES}\\16",
+            "csp": "./Vendor/MSFT/NetworkProxy/ProxyServer/UseProxyForLocalAddresses",
+            "expected_value": "0",
+        },
+    ],
+    "verified": False,
+}
+PER_MACHINE_OWNER = {
+    "owner": "mdm",
+    "csp": "./Vendor/MSFT/NetworkProxy (ProxySettingsPerUser)",
+    "key": NODES,
+    "provider": ENROLLMENT,
+    "nodes": [
+        {"node": f"{NODES}\\12", "csp": "./Device/Vendor/MSFT/NetworkProxy/ProxySettingsPerUser", "expected_value": "0"}
+    ],
+    "verified": False,
+}
+NEW_PROXY = "newproxy.corp.example:8080"
+
+
+def blob_view(proxy: str, bypass: list[str]) -> dict[str, t.Any]:
+    return {"proxy": proxy, "bypass": bypass, "auto_config_url": None, "auto_detect": False}
+
+
+def network_proxy_held() -> list[dict[str, t.Any]]:
+    """What wininet_proxy with NEW_PROXY holds on owner-mdm-network-proxy: both blobs per view, the flat values."""
+    intune, wanted = blob_view(INTUNE_PROXY, ["*.corp.example", "<local>"]), blob_view(NEW_PROXY, ["<local>"])
+    held = []
+    for view in (64, 32):
+        for name in ("DefaultConnectionSettings", "SavedLegacySettings"):
+            held.append({"setting": f"wininet.{view}.{name}", "current": intune, "desired": wanted})
+        if view == 64:
+            held.append({"setting": "wininet.64.ProxyServer", "current": INTUNE_PROXY, "desired": NEW_PROXY})
+            held.append(
+                {"setting": "wininet.64.ProxyOverride", "current": "*.corp.example;<local>", "desired": "<local>"}
+            )
+    return [{**item, **NETWORK_PROXY_OWNER, "held": True} for item in held]
+
+
+NETWORK_PROXY_MESSAGE = (
+    f"wininet.64 and wininet.32 are owned by MDM (Network Proxy CSP {CSP_NODES}; enrollment {ENROLLMENT}); "
+    f"HKLM\\{CONNECTIONS}\\DefaultConnectionSettings, HKLM\\{CONNECTIONS}\\SavedLegacySettings, "
+    f"HKLM\\{SETTINGS}\\ProxyServer, HKLM\\{SETTINGS}\\ProxyOverride, "
+    f"HKLM\\{CONNECTIONS}\\DefaultConnectionSettings (32-bit view) and "
+    f"HKLM\\{CONNECTIONS}\\SavedLegacySettings (32-bit view) are left as they are: the MDM server expects what the "
+    "Network Proxy CSP set (its node cache) and would set it again. To change them, change the Intune (MDM) profile "
+    f"that sets {CSP_NODES}, or name mdm in override_owner to write them anyway"
+)
 
 
 class Case(t.NamedTuple):
@@ -190,6 +267,13 @@ CASES: dict[str, Case] = {
                 MDM_WINS,
             )
         ],
+        "mdm",
+    ),
+    "owner-mdm-network-proxy": Case(
+        "wininet_proxy",
+        {"proxy": NEW_PROXY, "bypass": ["<local>"]},
+        network_proxy_held(),
+        [NETWORK_PROXY_MESSAGE],
         "mdm",
     ),
 }
@@ -365,3 +449,226 @@ def test_without_users_no_user_owner_is_read() -> None:
     assert run.result is not None, run.error
     found = run.result["ansible_facts"]["windows_proxy"]
     assert (found["users"], [key for key in found["owners"] if key.startswith("wininet.user:")]) == (None, [])
+
+
+# --- The Network Proxy CSP: the device-wide WinINET proxy an MDM server sets, recorded in its node cache -----------
+
+
+def test_facts_give_the_network_proxy_csp_proxy_and_its_owner() -> None:
+    found = facts("owner-mdm-network-proxy")
+    intune = {**blob_view(INTUNE_PROXY, ["*.corp.example", "<local>"]), "origin": "blob"}
+    assert (found["wininet"]["per_machine"], found["wininet"]["machine"]) == (True, {"64": intune, "32": intune})
+    assert owned(found) == {
+        "wininet.per_machine": PER_MACHINE_OWNER,
+        "wininet.machine.64": NETWORK_PROXY_OWNER,
+        "wininet.machine.32": NETWORK_PROXY_OWNER,
+    }
+    # The effective value is the one Windows uses: the CSP wrote the WinINET settings themselves.
+    service = found["effective"]["delivery_optimization"]["network_service"]
+    assert (service["proxy"], service["bypass"], service["source"]) == (
+        INTUNE_PROXY,
+        ["*.corp.example", "<local>"],
+        "wininet.machine",
+    )
+
+
+def test_a_task_asking_for_the_network_proxy_csp_values_finds_the_host_compliant() -> None:
+    args = {"proxy": INTUNE_PROXY, "bypass": ["*.corp.example", "<local>"]}
+    run = host("owner-mdm-network-proxy").run("wininet_proxy", args, check_mode=True)
+    assert run.result is not None, run.error
+    assert (run.result["changed"], run.result["drift"], run.result["held"]) == (False, [], [])
+    assert run.result.get("warnings", []) == []
+    assert run.result["owners"]["wininet.64"] == NETWORK_PROXY_OWNER
+
+
+def test_the_network_proxy_csp_holds_proxy_settings_per_user_and_the_baseline_reports_it_held() -> None:
+    target = host("owner-mdm-network-proxy")
+    before = target.registry_text()
+    # state=absent deletes ProxySettingsPerUser and sets direct access: all of it is the CSP's.
+    run = target.run("wininet_proxy", {"state": "absent"})
+    assert run.result is not None, run.error
+    assert (run.result["changed"], run.result["drift"], target.registry_text()) == (False, [], before)
+    assert run.result["held"][0] == {
+        "setting": "wininet.per_machine",
+        "current": True,
+        "desired": None,
+        **PER_MACHINE_OWNER,
+        "held": True,
+    }
+    assert [item["setting"] for item in run.result["held"][1:]] == [
+        "wininet.64.DefaultConnectionSettings",
+        "wininet.64.SavedLegacySettings",
+        "wininet.64.ProxyEnable",
+        "wininet.64.ProxyServer",
+        "wininet.64.ProxyOverride",
+        "wininet.32.DefaultConnectionSettings",
+        "wininet.32.SavedLegacySettings",
+    ]
+    policy = r"HKLM\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings\ProxySettingsPerUser"
+    assert run.result["warnings"][0] == (
+        "wininet.per_machine is owned by MDM (Network Proxy CSP ./Vendor/MSFT/NetworkProxy (ProxySettingsPerUser); "
+        f"enrollment {ENROLLMENT}); {policy} is left as it is: the MDM server expects what the Network Proxy CSP set "
+        "(its node cache) and would set it again. To change it, change the Intune (MDM) profile that sets "
+        "./Vendor/MSFT/NetworkProxy (ProxySettingsPerUser), or name mdm in override_owner to write it anyway"
+    )
+    assert run.result["warnings"][1].startswith("wininet.64 and wininet.32 are owned by MDM (Network Proxy CSP ")
+    baseline = target.run("proxy_baseline", {"wininet": {"proxy": NEW_PROXY, "bypass": ["<local>"]}}, check_mode=True)
+    assert baseline.result is not None, baseline.error
+    assert (baseline.result["changed"], baseline.result["drift"], baseline.result["host_commands"]) == (False, [], 1)
+    assert baseline.result["held"] == network_proxy_held()
+    assert baseline.result["warnings"] == [NETWORK_PROXY_MESSAGE]
+
+
+def node_cache_host(nodes: int, expected: str = "0") -> InProcessHost:
+    """owner-mdm-network-proxy with ``nodes`` more AutoDetect nodes (expected value ``expected``) in the cache."""
+    loaded = SimHost.load(DIR / "owner-mdm-network-proxy.reg", DIR / "owner-mdm-network-proxy.json")
+    base = make_hosts.NODE_CACHE + "\\Nodes"
+    for node in range(100, 100 + nodes):
+        loaded.registry.set_value(
+            "HKLM", f"{base}\\{node}", "NodeUri", Value.string("./Vendor/MSFT/NetworkProxy/AutoDetect")
+        )
+        loaded.registry.set_value("HKLM", f"{base}\\{node}", "ExpectedValue", Value.string(expected))
+    return InProcessHost(loaded.registry, "pc42", loaded.facts)
+
+
+def test_more_network_proxy_nodes_than_the_csp_has_fail_naming_host_and_field() -> None:
+    # The fixture has five Network Proxy CSP nodes: 59 more is the bound, 60 more is past it.
+    assert host_commands_ok(node_cache_host(59))
+    run = node_cache_host(60).run("proxy_facts", {})
+    assert run.result is not None, run.error
+    assert (run.result["failed"], run.result["host_commands"]) == (True, 1)
+    assert run.result["msg"] == (
+        f"pc42: the host agent's answer is malformed at {NODES.replace('MS DM Server', '*')}: 65 Network Proxy CSP "
+        "nodes, more than the 64 accepted"
+    )
+
+
+def test_an_expected_value_longer_than_any_proxy_setting_fails_naming_host_and_field() -> None:
+    run = node_cache_host(1, "x" * 32_769).run("wininet_proxy", {"proxy": NEW_PROXY}, check_mode=True)
+    assert run.result is not None, run.error
+    assert run.result["msg"] == (
+        f"pc42: the host agent's answer is malformed at {NODES}\\100\\ExpectedValue: 32,769 characters, more than the "
+        "32,768 accepted"
+    )
+    assert host_commands_ok(node_cache_host(1, "x" * 32_768))
+
+
+def host_commands_ok(target: InProcessHost) -> bool:
+    run = target.run("proxy_facts", {})
+    return run.result is not None and not run.result.get("failed") and run.result["host_commands"] == 1
+
+
+# --- User-side Group Policy Preferences: each signed-in user's RSoP names the item and its GPO ----------------------
+
+CAROL = make_hosts.CAROL_SID
+DAVE = make_hosts.DAVE_SID
+USER_GPO_ID = "cn={%s},cn=policies,cn=system,DC=contoso,DC=com"
+USER_SETTINGS = r"Software\Microsoft\Windows\CurrentVersion\Internet Settings"
+CAROL_OWNER = {
+    "owner": "group_policy_preferences",
+    "gpo_name": "Contoso User Proxy Preferences",
+    "gpo_id": USER_GPO_ID % "9C2E4A6B-8D0F-4B3C-9E1A-4F6B8D0C2E3A",
+    "key": f"HKU\\{CAROL}\\{USER_SETTINGS}",
+    "value": "ProxyEnable",
+    "extension": "internet_settings",
+    "verified": False,
+}
+DAVE_OWNER = {
+    "owner": "group_policy_preferences",
+    "gpo_name": "Contoso User Proxy Registry",
+    "gpo_id": USER_GPO_ID % "3D5F7A9C-1B2D-4E6F-8A0B-2C4D6E8F0A1B",
+    "key": f"HKU\\{DAVE}\\{USER_SETTINGS}",
+    "value": "ProxyServer",
+    "extension": "registry",
+    "action": "update",
+    "verified": False,
+}
+
+
+def test_the_users_rsop_names_the_preference_item_and_gpo_that_set_their_proxies() -> None:
+    found = facts("owner-user-gpp")
+    assert {user["account"]: user["owner"] for user in found["users"]} == {
+        "CONTOSO\\carol": "group_policy_preferences",
+        "CONTOSO\\dave": "group_policy_preferences",
+    }
+    # Not the history's "all GPOs the extension applied" (carol's also lists Contoso IE Home Page), and not the
+    # Internet Settings item of dave's that sets only the home page.
+    assert found["owners"][f"wininet.user:{CAROL}"] == CAROL_OWNER
+    assert found["owners"][f"wininet.user:{DAVE}"] == DAVE_OWNER
+    interactive = found["effective"]["delivery_optimization"]["interactive"]
+    assert interactive["proxy"] == make_hosts.USER_GPP_PROXY
+    assert interactive["rule"].endswith(
+        "; a Group Policy Preferences item sets this user's proxy (Contoso User Proxy Preferences)"
+    )
+
+
+def test_without_the_rsop_the_users_history_still_names_the_extensions_gpos() -> None:
+    run = host("owner-user-gpp").run("proxy_facts", {"group_policy": False})
+    assert run.result is not None, run.error
+    owners = run.result["ansible_facts"]["windows_proxy"]["owners"]
+    history = "LDAP://CN=User," + USER_GPO_ID
+    assert owners[f"wininet.user:{CAROL}"] == {
+        "owner": "group_policy_preferences",
+        "gpo_name": "Contoso IE Home Page; Contoso User Proxy Preferences",
+        "gpo_id": "; ".join(
+            history % guid for guid in ("7E9A1C3D-5F7B-4D9E-8B1A-3C5E7F9A1B3D", "9C2E4A6B-8D0F-4B3C-9E1A-4F6B8D0C2E3A")
+        ),
+        "key": f"HKU\\{CAROL}\\{USER_SETTINGS}",
+        "verified": False,
+    }
+    # No Internet Settings history for dave: without his RSoP his Registry item is not seen.
+    assert owners[f"wininet.user:{DAVE}"] == {"owner": "local"}
+
+
+def test_the_users_rsop_is_read_in_the_same_single_command_by_proxy_facts_and_proxy_baseline() -> None:
+    target = host("owner-user-gpp")
+    run = target.run("proxy_facts", {})
+    assert run.result is not None and run.result["host_commands"] == 1, run.error
+    baseline = target.run("proxy_baseline", {"winhttp": {"proxy": "direct"}, "facts": True}, check_mode=True)
+    assert baseline.result is not None, baseline.error
+    assert baseline.result["host_commands"] == 1
+    owners = baseline.result["ansible_facts"]["windows_proxy"]["owners"]
+    assert (owners[f"wininet.user:{CAROL}"], owners[f"wininet.user:{DAVE}"]) == (CAROL_OWNER, DAVE_OWNER)
+    without_users = target.run("proxy_baseline", {"winhttp": {"proxy": "direct"}, "facts": True, "facts_users": False})
+    assert without_users.result is not None, without_users.error
+    assert [key for key in without_users.result["ansible_facts"]["windows_proxy"]["owners"] if "user:" in key] == []
+
+
+class TamperedHost(InProcessHost):
+    """A host whose agent answers the per-user RSoP query with ``change`` applied to it."""
+
+    def __init__(self, name: str, change: t.Callable[[dict[str, t.Any]], None]) -> None:
+        loaded = SimHost.load(DIR / f"{name}.reg", DIR / f"{name}.json")
+        super().__init__(loaded.registry, "pc42", loaded.facts)
+        self.change = change
+
+    def execute(
+        self, cmd: str, in_data: bytes | None = None, sudoable: bool = True, **kwargs: t.Any
+    ) -> dict[str, t.Any]:
+        done = super().execute(cmd, in_data, sudoable, **kwargs)
+        answer = json.loads(done["stdout"])
+        for result in answer.get("results", []):
+            if "users" in result:
+                self.change(result)
+        return {**done, "stdout": json.dumps(answer)}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "problem"),
+    [
+        (lambda result: result["users"].__setitem__(0, {**result["users"][0], "sid": "S-1-5-21-1_Classes"}),
+         "results[4].users[0].sid", "expected a user's SID"),
+        (lambda result: result["users"].extend([result["users"][0]] * 64), "results[4].users",
+         "more users than asked for"),
+        (lambda result: result.__setitem__("not_queried", -1), "results[4].not_queried", "expected a count"),
+        (lambda result: result["users"][1].__setitem__("instances", {}), "results[4].users[1].instances",
+         "expected a list"),
+    ],
+)  # fmt: skip
+def test_a_per_user_answer_out_of_bounds_fails_naming_host_and_field(
+    change: t.Callable[[dict[str, t.Any]], None], field: str, problem: str
+) -> None:
+    run = TamperedHost("owner-user-gpp", change).run("proxy_facts", {})
+    assert run.result is not None, run.error
+    assert (run.result["failed"], run.result["host_commands"]) == (True, 1)
+    assert run.result["msg"] == f"pc42: the host agent's answer is malformed at {field}: {problem}"

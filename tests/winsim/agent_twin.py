@@ -70,6 +70,9 @@ WILDCARD = "*"
 # WMI names as the agent accepts them: letters, digits, underscore; namespaces joined by backslashes.
 WMI_NAME = re.compile(r"[A-Za-z0-9_]+")
 WMI_NAMESPACE = re.compile(r"[A-Za-z0-9_]+(?:\\[A-Za-z0-9_]+)*")
+# The user hives a per-user wmi_query covers (the agent's $WmiUserSidPattern), and how many it may ask for.
+WMI_USER_SID = re.compile(r"S-1-(?:5-21|12-1)(?:-[0-9]+)+")
+WMI_MAX_USERS = 256
 
 
 @functools.cache
@@ -268,18 +271,26 @@ class AgentTwin:
         keys = op.get("keys")
         if not isinstance(keys, list):
             raise OperationError(f"'keys' must be a list, got {_kind(keys)}")
-        addresses = [self._address(f"keys[{i}]", key, READ_HIVES, allow_root=True) for i, key in enumerate(keys)]
+        # Address by address, as the agent checks them: hive, view and path, then 'match' (wildcards only).
+        addresses = []
+        for i, key in enumerate(keys):
+            given, full, resolved = self._address(f"keys[{i}]", key, READ_HIVES, allow_root=True)
+            match = _read_match(f"keys[{i}]", key)
+            if match is not None and WILDCARD not in split_path(given["path"]):
+                raise OperationError(f"keys[{i}]: invalid 'match'")
+            addresses.append((given, full, resolved, match))
         entries = []
-        for given, full, resolved in addresses:
+        for given, full, resolved, match in addresses:
             parts = split_path(given["path"])
             if WILDCARD not in parts:
                 entries.append(self._read_key(given, full, resolved))
                 continue
-            # One entry per existing key the pattern names, with its concrete path.
+            # One entry per existing key the pattern names (that 'match' keeps), with its concrete path.
             for concrete in self._expand(full, parts, given["view"]):
                 found = {**given, "path": "\\".join(concrete)}
                 entry = self._read_key(found, full, "\\".join(view_parts(full, concrete, given["view"])))
-                entries.append({**entry, "pattern": given["path"]})
+                if match is None or "error" in entry or _matches_prefix(entry, match):
+                    entries.append({**entry, "pattern": given["path"]})
         return {"op": "read", "status": "ok", "keys": entries}
 
     def _expand(self, full_hive: str, parts: list[str], view: int) -> list[list[str]]:
@@ -637,8 +648,35 @@ class AgentTwin:
     # -- wmi_query ---------------------------------------------------------------------------
 
     def _wmi_query(self, op: dict[str, t.Any]) -> dict[str, t.Any]:
-        """Rows of one class from the facts, only the listed properties, filtered by ``where``."""
+        """Rows of one class from the facts, only the listed properties, filtered by ``where``.
+
+        With ``per_user``, once per loaded user hive (``HKU\\<SID>``, ordinal order, at most ``max_users``) in
+        ``<namespace>\\<SID with _ for ->``, as the agent does.
+        """
         namespace, class_name, properties, where = _wmi_request(op)
+        per_user = op.get("per_user")
+        if per_user is not None and not isinstance(per_user, bool):
+            raise OperationError("invalid 'per_user'")
+        if per_user:
+            most = op.get("max_users")
+            if isinstance(most, bool) or not isinstance(most, int) or not 1 <= most <= WMI_MAX_USERS:
+                raise OperationError("invalid 'max_users'")
+            sids = sorted(
+                (name for name in self.registry.subkey_names("HKEY_USERS", "") if WMI_USER_SID.fullmatch(name)),
+                key=_ordinal,
+            )
+            users = []
+            for sid in sids[:most]:
+                found = self._wmi_rows(namespace + "\\" + sid.replace("-", "_"), class_name, properties, where)
+                users.append(
+                    {"sid": sid, **{key: value for key, value in found.items() if key not in ("op", "status")}}
+                )
+            return {"op": "wmi_query", "status": "ok", "users": users, "not_queried": max(0, len(sids) - most)}
+        return self._wmi_rows(namespace, class_name, properties, where)
+
+    def _wmi_rows(
+        self, namespace: str, class_name: str, properties: list[str], where: list[tuple[str, t.Any]]
+    ) -> dict[str, t.Any]:
         classes = _find_name(self.wmi, namespace)
         if classes is None:
             return {"op": "wmi_query", "status": "ok", "instances": [], "missing": "namespace"}
@@ -757,6 +795,32 @@ def _matches(current: dict[str, t.Any], expect: Expect) -> bool:
     if expect.type in ("binary", "none"):
         return base64.b64decode(current["data"]) == base64.b64decode(expect.data)
     return bool(current["data"] == expect.data)
+
+
+def _read_match(where: str, item: t.Any) -> tuple[str, list[str]] | None:
+    """A read address's ``match``: (value name, prefixes); None without one (checked like the agent)."""
+    match = item.get("match") if isinstance(item, dict) else None
+    if match is None:
+        return None
+    name = match.get("value") if isinstance(match, dict) else None
+    prefixes = match.get("prefixes") if isinstance(match, dict) else None
+    if (
+        not isinstance(name, str)
+        or not isinstance(prefixes, list)
+        or not prefixes
+        or not all(isinstance(prefix, str) and prefix for prefix in prefixes)
+    ):
+        raise OperationError(f"{where}: invalid 'match'")
+    return name, prefixes
+
+
+def _matches_prefix(entry: dict[str, t.Any], match: tuple[str, list[str]]) -> bool:
+    """Whether the key's string value ``match[0]`` starts with one of the prefixes (ordinal, ignoring case)."""
+    name, prefixes = match
+    for value in entry["values"]:
+        if _fold(value["name"]) == _fold(name) and value["type"] in ("string", "expandstring"):
+            return any(_fold(value["data"]).startswith(_fold(prefix)) for prefix in prefixes)
+    return False
 
 
 def _value_entry(name: str, value: Value) -> dict[str, t.Any]:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.winsim.agent_twin import BACKUP_ROOT, DEFAULT_SERVICES, load_protocol, run_request
-from tests.winsim.regfile import Value
+from tests.winsim.regfile import REG_EXPAND_SZ, Value
 from tests.winsim.registry import Registry
 
 P = load_protocol()
@@ -799,6 +799,67 @@ def test_wildcard_read_in_the_32bit_view_lists_wow6432node() -> None:
     assert [k["path"] for k in root["keys"]] == [r"SOFTWARE\Legacy"]
 
 
+NODES = r"SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\*\Nodes\*"
+PROXY_NODES = {"value": "NodeUri", "prefixes": ["./Vendor/MSFT/NetworkProxy", "./Device/Vendor/MSFT/NetworkProxy"]}
+
+
+def node_cache() -> Registry:
+    """An MDM node cache: nodes of other CSPs and three that start like the Network Proxy CSP's (any case)."""
+    reg = Registry()
+    base = r"SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\MS DM Server\Nodes"
+    for node, uri in enumerate(
+        [
+            "./Vendor/MSFT/Policy/Config/DeliveryOptimization/DODownloadMode",
+            "./vendor/msft/networkproxy/ProxyServer/ProxyAddress",
+            "./Vendor/MSFT/NetworkProxyish",  # a prefix match: the controller checks the whole URI
+            "./Device/Vendor/MSFT/Policy/Config/System/TelemetryProxy",
+        ],
+        start=1,
+    ):
+        reg.set_value("HKLM", rf"{base}\{node}", "NodeUri", Value.string(uri))
+        reg.set_value("HKLM", rf"{base}\{node}", "ExpectedValue", Value.string(str(node)))
+    expand = Value.string("./Device/Vendor/MSFT/NetworkProxy/AutoDetect", REG_EXPAND_SZ)
+    reg.set_value("HKLM", rf"{base}\5", "NodeUri", expand)
+    reg.set_value("HKLM", rf"{base}\6", "NodeUri", Value.dword(7))  # not a string: never matches
+    reg.set_value("HKLM", rf"{base}\7", "ExpectedValue", Value.string("no NodeUri"))
+    return reg
+
+
+def test_match_keeps_only_the_wildcard_keys_whose_value_starts_with_a_prefix() -> None:
+    [result] = results(
+        node_cache(), {"op": "read", "keys": [{"hive": "HKLM", "path": NODES, "view": 64, "match": PROXY_NODES}]}
+    )
+    assert [(k["path"].rsplit("\\", 1)[1], k["pattern"]) for k in result["keys"]] == [
+        ("2", NODES),
+        ("3", NODES),
+        ("5", NODES),
+    ]
+    assert result["keys"][0]["values"] == [
+        {"name": "NodeUri", "type": "string", "data": "./vendor/msft/networkproxy/ProxyServer/ProxyAddress"},
+        {"name": "ExpectedValue", "type": "string", "data": "2"},
+    ]
+    [everything] = results(node_cache(), {"op": "read", "keys": [{"hive": "HKLM", "path": NODES, "view": 64}]})
+    assert len(everything["keys"]) == 7
+
+
+@pytest.mark.parametrize(
+    ("path", "match"),
+    [
+        (r"SOFTWARE\Microsoft\Provisioning", PROXY_NODES),  # no wildcard
+        (NODES, {}),
+        (NODES, {"value": "NodeUri", "prefixes": []}),
+        (NODES, {"value": "NodeUri", "prefixes": [""]}),
+        (NODES, {"value": 1, "prefixes": ["./"]}),
+        (NODES, {"value": "NodeUri", "prefixes": "./"}),
+        (NODES, ["NodeUri"]),
+    ],
+)
+def test_an_invalid_match_fails_the_read(path: str, match: t.Any) -> None:
+    keys = [{"hive": "HKLM", "path": NODES, "view": 64}, {"hive": "HKLM", "path": path, "view": 64, "match": match}]
+    [result] = results(node_cache(), {"op": "read", "keys": keys})
+    assert result == {"op": "read", "status": "error", "error": "keys[1]: invalid 'match'"}
+
+
 def test_apply_rejects_wildcards() -> None:
     reg = host_registry()
     before = reg.snapshot()
@@ -967,6 +1028,56 @@ def test_wmi_query_missing_namespace_or_class_is_not_an_error() -> None:
 def test_wmi_query_validation(change: dict[str, t.Any], error: str) -> None:
     op = {**wmi("RSOP_GPO", ["name", "id"]), **change}
     assert wmi_results(op) == [{"op": "wmi_query", "status": "error", "error": error}]
+
+
+USER_A = "S-1-5-21-3623811015-3361044348-30300820-1105"
+USER_B = "S-1-12-1-1111111111-2222222222-3333333333-4444444444"
+USER_C = "S-1-5-21-3623811015-3361044348-30300820-1107"
+
+
+def user_hives() -> Registry:
+    """HKU with three users (two with RSoP), services, .DEFAULT and a _Classes hive."""
+    reg = Registry()
+    for name in (".DEFAULT", "S-1-5-18", "S-1-5-19", USER_C, USER_A, USER_A + "_Classes", USER_B):
+        reg.create_key("HKU", name + "\\Software")
+    return reg
+
+
+def per_user(most: int) -> dict[str, t.Any]:
+    return {**wmi("RSOP_PolmkrSetting", ["GPOID"], namespace="root\\rsop\\user"), "per_user": True, "max_users": most}
+
+
+USER_FACTS = {
+    "wmi": {
+        "root\\rsop\\user\\" + USER_A.replace("-", "_"): {"RSOP_PolmkrSetting": [{"GPOID": "a", "id": "1"}]},
+        "root\\rsop\\user\\" + USER_B.replace("-", "_"): {"RSOP_GPO": []},
+    }
+}
+
+
+def test_per_user_wmi_query_reads_each_loaded_users_namespace_in_ordinal_order() -> None:
+    response = run_request(user_hives(), P.build_request([per_user(64), per_user(2)]), facts=USER_FACTS)
+    assert response["results"] == [
+        {
+            "op": "wmi_query",
+            "status": "ok",
+            "users": [
+                {"sid": USER_B, "instances": [], "missing": "class"},  # "S-1-1" < "S-1-5": ordinal
+                {"sid": USER_A, "instances": [{"GPOID": "a"}]},
+                {"sid": USER_C, "instances": [], "missing": "namespace"},
+            ],
+            "not_queried": 0,
+        },
+        {
+            "op": "wmi_query",
+            "status": "ok",
+            "users": [
+                {"sid": USER_B, "instances": [], "missing": "class"},
+                {"sid": USER_A, "instances": [{"GPOID": "a"}]},
+            ],
+            "not_queried": 1,
+        },
+    ]
 
 
 def test_wmi_query_runs_beside_read_and_apply_in_one_request() -> None:

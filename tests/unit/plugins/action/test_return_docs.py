@@ -80,6 +80,19 @@ def _facts() -> list[dict[str, t.Any]]:
     ]
 
 
+def _network_proxy(module: str, args: dict[str, t.Any]) -> Scenario:
+    """The WinINET results on the host whose device-wide proxy an MDM server's Network Proxy CSP owns (held)."""
+
+    def scenario() -> list[dict[str, t.Any]]:
+        from tests.unit.test_owner_hosts import host
+
+        results = _surface(module, args)()
+        results.append(_ok(host("owner-mdm-network-proxy"), module, args, check_mode=True))
+        return results
+
+    return scenario
+
+
 def _restore() -> list[dict[str, t.Any]]:
     host = InProcessHost.from_fixture("clean-host")
     written = _ok(host, "winhttp_proxy", {"proxy": "proxy.corp.example:8080"})
@@ -157,7 +170,7 @@ def _merge() -> list[dict[str, t.Any]]:
 
 def _baseline() -> list[dict[str, t.Any]]:
     # Without facts (check, apply, again) and with them, on a host with signed-in users and one with GPOs.
-    results = _surface("proxy_baseline", BASELINE)()
+    results = _network_proxy("proxy_baseline", BASELINE)()
     for fixture in ("win11-peruser", "win11-gpo-telemetry"):
         host = InProcessHost.from_fixture(fixture)
         results.append(_ok(host, "proxy_baseline", {**BASELINE, "facts": True}, check_mode=True))
@@ -168,7 +181,7 @@ def _baseline() -> list[dict[str, t.Any]]:
 SCENARIOS: dict[str, Scenario] = {
     "compliance_merge": _merge,
     "winhttp_proxy": _surface("winhttp_proxy", {"proxy": "proxy.corp.example:8080", "bypass": ["<local>"]}),
-    "wininet_proxy": _surface("wininet_proxy", {"proxy": "proxy.corp.example:8080", "bypass": ["<local>"]}),
+    "wininet_proxy": _network_proxy("wininet_proxy", {"proxy": "proxy.corp.example:8080", "bypass": ["<local>"]}),
     "telemetry_proxy": _gpo_telemetry,
     "defender_proxy": _surface("defender_proxy", {"proxy_server": "http://proxy.corp.example:8080"}),
     "delivery_optimization_policy": _surface("delivery_optimization_policy", {"download_mode": "lan"}),

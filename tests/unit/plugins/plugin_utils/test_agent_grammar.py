@@ -120,6 +120,8 @@ INSTANCE_MEMBERS = {
     # ArrayList, List[T], arrays, hashtables, strings
     "Add", "Contains", "ContainsKey", "Count", "IndexOf", "Keys", "LastIndexOf", "Length", "Split", "Substring",
     "ToArray", "ToLowerInvariant", "ToString", "ToUpperInvariant", "Trim", "TrimEnd", "Values",
+    # String.StartsWith(String, StringComparison): .NET Framework 2.0+
+    "StartsWith",
     # RegistryKey
     "CreateSubKey", "DeleteSubKey", "DeleteSubKeyTree", "DeleteValue", "Dispose", "GetSubKeyNames", "GetValue",
     "GetValueKind", "GetValueNames", "OpenSubKey", "SetValue", "SubKeyCount", "ValueCount",

@@ -487,11 +487,11 @@ def test_every_documented_result_field_is_produced() -> None:
     fields = set(re.findall(r'"(\w+)":', DOC_TEXT)) - {"agent", "request", "action", "expect", "protocol"}
     fields -= {"agent_version", "operations", "changes", "keep", "id", "backup", "name", "type", "data", "hive"}
     fields -= {"path", "view"}  # echoed from the request
-    fields -= {"namespace", "class", "properties", "where"}  # wmi_query's request
+    fields -= {"namespace", "class", "properties", "where", "per_user", "max_users"}  # wmi_query's request
     fields -= {"only_if_running"}  # service's request
     # WMI property names in the wmi_query examples: data, not fields the agent writes.
     fields -= {"registryKey", "valueName", "GPOID", "precedence", "guidName", "wmi"}
-    fields -= {"RSOP_RegistryPolicySetting", "RSOP_GPO"}
+    fields -= {"RSOP_RegistryPolicySetting", "RSOP_GPO", "polmkrBaseCseGuid", "polmkrBaseInstanceXml"}
     # sms_sysresuse_write's request ("set") and the simulator's facts file in the ConfigMgr section.
     fields -= {"set", "sms", "pending_edits", "files", "base64", "text", "fqdn", "program_data"}
     fields -= {"timeout_ms", "deadline_ms", "targets", "from", "offset"}  # tls_probe's request
@@ -569,6 +569,19 @@ def test_wmi_name_patterns_match_the_twin(text: str) -> None:
     assert bool(namespace.search(text)) == bool(agent_twin.WMI_NAMESPACE.fullmatch(text))
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["S-1-5-21-1-2-3-1105", "S-1-12-1-1-2-3-4", "S-1-5-18", "S-1-5-21", "S-1-5-21-1_Classes", ".DEFAULT",
+     "S-1-5-21-1\n", "s-1-5-21-1", "S-1-5-21-1-", "S-1-5-21-\u0661"],
+)  # fmt: skip
+def test_the_user_sid_pattern_matches_the_twin_and_the_controller(text: str) -> None:
+    pattern = _dotnet_pattern("WmiUserSidPattern")
+    # .NET's [0-9] is ASCII; -cmatch is case-sensitive, as Python's re is.
+    assert bool(pattern.search(text)) == bool(agent_twin.WMI_USER_SID.fullmatch(text))
+    assert bool(pattern.search(text)) == bool(protocol.USER_SID.fullmatch(text))
+    assert re.search(r"^\$WmiMaxUsers = (\d+)$", SCRIPT, re.M).group(1) == str(agent_twin.WMI_MAX_USERS)  # type: ignore[union-attr]
+
+
 def test_the_agent_and_the_twin_know_the_same_operations() -> None:
     listed = re.search(r"if \(@\(([^)]*)\) -cnotcontains \$name\) \{ throw \"unknown operation", SCRIPT)
     assert listed
@@ -592,6 +605,10 @@ WMI_OP = {"op": "wmi_query", "namespace": "root\\rsop\\computer", "class": "RSOP
         ("invalid 'where'", {}, {"where": []}),
         ("invalid 'where' property '$($field.Name)'", {"($field.Name)": "x"}, {"where": {"x": 1}}),
         ("invalid 'where' value of '$($field.Name)'", {"($field.Name)": "id"}, {"where": {"id": 1.5}}),
+        ("invalid 'per_user'", {}, {"per_user": "yes"}),
+        ("invalid 'max_users'", {}, {"per_user": True}),
+        ("invalid 'max_users'", {}, {"per_user": True, "max_users": 257}),
+        ("invalid 'max_users'", {}, {"per_user": True, "max_users": True}),
     ],
 )
 def test_wmi_query_errors_are_the_twins(
@@ -635,6 +652,16 @@ def test_apply_guards_are_the_twins(
     apply = {"op": "apply", "backup": backup or {"id": "b", "keep": 1}, "changes": [{**SET_VALUE, **change}]}
     [result] = agent_twin.run_request(Registry(), protocol.build_request([apply]))["results"]
     assert result["error"] == (expected if backup else "changes[0]: " + expected)
+
+
+def test_read_match_guard_is_the_twins_and_compares_data_only() -> None:
+    assert SCRIPT.count("throw \"invalid 'match'\"") == 4
+    assert 'throw "keys[$i]: $(Get-ErrorMessage $_)"' in SCRIPT
+    # The prefixes are compared with StartsWith, ignoring case ordinally: never a pattern, never evaluated.
+    assert "$state.data.StartsWith($prefix, [StringComparison]::OrdinalIgnoreCase)" in SCRIPT
+    read = {"op": "read", "keys": [{"hive": "HKLM", "path": "SOFTWARE\\X", "view": 64, "match": {}}]}
+    [result] = agent_twin.run_request(Registry(), protocol.build_request([read]))["results"]
+    assert result == {"op": "read", "status": "error", "error": "keys[0]: invalid 'match'"}
 
 
 def test_apply_rejects_wildcards_with_the_twins_message() -> None:

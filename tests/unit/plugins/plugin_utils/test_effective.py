@@ -193,12 +193,19 @@ def test_picture_keys_name_every_surface_once_and_the_user_wildcards() -> None:
         KeyAddress("HKLM", DEFENDER, 64),
         KeyAddress("HKLM", r"SOFTWARE\Policies\Microsoft\Windows Defender\Spynet", 64),
         KeyAddress("HKLM", DO_POLICY, 64),
-        # The owners' stores (docs/owners.md): MDM areas, MDMWinsOverGP, enrollments, Defender preferences.
+        # The owners' stores (docs/owners.md): MDM areas, MDMWinsOverGP, enrollments, Defender preferences, and the
+        # MDM node cache's Network Proxy CSP nodes.
         KeyAddress("HKLM", r"SOFTWARE\Microsoft\PolicyManager\current\device\System", 64),
         KeyAddress("HKLM", r"SOFTWARE\Microsoft\PolicyManager\current\device\DeliveryOptimization", 64),
         KeyAddress("HKLM", r"SOFTWARE\Microsoft\PolicyManager\current\device\ControlPolicyConflict", 64),
         KeyAddress("HKLM", r"SOFTWARE\Microsoft\Enrollments\*", 64),
         KeyAddress("HKLM", r"SOFTWARE\Microsoft\Windows Defender", 64),
+        KeyAddress(
+            "HKLM",
+            r"SOFTWARE\Microsoft\Provisioning\NodeCache\CSP\Device\*\Nodes\*",
+            64,
+            match=("NodeUri", ("./Vendor/MSFT/NetworkProxy", "./Device/Vendor/MSFT/NetworkProxy")),
+        ),
         KeyAddress("HKLM", OS_VERSION, 64),
         KeyAddress("HKU", "*\\" + USER_SETTINGS, 64),
         KeyAddress("HKU", "*\\" + USER_CONNECTIONS, 64),
