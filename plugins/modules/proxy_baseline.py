@@ -521,8 +521,8 @@ options:
       - The whole check of a collection role in this one task - V(delivery_optimization) for the role
         proxyfleet.windows.delivery_optimization, V(defender_endpoint) for the role
         proxyfleet.windows.defender_endpoint. Every other option comes from the role's variables
-        (C(delivery_optimization_*) or C(defender_endpoint_*), from the inventory, the play or the role), validated against the role's C(meta/argument_specs.yml) with its defaults,
-        and no other option may be given.
+        (C(delivery_optimization_*) or C(defender_endpoint_*), from the inventory, the play or the role), validated
+        against the role's C(meta/argument_specs.yml) with its defaults, and no other option may be given.
       - The task does what the role asks (the same surfaces, the facts with C(<role>_fail_on_findings)) and fails the
         host, saying why, when it is not as the role asks - for example a Delivery Optimization context routed to
         another proxy, a C(DO*) or C(MDE*)/C(AV*) finding, or C(AU001) for the role's consumers. In check mode a host
