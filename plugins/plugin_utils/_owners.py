@@ -58,6 +58,7 @@ DEFENDER_PREFERENCES_PATH = r"SOFTWARE\Microsoft\Windows Defender"
 # The Registry preference client-side extension ([MS-GPPREF] 2.2.1.2 Registry; gpresult shows it as "Registry").
 REGISTRY_PREFERENCE_CSE = "{B087BE9D-ED37-454F-AF9C-04291E351182}"
 GPP_CLASS = "RSOP_PolmkrSetting"
+PREFERENCE_ACTIONS = {"C": "create", "R": "replace", "U": "update", "D": "delete"}
 GPP_PROPERTIES = [
     "GPOID",
     "precedence",
@@ -400,22 +401,29 @@ def gpp_owners(result: t.Mapping[str, t.Any], hive: str = "HKLM") -> dict[tuple[
             setting = WINHTTP_32 if MANAGED_VALUES.get(native) == WINHTTP_64 else None
         if setting is None:
             continue
-        gpo_id = str(row.get("GPOID") or row.get("polmkrBaseGpoGuid") or "")[:512]
         found[where] = SettingOwner(
             GROUP_POLICY_PREFERENCES,
             setting,
             {
-                "gpo_name": str(row.get("polmkrBaseGpoDisplayName") or gpo_id)[:256],
-                "gpo_id": gpo_id,
+                **preference_gpo(row),
                 "key": f"HKLM\\{props.get('key', '').strip(chr(92))}"[:1024],
                 "value": props.get("name", "")[:256],
-                "action": {"C": "create", "R": "replace", "U": "update", "D": "delete"}.get(
-                    props.get("action", "U").upper(), "update"
-                ),
+                "action": preference_action(props),
             },
             verified=False,
         )
     return found
+
+
+def preference_gpo(row: t.Mapping[str, t.Any]) -> dict[str, str]:
+    """The GPO that carries a preference item (an ``RSOP_PolmkrSetting`` row): its name and id, bounded."""
+    gpo_id = str(row.get("GPOID") or row.get("polmkrBaseGpoGuid") or "")[:512]
+    return {"gpo_name": str(row.get("polmkrBaseGpoDisplayName") or gpo_id)[:256], "gpo_id": gpo_id}
+
+
+def preference_action(attributes: t.Mapping[str, str]) -> str:
+    """A registry preference item's action ([MS-GPPREF]: C, R, U, D); update when absent or unknown."""
+    return PREFERENCE_ACTIONS.get(attributes.get("action", "U").upper(), "update")
 
 
 def _node_fault(field: str, problem: str) -> AgentError:

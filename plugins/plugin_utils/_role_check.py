@@ -102,12 +102,13 @@ def baseline_args(role: str, values: dict[str, t.Any]) -> dict[str, t.Any]:
     return _delivery_optimization(values) if role == "delivery_optimization" else _defender_endpoint(values)
 
 
-def _owners(values: dict[str, t.Any], prefix: str) -> dict[str, t.Any]:
+def _override_options(values: dict[str, t.Any], prefix: str) -> dict[str, t.Any]:
+    """override_gpo and override_owner of every surface, from the role's two variables."""
     return {"override_gpo": values[f"{prefix}_override_gpo"], "override_owner": values[f"{prefix}_override_owner"]}
 
 
 def _delivery_optimization(values: dict[str, t.Any]) -> dict[str, t.Any]:
-    owners = _owners(values, "delivery_optimization")
+    owners = _override_options(values, "delivery_optimization")
     # The role's bypass list, then the DO service endpoints; each once, in that order (Jinja's unique).
     bypass = [*values["delivery_optimization_bypass"], *values["delivery_optimization_service_bypass"]]
     bypass = list(dict.fromkeys(bypass))
@@ -142,7 +143,7 @@ def _delivery_optimization(values: dict[str, t.Any]) -> dict[str, t.Any]:
 
 
 def _defender_endpoint(values: dict[str, t.Any]) -> dict[str, t.Any]:
-    owners = _owners(values, "defender_endpoint")
+    owners = _override_options(values, "defender_endpoint")
     offline = values["defender_endpoint_profile"] == "offline"
     proxy = values["defender_endpoint_proxy"]
     telemetry = {"proxy": proxy, "disable_enterprise_auth_proxy": True, **owners}

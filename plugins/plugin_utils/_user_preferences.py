@@ -18,6 +18,8 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._owners import 
     GPP_PROPERTIES,
     REGISTRY_PREFERENCE_CSE,
     item_elements,
+    preference_action,
+    preference_gpo,
 )
 
 USER_RSOP_NAMESPACE = "root\\rsop\\user"
@@ -35,8 +37,6 @@ _PROXY_VALUES = {
 }
 _USER_HIVES = ("", "hkey_current_user", "hkcu")
 _EXTENSIONS = {REGISTRY_PREFERENCE_CSE: "registry", INTERNET_SETTINGS_CSE: "internet_settings"}
-_ACTIONS = {"C": "create", "R": "replace", "U": "update", "D": "delete"}
-MAX_TEXT = 512
 
 
 def user_preferences_operation() -> dict[str, t.Any]:
@@ -94,17 +94,15 @@ def user_preference_owners(answer: t.Mapping[str, t.Any] | None) -> dict[str, di
             if item is None:
                 continue
             (key, name), attributes = item
-            gpo_id = str(row.get("GPOID") or row.get("polmkrBaseGpoGuid") or "")[:MAX_TEXT]
             owner: dict[str, t.Any] = {
                 "owner": "group_policy_preferences",
-                "gpo_name": str(row.get("polmkrBaseGpoDisplayName") or gpo_id)[:MAX_TEXT],
-                "gpo_id": gpo_id,
+                **preference_gpo(row),
                 "key": f"HKU\\{sid}\\{key}"[:1024],
                 "value": name[:256],
                 "extension": extension,
             }
             if extension == "registry":
-                owner["action"] = _ACTIONS.get(attributes.get("action", "U").upper(), "update")
+                owner["action"] = preference_action(attributes)
             found[sid] = {**owner, "verified": False}
     return found
 
