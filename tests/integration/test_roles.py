@@ -242,3 +242,47 @@ def test_the_roles_check_runs_as_one_task_without_the_role(fixture_fleet) -> Non
         converged.for_task(DO_TASK)["win10-do-group"]["result"]["msg"]
     )
     assert commands_per_host(fixture_fleet, seen) == {"srv2019-compliant": 1, "win10-do-group": 1}
+
+
+IMPORTED_DO_PLAY = f"""
+- name: Delivery Optimization imported
+  hosts: windows
+  gather_facts: false
+  vars:
+    delivery_optimization_proxy: {PROXY}
+    delivery_optimization_bypass: ["<local>", "*.corp.example"]
+  tasks:
+    - name: Delivery Optimization
+      ansible.builtin.import_role:
+        name: proxyfleet.windows.delivery_optimization
+        rolespec_validate: false
+"""
+
+
+def test_the_role_imported_without_ansibles_validation_task_checks_in_one_task(fixture_fleet) -> None:
+    # playbooks/compliance.yml and remediate.yml import the roles with rolespec_validate: false: no validation task of
+    # ansible-core's, the role's one task and one host command on a compliant host, the same failure message.
+    converged = fixture_fleet.playbook(DO_PLAY, limit="srv2019-compliant,win10-do-group")
+    assert converged.rc == 2, converged.stdout + converged.stderr  # win10-do-group keeps its DO004
+    seen = len(fixture_fleet.running.commands())
+    run = fixture_fleet.playbook(IMPORTED_DO_PLAY, limit="srv2019-compliant,win10-do-group")
+    assert {entry["task"] for entry in run.results} == {DO_TASK}
+    statuses = {host: entry["status"] for host, entry in run.for_task(DO_TASK).items()}
+    assert statuses == {"srv2019-compliant": "ok", "win10-do-group": "failed"}
+    assert run.for_task(DO_TASK)["win10-do-group"]["result"]["msg"] == (
+        converged.for_task(DO_TASK)["win10-do-group"]["result"]["msg"]
+    )
+    assert commands_per_host(fixture_fleet, seen) == {"srv2019-compliant": 1, "win10-do-group": 1}
+
+
+def test_the_role_imported_without_ansibles_validation_still_refuses_a_missing_variable(fixture_fleet) -> None:
+    # With ansible-core's validation task left out, the role's own task names the missing variable before any host
+    # command runs.
+    seen = len(fixture_fleet.running.commands())
+    play = IMPORTED_DO_PLAY.replace(f"    delivery_optimization_proxy: {PROXY}\n", "")
+    run = fixture_fleet.playbook(play, limit="clean-host")
+    assert run.rc == 2
+    assert run.for_task(DO_TASK)["clean-host"]["result"]["msg"] == (
+        "role delivery_optimization: missing required arguments: delivery_optimization_proxy"
+    )
+    assert len(fixture_fleet.running.commands()) == seen
