@@ -115,6 +115,24 @@ def checked_document(
     }
 
 
+def share_rows(hosts: list[dict[str, t.Any]], shared_rows: dict[tuple[t.Any, ...], dict[str, t.Any]]) -> None:
+    """Make the checked hosts' equal setting rows one dict, also across documents read apart.
+
+    ``hosts`` come from ``checked_document``: their rows are checked and already shared within their document
+    (a document read in another process arrives as one pickle, which keeps that sharing). Each distinct row is
+    looked at once; the lists are rebuilt in C (``map``) with the row ``shared_rows`` holds for it.
+    """
+    distinct: dict[int, dict[str, t.Any]] = {}
+    for host in hosts:
+        distinct.update(zip(map(id, host["settings"]), host["settings"], strict=True))
+    chosen: dict[int, dict[str, t.Any]] = {}
+    for key, row in distinct.items():
+        identity = _row_identity(row)
+        chosen[key] = row if identity is None else shared_rows.setdefault(identity, row)
+    for host in hosts:
+        host["settings"] = list(map(chosen.__getitem__, map(id, host["settings"])))
+
+
 def status_of(host: t.Mapping[str, t.Any]) -> str:
     """The status the host's own fields give (the rules of ``HostReport.status``)."""
     if host["unreachable"] or host["problems"]:
@@ -191,32 +209,45 @@ def _upgrade_v3_owners(host: dict[str, t.Any]) -> None:
 def _check_settings(rows: t.Any, where: str, shared_rows: dict[tuple[t.Any, ...], dict[str, t.Any]]) -> None:
     if not isinstance(rows, list):
         raise ReportFileError(f"{where}.settings must be a list")
+    identities = list(map(_row_identity, rows))
+    # None is never a key: a row of no identity is never known.
+    lookup = t.cast(t.Callable[[t.Any], "dict[str, t.Any] | None"], shared_rows.get)
+    known = list(map(lookup, identities))
+    if None not in known:  # every row equal to one checked before (most hosts of a fleet): share those
+        rows[:] = known
+        return
     for index, row in enumerate(rows):
+        if known[index] is not None:
+            rows[index] = known[index]
+            continue
+        _check_setting(row, f"{where}.settings[{index}]")  # a row like no other checked before: check it
         identity = _row_identity(row)
-        known = shared_rows.get(identity) if identity is not None else None
-        if known is None:  # a row like no other checked before: check it
-            _check_setting(row, f"{where}.settings[{index}]")
-            identity = _row_identity(row)
-            known = row if identity is None else shared_rows.setdefault(identity, row)
-        rows[index] = known
+        rows[index] = row if identity is None else shared_rows.setdefault(identity, row)
 
 
 def _row_identity(row: t.Any) -> tuple[t.Any, ...] | None:
-    """What makes two setting rows equal (None when the row is not even shaped like one)."""
-    if not isinstance(row, dict) or len(row) != _SETTING_KEYS:
+    """What makes two setting rows equal (None when the row is not even shaped like one).
+
+    Called for each of a fleet's millions of rows, so it is lean; a key only ever meets the keys of rows that
+    passed ``_check_setting``, and it tells apart what equality alone would not:
+    - ``compliant`` and ``held`` by identity: True and False are singletons, so the 1 or 0 equal to them never
+      takes a checked row's place;
+    - a string value (or null) is its own key; any other value goes through ``frozen_value``, whose keys are
+      tuples that carry the type (1, True, 1.0 and "1" stay apart).
+    """
+    if row.__class__ is not dict or len(row) != _SETTING_KEYS:
         return None
     try:
+        current, desired, owner = row["current"], row["desired"], row["owner"]
         return (
             row["setting"],
             row["surface"],
             row["action"],
-            row["compliant"].__class__,
-            row["compliant"],
-            frozen_value(row["current"]),
-            frozen_value(row["desired"]),
-            frozen_value(row["owner"]),
-            row["held"].__class__,
-            row["held"],
+            id(row["compliant"]),
+            id(row["held"]),
+            current if current is None or current.__class__ is str else frozen_value(current),
+            desired if desired is None or desired.__class__ is str else frozen_value(desired),
+            None if owner is None else frozen_value(owner),
         )
     except (KeyError, TypeError):
         return None

@@ -28,7 +28,11 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_files i
     FORMATS,
     write_reports,
 )
-from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_merge import expand_slices, merge_reports
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_merge import (
+    expand_slices,
+    merge_reports,
+    readers_for,
+)
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import ComplianceReport, no_cyclic_gc
 
 SURFACES = ("wininet", "winhttp", "telemetry", "defender", "delivery_optimization")
@@ -148,17 +152,33 @@ def write_slices(hosts: int, settings: int, slices: int, directory: Path) -> Non
 
 def merge_report(directory: Path, slices: int, keep: Path | None) -> None:
     """What compliance_merge does: read and check every slice, merge, write the four files."""
+    paths = expand_slices([str(directory / "slice*" / "compliance.json")])
     with no_cyclic_gc():  # as compliance_merge runs
-        start, cpu_start = time.perf_counter(), time.process_time()
-        document = merge_reports(expand_slices([str(directory / "slice*" / "compliance.json")]))
+        start, cpu_start, readers_start = time.perf_counter(), time.process_time(), children_cpu()
+        document = merge_reports(paths)
         merge, merge_cpu = time.perf_counter() - start, time.process_time() - cpu_start
+        readers_cpu = children_cpu() - readers_start
     totals = document["totals"]
+    readers = readers_for(len(paths))
     print(f"compliance_merge: {slices} slices, {totals['hosts']} hosts ({totals['settings']} rows)")
     print(f"  {'':<30}{'wall':>8}  {'cpu':>8}  {'size':>10}")
-    print(f"  {'read, check, merge':<30}{merge:8.3f}s {merge_cpu:8.3f}s")
+    print(f"  {'read, check, merge':<30}{merge:8.3f}s {merge_cpu + readers_cpu:8.3f}s  (readers: {readers} processes)")
     with no_cyclic_gc():
         total, total_cpu = timed_files(document, keep)
-    print(f"  {'total':<30}{merge + total:8.3f}s {merge_cpu + total_cpu:8.3f}s  peak {peak_mib():.0f} MiB")
+    total_cpu += merge_cpu + readers_cpu
+    print(f"  {'total':<30}{merge + total:8.3f}s {total_cpu:8.3f}s  peak {peak_mib():.0f} MiB", end="")
+    if readers > 1:
+        # Each reader's peak is its own (ru_maxrss of the children is the largest one's); all run at once.
+        child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        print(f" + {readers} readers x at most {child_peak:.0f} MiB = {peak_mib() + readers * child_peak:.0f} MiB")
+    else:
+        print()
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the ended child processes: the slice readers."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def child(*args: str) -> None:

@@ -427,3 +427,17 @@ def test_a_held_setting_is_marked_held_with_its_owner_in_every_format() -> None:
     assert held_row[6] == 1 and data["strings"][held_row[5]].startswith("MDM policy ./Device/Vendor/MSFT")
     # The page shows it as "held" in the (purple) s2 style, never the green s0.
     assert 'r[6] ? el("td", "held", "s2")' in page
+
+
+def test_json_with_rows_encoded_once_is_the_text_json_dumps_gives() -> None:
+    row = {"setting": "s", "current": ["<local>", "\u00e9"], "desired": None, "compliant": False}
+    hosts = [
+        {"name": "a", "status": "drifted", "settings": [row, row, dict(row)], "findings": [{"m": "\u2028"}]},
+        {"settings": [row], "name": "settings-first"},
+        {"name": "settings-last", "settings": [row]},
+        {"name": "no-settings", "settings": []},
+        {"name": "no-settings-key"},
+    ]
+    document = {"schema": "x", "run": {"generated_at": "t"}, "hosts": hosts * 600}
+    expected = json.dumps(document, separators=(",", ":")) + "\n"
+    assert _report_formats.to_json(document) == expected

@@ -12,6 +12,7 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.proxyfleet.windows.plugins.filter.compliance_summary import compliance_summary
+from ansible_collections.proxyfleet.windows.plugins.plugin_utils import _report_merge
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_files import write_reports
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_formats import console_summary, to_csv
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_html import page_data
@@ -339,3 +340,87 @@ def test_a_slices_own_trend_is_not_the_fleets(tmp_path: Path) -> None:
     merged = merge_reports([write(tmp_path / "s.json", sliced)])
     jsonschema.validate(merged, SCHEMA)
     assert "trend" not in merged and "trend" not in merged["hosts"][0]
+
+
+# Slices read in parallel processes (readers > 1) give what one process gives, errors included.
+
+
+@pytest.mark.parametrize("readers", [1, 2, 3])
+def test_slices_read_in_processes_merge_to_the_unsliced_report(tmp_path: Path, readers: int) -> None:
+    merged = merge_reports(slices_of(tmp_path, STATES, 3), readers=readers)
+    assert without_run(merged) == without_run(fleet(STATES))
+    files = [str(tmp_path / f"slice{k}" / "compliance.json") for k in range(3)]
+    assert [s["file"] for s in merged["run"]["slices"]] == files
+
+
+def test_rows_read_in_different_processes_are_one_dict(tmp_path: Path) -> None:
+    # Hosts a and f are compliant alike but dealt to different slices (of 3: a to slice0, f to slice2).
+    merged = merge_reports(slices_of(tmp_path, STATES, 3), readers=2)
+    rows = {host["name"]: host["settings"] for host in merged["hosts"]}
+    assert rows["a"] == rows["f"] and rows["a"][0] is rows["f"][0]
+
+
+@pytest.mark.parametrize("readers", [1, 2])
+def test_a_bad_slice_read_in_a_process_fails_as_in_one(tmp_path: Path, readers: int) -> None:
+    paths = slices_of(tmp_path, STATES, 3)
+    damaged = json.loads(Path(paths[1]).read_text())
+    damaged["hosts"][0]["settings"][0]["compliant"] = "yes"
+    write(Path(paths[1]), damaged)
+    with pytest.raises(MergeError) as error:
+        merge_reports([*paths, str(tmp_path / "gone.json")], readers=readers)
+    assert str(error.value) == f"{paths[1]}: hosts[0] ('b').settings[0].compliant must be true or false"
+
+
+@pytest.mark.parametrize("readers", [1, 2])
+def test_a_host_in_two_slices_read_in_processes_fails_naming_both(tmp_path: Path, readers: int) -> None:
+    first = write(tmp_path / "1.json", fleet({"a": "ok"}))
+    second = write(tmp_path / "2.json", fleet({"a": "drift"}))
+    third = write(tmp_path / "3.json", fleet({"b": "drift"}))
+    with pytest.raises(MergeError) as error:
+        merge_reports([first, second, third], readers=readers)
+    assert str(error.value) == (
+        f"{second}: host 'a' is also in {first}; slices of one run hold each host once "
+        "(set duplicates: newest to keep the copy of the slice written last)"
+    )
+
+
+def test_no_reader_processes_while_threads_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A fork copies only the calling thread: with others running, the slices are read in this process.
+    monkeypatch.setattr(_report_merge.threading, "active_count", lambda: 2)
+    assert _report_merge.readers_for(10) == 1
+    monkeypatch.setattr(_report_merge.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(_report_merge.os, "sched_getaffinity", lambda _pid: {0, 1, 2, 3, 4, 5}, raising=False)
+    assert _report_merge.readers_for(10) == _report_merge.MAX_READERS == 4
+    assert _report_merge.readers_for(3) == 3
+    assert _report_merge.readers_for(1) == 1
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("compliant", 1, "compliant must be true or false"),
+        ("held", 0, "held must be true or false"),
+    ],
+)
+def test_a_row_equal_to_a_checked_one_but_for_its_type_is_still_checked(
+    tmp_path: Path, field: str, value: t.Any, message: str
+) -> None:
+    # 1 == True and 0 == False: a row must not pass as an earlier, checked row that it only equals.
+    document = json.loads(json.dumps(fleet({"a": "ok", "f": "ok"})))  # as read: each host its own rows
+    document["hosts"][1]["settings"][0][field] = value
+    path = write(tmp_path / "s.json", document)
+    with pytest.raises(ReportFileError) as error:
+        read_report(path)
+    assert str(error.value) == f"{path}: hosts[1] ('f').settings[0].{message}"
+
+
+def test_values_of_different_types_stay_different_rows(tmp_path: Path) -> None:
+    document = json.loads(json.dumps(fleet({"a": "ok", "f": "ok", "g": "ok", "h": "ok"})))
+    for host, current in zip(document["hosts"], ["1", 1, 1.0, True], strict=True):
+        host["settings"][0]["current"] = current
+        host["settings"][0]["compliant"] = False
+        host["status"] = "drifted"
+    read = read_report(write(tmp_path / "s.json", document))
+    currents = [host["settings"][0]["current"] for host in read["hosts"]]
+    assert currents == ["1", 1, 1.0, True]
+    assert [type(value) for value in currents] == [str, int, float, bool]
