@@ -123,6 +123,9 @@ notes:
   - The files of a slice are trusted no further than their shape; a value that is not one of the shapes of the
     schema fails the merge. A slice must come from a C(proxyfleet.windows) collection of the same or an older
     version than the one merging.
+  - With several slices, they are read and checked by up to four forked processes at once, one per CPU the
+    controller process may use (in the process itself when it runs threads or the platform has no fork); the
+    result and every error are the same either way. Each reader holds one parsed slice at a time.
 author:
   - proxyfleet.windows contributors (@proxyfleet)
 """
