@@ -281,11 +281,13 @@ _SCRIPT = r"""
     ["unknown", T.unknown, 2], ["not assessed", T.not_assessed, 3],
     ["settings drifted", T.settings_drifted + " / " + T.settings], ["findings (high)",
       (T.findings.high + T.findings.medium + T.findings.low) + " (" + T.findings.high + ")"],
-    ["GPO-owned settings", T.gpo_owned_settings], ["held settings (their owner would revert them)", T.settings_held],
-    ["owned settings (GPO, MDM, preference)", T.owned_settings]];
-  for (const [label, value, status] of cards) {
+    ["held settings (their owner would revert them)", T.settings_held],
+    // One card for every owner; the GPO count (Group Policy and its preference items) is part of its label.
+    ["owned settings: " + T.gpo_owned_settings + " by GPO, " + (T.owned_settings - T.gpo_owned_settings) +
+      " by MDM or Set-MpPreference", T.owned_settings, undefined, "owned settings"]];
+  for (const [label, value, status, key] of cards) {
     const card = el("div", null, status === undefined ? "card" : "card s" + status);
-    card.dataset.total = label;
+    card.dataset.total = key || label;
     card.appendChild(el("b", value));
     card.appendChild(el("span", label));
     $("totals").appendChild(card);

@@ -324,6 +324,8 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
     assert dom.text("total:held settings (their owner would revert them)") == (
         "1 held settings (their owner would revert them)"
     )
+    assert dom.text("total:owned settings") == "2 owned settings: 2 by GPO, 0 by MDM or Set-MpPreference"
+    assert "GPO-owned" not in dom.text("totals")
     assert dom.text("count") == "8 of 8 hosts"
     assert dom.text("detail-title") == "win11-gpo-telemetry: drifted"
     findings = dom.text("detail-findings")
@@ -362,13 +364,20 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
 
     OUTPUT.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(page, OUTPUT / "compliance.html")
-    screenshot = OUTPUT / "compliance.png"
-    screenshot.unlink(missing_ok=True)
-    profile = fixture_fleet.work / "chromium-shot"
+    screenshot(page, fixture_fleet.work, "compliance.png")
+
+
+def screenshot(page: Path, work: Path, name: str) -> Path:
+    """``page`` as Chromium shows it in a 1400 x 1100 window, into tests/output/compliance_report/``name``."""
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    target = OUTPUT / name
+    target.unlink(missing_ok=True)
+    profile = work / f"chromium-shot-{name}"
     profile.mkdir()
-    shot = chromium("--window-size=1400,1100", f"--screenshot={screenshot}", page.as_uri(), profile=profile)
+    shot = chromium("--window-size=1400,1100", f"--screenshot={target}", page.as_uri(), profile=profile)
     assert shot.returncode == 0, shot.stderr
-    assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return target
 
 
 def test_fail_on_drift_sets_the_exit_code(fixture_fleet: Fleet) -> None:

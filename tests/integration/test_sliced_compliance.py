@@ -21,6 +21,7 @@ import ansible
 import pytest
 import yaml
 
+from tests.integration.test_compliance_report import rendered, screenshot
 from tests.integration.test_playbooks import GROUP_VARS, MDE_HOSTS, groups_inventory, run
 from tests.simfleet import REPO_ROOT, ansible_env
 
@@ -234,5 +235,13 @@ def test_sliced_runs_merged_equal_the_unsliced_run_and_trend(
     assert (down_host["status"], down_host["trend"]["findings_compared"]) == ("unknown", False)
     assert merged["trend"]["previous"]["file"] == str(fleet_one / "compliance.json")
     assert merged["summary"]["trend"]["fixed_hosts"] == [REMEDIATED_HOST]
-    html = (tmp_path / "r2-sliced" / "fleet" / "compliance.html").read_text(encoding="utf-8")
-    assert '"trend":{"previous":' in html
+    page = tmp_path / "r2-sliced" / "fleet" / "compliance.html"
+    assert '"trend":{"previous":' in page.read_text(encoding="utf-8")
+    # The merged page shows the trend: its cards, and each host's change in the table.
+    dom = rendered(page, tmp_path)
+    assert dom.text("trend").endswith(
+        f"1 newly drifted 1 fixed {len(names) - 3} still drifted 1 newly unreachable 0 new findings "
+        "0 resolved findings 0 new hosts 0 removed hosts"
+    )
+    # The README's picture of the report (docs/images/compliance-report.png is a copy of this screenshot).
+    screenshot(page, tmp_path, "fleet-trend.png")
