@@ -16,6 +16,7 @@ from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_merge i
     MergeError,
     expand_slices,
     merge_reports,
+    readers_for,
 )
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_model import no_cyclic_gc, stats_summary
 from ansible_collections.proxyfleet.windows.plugins.plugin_utils._report_trend import add_trend, trend_summary
@@ -54,7 +55,8 @@ class ActionModule(ActionBase):
                     f"expected_slices is {args['expected_slices']}, but src names {len(paths)} file(s): "
                     f"{', '.join(paths[:20])}"
                 )
-            document = merge_reports(paths, duplicates=args["duplicates"])
+            readers = readers_for(len(paths))
+            document = merge_reports(paths, duplicates=args["duplicates"], readers=readers)
             if args["previous"]:
                 add_trend(document, read_report(args["previous"]), args["previous"])
         except (MergeError, ReportFileError) as exc:
@@ -72,6 +74,7 @@ class ActionModule(ActionBase):
             changed=True,
             files=files,
             slices=document["run"]["slices"],
+            readers=readers,
             totals=document["totals"],
             surfaces=document["surfaces"],
             summary=summary,

@@ -183,6 +183,13 @@ slices:
     ansible_version:
       description: The ansible-core version that wrote the slice.
       type: str
+readers:
+  description:
+    - How many processes read and checked the slices at once (1 reads them in the task's own process). One per CPU
+      the controller process may use, at most 4 and at most one per slice; 1 where forking is not safe.
+  returned: success
+  type: int
+  sample: 2
 totals:
   description: The fleet's totals, as C(totals) of C(compliance.json) (hosts by status, settings, findings).
   returned: success
