@@ -117,3 +117,16 @@ def test_callback_with_a_missing_previous_report_writes_the_report_without_a_tre
     assert "".join(message.split()) in "".join((done.stdout + done.stderr).split())
     report = json.loads((tmp_path / "run-report" / "compliance.json").read_text(encoding="utf-8"))
     assert "trend" not in report and report["totals"]["hosts"] == 1  # localhost, which the merge play targets
+
+
+def test_a_merge_that_ends_in_another_second_copies_the_folder_it_wrote(tmp_path: Path) -> None:
+    # The history folder is named after the time (no AWX job id); the merge task is made to take over a second (its
+    # expected_slices waits 1.2 s when templated), so a name computed again by the copy task would differ.
+    write_slice(tmp_path, "101", {"a": "drift"})
+    slow = '{{ lookup("ansible.builtin.pipe", "sleep 1.2; echo 1") | int }}'
+    done = merge(tmp_path, "-e", f"proxyfleet_slices='{slow}'")
+    assert done.returncode == 0, done.stdout + done.stderr
+    [history] = (tmp_path / "history").iterdir()
+    assert sorted(path.name for path in (tmp_path / "latest").iterdir()) == sorted(
+        path.name for path in history.iterdir()
+    )
