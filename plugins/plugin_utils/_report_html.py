@@ -191,7 +191,8 @@ _PAGE = """<!DOCTYPE html>
 <table id="hosts" class="grid"><thead><tr><th data-key="0">Host</th><th data-key="1">Status</th>
 <th data-key="2" class="num">Drifted settings</th><th data-key="3" class="num">Settings</th>
 <th data-key="4" class="num">Findings</th><th data-key="5" class="num">High</th>
-<th data-key="6" class="num">Owned</th><th data-key="11" class="trend-col" hidden>Change</th></tr></thead>
+<th data-key="6" class="num" title="Values a GPO, MDM, a GPP item or Set-MpPreference sets here, checked or not">
+Owned</th><th data-key="11" class="trend-col" hidden>Change</th></tr></thead>
 <tbody></tbody></table>
 <div class="pager"><button id="first">&laquo;</button><button id="prev">&lsaquo; Previous</button>
 <span id="page"></span><button id="next">Next &rsaquo;</button><button id="last">&raquo;</button></div>
@@ -283,8 +284,9 @@ _SCRIPT = r"""
       (T.findings.high + T.findings.medium + T.findings.low) + " (" + T.findings.high + ")"],
     ["held settings (their owner would revert them)", T.settings_held],
     // One card for every owner; the GPO count (Group Policy and its preference items) is part of its label.
-    ["owned settings: " + T.gpo_owned_settings + " by GPO, " + (T.owned_settings - T.gpo_owned_settings) +
-      " by MDM or Set-MpPreference", T.owned_settings, undefined, "owned settings"]];
+    ["checked settings with an owner: " + T.gpo_owned_settings + " by GPO, " +
+      (T.owned_settings - T.gpo_owned_settings) + " by MDM or Set-MpPreference", T.owned_settings, undefined,
+      "owned settings"]];
   for (const [label, value, status, key] of cards) {
     const card = el("div", null, status === undefined ? "card" : "card s" + status);
     card.dataset.total = key || label;

@@ -324,7 +324,9 @@ def test_a_mixed_fleet_gives_four_reports_with_exact_counts(fixture_fleet: Fleet
     assert dom.text("total:held settings (their owner would revert them)") == (
         "1 held settings (their owner would revert them)"
     )
-    assert dom.text("total:owned settings") == "2 owned settings: 2 by GPO, 0 by MDM or Set-MpPreference"
+    assert dom.text("total:owned settings") == (
+        "2 checked settings with an owner: 2 by GPO, 0 by MDM or Set-MpPreference"
+    )
     assert "GPO-owned" not in dom.text("totals")
     assert dom.text("count") == "8 of 8 hosts"
     assert dom.text("detail-title") == "win11-gpo-telemetry: drifted"
