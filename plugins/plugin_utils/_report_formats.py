@@ -55,6 +55,27 @@ def _batches(hosts: t.Sequence[t.Any]) -> t.Iterator[t.Sequence[t.Any]]:
         yield hosts[start : start + _BATCH]
 
 
+class _RowTexts:
+    """A text made once per distinct setting row, as hosts share rows (``_report_model.RowDicts``).
+
+    Kept by ``id(row)`` with the row itself, so an id is never reused while the cache lives.
+    """
+
+    def __init__(self, render: t.Callable[[t.Mapping[str, t.Any]], str]) -> None:
+        self._render = render
+        self._texts: dict[int, tuple[t.Any, str]] = {}
+
+    def of(self, rows: t.Iterable[t.Mapping[str, t.Any]]) -> list[str]:
+        """The text of each row, in order."""
+        texts = []
+        for row in rows:
+            found = self._texts.get(id(row))
+            if found is None:
+                found = self._texts[id(row)] = (row, self._render(row))
+            texts.append(found[1])
+        return texts
+
+
 def write_json(document: t.Mapping[str, t.Any], out: _Text) -> None:
     """The document as compact JSON, the same text ``json.dumps`` gives, written host by host.
 
@@ -69,7 +90,7 @@ def write_json(document: t.Mapping[str, t.Any], out: _Text) -> None:
             out.write(_compact(value))
             continue
         out.write("[")
-        rows: dict[int, tuple[t.Any, str]] = {}  # id(row) -> (row, its JSON text); the row is kept so ids stay unique
+        rows = _RowTexts(_compact)
         for number, batch in enumerate(_batches(value)):
             text = ",".join(_host_json(host, rows) for host in batch)
             out.write(("," if number and text else "") + text)
@@ -81,17 +102,12 @@ def _compact(value: t.Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=str)
 
 
-def _host_json(host: t.Any, rows: dict[int, tuple[t.Any, str]]) -> str:
+def _host_json(host: t.Any, rows: _RowTexts) -> str:
     """``_compact(host)``, with each of its setting rows encoded only the first time any host has it."""
     settings = host.get("settings") if isinstance(host, dict) else None
     if not isinstance(settings, list) or not settings:
         return _compact(host)
-    texts = []
-    for row in settings:
-        found = rows.get(id(row))
-        if found is None:
-            found = rows[id(row)] = (row, _compact(row))
-        texts.append(found[1])
+    texts = rows.of(settings)
     keys = list(host)
     at = keys.index("settings")
     head = _compact({key: host[key] for key in keys[:at]})[:-1]
@@ -124,7 +140,7 @@ def write_csv(document: t.Mapping[str, t.Any], out: _Text) -> None:
     """
     with_trend = "trend" in document
     out.write(_csv_line(CSV_COLUMNS + (("trend",) if with_trend else ())))
-    middles: dict[int, tuple[t.Any, str]] = {}  # id(row) -> (row, its cells from surface to action)
+    middles = _RowTexts(lambda row: _csv_line(csv_row(_setting_cells(row)))[:-2])  # cells from surface to action
     for batch in _batches(document["hosts"]):
         lines = []
         for host in batch:
@@ -134,14 +150,8 @@ def write_csv(document: t.Mapping[str, t.Any], out: _Text) -> None:
                 lines.append(_csv_line(cells + ([host["trend"]["change"]] if with_trend else [])))
                 continue
             start = _csv_line(csv_row([host["name"], host["status"]]))[:-2] + ","
-            cells = []
-            for row in host["settings"]:
-                found = middles.get(id(row))
-                if found is None:
-                    found = middles[id(row)] = (row, _csv_line(csv_row(_setting_cells(row)))[:-2])
-                cells.append(found[1])
             # One join per host: every line is start + the row's cells + end.
-            lines.append(start + (end + start).join(cells) + end)
+            lines.append(start + (end + start).join(middles.of(host["settings"])) + end)
         out.write("".join(lines))
 
 
@@ -250,7 +260,7 @@ def write_junit(document: t.Mapping[str, t.Any], out: _Text) -> None:
     ElementTree.SubElement(suite, "cases")
     head, tail = (ElementTree.tostring(root, encoding="unicode", xml_declaration=True) + "\n").split("<cases />")
     out.write(head)
-    rests: dict[int, tuple[t.Any, str]] = {}  # id(row) -> (row, its case after the classname)
+    rests = _RowTexts(_setting_case_rest)  # a row's case after its classname
     for batch in _batches(document["hosts"]):
         parts = []
         for host in batch:
@@ -265,12 +275,7 @@ def write_junit(document: t.Mapping[str, t.Any], out: _Text) -> None:
                     _outcome(case, "skipped", f"not assessed: {host['not_assessed_reason']}")
                 parts.append(_serialized(case))
             start = _CASE_START + _attribute(name)
-            cases = []
-            for row in host["settings"]:
-                found = rests.get(id(row))
-                if found is None:
-                    found = rests[id(row)] = (row, _setting_case_rest(row))
-                cases.append(found[1])
+            cases = rests.of(host["settings"])
             if cases:  # one join per host: every case is start + the row's case
                 parts.append(start + start.join(cases))
         out.write("".join(parts))
